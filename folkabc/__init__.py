@@ -1,0 +1,78 @@
+"""folkabc — folk-music transcriptions in ABC and the folk-rnn models that generate them.
+
+The public API, by topic (names load on first use, so ``import folkabc`` is cheap):
+
+Tokens (ABC ↔ folk-rnn v2 tokens)
+    ``tokenize(abc_text)`` → list of :class:`TokenizedTune`; ``detokenize(tokens)`` → ABC text;
+    ``VOCAB`` the frozen 137-token vocabulary.
+Check (bar counting)
+    ``check(source)`` → list of :class:`CheckResult`.
+Corpus and search
+    ``Corpus.open(path=None)``, ``Corpus.search(tokens, ...)``, ``Corpus.novelty(tune, ...)``.
+Model
+    ``load_model(path=None)`` → :class:`Model` with ``score``, ``generate`` and hooks.
+Render
+    ``render(tune, to="svg")``.
+Errors
+    ``FolkabcError`` and its subclasses.
+
+Examples
+--------
+>>> import folkabc
+>>> len(folkabc.VOCAB)
+137
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    # tokens
+    "tokenize": "folkabc.tokens",
+    "detokenize": "folkabc.tokens",
+    "TokenizedTune": "folkabc.tokens",
+    "read_folkrnn": "folkabc.tokens",
+    "write_folkrnn": "folkabc.tokens",
+    "VOCAB": "folkabc.vocab",
+    "Vocabulary": "folkabc.vocab",
+    # check
+    "check": "folkabc.validate",
+    "CheckResult": "folkabc.validate",
+    "Finding": "folkabc.validate",
+    # corpus / search
+    "Corpus": "folkabc.corpus",
+    # model
+    "load_model": "folkabc.model",
+    "Model": "folkabc.model",
+    # render
+    "render": "folkabc.render",
+    # errors
+    "FolkabcError": "folkabc.errors",
+    "AbcSyntaxError": "folkabc.errors",
+    "UnknownTokenError": "folkabc.errors",
+    "TokenSequenceError": "folkabc.errors",
+    "CorpusError": "folkabc.errors",
+    "IndexFileError": "folkabc.errors",
+    "ModelFileError": "folkabc.errors",
+    "ParameterError": "folkabc.errors",
+    "RenderError": "folkabc.errors",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'folkabc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

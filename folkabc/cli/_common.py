@@ -1,0 +1,101 @@
+"""Helpers shared by the CLI subcommands: input, JSON output, progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TypeVar
+
+from ..errors import FolkabcError
+
+__all__ = ["read_input", "print_json", "to_jsonable", "progress", "example_epilog"]
+
+T = TypeVar("T")
+
+
+def read_input(path: str) -> str:
+    """Read a text file, or stdin when ``path`` is ``-``; errors become :class:`FolkabcError`."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise FolkabcError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    for enc in ("utf-8", "latin-1"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise FolkabcError("cannot decode file", path=path)  # pragma: no cover (latin-1 never fails)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Turn dataclasses, numpy values, Fractions and paths into JSON-ready data."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        if hasattr(obj, "to_dict"):
+            return to_jsonable(obj.to_dict())
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Fraction):
+        return str(obj) if obj.denominator != 1 else int(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, BaseException):
+        return str(obj)
+    try:
+        import numpy as np
+
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        if isinstance(obj, np.generic):
+            return obj.item()
+    except ImportError:  # pragma: no cover
+        pass
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    """Print ``obj`` as indented JSON on stdout."""
+    json.dump(to_jsonable(obj), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", quiet: bool = False) -> Iterator[T]:
+    """Yield ``items``, drawing a progress bar on stderr when it is a TTY and not ``quiet``."""
+    show = not quiet and sys.stderr.isatty() and not os.environ.get("FOLKABC_QUIET")
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # type: ignore[arg-type]
+    if not show:
+        yield from items
+        return
+    n = 0
+    width = 30
+    for item in items:
+        yield item
+        n += 1
+        if total:
+            done = int(width * n / total)
+            sys.stderr.write(f"\r{desc} [{'#' * done}{'.' * (width - done)}] {n}/{total}")
+        else:
+            sys.stderr.write(f"\r{desc} {n}")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+
+
+def example_epilog(*lines: str) -> str:
+    """An ``Example:`` block for a subcommand's ``--help``."""
+    return "example:\n" + "\n".join(f"  {ln}" for ln in lines)
+
+
+def fail(message: str, **where: Any) -> FolkabcError:
+    """A :class:`FolkabcError` for the CLI to raise."""
+    return FolkabcError(message, **where)
