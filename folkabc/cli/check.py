@@ -1,0 +1,70 @@
+"""``folkabc check``: count the bars of every tune in an ABC file or a folk-rnn token file."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import example_epilog, print_json, read_input
+
+__all__ = ["ORDER", "add_parser", "run", "format_report"]
+
+ORDER = 30
+
+
+def add_parser(subparsers) -> None:
+    """Register ``folkabc check``."""
+    p = subparsers.add_parser(
+        "check",
+        help="count the bars of every tune (pickups, repeats, endings)",
+        description="Check that every bar holds what its meter says. Reads ABC (any number of X: tunes) "
+                    "or a folk-rnn token file (blocks of meter, mode and body lines). Exit 0 when every "
+                    "bar counts, 1 when a bar is miscounted, 2 when the input cannot be read.",
+        epilog=example_epilog("folkabc check tunes.abc",
+                              "folkabc check --json generated.txt",
+                              "echo 'M:4/4 K:Cmaj G | c 8 | c 7 :|' | folkabc check -"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="ABC or folk-rnn token file, or - for stdin")
+    p.add_argument("--json", action="store_true", help="print a JSON list of tunes")
+    p.add_argument("--errors-only", action="store_true",
+                   help="leave accepted pickups and clean tunes out of the text report")
+    p.set_defaults(func=run)
+
+
+def format_report(results, *, errors_only: bool = False) -> str:
+    """The text report: one line per tune, one indented line per finding, a total line."""
+    out = []
+    for r in results:
+        if errors_only and r.ok:
+            continue
+        out.append(r.summary())
+        for f in r.findings:
+            if errors_only and not f.is_error:
+                continue
+            where = f"bar {f.bar} (part {f.part})"
+            if f.line is not None:
+                where += f", line {f.line}, column {f.column}"
+            out.append(f"  {where}: {f.message}")
+    bad = sum(1 for r in results if not r.ok and not r.error)
+    unread = sum(1 for r in results if r.error)
+    out.append(f"{len(results)} tune{'s' if len(results) != 1 else ''}: "
+               f"{len(results) - bad - unread} ok, {bad} with miscounted bars, {unread} unreadable")
+    return "\n".join(out)
+
+
+def run(args) -> int:
+    """Run ``folkabc check``; 0 clean, 1 findings, 2 unreadable input."""
+    from ..errors import FolkabcError
+    from ..validate import check
+
+    text = read_input(args.file)
+    if not text.strip():
+        raise FolkabcError("empty input", path=args.file)
+    results = check(text)
+    if results and all(r.error for r in results):
+        raise FolkabcError(f"no tune could be read: {results[0].error}", path=args.file)
+    if args.json:
+        print_json([r.to_dict() for r in results])
+    else:
+        print(format_report(results, errors_only=args.errors_only))
+    return 0 if all(r.ok for r in results) else 1

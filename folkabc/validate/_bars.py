@@ -1,0 +1,366 @@
+"""Cut a token sequence into bars and measure each one.
+
+Lengths are exact integers in ticks of ``1/SCALE`` of the unit note
+(L:1/8 in folk-rnn tokens). ``SCALE`` is divisible by every power of two up
+to 2**10 and by 3**4, 5 and 7, so durations such as ``/16``, ``3/2``, broken
+rhythm (×3/2, ×7/4, ×15/8) and tuplets ``(2`` … ``(9`` (even nested) stay
+integers. A sequence that still needs a finer grid (deeply nested odd
+tuplets) raises :class:`Inexact` and the caller retries with a finer scale.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+from ..errors import TokenSequenceError
+
+__all__ = ["SCALE", "Inexact", "Sign", "RawBar", "Segmented", "segment", "parse_meter", "classify"]
+
+SCALE = 2**10 * 3**4 * 5 * 7  # 2,903,040 ticks per unit note
+
+# token kinds
+NOTE, CHORD_OPEN, CHORD_CLOSE, DUR, TUPLET, BAR, METER, SKIP, ENDING, BIGREST = range(10)
+
+_DUR_RE = re.compile(r"(\d*)(?:(/+)(\d*))?([<>]*)")
+_TUPLET_RE = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
+_METER_RE = re.compile(r"M:\s*(\d+(?:\+\d+)*)\s*/\s*(\d+)")
+_PITCH_RE = re.compile(r"[_=^]{0,2}[A-Ga-g][,']*")
+_BAR_RE = re.compile(r"[|:\[\]]*\|[|:\[\]]*[0-9,\-]*|::|\[[0-9][0-9,\-]*")
+_BROKEN = {
+    "": (1, 1),
+    ">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
+    ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4)),
+    ">>>": (Fraction(15, 8), Fraction(1, 8)), "<<<": (Fraction(1, 8), Fraction(15, 8)),
+}
+
+
+class Inexact(Exception):
+    """A length that is not a whole number of ticks at the current scale."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sign:
+    """A bar line token read as flags."""
+
+    text: str
+    end_repeat: bool   # ``:|`` — play again from the last ``|:`` (or the start)
+    start_repeat: bool  # ``|:``
+    ending: int        # first number of a variant ending opened here (0: none)
+    hard: bool         # ``||``, ``|]``, ``[|``: a section end
+    closes: bool       # False for a bare ``[1`` (ending marker without a bar line)
+
+
+def _sign(tok: str) -> Sign:
+    digits = re.search(r"\d+", tok)
+    core = tok.rstrip("0123456789,-")
+    return Sign(
+        text=tok,
+        end_repeat=core.startswith(":") or core == "::",
+        start_repeat=core.endswith(":") or core == "::",
+        ending=int(digits.group()) if digits else 0,
+        hard=("||" in core) or ("|]" in core) or ("[|" in core),
+        closes="|" in core or core == "::",
+    )
+
+
+_CACHE: dict[str, tuple] = {}
+
+
+def classify(tok: str) -> tuple | None:
+    """``(kind, data...)`` for one token, or None when the token has no known shape.
+
+    Examples
+    --------
+    >>> classify("2>")[0] == DUR, classify("(3")[1:], classify("M:6/8")[1:]
+    (True, (3, 0, 0), (Fraction(6, 1), 6))
+    """
+    got = _CACHE.get(tok)
+    if got is not None or tok in _CACHE:
+        return got
+    got = _classify(tok)
+    _CACHE[tok] = got
+    return got
+
+
+def _classify(tok: str) -> tuple | None:
+    if tok in ("z", "x") or _PITCH_RE.fullmatch(tok):
+        return (NOTE,)
+    if tok == "Z":
+        return (BIGREST,)
+    if tok == "[":
+        return (CHORD_OPEN,)
+    if tok == "]":
+        return (CHORD_CLOSE,)
+    m = _DUR_RE.fullmatch(tok)
+    if m and tok:
+        num_s, slashes, den_s, broken = m.groups()
+        if broken not in _BROKEN:
+            return None
+        num = int(num_s) if num_s else 1
+        if slashes:
+            den = int(den_s) if den_s else 2 ** len(slashes)
+            if den_s and len(slashes) > 1:
+                return None
+        else:
+            den = 1
+        if num == 0 or den == 0:
+            return None
+        first, second = _BROKEN[broken]
+        return (DUR, Fraction(num, den), first, second)
+    m = _TUPLET_RE.fullmatch(tok)
+    if m:
+        p = int(m.group(1))
+        q = int(m.group(2)) if m.group(2) else 0
+        r = int(m.group(3)) if m.group(3) else 0
+        if p < 2:
+            return None
+        return (TUPLET, p, q, r)
+    if tok.startswith("M:"):
+        m = _METER_RE.fullmatch(tok)
+        if m:
+            return (METER, *parse_meter(tok))
+        return (METER, None, 0)  # free meter (M:none) or unreadable: bars are not checked
+    if tok.startswith(("K:", "L:", "<s>", "</s>")):
+        return (SKIP,)
+    if tok.startswith("[") and tok[1:2].isdigit():
+        return (ENDING, _sign(tok))
+    if _BAR_RE.fullmatch(tok):
+        return (BAR, _sign(tok))
+    return None
+
+
+def parse_meter(tok: str) -> tuple[Fraction | None, int]:
+    """Bar length in eighths and the meter's numerator, from ``M:a/b`` (None when free).
+
+    Examples
+    --------
+    >>> parse_meter("M:6/8"), parse_meter("M:2+3/8"), parse_meter("M:none")
+    ((Fraction(6, 1), 6), (Fraction(5, 1), 5), (None, 0))
+    """
+    m = _METER_RE.fullmatch(tok.replace(" ", ""))
+    if not m:
+        return None, 0
+    num = sum(int(x) for x in m.group(1).split("+"))
+    den = int(m.group(2))
+    if den == 0 or num == 0:
+        return None, 0
+    return Fraction(8 * num, den), num
+
+
+def _tuplet_q(p: int, meter_num: int) -> int:
+    if p in (2, 4, 8):
+        return 3
+    if p in (3, 6):
+        return 2
+    compound = meter_num % 3 == 0 and meter_num > 3
+    return 3 if compound else 2
+
+
+@dataclass(slots=True)
+class RawBar:
+    """One written bar: token span, length and the signs around it (lengths in ticks)."""
+
+    start: int        # index of its first token in the sequence
+    end: int          # index of the bar line closing it (len(tokens) at the very end)
+    length: int       # ticks
+    expected: int     # ticks, 0 when the meter is free
+    open: Sign | None
+    close: Sign | None
+    ending: int       # variant ending this bar belongs to (0: none)
+
+
+@dataclass(slots=True)
+class Segmented:
+    bars: list[RawBar]
+    scale: int
+
+
+def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1) -> Segmented:
+    """Cut ``tokens`` (``[meter, mode, *body]``) into bars with exact lengths.
+
+    Parameters
+    ----------
+    tokens : sequence of str
+        A tune's tokens; ``tokens[0]`` must be a meter token.
+    scale : int
+        Ticks per unit note.
+    start : int
+        Index of the first body token (2 for ``[meter, mode, ...]``).
+
+    Raises
+    ------
+    TokenSequenceError
+        A token of no known shape, or a broken grammar (names the position).
+    Inexact
+        A length needs a finer scale.
+    """
+    kind0 = classify(tokens[0]) if tokens else None
+    if not kind0 or kind0[0] != METER:
+        raise TokenSequenceError(
+            f"a token sequence starts with a meter token (M:4/4 …), not {tokens[0]!r}" if tokens
+            else "empty token sequence", position=0)
+    bar_len, meter_num = kind0[1], kind0[2]
+    expected = int(bar_len * scale) if bar_len else 0
+    bar_expected = expected
+    bars: list[RawBar] = []
+    length = 0
+    bar_start = start
+    open_sign: Sign | None = None
+    ending = 0
+    # note state
+    cur = 0            # ticks of the pending note (not yet added)
+    pending = False    # a note is pending (its duration may still follow)
+    in_chord = False
+    chord_first_dur = None
+    chord_seen_note = False
+    tup_left = 0
+    tup_num = tup_den = 1
+    next_factor = None  # second half of a broken rhythm, applied to the next note
+    bar_has_notes = False
+    n = len(tokens)
+    i = start
+    get = _CACHE.get
+    while i < n:
+        tok = tokens[i]
+        c = get(tok)
+        if c is None:
+            c = classify(tok)
+            if c is None:
+                raise TokenSequenceError(f"unknown token {tok!r}", position=i)
+        k = c[0]
+        if k == NOTE or k == CHORD_CLOSE:
+            if k == NOTE:
+                if in_chord:
+                    chord_seen_note = True
+                    i += 1
+                    continue
+                if pending:
+                    length += cur
+                cur = scale
+            else:
+                if not in_chord:
+                    raise TokenSequenceError("']' closes no chord", position=i)
+                in_chord = False
+                cur = scale if chord_first_dur is None else _mul(scale, chord_first_dur)
+            if next_factor is not None:
+                cur = _mul(cur, next_factor)
+                next_factor = None
+            if tup_left:
+                cur = _scale(cur, tup_num, tup_den)
+                tup_left -= 1
+            pending = True
+            bar_has_notes = True
+        elif k == DUR:
+            if in_chord:
+                if chord_seen_note and chord_first_dur is None:
+                    chord_first_dur = c[1]
+                i += 1
+                continue
+            if not pending:
+                raise TokenSequenceError(f"duration {tok!r} does not follow a note, rest or chord", position=i)
+            cur = _mul(cur, c[1])
+            if c[2] != 1:
+                cur = _mul(cur, c[2])
+                next_factor = c[3]
+            length += cur
+            pending = False
+        elif k == CHORD_OPEN:
+            if in_chord:
+                raise TokenSequenceError("chord opened inside a chord", position=i)
+            if pending:
+                length += cur
+                pending = False
+            in_chord = True
+            chord_first_dur = None
+            chord_seen_note = False
+        elif k == TUPLET:
+            if pending:
+                length += cur
+                pending = False
+            p, q, r = c[1], c[2], c[3]
+            tup_num = q or _tuplet_q(p, meter_num)
+            tup_den = p
+            tup_left = r or p
+        elif k == BAR or k == ENDING:
+            if in_chord:
+                raise TokenSequenceError(f"bar line {tok!r} inside a chord", position=i)
+            if pending:
+                length += cur
+                pending = False
+            sign = c[1]
+            if not sign.closes:  # bare [1: marks an ending without closing the bar
+                if not bar_has_notes:
+                    ending = sign.ending
+                i += 1
+                continue
+            if bar_has_notes or length:
+                bars.append(RawBar(bar_start, i, length, bar_expected, open_sign, sign, ending))
+            elif open_sign is not None:
+                # an empty segment between two signs (``:| |:``): one merged sign
+                merged = _merge(open_sign, sign)
+                if bars and bars[-1].close is open_sign:
+                    bars[-1].close = merged
+                sign = merged
+            if sign.ending:
+                ending = sign.ending
+            elif sign.end_repeat or sign.start_repeat or sign.hard:
+                ending = 0
+            open_sign = sign
+            bar_expected = expected
+            bar_start = i + 1
+            length = 0
+            bar_has_notes = False
+        elif k == METER:
+            if pending:
+                length += cur
+                pending = False
+            bar_len, meter_num = c[1], c[2]
+            expected = int(bar_len * scale) if bar_len else 0
+            if not bar_has_notes:  # a change mid-bar applies from the next bar
+                bar_expected = expected
+        elif k == BIGREST:
+            if pending:
+                length += cur
+            cur = bar_expected or scale
+            pending = False
+            length += cur
+            bar_has_notes = True
+            if i + 1 < n and classify(tokens[i + 1]) and classify(tokens[i + 1])[0] == DUR:
+                i += 1
+                length += cur * (int(classify(tokens[i])[1]) - 1)
+        # SKIP: nothing
+        i += 1
+    if in_chord:
+        raise TokenSequenceError("chord not closed at the end of the tune", position=n - 1)
+    if pending:
+        length += cur
+    if bar_has_notes or length:
+        bars.append(RawBar(bar_start, n, length, bar_expected, open_sign, None, ending))
+    return Segmented(bars, scale)
+
+
+def _merge(a: Sign | None, b: Sign) -> Sign:
+    if a is None:
+        return b
+    return Sign(a.text + " " + b.text, a.end_repeat or b.end_repeat, a.start_repeat or b.start_repeat,
+                b.ending or a.ending, a.hard or b.hard, True)
+
+
+def _mul(ticks: int, f) -> int:
+    if f.__class__ is int:
+        return ticks * f
+    v = ticks * f.numerator
+    d = f.denominator
+    if v % d:
+        raise Inexact
+    return v // d
+
+
+def _scale(ticks: int, num: int, den: int) -> int:
+    v = ticks * num
+    if v % den:
+        raise Inexact
+    return v // den

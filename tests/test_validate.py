@@ -1,0 +1,279 @@
+"""folkabc.validate: bar counting on token sequences, hand-made cases with known answers.
+
+Each miscounted case has a correct twin that must check clean.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from folkabc.validate import check, check_tokens, is_token_file, read_token_file
+
+BAR8 = "c d e f g a b c'"          # one 4/4 bar of eighths
+REEL_A = " | ".join([BAR8] * 8)    # eight good bars
+
+
+def one(text: str, **kw):
+    res = check(text.split(), **kw)
+    assert len(res) == 1
+    return res[0]
+
+
+def errors(r):
+    return [(f.kind, f.bar) for f in r.findings if f.is_error]
+
+
+# --------------------------------------------------------------------------- shared data
+
+
+def test_folkrnn_example_reel_clean_with_two_pickups(folkrnn_examples):
+    r = check(folkrnn_examples)[0]
+    assert r.ok and r.meter == "M:4/4"
+    assert [(p.part, p.bar, p.length, p.reason) for p in r.pickups] == [
+        ("A", 0, 1, "completed"), ("B", 8, 1, "completed")]
+    assert r.pickups[0].completed_by[0] == 8        # A's closing bar completes A's pickup
+    assert 16 in r.pickups[1].completed_by          # B's closing bar completes B's pickup
+    assert [f.kind for f in r.findings] == ["pickup", "pickup"]
+    assert r.structure.summary == "AABB, 8+8 bars"
+    # positions point into the file: the first pickup is the first body token
+    assert (r.findings[0].line, r.findings[0].column) == (3, 1)
+
+
+def test_folkrnn_example_jig_clean_as_6_8(folkrnn_examples):
+    r = check(folkrnn_examples)[1]
+    assert r.ok and r.meter == "M:6/8"
+    assert r.findings and all(f.kind == "pickup" for f in r.findings)
+    assert r.structure.summary == "AABB, 8+8 bars"
+    assert all(f.expected == 6 for f in r.findings)
+
+
+def test_folkrnn_example_as_wrong_meter_fails(folkrnn_examples):
+    # the 6/8 tune read as 4/4 miscounts nearly every bar
+    body = folkrnn_examples.split("\n\n")[1].split("\n")[2]
+    r = one("M:4/4 K:Cmaj " + body)
+    assert not r.ok and len(r.miscounted_bars) >= 14
+
+
+# --------------------------------------------------------------------------- one bar off
+
+
+@pytest.mark.parametrize("bad_bar, body, kind, actual", [
+    (5, "c d e f g a b", "short", 7),
+    (5, "c d e f g a b c' d'", "long", 9),
+    (3, "c 2 e 2 g 2 c' 2 d'", "long", 9),
+])
+def test_reel_bar_one_quaver_off_found_at_its_bar(bad_bar, body, kind, actual):
+    bars = [BAR8] * 8
+    bars[bad_bar - 1] = body
+    r = one("M:4/4 K:Cmaj " + " | ".join(bars) + " |")
+    assert not r.ok
+    assert errors(r) == [(kind, bad_bar)]
+    f = r.errors[0]
+    assert (f.expected, f.actual) == (8, actual)
+    assert f.part == "A"
+
+
+def test_reel_twin_clean():
+    r = one("M:4/4 K:Cmaj " + REEL_A + " |")
+    assert r.ok and r.findings == [] and r.structure.summary == "A, 8 bars"
+
+
+def test_positions_reported_for_token_file():
+    bars = [BAR8] * 4
+    bars[2] = "c d e f g a b"
+    text = "M:4/4\nK:Cmaj\n" + " | ".join(bars[:2]) + " |\n" + " | ".join(bars[2:]) + " |\n"
+    r = check(text)[0]
+    f = r.errors[0]
+    assert (f.bar, f.line, f.column) == (3, 4, 1)
+    assert f.end_line == 4 and f.end_column == len("c d e f g a b ") + 1
+
+
+# --------------------------------------------------------------------------- endings
+
+
+def test_wrong_first_ending():
+    bad = one(f"M:4/4 K:Cmaj |: {BAR8} | {BAR8} | {BAR8} |1 c d e f g a b :|2 c 8 |")
+    assert errors(bad) == [("short", 4)]
+    assert bad.structure.parts[0].endings == 2 and bad.structure.summary == "AA, 4 bars"
+    good = one(f"M:4/4 K:Cmaj |: {BAR8} | {BAR8} | {BAR8} |1 c d e f g a b c :|2 c 8 |")
+    assert good.ok and good.findings == []
+
+
+def test_wrong_second_ending_numbered_after_first():
+    r = one(f"M:4/4 K:Cmaj |: {BAR8} | {BAR8} |1 c 8 :|2 c 7 |")
+    assert errors(r) == [("short", 4)]
+
+
+def test_short_bar_before_endings_runs_on_into_each_ending():
+    good = one(f"M:4/4 K:Cmaj |: {BAR8} | c 6 |1 d 2 :|2 e 2 |")
+    assert good.ok, good.findings
+    bad = one(f"M:4/4 K:Cmaj |: {BAR8} | c 6 |1 d 2 :|2 e 3 |")
+    assert errors(bad) == [("long", 2)]
+
+
+def test_part_with_endings_then_b_part_with_pickup():
+    a = f"|: G | {BAR8} | {BAR8} | {BAR8} |1 c 7 :|2 c 7 |"
+    b = f"|: d | {BAR8} | {BAR8} | {BAR8} | c 7 :|"
+    r = one(f"M:4/4 K:Cmaj {a} {b}")
+    assert r.ok, [f.message for f in r.findings]
+    assert r.structure.summary == "AABB, 4+4 bars"
+    assert [p.part for p in r.pickups] == ["A", "B"]
+
+
+# --------------------------------------------------------------------------- tuplets
+
+
+def test_triplet_miscount():
+    bad = one(f"M:4/4 K:Cmaj {BAR8} | (3 c d e f g a b c | {BAR8} |")
+    assert errors(bad) == [("short", 2)]
+    assert bad.errors[0].actual == 7
+    good = one(f"M:4/4 K:Cmaj {BAR8} | (3 c d e f g a b c d | {BAR8} |")
+    assert good.ok
+
+
+@pytest.mark.parametrize("meter, body, length", [
+    ("M:4/4", "(3 c 2 d 2 e 2 c 4", 8),          # (3 of quarters = a half note
+    ("M:6/8", "(2 c d e f g", 6),                # (2 in 6/8: two in the time of three
+    ("M:6/8", "(4 c d e f c 3", 6),              # (4: four in the time of three
+    ("M:2/4", "(5 c d e f g c 2", 4),            # (5 simple meter: five in the time of two
+    ("M:6/8", "(5 c d e f g c 3", 6),            # (5 compound meter: five in the time of three
+    ("M:3/4", "(3 [ c e ] d e c 4", 6),          # a chord counts as one tuplet note
+    ("M:2/4", "(3 c /2 d /2 e /2 c 3", 4),       # a triplet of sixteenths is one eighth
+    ("M:9/8", "(7 c c c c c c c c 6", 9),        # (7 compound meter: seven in the time of three
+])
+def test_tuplets_count(meter, body, length):
+    r = one(f"{meter} K:Cmaj {body} | {body} |")
+    assert r.ok, r.findings
+    r2 = one(f"{meter} K:Cmaj {body} c | {body} |")
+    assert errors(r2) == [("long", 1)]
+    assert r2.errors[0].expected == length
+
+
+# --------------------------------------------------------------------------- broken rhythm
+
+
+def test_broken_rhythm_pair():
+    good = one(f"M:4/4 K:Cmaj A > B c > d e 2 f < g | {BAR8} |")
+    assert good.ok
+    bad = one(f"M:4/4 K:Cmaj A > B c > d e 2 f < g a | {BAR8} |")
+    assert errors(bad) == [("long", 1)] and bad.errors[0].actual == 9
+
+
+@pytest.mark.parametrize("body", [
+    "c 2> d 2 c 2> d 2",        # fused: 3 + 1 + 3 + 1
+    "c >> d c 3/2 d /2 c 2 d 2",  # >>: 7/4 + 1/4
+    "c /2> d /2 c 2< d 2 c 3",    # 3/4 + 1/4, 1 + 3 — fused on short and long notes
+    "[ c e ] > d c 2 c 2 c 2",    # broken rhythm after a chord
+])
+def test_broken_rhythm_shapes(body):
+    assert one(f"M:4/4 K:Cmaj {body} | {BAR8} |").ok
+
+
+# --------------------------------------------------------------------------- chords, rests, meters
+
+
+@pytest.mark.parametrize("body", [
+    "[ C E G ] 2 [ C 2 E 2 ] c 4",
+    "[ C E G ] [ C E G ] z 2 c 4",
+    "[ C /2 E G ] 2 c /2 c /2 c 6",
+])
+def test_chords_count_once(body):
+    assert one(f"M:4/4 K:Cmaj {body} | {BAR8} |").ok
+
+
+def test_inline_meter_change():
+    r = one(f"M:4/4 K:Cmaj {BAR8} | M:3/4 c 6 | c 2 d 2 e 2 | M:4/4 {BAR8} |")
+    assert r.ok, r.findings
+    bad = one(f"M:4/4 K:Cmaj {BAR8} | M:3/4 c 6 | {BAR8} |")
+    assert errors(bad) == [("long", 3)] and bad.errors[0].expected == 6
+
+
+def test_extended_tokens_count():
+    r = one("M:3/8 K:Cmaj c 3 | ^^F 3/2 c'' 3/2 | (9 c c c c c c c c c c |")
+    assert r.ok, r.findings   # (9 in simple meter: 9 in the time of 2 -> 2 + 1
+
+
+def test_free_meter_not_counted():
+    assert one("M:none K:Cmaj c d e | c |").ok
+
+
+def test_meter_argument_for_body_only():
+    assert check("c 4 c 4 | c 8 |".split(), meter="M:4/4")[0].ok
+    assert not check("c 4 c 4 | c 8 |".split(), meter="M:3/4")[0].ok
+
+
+# --------------------------------------------------------------------------- pickups
+
+
+def test_pickup_not_completed_by_last_bar():
+    bad = one(f"M:4/4 K:Cmaj G | {REEL_A[:-len(BAR8)]} c 6 :|")
+    assert errors(bad) == [("unmatched-pickup", 0), ("short", 8)]
+    msg = bad.errors[1].message
+    assert "short" in msg and "with the pickup: 7" in msg
+    good = one(f"M:4/4 K:Cmaj G | {REEL_A[:-len(BAR8)]} c 7 :|")
+    assert good.ok and [p.reason for p in good.pickups] == ["completed"]
+
+
+def test_pickup_with_full_last_bar_is_unmatched():
+    r = one(f"M:4/4 K:Cmaj G | {REEL_A} |")
+    assert errors(r) == [("unmatched-pickup", 0)]
+    assert r.pickups[0].reason == "unmatched" and not r.pickups[0].accepted
+
+
+def test_pickup_into_repeat_accepted():
+    r = one(f"M:4/4 K:Cmaj G | |: {BAR8} | {BAR8} :|")
+    assert r.ok
+    assert [(p.bar, p.reason) for p in r.pickups] == [(0, "leads into a repeat")]
+    assert r.structure.summary == "AA, 2 bars"
+
+
+def test_short_closing_bar_without_pickup():
+    r = one(f"M:4/4 K:Cmaj |: {BAR8} | c 7 :|")
+    assert errors(r) == [("short", 2)]
+    assert "no pickup completes it" in r.errors[0].message
+
+
+def test_b_pickup_completes_repeated_a_part():
+    # A starts on the beat, its last bar is short and B's pickup completes it
+    r = one(f"M:4/4 K:Cmaj |: {BAR8} | c 7 :| |: d | {BAR8} | c 7 :|")
+    assert r.ok, [f.message for f in r.findings]
+    assert r.pickups[0].part == "B" and r.pickups[0].completed_by == [2, 4]
+
+
+def test_structure_three_parts():
+    a = f"|: {BAR8} | {BAR8} :|"
+    b = f"|: {BAR8} | {BAR8} | {BAR8} | {BAR8} :|"
+    c = f"{BAR8} | {BAR8} |"
+    r = one(f"M:4/4 K:Cmaj {a} {b} {c}")
+    assert r.ok and r.structure.summary == "AABBC, 2+4+2 bars"
+    assert [p.repeated for p in r.structure.parts] == [True, True, False]
+
+
+# --------------------------------------------------------------------------- inputs and JSON
+
+
+def test_token_file_detection_and_reader(folkrnn_examples):
+    assert is_token_file(folkrnn_examples)
+    assert not is_token_file("X:1\nT:x\nM:4/4\nK:G\nGABc|\n")
+    seqs = read_token_file(folkrnn_examples)
+    assert [s[0][:2] for s in seqs] == [["M:4/4", "K:Cmaj"], ["M:6/8", "K:Cmaj"]]
+    assert [s[2] for s in seqs] == [1, 5]
+    one_line = check("M:2/4 K:Cmix c 4 | c 2 d 2 |\n")
+    assert len(one_line) == 1 and one_line[0].ok
+
+
+def test_json_shape(folkrnn_examples):
+    d = check(folkrnn_examples)[0].to_dict()
+    assert {"index", "title", "ok", "findings", "structure"} <= set(d)
+    f = d["findings"][0]
+    assert {"bar", "expected", "actual", "line", "column", "message", "kind"} <= set(f)
+    assert d["structure"]["summary"] == "AABB, 8+8 bars"
+    bad = one("M:6/8 K:Cmaj c 3 c 5/2 | c 6 |").to_dict()
+    assert bad["findings"][0]["actual"] == "11/2" and bad["ok"] is False
+
+
+def test_check_tokens_unit_rescales():
+    r = check_tokens("M:2/4 K:Cmaj c 2 d 2 | c 3 |".split(), unit=Fraction(1, 16))
+    assert [(f.expected, f.actual) for f in r.findings] == [(8, 6)]
