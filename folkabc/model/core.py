@@ -1,0 +1,621 @@
+"""The :class:`Model`: a vocabulary plus LSTM parameters, with score, run (hooks) and generate.
+
+Examples
+--------
+>>> from folkabc.model import Model
+>>> m = Model.random(layers=[16], rng=0)
+>>> s = m.score(["M:4/4", "K:Cmaj", "|:", "C", "D", "E", ":|"])
+>>> s.token_logprobs.shape, s.tokens[-1]
+((8,), '</s>')
+>>> t = m.run(["M:4/4", "K:Cmaj"])
+>>> t.tokens, t.posterior.shape, t.hidden[0].shape
+(['<s>', 'M:4/4', 'K:Cmaj'], (3, 137), (3, 16))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import ParameterError, TokenSequenceError, UnknownTokenError
+from ..vocab import VOCAB, Vocabulary
+from .hooks import resolve_bias
+from .lstm import Network, Params
+
+__all__ = ["Model", "Trace", "Score", "log_softmax"]
+
+START, END = "<s>", "</s>"
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Natural-log softmax along the last axis, in float64.
+
+    Parameters
+    ----------
+    logits : np.ndarray [shape=(..., V)]
+
+    Returns
+    -------
+    np.ndarray [shape=(..., V)], float64
+
+    Examples
+    --------
+    >>> np.exp(log_softmax(np.array([0.0, 0.0]))).tolist()
+    [0.5, 0.5]
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    m = z.max(axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    z = z - m
+    with np.errstate(divide="ignore"):
+        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+@dataclass
+class Trace:
+    """What the network did over one input sequence (see :meth:`Model.run`).
+
+    Attributes
+    ----------
+    tokens : list of str
+        The input tokens, starting with ``'<s>'``; T of them.
+    logits : np.ndarray [shape=(T, V)]
+        Pre-softmax values after the logit bias and the temperature.
+    posterior : np.ndarray [shape=(T, V)]
+        Softmax of ``logits``: the distribution of the *next* token after each input.
+    hidden, cell : list of np.ndarray [shape=(T, H_l)]
+        Per layer, the hidden and cell state after each step (empty when not recorded).
+    gates : list of dict of str to np.ndarray [shape=(T, H_l)]
+        Per layer, ``"input"``, ``"forget"``, ``"output"`` (after the sigmoid),
+        ``"candidate"`` (pre-tanh) and ``"candidate_tanh"``.
+
+    Examples
+    --------
+    >>> from folkabc.model import Model
+    >>> tr = Model.random(layers=[4, 6], rng=0).run("M:6/8 K:Cmix")
+    >>> [h.shape for h in tr.hidden], sorted(tr.gates[1])
+    ([(3, 4), (3, 6)], ['candidate', 'candidate_tanh', 'forget', 'input', 'output'])
+    """
+
+    tokens: list[str]
+    logits: np.ndarray
+    posterior: np.ndarray
+    hidden: list[np.ndarray] = field(default_factory=list)
+    cell: list[np.ndarray] = field(default_factory=list)
+    gates: list[dict[str, np.ndarray]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+@dataclass
+class Score:
+    """How likely a tune is under a model (see :meth:`Model.score`).
+
+    Attributes
+    ----------
+    tokens : list of str
+        The scored tokens (meter, mode, body, ``'</s>'``), without ``'<s>'``.
+    token_logprobs : np.ndarray [shape=(len(tokens),)], float64
+        Natural log of the probability of each token given those before it.
+    nll : float
+        Total negative log-likelihood, ``-token_logprobs.sum()``.
+    perplexity : float
+        ``exp(nll / len(tokens))``.
+
+    Examples
+    --------
+    >>> from folkabc.model import Model
+    >>> s = Model.random(layers=[8], rng=0).score("M:4/4 K:Cmaj C D E")
+    >>> round(s.nll, 6) == round(-float(s.token_logprobs.sum()), 6), len(s.tokens)
+    (True, 6)
+    """
+
+    tokens: list[str]
+    token_logprobs: np.ndarray
+
+    @property
+    def nll(self) -> float:
+        """Total negative log-likelihood (nats)."""
+        return float(-self.token_logprobs.sum())
+
+    @property
+    def perplexity(self) -> float:
+        """Per-token perplexity."""
+        n = len(self.tokens)
+        return float(np.exp(self.nll / n)) if n else float("nan")
+
+    def surprising(self, k: int = 5) -> list[tuple[int, str, float]]:
+        """The ``k`` least likely tokens as ``(position, token, logprob)``, least likely first.
+
+        Positions are 0-based indices into :attr:`tokens` (0 = the meter).
+
+        Examples
+        --------
+        >>> s = Score(["C", "D", "</s>"], np.log(np.array([0.5, 0.1, 0.9])))
+        >>> [(i, t) for i, t, _ in s.surprising(2)]
+        [(1, 'D'), (0, 'C')]
+        """
+        order = np.argsort(self.token_logprobs, kind="stable")[: max(0, int(k))]
+        return [(int(i), self.tokens[i], float(self.token_logprobs[i])) for i in order]
+
+    def to_dict(self, *, k: int = 5) -> dict[str, Any]:
+        """JSON form: tokens, token_logprobs, nll, perplexity, surprising."""
+        return {
+            "tokens": " ".join(self.tokens),
+            "token_logprobs": [float(x) for x in self.token_logprobs],
+            "nll": self.nll,
+            "perplexity": self.perplexity,
+            "surprising": [{"position": i, "token": t, "logprob": lp} for i, t, lp in self.surprising(k)],
+        }
+
+
+class Model:
+    """A folk-rnn-style model: a vocabulary, an LSTM stack and a softmax layer (numpy).
+
+    Parameters
+    ----------
+    vocab : Vocabulary or sequence of str
+        The model's own token table, in id order (must hold ``<s>`` and ``</s>``).
+    params : Params
+    provenance : dict, optional
+        Where the model came from (saved in ``model.json``).
+
+    Attributes
+    ----------
+    vocab : Vocabulary
+    params : Params
+    layers : list of int
+        Units per LSTM layer.
+    provenance : dict
+
+    See Also
+    --------
+    folkabc.model.load_model : read a model file; :meth:`save` writes one.
+
+    Examples
+    --------
+    >>> m = Model.random(layers=[8, 8], rng=0)
+    >>> m.layers, len(m.vocab)
+    ([8, 8], 137)
+    """
+
+    def __init__(self, vocab: Vocabulary | Sequence[str], params: Params, *,
+                 provenance: Mapping[str, Any] | None = None) -> None:
+        if not isinstance(vocab, Vocabulary):
+            vocab = Vocabulary.from_tokens(list(vocab))
+        if len(vocab) != params.n_vocab:
+            raise ParameterError(f"vocabulary has {len(vocab)} tokens but the parameters expect {params.n_vocab}")
+        for tok in (START, END):
+            if tok not in vocab.index:
+                raise ParameterError(f"the vocabulary has no {tok!r} token")
+        self.vocab = vocab
+        self.params = params
+        self.provenance = dict(provenance or {})
+        self._nets: dict[Any, Network] = {}
+        self.start_id = vocab.index[START]
+        self.end_id = vocab.index[END]
+
+    # -- construction, files ------------------------------------------------------------------
+    @classmethod
+    def random(cls, *, vocab: Vocabulary | Sequence[str] = VOCAB, layers: Sequence[int] = (512, 512, 512),
+               rng=None, scale: float = 0.1, dtype="float32") -> "Model":
+        """A model with random weights (uniform in ±scale), for tests and benchmarks.
+
+        Parameters
+        ----------
+        vocab : Vocabulary or sequence of str
+            Default: folkabc's 137-token :data:`folkabc.vocab.VOCAB`.
+        layers : sequence of int
+        rng : None, int or np.random.Generator
+        scale : float
+        dtype : dtype
+
+        Examples
+        --------
+        >>> Model.random(layers=[4], rng=0).params.dtype
+        dtype('float32')
+        """
+        n = len(vocab)
+        return cls(vocab, Params.random(n_vocab=n, layers=layers, rng=rng, scale=scale, dtype=dtype),
+                   provenance={"source": "random", "scale": scale})
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model in folkabc's own format (a directory: model.json + weights.npz).
+
+        See Also
+        --------
+        folkabc.model.load_model : the inverse.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from folkabc.model import load_model
+        >>> d = tempfile.mkdtemp()
+        >>> m = Model.random(layers=[4], rng=0)
+        >>> m2 = load_model(m.save(os.path.join(d, "tiny")))
+        >>> m2.layers, bool(np.array_equal(m2.params.W_out, m.params.W_out))
+        ([4], True)
+        """
+        from .io import save_model
+
+        return save_model(self, path)
+
+    @property
+    def layers(self) -> list[int]:
+        """Units per LSTM layer."""
+        return self.params.sizes
+
+    def astype(self, dtype) -> "Model":
+        """The same model computing in ``dtype`` (e.g. ``"float64"``).
+
+        Examples
+        --------
+        >>> Model.random(layers=[4], rng=0).astype("float64").params.dtype
+        dtype('float64')
+        """
+        return Model(self.vocab, self.params.astype(dtype), provenance=self.provenance)
+
+    def __repr__(self) -> str:
+        return (f"Model(layers={self.layers}, vocabulary={len(self.vocab)} tokens, "
+                f"dtype={self.params.dtype}, source={self.provenance.get('source', '?')!r})")
+
+    def network(self, ablate: Mapping[int, Sequence[int]] | None = None) -> Network:
+        """The rearranged network (cached when not ablated).
+
+        Examples
+        --------
+        >>> Model.random(layers=[4], rng=0).network().sizes
+        [4]
+        """
+        if ablate:
+            return Network(self.params, ablate=ablate)
+        net = self._nets.get(None)
+        if net is None:
+            net = self._nets[None] = Network(self.params)
+        return net
+
+    # -- tokens -----------------------------------------------------------------------------
+    def encode(self, tokens, *, what: str = "tokens", offset: int = 0) -> np.ndarray:
+        """Tokens (or ids) → ids of the model's own vocabulary (mapped by name).
+
+        Parameters
+        ----------
+        tokens : str, sequence of str, array of int, or an object with ``.tokens``
+            A string is split on whitespace. Integer arrays are taken as model ids.
+        what : str
+            Named in errors ("prime", "tokens", …).
+        offset : int
+            Added to positions named in errors.
+
+        Raises
+        ------
+        UnknownTokenError
+            A token the model does not know, with its position.
+
+        Examples
+        --------
+        >>> m = Model.random(layers=[4], rng=0)
+        >>> m.vocab.decode(m.encode("M:4/4 K:Cmaj C"))
+        ['M:4/4', 'K:Cmaj', 'C']
+        """
+        if hasattr(tokens, "tokens") and not isinstance(tokens, (str, np.ndarray)):
+            tokens = tokens.tokens
+        if isinstance(tokens, str):
+            tokens = tokens.split()
+        if isinstance(tokens, np.ndarray) and tokens.dtype.kind in "iu":
+            ids = tokens.astype(np.int64).ravel()
+            bad = np.flatnonzero((ids < 0) | (ids >= len(self.vocab)))
+            if bad.size:
+                raise UnknownTokenError(f"#{ids[bad[0]]}", position=int(bad[0]) + offset, title=what)
+            return ids
+        index = self.vocab.index
+        out = np.empty(len(tokens), dtype=np.int64)
+        for pos, t in enumerate(tokens):
+            if isinstance(t, (int, np.integer)):
+                if not 0 <= int(t) < len(self.vocab):
+                    raise UnknownTokenError(f"#{int(t)}", position=pos + offset, title=what)
+                out[pos] = int(t)
+                continue
+            i = index.get(t)
+            if i is None:
+                raise UnknownTokenError(str(t), position=pos + offset, title=what)
+            out[pos] = i
+        return out
+
+    def _sequence_ids(self, tokens) -> np.ndarray:
+        """Ids of ``tokens`` without a leading ``<s>``; ``</s>`` only at the end."""
+        ids = self.encode(tokens)
+        if ids.size and ids[0] == self.start_id:
+            ids = ids[1:]
+        starts = np.flatnonzero(ids == self.start_id)
+        if starts.size:
+            raise TokenSequenceError("'<s>' may only open a sequence", position=int(starts[0]))
+        ends = np.flatnonzero(ids == self.end_id)
+        if ends.size and ends[0] != ids.size - 1:
+            raise TokenSequenceError("'</s>' may only close a sequence", position=int(ends[0]))
+        return ids
+
+    # -- run (hooks) --------------------------------------------------------------------------
+    def run(self, tokens=None, *, record: bool = True, ablate: Mapping[int, Sequence[int]] | None = None,
+            logit_bias=None, inputs: np.ndarray | None = None, temperature: float = 1.0) -> Trace:
+        """Run the network over ``<s>`` + ``tokens`` and return what it did.
+
+        Parameters
+        ----------
+        tokens : str, sequence of str or array of ids, optional
+            ``[meter, mode, body…]``, optionally ending with ``'</s>'`` (a leading
+            ``'<s>'`` is accepted and not doubled). May be omitted when ``inputs`` is given
+            (the labels are then each input row's largest entry).
+        record : bool
+            Record hidden states, cell states and gates (the posterior is always returned).
+        ablate : dict of int to array-like of int, optional
+            ``{layer: units}`` (0-based layers, negative from the top); the units'
+            outgoing connections are cut.
+        logit_bias : np.ndarray [shape=(V,)], dict of token to δ, or LogitBias, optional
+            Added after the division by ``temperature``; see :class:`folkabc.model.hooks.LogitBias`
+            for target ratios α.
+        inputs : np.ndarray [shape=(T, V)], optional
+            Replaces the one-hot inputs (forced or mixed "two-hot" inputs); row 0 is the
+            input at ``<s>``. T must be ``len(tokens) + 1``.
+        temperature : float > 0
+
+        Returns
+        -------
+        Trace
+
+        Raises
+        ------
+        UnknownTokenError, TokenSequenceError, ParameterError
+
+        Examples
+        --------
+        >>> m = Model.random(layers=[8], rng=0)
+        >>> tr = m.run(["M:4/4"], ablate={0: range(8)})
+        >>> bool(np.allclose(tr.posterior[0], np.exp(log_softmax(m.params.b_out))))
+        True
+        """
+        _check_temperature(temperature)
+        V = len(self.vocab)
+        if tokens is None:
+            if inputs is None:
+                raise ParameterError("run needs tokens or inputs")
+            x = np.asarray(inputs)
+            ids = np.argmax(x, axis=1)[1:] if x.ndim == 2 else np.empty(0, np.int64)
+        else:
+            ids = self._sequence_ids(tokens)
+        T = ids.size + 1
+        full = np.concatenate([[self.start_id], ids]).astype(np.int64)
+        x = None
+        if inputs is not None:
+            x = np.asarray(inputs)
+            if x.shape != (T, V):
+                raise ParameterError(f"inputs has shape {x.shape}, expected ({T}, {V}) "
+                                     f"(one row per input step, '<s>' first)")
+            if not np.all(np.isfinite(x)):
+                raise ParameterError("inputs holds NaN or infinite values")
+            x = x[None]
+        bias = resolve_bias(logit_bias, self.vocab)
+        net = self.network(ablate)
+        logits, rec = net.forward(None if x is not None else full[None], inputs=x, record=record)
+        logits = logits[0]
+        if temperature != 1.0:
+            logits = logits / np.asarray(temperature, dtype=logits.dtype)
+        if bias is not None:
+            logits = bias.apply(logits.copy())
+        post = np.exp(log_softmax(logits)).astype(logits.dtype)
+        trace = Trace(self.vocab.decode(full), logits, post)
+        if record:
+            trace.hidden = [a[0] for a in rec["hidden"]]
+            trace.cell = [a[0] for a in rec["cell"]]
+            trace.gates = [{k: v[0] for k, v in g.items()} for g in rec["gates"]]
+        return trace
+
+    # -- scoring ------------------------------------------------------------------------------
+    def score(self, tokens, *, end: bool = True) -> Score:
+        """Log-probability of each token of a tune.
+
+        Parameters
+        ----------
+        tokens : str, sequence of str, array of ids, or TokenizedTune
+            ``[meter, mode, body…]``; ``'</s>'`` is appended unless present or ``end=False``.
+        end : bool
+            Score the closing ``'</s>'`` (a complete tune). ``False`` scores a prefix.
+
+        Returns
+        -------
+        Score
+
+        Raises
+        ------
+        UnknownTokenError
+            A token the model does not know (named, with its position).
+
+        See Also
+        --------
+        score_many : many tunes in batches (faster, same numbers).
+
+        Examples
+        --------
+        >>> m = Model.random(layers=[8], rng=0)
+        >>> s = m.score("M:6/8 K:Cdor A B c")
+        >>> s.tokens
+        ['M:6/8', 'K:Cdor', 'A', 'B', 'c', '</s>']
+        >>> bool(s.perplexity > 1)
+        True
+        """
+        return self.score_many([tokens], end=end)[0]
+
+    def score_many(self, tunes: Sequence, *, end: bool = True, batch_size: int = 64) -> list[Score]:
+        """Score many tunes, advancing ``batch_size`` of them together.
+
+        Parameters
+        ----------
+        tunes : sequence of token sequences (as for :meth:`score`)
+        end : bool
+        batch_size : int > 0
+
+        Returns
+        -------
+        list of Score
+            In the order of ``tunes``.
+
+        Raises
+        ------
+        UnknownTokenError
+            Naming the token, its position and (as ``tune``) the 1-based tune number.
+
+        Examples
+        --------
+        >>> m = Model.random(layers=[8], rng=0)
+        >>> a, b = m.score_many(["M:4/4 K:Cmaj C", "M:3/4 K:Cmin D E"])
+        >>> len(a.tokens), len(b.tokens)
+        (4, 5)
+        """
+        if int(batch_size) < 1:
+            raise ParameterError(f"batch_size={batch_size!r} must be >= 1")
+        seqs = []
+        for n, tune in enumerate(tunes):
+            try:
+                ids = self._sequence_ids(tune)
+            except (UnknownTokenError, TokenSequenceError) as exc:
+                exc.tune = n + 1
+                raise
+            if end and (ids.size == 0 or ids[-1] != self.end_id):
+                ids = np.append(ids, self.end_id)
+            seqs.append(ids)
+        out: list[Score | None] = [None] * len(seqs)
+        order = sorted(range(len(seqs)), key=lambda k: -seqs[k].size)
+        net = self.network()
+        for start in range(0, len(order), int(batch_size)):
+            chunk = order[start:start + int(batch_size)]
+            lens = np.array([seqs[k].size for k in chunk])
+            T = int(lens.max()) if lens.size else 0
+            if T == 0:
+                for k in chunk:
+                    out[k] = Score([], np.zeros(0))
+                continue
+            inp = np.full((len(chunk), T), self.start_id, dtype=np.int64)
+            tgt = np.zeros((len(chunk), T), dtype=np.int64)
+            for r, k in enumerate(chunk):
+                s = seqs[k]
+                inp[r, 1:s.size] = s[:-1]
+                tgt[r, :s.size] = s
+            logits, _ = net.forward(inp, lengths=lens)
+            lp = log_softmax(logits)
+            picked = np.take_along_axis(lp, tgt[:, :, None], axis=2)[:, :, 0]
+            for r, k in enumerate(chunk):
+                s = seqs[k]
+                out[k] = Score(self.vocab.decode(s), picked[r, :s.size].copy())
+        return out  # type: ignore[return-value]
+
+    # -- generation ---------------------------------------------------------------------------
+    def generate(self, *, n: int = 1, meter: str | None = None, mode: str | None = None, prime=None,
+                 temperature: float = 1.0, seed=None, top_k: int | None = None, top_p: float | None = None,
+                 max_length: int = 1000, banned=None, ablate=None, logit_bias=None, mix=None,
+                 record: bool = False, beam: int | None = None):
+        """Generate tunes: ``<s>`` + optional meter, mode and prime tokens, then sampling.
+
+        The ``n`` tunes advance together (one matrix product per layer per step). Tune k
+        uses its own generator seeded with ``seed + k``, so a tune depends only on its
+        seed: ``generate(n=10, seed=42)[3]`` equals ``generate(seed=45)[0]``.
+
+        Parameters
+        ----------
+        n : int > 0
+            Number of tunes.
+        meter : str, optional
+            ``"6/8"`` or ``"M:6/8"``: forced first token.
+        mode : str, optional
+            ``"Cdor"``, ``"dor"`` or ``"K:Cdor"``: forced second token.
+        prime : str or sequence of str, optional
+            Body tokens forced after meter and mode.
+        temperature : float > 0
+        seed : None, int >= 0 or np.random.Generator
+            The base seed (None: fresh entropy; a Generator: draws the base seed).
+        top_k : int > 0, optional
+            Sample only among the k most likely tokens.
+        top_p : float in (0, 1], optional
+            Sample only among the most likely tokens whose mass reaches ``top_p``.
+        max_length : int > 0
+            Most tokens per tune (meter, mode and body; ``</s>`` not counted).
+        banned : sequence of str, optional
+            Tokens never sampled (``<s>`` is always banned).
+        ablate, logit_bias : optional
+            As for :meth:`run`.
+        mix : folkabc.model.hooks.Mix, optional
+            Mixed ("two-hot") inputs after each sampled body token.
+        record : bool
+            Attach a :class:`Trace` of each tune (its inputs: ``<s>`` and every token).
+        beam : int, optional
+            Beam width: return the ``n`` most likely tunes found by beam search
+            (deterministic; sampling options are ignored).
+
+        Returns
+        -------
+        list of Generated
+
+        Raises
+        ------
+        UnknownTokenError
+            A prime, meter, mode or banned token the model does not know.
+        ParameterError
+            A bad option value.
+
+        Examples
+        --------
+        >>> m = Model.random(layers=[16], rng=0)
+        >>> a = m.generate(n=3, meter="6/8", mode="Cdor", seed=42, max_length=20)
+        >>> [g.tokens[:2] for g in a][0], a[2].seed
+        (['M:6/8', 'K:Cdor'], 44)
+        >>> m.generate(seed=44, meter="6/8", mode="Cdor", max_length=20)[0].tokens == a[2].tokens
+        True
+        """
+        from .sampling import generate
+
+        return generate(self, n=n, meter=meter, mode=mode, prime=prime, temperature=temperature, seed=seed,
+                        top_k=top_k, top_p=top_p, max_length=max_length, banned=banned, ablate=ablate,
+                        logit_bias=logit_bias, mix=mix, record=record, beam=beam)
+
+    def beam_search(self, *, prefix=None, width: int = 5, max_length: int = 200) -> list[tuple[list[str], float]]:
+        """The most likely continuations of ``<s>`` + ``prefix`` found by beam search.
+
+        Parameters
+        ----------
+        prefix : str or sequence of str, optional
+            Forced tokens (e.g. ``"M:4/4 K:Cmaj"``).
+        width : int > 0
+            Hypotheses kept per step; also the number of results.
+        max_length : int > 0
+            Most tokens per sequence (``</s>`` not counted); hypotheses still open at that
+            length are returned without ``'</s>'``.
+
+        Returns
+        -------
+        list of (list of str, float)
+            Tokens (prefix included, ``'</s>'`` last when finished) and total natural
+            log-probability, in decreasing log-probability. Each equals
+            ``score(tokens, end=False).token_logprobs.sum()``.
+
+        Examples
+        --------
+        >>> m = Model.random(layers=[8], rng=0)
+        >>> res = m.beam_search(prefix="M:4/4 K:Cmaj", width=3, max_length=6)
+        >>> [round(lp, 4) for _, lp in res] == sorted((round(lp, 4) for _, lp in res), reverse=True)
+        True
+        """
+        from .sampling import beam_search
+
+        return beam_search(self, prefix=prefix, width=width, max_length=max_length)
+
+
+def _check_temperature(temperature) -> None:
+    try:
+        t = float(temperature)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"temperature={temperature!r} is not a number") from exc
+    if not (t > 0 and np.isfinite(t)):
+        raise ParameterError(f"temperature={temperature!r} must be a finite number > 0")

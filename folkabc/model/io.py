@@ -1,0 +1,404 @@
+"""Model files: folk-rnn metadata pickles (read safely) and folkabc's own format.
+
+Own format (``docs/design.md``): a directory with ``model.json``::
+
+    {"format": "folkabc-model", "version": 1, "vocabulary": [tokens in id order],
+     "layers": [H1, H2, ...], "provenance": {...}}
+
+and ``weights.npz`` holding, per layer l, ``layer{l}.W_x`` (n_in, 4H), ``layer{l}.W_h``
+(H, 4H), ``layer{l}.b`` (4H,) with gate order i, f, c, o, ``layer{l}.h0`` and
+``layer{l}.c0`` (H,), then ``softmax.W`` (H_last, V) and ``softmax.b`` (V,).
+
+folk-rnn pickles are Python-2 pickles of a dict with ``token2idx`` and 45 (in general
+1 + 14·L + 2) ``param_values`` in Lasagne order. Pickles can run code when loaded, so
+they are read by :class:`RestrictedUnpickler`, which admits only numpy's array and dtype
+reconstruction and plain containers and refuses every other global *before* it is
+imported or called.
+
+Examples
+--------
+>>> import tempfile, os
+>>> from folkabc.model import Model
+>>> d = tempfile.mkdtemp()
+>>> p = Model.random(layers=[4], rng=0).save(os.path.join(d, "m"))
+>>> sorted(os.listdir(p))
+['model.json', 'weights.npz']
+>>> load_model(p).layers
+[4]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import struct
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelFileError, ParameterError
+from .lstm import LayerParams, Params
+
+__all__ = ["load_model", "save_model", "load_folkrnn_pickle", "RestrictedUnpickler", "FORMAT", "VERSION"]
+
+FORMAT = "folkabc-model"
+VERSION = 1
+_GATES = ("i", "f", "c", "o")  # own-format order along the 4H axis
+
+
+def _latin1_encode(obj, encoding="latin1", errors="strict"):
+    """``_codecs.encode`` as Python-3 protocol-2 pickles use it for bytes (latin-1 only)."""
+    if encoding.lower().replace("_", "-") not in ("latin1", "latin-1", "iso-8859-1"):
+        raise ModelFileError(f"pickle asks for codec {encoding!r}; only latin-1 is allowed")
+    if not isinstance(obj, str):
+        raise ModelFileError("pickle asks to encode a non-string")
+    return obj.encode("latin-1", errors)
+
+
+def _allowed_globals() -> dict[tuple[str, str], Any]:
+    try:
+        from numpy._core import multiarray, numeric
+    except ImportError:  # numpy < 2
+        from numpy.core import multiarray, numeric  # type: ignore[no-redef]
+    table: dict[tuple[str, str], Any] = {}
+    for mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
+        table[(mod, "_reconstruct")] = multiarray._reconstruct
+        table[(mod, "scalar")] = multiarray.scalar
+    for mod in ("numpy.core.numeric", "numpy._core.numeric"):
+        table[(mod, "_frombuffer")] = numeric._frombuffer
+    table[("numpy", "ndarray")] = np.ndarray
+    table[("numpy", "dtype")] = np.dtype
+    for mod in ("builtins", "__builtin__"):
+        for name, obj in (("set", set), ("frozenset", frozenset), ("list", list), ("dict", dict),
+                          ("tuple", tuple), ("bytearray", bytearray)):
+            table[(mod, name)] = obj
+    import collections
+
+    table[("collections", "OrderedDict")] = collections.OrderedDict
+    table[("_codecs", "encode")] = _latin1_encode
+    return table
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that admits only numpy arrays, dtypes and plain containers.
+
+    Any other global (``os.system``, ``builtins.eval``, ``subprocess.Popen``, any module
+    or class) is refused with :class:`ModelFileError` before it is imported, so loading a
+    hostile pickle runs nothing. Admitted: ``numpy.core.multiarray._reconstruct`` and
+    ``scalar`` (also under ``numpy._core``), ``numpy.ndarray``, ``numpy.dtype``,
+    ``numpy._core.numeric._frombuffer``, the builtin containers and
+    ``collections.OrderedDict``, and ``_codecs.encode`` restricted to latin-1.
+
+    Examples
+    --------
+    >>> import io, pickle
+    >>> data = pickle.dumps({"a": np.arange(3)}, protocol=2)
+    >>> RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()["a"].tolist()
+    [0, 1, 2]
+    >>> evil = b"cos\\nsystem\\n(S'echo hi'\\ntR."
+    >>> RestrictedUnpickler(io.BytesIO(evil)).load()
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.ModelFileError: refused to load global 'os.system' (a pickle may only hold numpy arrays, dtypes and plain containers)
+    """
+
+    _table: dict | None = None
+
+    def find_class(self, module: str, name: str) -> Any:  # noqa: D102
+        table = type(self)._table
+        if table is None:
+            table = type(self)._table = _allowed_globals()
+        obj = table.get((module, name))
+        if obj is None:
+            raise ModelFileError(f"refused to load global '{module}.{name}' (a pickle may only hold numpy "
+                                 "arrays, dtypes and plain containers)")
+        return obj
+
+    def persistent_load(self, pid: Any) -> Any:  # noqa: D102
+        raise ModelFileError("refused a persistent id in a pickle")
+
+
+def _read_pickle(data: bytes, path: str | None) -> Any:
+    try:
+        return RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()
+    except ModelFileError as exc:
+        exc.path = path
+        raise ModelFileError(exc.message, path=path) from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
+            struct.error, UnicodeDecodeError, OverflowError, MemoryError) as exc:
+        kind = "truncated" if isinstance(exc, EOFError) else "corrupt"
+        raise ModelFileError(f"{kind} pickle: {exc or type(exc).__name__}", path=path) from exc
+
+
+def _float_array(a: Any, what: str, path: str | None) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+        kind = f"dtype {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+        raise ModelFileError(f"{what} is {kind}, expected a float array", path=path)
+    return a
+
+
+def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noqa: F821
+    """Read a folk-rnn metadata pickle (``token2idx`` + Lasagne ``param_values``), safely.
+
+    Parameters
+    ----------
+    path : str or Path
+    dtype : dtype
+        Computation dtype of the returned model.
+
+    Returns
+    -------
+    Model
+        Its vocabulary is the pickle's own ``token2idx`` table.
+
+    Raises
+    ------
+    ModelFileError
+        Hostile (refused global), truncated or corrupt pickle, or a wrong layout.
+
+    Examples
+    --------
+    >>> import pickle, tempfile, os
+    >>> toks = ["<s>", "</s>", "C"]
+    >>> r = np.random.default_rng(0)
+    >>> H = 2
+    >>> layer = [r.normal(size=s).astype("f4") for s in [(3, H), (H, H), (H,)] * 4 + [(1, H), (1, H)]]
+    >>> pv = [np.eye(3, dtype="f4")] + layer + [r.normal(size=(H, 3)).astype("f4"), np.zeros(3, "f4")]
+    >>> f = os.path.join(tempfile.mkdtemp(), "m.pkl")
+    >>> with open(f, "wb") as fh:
+    ...     pickle.dump({"token2idx": {t: i for i, t in enumerate(toks)}, "param_values": pv}, fh, protocol=2)
+    >>> load_folkrnn_pickle(f).layers
+    [2]
+    """
+    from .core import Model
+
+    p = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=p) from exc
+    obj = _read_pickle(data, p)
+    if not isinstance(obj, dict) or "token2idx" not in obj or "param_values" not in obj:
+        raise ModelFileError("not a folk-rnn model pickle (expected a dict with 'token2idx' and "
+                             "'param_values')", path=p)
+    t2i = obj["token2idx"]
+    pv = obj["param_values"]
+    if not isinstance(t2i, dict) or not isinstance(pv, (list, tuple)):
+        raise ModelFileError("'token2idx' must be a dict and 'param_values' a list", path=p)
+    V = len(t2i)
+    idx = sorted((v, k) for k, v in t2i.items() if isinstance(k, str) and isinstance(v, int))
+    if len(idx) != V or [i for i, _ in idx] != list(range(V)):
+        raise ModelFileError(f"'token2idx' must map {V} distinct tokens onto 0..{V - 1}", path=p)
+    tokens = [t for _, t in idx]
+    n = len(pv)
+    if n < 17 or (n - 3) % 14:
+        raise ModelFileError(f"'param_values' holds {n} arrays; expected 1 + 14 per layer + 2 (e.g. 45)",
+                             path=p)
+    L = (n - 3) // 14
+    arrs = [_float_array(a, f"param_values[{k}]", p) for k, a in enumerate(pv)]
+    emb = arrs[0]
+    if emb.ndim != 2 or emb.shape[0] != V:
+        raise ModelFileError(f"param_values[0] (embedding) has shape {emb.shape}, expected ({V}, D)", path=p)
+    layers = []
+    n_in = emb.shape[1]
+    for li in range(L):
+        base = 1 + 14 * li
+        a = arrs[base:base + 14]
+        # Lasagne order: W_xi W_hi b_i  W_xf W_hf b_f  W_xc W_hc b_c  W_xo W_ho b_o  cell_init hid_init
+        H = a[1].shape[0] if a[1].ndim == 2 else -1
+        for g in range(4):
+            wx, wh, b = a[3 * g], a[3 * g + 1], a[3 * g + 2]
+            for k, (arr, shape) in enumerate(((wx, (n_in, H)), (wh, (H, H)), (b, (H,)))):
+                if arr.shape != shape:
+                    raise ModelFileError(f"param_values[{base + 3 * g + k}] (layer {li}, "
+                                         f"{['W_x', 'W_h', 'b'][k]}{_GATES[g]}) has shape {arr.shape}, "
+                                         f"expected {shape}", path=p)
+        for k in (12, 13):
+            if a[k].size != H:
+                raise ModelFileError(f"param_values[{base + k}] (layer {li}, "
+                                     f"{'cell_init' if k == 12 else 'hid_init'}) has shape {a[k].shape}, "
+                                     f"expected (1, {H})", path=p)
+        W_x = np.concatenate([a[3 * g] for g in range(4)], axis=1).astype(np.float64)
+        if li == 0:
+            W_x = emb.astype(np.float64) @ W_x  # one-hot → embedding row → input weights
+        W_h = np.concatenate([a[3 * g + 1] for g in range(4)], axis=1)
+        b = np.concatenate([a[3 * g + 2] for g in range(4)])
+        layers.append(LayerParams(W_x, W_h, b, a[13].reshape(H), a[12].reshape(H)))
+        n_in = H
+    W_out, b_out = arrs[-2], arrs[-1]
+    if W_out.shape != (n_in, V) or b_out.shape != (V,):
+        raise ModelFileError(f"softmax parameters have shapes {W_out.shape}, {b_out.shape}; expected "
+                             f"({n_in}, {V}), ({V},)", path=p)
+    params = Params(layers, W_out, b_out)
+    arrays = params.to_arrays()
+    params = Params.from_arrays(arrays, n_vocab=V, path=p).astype(dtype)
+    prov = {"source": "folk-rnn pickle", "path": os.path.abspath(p)}
+    for key in ("experiment_id", "num_layers"):
+        if key in obj and isinstance(obj[key], (str, int)):
+            prov[key] = obj[key]
+    try:
+        return Model(tokens, params, provenance=prov)
+    except ParameterError as exc:
+        raise ModelFileError(exc.message, path=p) from exc
+
+
+def save_model(model, path: str | Path) -> Path:
+    """Write ``model`` in the own format into directory ``path`` (created if needed).
+
+    Files are written under temporary names and renamed into place.
+
+    See Also
+    --------
+    load_model : the inverse.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from folkabc.model import Model
+    >>> p = save_model(Model.random(layers=[3], rng=0), os.path.join(tempfile.mkdtemp(), "m"))
+    >>> json.loads((p / "model.json").read_text())["layers"]
+    [3]
+    """
+    d = Path(path)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelFileError(f"cannot create model directory: {exc.strerror or exc}", path=str(d)) from exc
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "vocabulary": list(model.vocab.tokens),
+        "layers": list(model.layers),
+        "provenance": _jsonable(model.provenance),
+    }
+    try:
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".weights.", suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **model.params.to_arrays())
+        os.replace(tmp, d / "weights.npz")
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".model.", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(meta, fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+        os.replace(tmp, d / "model.json")
+    except OSError as exc:
+        raise ModelFileError(f"cannot write model: {exc.strerror or exc}", path=str(d)) from exc
+    return d
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return str(obj)
+
+
+def _load_own(d: Path, *, dtype) -> "Model":  # noqa: F821
+    from .core import Model
+
+    meta_path = d / "model.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=str(meta_path)) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"not valid JSON: {exc}", path=str(meta_path)) from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"not a folkabc model (expected \"format\": \"{FORMAT}\")", path=str(meta_path))
+    if meta.get("version") != VERSION:
+        raise ModelFileError(f"model format version {meta.get('version')!r} is not supported (expected {VERSION})",
+                             path=str(meta_path))
+    vocab = meta.get("vocabulary")
+    if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab) or len(set(vocab)) != len(vocab):
+        raise ModelFileError("\"vocabulary\" must be a list of distinct token strings", path=str(meta_path))
+    layers = meta.get("layers")
+    if not isinstance(layers, list) or not layers or not all(isinstance(h, int) and h > 0 for h in layers):
+        raise ModelFileError("\"layers\" must be a non-empty list of positive integers", path=str(meta_path))
+    w_path = d / "weights.npz"
+    try:
+        with np.load(w_path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError as exc:
+        raise ModelFileError("missing weights.npz beside model.json", path=str(w_path)) from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, struct.error) as exc:
+        raise ModelFileError(f"truncated or corrupt weight file ({type(exc).__name__}: {exc})",
+                             path=str(w_path)) from exc
+    params = Params.from_arrays(arrays, n_vocab=len(vocab), path=str(w_path))
+    if params.sizes != layers:
+        raise ModelFileError(f"weights have layers {params.sizes} but model.json says {layers}", path=str(w_path))
+    try:
+        return Model(vocab, params.astype(dtype), provenance=meta.get("provenance") or {})
+    except ParameterError as exc:
+        raise ModelFileError(exc.message, path=str(meta_path)) from exc
+
+
+def default_model_path() -> Path:
+    """Where the shipped default model lives (``folkabc/data/model``)."""
+    return Path(str(resources.files("folkabc").joinpath("data", "model")))
+
+
+def load_model(path: str | Path | None = None, *, dtype="float32") -> "Model":  # noqa: F821
+    """Load a model: folkabc's own format (a directory) or a folk-rnn pickle.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        A model directory (or its ``model.json`` / ``weights.npz``), a folk-rnn pickle
+        file, or None for the default model shipped in ``folkabc/data/model/``.
+    dtype : dtype
+        Computation dtype (default float32).
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ModelFileError
+        Missing, truncated, corrupt or hostile file; no default model installed.
+
+    See Also
+    --------
+    Model.save : writes the own format.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from folkabc.model import Model
+    >>> p = Model.random(layers=[5], rng=0).save(os.path.join(tempfile.mkdtemp(), "m"))
+    >>> load_model(p / "model.json", dtype="float64").params.dtype
+    dtype('float64')
+    """
+    try:
+        np.dtype(dtype)
+    except TypeError as exc:
+        raise ParameterError(f"dtype={dtype!r} is not a numpy dtype") from exc
+    if np.dtype(dtype).kind != "f":
+        raise ParameterError(f"dtype={dtype!r} must be a floating dtype")
+    if path is None:
+        d = default_model_path()
+        if not (d / "model.json").is_file():
+            raise ModelFileError("no default model is installed (folkabc/data/model/ has no model.json); "
+                                 "pass a model path (--model PATH)")
+        return _load_own(d, dtype=dtype)
+    p = Path(path)
+    if p.is_dir():
+        if not (p / "model.json").exists():
+            raise ModelFileError("directory holds no model.json", path=str(p))
+        return _load_own(p, dtype=dtype)
+    if not p.exists():
+        raise ModelFileError("no such model file or directory", path=str(p))
+    if p.name in ("model.json", "weights.npz"):
+        return _load_own(p.parent, dtype=dtype)
+    return load_folkrnn_pickle(p, dtype=dtype)

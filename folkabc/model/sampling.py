@@ -1,0 +1,359 @@
+"""Generation: batched sampling with incremental state, and beam search.
+
+Every tune advances one token per step; the ``n`` tunes of a call advance together
+(one matrix product per layer per step) and leave the batch when they end. Tune k is
+sampled with its own generator seeded ``base_seed + k`` (one uniform number per sampled
+token, inverse-CDF sampling), so a tune is the same whether generated alone or in a
+batch. Nothing ever reruns a prefix (contrast: the folk-rnn sampler's approach, measured
+in ``bench/model.py``).
+
+Examples
+--------
+>>> from folkabc.model import Model
+>>> m = Model.random(layers=[8], rng=0)
+>>> g = m.generate(seed=7, meter="4/4", mode="Cmaj", max_length=10)[0]
+>>> g.tokens[:2], g.seed, len(g.tokens) <= 10
+(['M:4/4', 'K:Cmaj'], 7, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError, UnknownTokenError
+from .core import END, START, Model, Trace, _check_temperature, log_softmax
+from .hooks import Mix, resolve_bias
+from .lstm import Stepper
+
+__all__ = ["Generated", "generate", "beam_search", "sample_ids"]
+
+_UBLOCK = 256  # uniforms drawn per tune at a time
+
+
+@dataclass
+class Generated:
+    """One generated tune.
+
+    Attributes
+    ----------
+    tokens : list of str
+        Meter, mode and body (no ``<s>``/``</s>``).
+    ended : bool
+        True when the model produced ``</s>`` (False: stopped at ``max_length``).
+    logprob : float
+        Natural log-probability of the tokens (and of ``</s>`` when ended) under the
+        distribution sampled from, before top-k/top-p/banning (temperature, bias,
+        ablation and mixing applied). At temperature 1 with no hooks it equals
+        ``-model.score(tokens).nll`` for an ended tune.
+    seed : int or None
+        This tune's own seed (None for beam search).
+    trace : Trace or None
+        With ``record=True``: the run over ``<s>`` and every token.
+
+    Examples
+    --------
+    >>> g = Generated(["M:4/4", "K:Cmaj", "C", "|"], True, -3.2, 1)
+    >>> print(g.to_folkrnn())
+    M:4/4
+    K:Cmaj
+    C |
+    """
+
+    tokens: list[str]
+    ended: bool
+    logprob: float
+    seed: int | None
+    trace: Trace | None = None
+
+    @property
+    def meter(self) -> str | None:
+        """The first token (the meter)."""
+        return self.tokens[0] if self.tokens else None
+
+    @property
+    def mode(self) -> str | None:
+        """The second token (the mode)."""
+        return self.tokens[1] if len(self.tokens) > 1 else None
+
+    @property
+    def body(self) -> list[str]:
+        """The tokens after meter and mode."""
+        return self.tokens[2:]
+
+    def to_folkrnn(self) -> str:
+        """The tune as a folk-rnn block: meter line, mode line, body line."""
+        return "\n".join([self.meter or "", self.mode or "", " ".join(self.body)])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (without the trace)."""
+        return {"tokens": " ".join(self.tokens), "ended": self.ended, "logprob": self.logprob,
+                "seed": self.seed}
+
+
+def _base_seed(seed) -> int:
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**32))
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**32))
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and int(seed) >= 0:
+        return int(seed)
+    raise ParameterError(f"seed={seed!r} must be None, an integer >= 0 or a numpy Generator")
+
+
+def _prefix_ids(model: Model, meter, mode, prime) -> list[int]:
+    out: list[int] = []
+    if meter is not None:
+        m = str(meter).strip()
+        tok = m if m.startswith("M:") else f"M:{m}"
+        if tok not in model.vocab.index:
+            raise UnknownTokenError(tok, title="meter")
+        out.append(model.vocab.index[tok])
+    if mode is not None:
+        m = str(mode).strip()
+        if m.startswith("K:"):
+            m = m[2:]
+        tok = f"K:{m}" if m.startswith("C") else f"K:C{m}"
+        if tok not in model.vocab.index:
+            raise UnknownTokenError(tok, title="mode")
+        out.append(model.vocab.index[tok])
+    if prime is not None:
+        ids = model.encode(prime, what="prime")
+        bad = np.flatnonzero((ids == model.start_id) | (ids == model.end_id))
+        if bad.size:
+            raise ParameterError(f"prime: token {int(bad[0])} is {model.vocab.token(int(ids[bad[0]]))!r}, "
+                                 "which cannot be primed")
+        out.extend(int(i) for i in ids)
+    return out
+
+
+def _positive_int(name: str, value) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ParameterError(f"{name}={value!r} must be an integer >= 1")
+    return int(value)
+
+
+def sample_ids(logp: np.ndarray, u: np.ndarray, *, top_k: int | None = None, top_p: float | None = None,
+               banned: np.ndarray | None = None) -> np.ndarray:
+    """Draw one token per row by inverse CDF, after banning and top-k / top-p filtering.
+
+    Parameters
+    ----------
+    logp : np.ndarray [shape=(B, V)]
+        Log-probabilities.
+    u : np.ndarray [shape=(B,)]
+        Uniform numbers in [0, 1), one per row.
+    top_k : int, optional
+    top_p : float, optional
+    banned : np.ndarray of int, optional
+        Ids never drawn.
+
+    Returns
+    -------
+    np.ndarray [shape=(B,)], int64
+
+    Examples
+    --------
+    >>> lp = np.log(np.array([[0.5, 0.3, 0.2]]))
+    >>> sample_ids(lp, np.array([0.6])).tolist(), sample_ids(lp, np.array([0.6]), top_k=1).tolist()
+    ([1], [0])
+    """
+    p = np.exp(logp)
+    if banned is not None and banned.size:
+        p[:, banned] = 0.0
+    if top_k is not None or top_p is not None:
+        order = np.argsort(-p, axis=1, kind="stable")
+        ps = np.take_along_axis(p, order, axis=1)
+        keep = np.ones_like(ps, dtype=bool)
+        if top_k is not None:
+            keep[:, top_k:] = False
+        if top_p is not None:
+            before = np.cumsum(ps, axis=1) - ps  # mass of the more likely tokens
+            keep &= before < top_p * ps.sum(axis=1, keepdims=True)
+        keep[:, 0] = True
+        ps[~keep] = 0.0
+        p = np.zeros_like(p)
+        np.put_along_axis(p, order, ps, axis=1)
+    cdf = np.cumsum(p, axis=1)
+    thr = u * cdf[:, -1]
+    return np.minimum((cdf <= thr[:, None]).sum(axis=1), p.shape[1] - 1).astype(np.int64)
+
+
+def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, temperature: float = 1.0,
+             seed=None, top_k=None, top_p=None, max_length: int = 1000, banned=None, ablate=None,
+             logit_bias=None, mix: Mix | None = None, record: bool = False, beam=None) -> list[Generated]:
+    """Generate ``n`` tunes; see :meth:`folkabc.model.Model.generate` for the parameters.
+
+    Examples
+    --------
+    >>> from folkabc.model import Model
+    >>> m = Model.random(layers=[8], rng=0)
+    >>> [len(g.tokens) <= 5 for g in generate(m, n=2, seed=0, max_length=5)]
+    [True, True]
+    """
+    n = _positive_int("n", n)
+    max_length = _positive_int("max_length", max_length)
+    _check_temperature(temperature)
+    if top_k is not None:
+        top_k = _positive_int("top_k", top_k)
+    if top_p is not None and not (isinstance(top_p, (int, float, np.floating)) and 0 < float(top_p) <= 1):
+        raise ParameterError(f"top_p={top_p!r} must be a number in (0, 1]")
+    prefix = _prefix_ids(model, meter, mode, prime)
+    if len(prefix) > max_length:
+        raise ParameterError(f"max_length={max_length} is shorter than the {len(prefix)} forced tokens")
+    if beam is not None:
+        width = _positive_int("beam", beam)
+        found = beam_search(model, prefix=prefix, width=max(width, n), max_length=max_length)
+        return [Generated(t[:-1] if ended else t, ended, lp, None)
+                for t, lp in found[:n] for ended in [bool(t) and t[-1] == END]]
+    V = len(model.vocab)
+    ban = [model.start_id]
+    if banned is not None:
+        ban.extend(int(i) for i in model.encode(banned, what="banned"))
+    ban_ids = np.unique(np.array(ban, dtype=np.int64))
+    if ban_ids.size >= V:
+        raise ParameterError("banned: every token is banned")
+    bias = resolve_bias(logit_bias, model.vocab)
+    mix_ids = mix.ids(model.vocab) if mix is not None else None
+    net = model.network(ablate)
+    base = _base_seed(seed)
+    seeds = [base + k for k in range(n)]
+    rngs = [np.random.default_rng(s) for s in seeds]
+    mix_rngs = [np.random.default_rng([s, 1]) for s in seeds] if mix is not None else None
+    ubuf = np.empty((n, _UBLOCK))
+    upos = _UBLOCK
+    st = Stepper(net, n)
+    rows = np.arange(n)  # tune index of each active row
+    tokens: list[list[int]] = [[] for _ in range(n)]
+    logprob = np.zeros(n)
+    ended = np.zeros(n, dtype=bool)
+    recs: list[list] = [[] for _ in range(n)] if record else []
+    temp = np.float32(temperature) if temperature != 1.0 else None
+    inp = np.full(n, model.start_id, dtype=np.int64)
+    x = None
+    pos = 0
+    while rows.size:
+        rec = [] if record else None
+        raw = st.step(inp if x is None else None, inputs=x, record=rec)
+        logits = raw / temp if temp is not None else raw.copy()
+        if bias is not None:
+            bias.apply(logits)
+        logp = log_softmax(logits)
+        if record:
+            post = np.exp(logp).astype(logits.dtype)
+            for r, k in enumerate(rows):
+                recs[k].append((logits[r].copy(), post[r], [(h[r], c[r], {g: a[r] for g, a in gd.items()})
+                                                          for h, c, gd in rec]))
+        if pos >= max_length:
+            break
+        if pos < len(prefix):
+            chosen = np.full(rows.size, prefix[pos], dtype=np.int64)
+        else:
+            if upos >= _UBLOCK:
+                for k in rows:
+                    ubuf[k] = rngs[k].random(_UBLOCK)
+                upos = 0
+            chosen = sample_ids(logp, ubuf[rows, upos], top_k=top_k, top_p=top_p, banned=ban_ids)
+            upos += 1
+        logprob[rows] += logp[np.arange(rows.size), chosen]
+        done = chosen == model.end_id
+        for r, k in enumerate(rows):
+            if done[r]:
+                ended[k] = True
+            else:
+                tokens[k].append(int(chosen[r]))
+        pos += 1
+        if done.any():
+            keep = np.flatnonzero(~done)
+            rows = rows[keep]
+            chosen = chosen[keep]
+            if rows.size:
+                st.keep(keep)
+        inp = chosen
+        x = None
+        if mix is not None and rows.size and pos - 1 >= len(prefix) and pos - 3 >= mix.start:
+            w = np.float32(mix.weight)
+            x = np.zeros((rows.size, V), dtype=net.dtype)
+            x[np.arange(rows.size), chosen] = 1 - w
+            other = np.array([mix_ids[mix_rngs[k].integers(mix_ids.size)] for k in rows])
+            x[np.arange(rows.size), other] += w
+    out = []
+    for k in range(n):
+        trace = _stack_trace(model, tokens[k], recs[k]) if record else None
+        out.append(Generated(model.vocab.decode(tokens[k]), bool(ended[k]), float(logprob[k]), seeds[k], trace))
+    return out
+
+
+def _stack_trace(model: Model, ids: list[int], steps: list) -> Trace:
+    L = len(model.layers)
+    tr = Trace([START] + model.vocab.decode(ids), np.stack([s[0] for s in steps]),
+               np.stack([s[1] for s in steps]))
+    tr.hidden = [np.stack([s[2][li][0] for s in steps]) for li in range(L)]
+    tr.cell = [np.stack([s[2][li][1] for s in steps]) for li in range(L)]
+    tr.gates = [{g: np.stack([s[2][li][2][g] for s in steps]) for g in steps[0][2][li][2]} for li in range(L)]
+    return tr
+
+
+def beam_search(model: Model, *, prefix=None, width: int = 5, max_length: int = 200
+                ) -> list[tuple[list[str], float]]:
+    """Beam search; see :meth:`folkabc.model.Model.beam_search`.
+
+    Examples
+    --------
+    >>> from folkabc.model import Model
+    >>> m = Model.random(layers=[8], rng=0)
+    >>> len(beam_search(m, width=2, max_length=3))
+    2
+    """
+    width = _positive_int("width", width)
+    max_length = _positive_int("max_length", max_length)
+    if prefix is None:
+        pre: list[int] = []
+    elif isinstance(prefix, list) and all(isinstance(i, int) for i in prefix):
+        pre = list(prefix)
+    else:
+        pre = [int(i) for i in model.encode(prefix, what="prefix")]
+    if len(pre) > max_length:
+        raise ParameterError(f"max_length={max_length} is shorter than the {len(pre)}-token prefix")
+    st = Stepper(model.network(), 1)
+    logp = log_softmax(st.step(np.array([model.start_id])))
+    score = 0.0
+    for tok in pre:
+        score += logp[0, tok]
+        logp = log_softmax(st.step(np.array([tok])))
+    seqs: list[list[int]] = [list(pre)]
+    scores = np.array([score])
+    finished: list[tuple[list[int], float, bool]] = []
+    V = len(model.vocab)
+    while seqs:
+        if len(seqs[0]) >= max_length:
+            finished.extend((s, float(sc), False) for s, sc in zip(seqs, scores))
+            break
+        cand = scores[:, None] + logp
+        cand[:, model.start_id] = -np.inf
+        flat = np.argsort(-cand.ravel(), kind="stable")[:width]
+        flat = flat[np.isfinite(cand.ravel()[flat])]
+        parent, tok = np.divmod(flat, V)
+        new_seqs, new_scores, keep, feed = [], [], [], []
+        for p, t, f in zip(parent, tok, flat):
+            sc = float(cand.ravel()[f])
+            if t == model.end_id:
+                finished.append((seqs[p] + [int(t)], sc, True))
+            else:
+                new_seqs.append(seqs[p] + [int(t)])
+                new_scores.append(sc)
+                keep.append(p)
+                feed.append(t)
+        if len(finished) >= width and new_scores:
+            worst_kept = sorted((sc for _, sc, _ in finished), reverse=True)[width - 1]
+            if max(new_scores) <= worst_kept:
+                break
+        seqs, scores = new_seqs, np.array(new_scores)
+        if not seqs:
+            break
+        st.keep(np.array(keep))
+        logp = log_softmax(st.step(np.array(feed, dtype=np.int64)))
+    finished.sort(key=lambda f: -f[1])
+    return [(model.vocab.decode(s), sc) for s, sc, _ in finished[:width]]
