@@ -1,0 +1,187 @@
+"""Corpus source readers: music21 collections, thesession dumps, ABC files and folders, token files."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from conftest import music21_abc_paths
+from folkabc.corpus.sources import (
+    MUSIC21_COLLECTIONS,
+    expand_sources,
+    open_source,
+    session_abc_header,
+    session_mode_to_key,
+)
+from folkabc.errors import CorpusError
+
+
+@pytest.fixture(scope="module")
+def session_csv(shared_data):
+    return shared_data / "thesession-sample.csv"
+
+
+def test_music21_collections_are_all_found_with_their_files():
+    for name in MUSIC21_COLLECTIONS:
+        src = open_source(f"music21:{name}")
+        assert src.name == name and src.kind == "abc"
+        assert [p.name for p in src.paths] == [p.name for p in music21_abc_paths(name)]
+    assert len(open_source("music21:ryansMammoth")) == 1059
+    # a bare collection name works too
+    assert open_source("airdsAirs").paths == open_source("music21:airdsAirs").paths
+
+
+def test_default_expands_to_the_five_collections_in_order():
+    assert [s.name for s in expand_sources("default")] == list(MUSIC21_COLLECTIONS)
+    assert sum(len(s) for s in expand_sources(["default"])) == 39 + 1059 + 6 + 31 + 2  # .abc files
+
+
+def test_music21_items_hold_every_x_tune():
+    src = open_source("music21:airdsAirs")
+    items = list(src.items())
+    assert [it.ref for it in items] == [f"book{k}.abc" for k in range(1, 7)]
+    n_x = sum(1 for it in items for ln in it.text.splitlines() if ln.startswith("X:"))
+    assert n_x == 1180
+
+
+def test_thesession_csv_gives_15_settings_with_names_types_and_ids(session_csv):
+    src = open_source(session_csv)
+    assert (src.name, src.kind) == ("thesession", "session-csv")
+    items = list(src.items())
+    assert len(items) == 15
+    first = items[0]
+    assert first.meta == {"tune_id": "15326", "setting_id": "28560", "name": "'S Ann An Ìle",
+                          "type": "strathspey", "meter": "4/4", "mode": "Gmajor"}
+    assert first.ref == "tune 15326 setting 28560"
+    assert first.text.startswith("X:1\nT:'S Ann An Ìle\nR:strathspey\nM:4/4\nL:1/8\nK:Gmaj\n|:G>A B>G")
+    assert [it.meta["setting_id"] for it in items][-3:] == ["38079", "30395", "9294"]
+    assert {it.meta["type"] for it in items} == {"strathspey", "reel", "polka", "slip jig", "jig", "waltz"}
+    by_setting = {it.meta["setting_id"]: it for it in items}
+    assert by_setting["46394"].text.splitlines()[2:6] == ["R:slip jig", "M:9/8", "L:1/8", "K:Ador"]
+    assert "K:Amix" in by_setting["18649"].text
+
+
+def test_thesession_json_reads_the_same_settings_as_csv(session_csv, tmp_path):
+    with open(session_csv, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    path = tmp_path / "tunes.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    from_json = [(it.meta, it.text) for it in open_source(path).items()]
+    from_csv = [(it.meta, it.text) for it in open_source(session_csv).items()]
+    assert from_json == from_csv
+
+
+def test_thesession_json_streams_objects_across_chunk_boundaries(session_csv, tmp_path):
+    from folkabc.corpus import sources
+
+    with open(session_csv, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    path = tmp_path / "tunes.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    with open(path, encoding="utf-8") as fh:
+        objs = list(sources._iter_json_array(fh, path, chunk=37))  # tiny chunks: every object spans several
+    assert objs == rows
+
+
+@pytest.mark.parametrize("mode, key", [
+    ("Gmajor", "Gmaj"), ("Bminor", "Bmin"), ("Edorian", "Edor"), ("Amixolydian", "Amix"),
+    ("F#minor", "F#min"), ("Bbmajor", "Bbmaj"), ("Dlydian", "Dlyd"), ("Ephrygian", "Ephr"),
+    ("Aaeolian", "Amin"), ("D", "Dmaj"),
+])
+def test_session_mode_to_key(mode, key):
+    assert session_mode_to_key(mode) == key
+
+
+def test_session_header_without_type():
+    assert session_abc_header({"name": "X", "meter": "6/8", "mode": "Dmajor"}).splitlines() == \
+        ["X:1", "T:X", "M:6/8", "L:1/8", "K:Dmaj"]
+
+
+def test_bad_mode_is_a_row_failure_not_a_file_error(tmp_path):
+    path = tmp_path / "tunes.csv"
+    path.write_text("tune_id,setting_id,name,type,meter,mode,abc\n1,2,Odd,reel,4/4,Hsomething,ABcd|\n"
+                    "3,4,Fine,reel,4/4,Dmajor,ABcd|\n", encoding="utf-8")
+    items = list(open_source(path).items())
+    assert len(items) == 2
+    assert "mode 'Hsomething'" in items[0].meta["error"] and "row" in items[0].meta["error"]
+    assert "error" not in items[1].meta
+
+
+def test_folder_source_reads_abc_files_recursively_in_order(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.abc").write_text("X:1\nT:Two\nK:G\nGABc|\n")
+    (tmp_path / "one.ABC").write_text("X:1\nT:One\nK:D\nDEFG|\n")
+    (tmp_path / "notes.txt").write_text("not read")
+    src = open_source(tmp_path)
+    assert src.kind == "abc" and src.name == tmp_path.name
+    assert [it.ref for it in src.items()] == ["b/two.abc", "one.ABC"]
+
+
+def test_single_abc_file_without_abc_suffix_is_sniffed(tmp_path):
+    path = tmp_path / "tunes.txt"
+    path.write_text("% a tune book\n\nX:7\nT:Seven\nK:G\nGABc|\n")
+    src = open_source(path)
+    assert (src.kind, src.name) == ("abc", "tunes")
+
+
+def test_folkrnn_token_file_is_recognised(shared_data):
+    src = open_source(shared_data / "folkrnn-v2-examples.txt")
+    assert (src.kind, src.name) == ("folkrnn", "folkrnn-v2-examples")
+
+
+# ---------------------------------------------------------------- bad input
+
+def test_unreadable_path_names_the_path():
+    with pytest.raises(CorpusError, match=r"^/no/such/place: cannot read: no such file or folder$"):
+        open_source("/no/such/place")
+
+
+def test_unknown_collection():
+    with pytest.raises(CorpusError, match="unknown music21 collection 'bach'"):
+        open_source("music21:bach")
+
+
+def test_csv_with_missing_columns_names_them(tmp_path):
+    path = tmp_path / "tunes.csv"
+    path.write_text("tune_id,name,abc\n1,A,ABC|\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"tunes.csv: not a thesession dump: missing column\(s\) "
+                                          r"setting_id, type, meter, mode"):
+        list(open_source(path).items())
+
+
+def test_json_that_is_not_a_list(tmp_path):
+    path = tmp_path / "tunes.json"
+    path.write_text('{"tune_id": 1}', encoding="utf-8")
+    with pytest.raises(CorpusError, match="JSON is not a list of settings"):
+        list(open_source(path).items())
+
+
+def test_truncated_json(session_csv, tmp_path):
+    with open(session_csv, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    path = tmp_path / "tunes.json"
+    path.write_text(json.dumps(rows)[:-40], encoding="utf-8")
+    with pytest.raises(CorpusError, match="bad JSON"):
+        list(open_source(path).items())
+
+
+def test_non_abc_text_file(tmp_path):
+    path = tmp_path / "readme.txt"
+    path.write_text("Just some words.\nNo tunes here.\n")
+    with pytest.raises(CorpusError, match="readme.txt: not a corpus source: no ABC tune"):
+        open_source(path)
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "image.abc"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(CorpusError, match="binary file"):
+        open_source(path)
+
+
+def test_folder_without_abc_files(tmp_path):
+    (tmp_path / "x.txt").write_text("hi")
+    with pytest.raises(CorpusError, match="the folder holds no .abc files"):
+        open_source(tmp_path)
