@@ -109,9 +109,29 @@ def test_bar_numbers_first_example(example_index, example_tunes):
     second = tune.index("G,", first_g + 9)
     assert tune[second:second + 8] == ["G,", "C", "E", "G", "F", "D", "B,", "D"]
     assert bars[second] == 2 and offs[second] == 0
-    # the final bar "D E F D C 3 :|" of the A part is bar 8
+    # the final bar "D E F D C 3 :|" of the A part is bar 8, and so is the B part's pickup "D"
     end_a = tune.index(":|")
     assert bars[end_a] == 8 and tune[end_a - 6:end_a] == ["D", "E", "F", "D", "C", "3"]
+    assert tune[end_a + 1:end_a + 4] == ["|:", "D", "|"]
+    assert bars[end_a + 2] == 8 and offs[end_a + 2] == 8
+    # the B part's first full bar "E C C 2 D B, G, A," is bar 9; the tune ends in bar 16
+    assert tune[end_a + 4:end_a + 6] == ["E", "C"] and bars[end_a + 4] == 9 and offs[end_a + 4] == 0
+    assert bars[len(tune) - 1] == 16
+
+
+def test_bar_numbers_agree_with_check(example_tunes):
+    # folkabc.check counts the same way: opening pickup bar 0, part pickup keeps the bar before
+    from folkabc.validate import check
+
+    ids, offsets = encode_tunes(example_tunes)
+    bars, _ = bar_table(ids, offsets)
+    for row, tune in enumerate(example_tunes):
+        result = check(tune)[0]
+        pickups = sorted(f.bar for f in result.findings if f.kind == "pickup")
+        tb = bars[offsets[row]:offsets[row + 1]]
+        assert pickups == [0, 8]
+        assert int(tb[2]) == 0  # the opening pickup
+        assert int(tb.max()) == result.structure.parts[0].bars + result.structure.parts[1].bars
 
 
 def test_full_first_bar_is_bar_one():

@@ -6,12 +6,18 @@ Rules (the same for every tune, see ``docs/search.md``):
   (``| |: :| |1 |2``) or after the tune's start; runs of measure tokens with
   no note between them (``:| |:``) start one bar, not two. ``[`` and ``]`` are
   chord brackets, not bar lines.
-- The first bar is bar 0 (a pickup) when it is shorter than the meter's bar,
-  else bar 1; bars are then numbered on from there.
+- The first bar is bar 0 (a pickup) when it is shorter than the meter's bar
+  (and not the only bar), else bar 1; bars are then numbered on from there,
+  first and second endings included, as :func:`folkabc.check` counts them.
+- A short bar right after a repeat sign (``:|`` or ``|:``), neither first nor
+  last, is the pickup into a part: it keeps the number of the bar before it,
+  as musicians count (``... C 3 :| |: D | E C C 2`` — the ``D`` is in bar 8
+  when ``C 3`` ends bar 8).
 - A measure token belongs to the bar it closes; the tune's meter and mode
   tokens, and any measure tokens before its first note, belong to its first
   bar at offset 0.
-- A token's offset in its bar is counted in tokens from the bar's first token.
+- A token's offset in its bar is counted in tokens from the bar's first token
+  (a part pickup continues the count of the bar before it).
 
 The pickup test sums note lengths in units of L:1/8 (a note without a
 duration token lasts 1, broken rhythm keeps the pair's total, a chord counts
@@ -37,7 +43,7 @@ import numpy as np
 
 from ..vocab import VOCAB
 
-__all__ = ["bar_table", "bar_length", "token_durations"]
+__all__ = ["bar_table", "bar_length", "token_durations", "tune_rows"]
 
 _BAR_LINES = ("|", "|:", ":|", "|1", "|2")
 
@@ -85,11 +91,13 @@ def _tables() -> dict[str, np.ndarray]:
     for n in range(2, 8):
         q = 3 if n in (2, 4) else 2
         tuplet[VOCAB.id(f"({n}")] = q - n
+    is_repeat = np.zeros(256, dtype=bool)
+    is_repeat[[VOCAB.id("|:"), VOCAB.id(":|")]] = True
     meter_len = np.zeros(256, dtype=np.float64)
     for i in VOCAB.ids_of("meter"):
         meter_len[i] = float(bar_length(VOCAB.token(int(i))))
     return {"is_bar": is_bar, "is_note": is_note, "is_dur": is_dur, "dur": dur,
-            "sounding": sounding, "tuplet": tuplet, "meter_len": meter_len}
+            "sounding": sounding, "tuplet": tuplet, "meter_len": meter_len, "is_repeat": is_repeat}
 
 
 _T = _tables()
@@ -150,41 +158,58 @@ def bar_table(ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndar
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=np.uint16), np.zeros(0, dtype=np.uint16)
-    n_tunes = len(offsets) - 1
-    lengths = np.diff(offsets)
-    row = np.repeat(np.arange(n_tunes, dtype=np.int64), lengths)
+    row = tune_rows(offsets)
     is_bar = _T["is_bar"][ids]
-    is_note = _T["is_note"][ids]
     # segment = number of bar lines seen so far (global; rows keep segments apart)
     seg = np.cumsum(is_bar)
-    notes = np.flatnonzero(is_note)
-    start = np.zeros(n, dtype=bool)
-    if len(notes):
-        first = np.ones(len(notes), dtype=bool)
-        first[1:] = (seg[notes[1:]] != seg[notes[:-1]]) | (row[notes[1:]] != row[notes[:-1]])
-        start[notes[first]] = True
-    count = np.cumsum(start)  # bar starts up to and including each token
-    before = np.concatenate(([0], count))[offsets[:-1]]  # starts before each tune
-    local = count - before[row]  # 0 before the tune's first note
-    # pickup test on each tune's first bar
-    starts = np.flatnonzero(start)
-    n_starts = len(starts)
-    pickup = np.zeros(n_tunes, dtype=bool)
-    if n_starts:
-        csum = np.concatenate(([0.0], np.cumsum(token_durations(ids))))
-        k0 = np.searchsorted(starts, offsets[:-1])
-        first_start = starts[np.minimum(k0, n_starts - 1)]
-        has = (k0 < n_starts) & (first_start < offsets[1:])
-        second = np.where(k0 + 1 < n_starts, starts[np.minimum(k0 + 1, n_starts - 1)], n)
-        second = np.minimum(second, offsets[1:])
-        first_len = csum[second] - csum[np.where(has, first_start, second)]
-        meter_len = _T["meter_len"][ids[offsets[:-1]]]
-        pickup = has & (meter_len > 0) & (first_len < meter_len - 1e-9)
-    tune_pickup = pickup[row]
-    bars = np.where(local == 0, np.where(tune_pickup, 0, 1), local - tune_pickup)
-    # offset in bar: distance to the latest bar start at or before the token
+    notes = np.flatnonzero(_T["is_note"][ids])
+    if len(notes) == 0:
+        return np.ones(n, dtype=np.uint16), np.zeros(n, dtype=np.uint16)
+    first = np.ones(len(notes), dtype=bool)
+    first[1:] = (seg[notes[1:]] != seg[notes[:-1]]) | (row[notes[1:]] != row[notes[:-1]])
+    starts = notes[first]  # first note of every written bar
+    srow = row[starts]
+    opens = np.ones(len(starts), dtype=bool)  # first bar of its tune
+    opens[1:] = srow[1:] != srow[:-1]
+    closes = np.ones(len(starts), dtype=bool)  # last bar of its tune
+    closes[:-1] = srow[1:] != srow[:-1]
+    ends = np.where(closes, offsets[1:][srow], np.append(starts[1:], n))
+    csum = np.concatenate(([0.0], np.cumsum(token_durations(ids))))
+    short = csum[ends] - csum[starts] < _T["meter_len"][ids[offsets[:-1]][srow]] - 1e-9
+    # a short bar right after a repeat sign opens a part: it keeps the previous bar's number
+    rep = np.concatenate(([0], np.cumsum(_T["is_repeat"][ids])))
+    after_repeat = np.zeros(len(starts), dtype=bool)
+    after_repeat[1:] = rep[starts[1:]] > rep[starts[:-1]]
+    part_pickup = short & after_repeat & ~opens & ~closes
+    counted = ~part_pickup
+    # bar number of each written bar: 0 for an opening pickup, else counted from 1
+    pickup_tune = np.zeros(len(offsets) - 1, dtype=bool)
+    pickup_tune[srow[opens]] = short[opens] & ~closes[opens]
+    cum = np.cumsum(counted)
+    number = cum - cum[opens][np.cumsum(opens) - 1] + 1 - pickup_tune[srow]
+    # spread to tokens: each token takes the last bar start at or before it in its tune
     idx = np.arange(n, dtype=np.int64)
-    last_start = np.maximum.accumulate(np.where(start, idx, -1))
-    tune_start = offsets[:-1][row]
-    offs = np.where(last_start >= tune_start, idx - last_start, 0)
-    return (np.minimum(bars, 65535).astype(np.uint16), np.minimum(offs, 65535).astype(np.uint16))
+    marker = np.zeros(n, dtype=np.int32)
+    marker[starts] = 1
+    k = np.cumsum(marker, dtype=np.int64) - 1
+    inside = (k >= 0) & (srow[np.maximum(k, 0)] == row)
+    first_k = np.searchsorted(starts, offsets[:-1])[row]  # tokens before the first note
+    k = np.where(inside, k, np.minimum(first_k, len(starts) - 1))
+    bars = np.where(inside, number[k], np.where(pickup_tune[row], 0, 1))
+    # offset from the start of the counted bar (a part pickup continues the bar before it)
+    counted_start = np.where(counted, starts, 0)
+    counted_start = np.maximum.accumulate(counted_start)
+    offs = np.where(inside, idx - counted_start[k], 0)
+    return np.minimum(bars, 65535).astype(np.uint16), np.minimum(offs, 65535).astype(np.uint16)
+
+
+def tune_rows(offsets: np.ndarray) -> np.ndarray:
+    """The tune row of every token of the corpus layout.
+
+    Examples
+    --------
+    >>> tune_rows(np.array([0, 2, 5])).tolist()
+    [0, 0, 1, 1, 1]
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))

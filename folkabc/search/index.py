@@ -52,7 +52,7 @@ import numpy as np
 
 from ..errors import IndexFileError, ParameterError
 from ..vocab import VOCAB
-from .bars import bar_table
+from .bars import bar_table, tune_rows
 
 __all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "INDEX_FORMAT", "INDEX_VERSION"]
 
@@ -405,7 +405,7 @@ class SuffixIndex:
                 "a figure cannot span the end of a tune")
         return q.tobytes()
 
-    def find(self, query_ids) -> tuple[int, int]:
+    def find(self, query_ids, *, hint: tuple[int, int] | None = None) -> tuple[int, int]:
         """The suffix-array range ``[lo, hi)`` of suffixes starting with ``query_ids``.
 
         O(m log N) byte comparisons. An empty query matches everything.
@@ -414,6 +414,9 @@ class SuffixIndex:
         ----------
         query_ids : array-like of int [shape=(m,)]
             Token ids, without ``</s>``.
+        hint : (int, int) or None
+            A range known to hold every match, e.g. the range of a prefix of
+            ``query_ids``; the search stays inside it.
 
         Returns
         -------
@@ -434,16 +437,17 @@ class SuffixIndex:
         """
         qb = self._query_bytes(query_ids)
         m = len(qb)
-        if m == 0:
-            return 0, len(self.sa)
+        lo, hi = (0, len(self.sa)) if hint is None else (int(hint[0]), int(hint[1]))
+        if m == 0 or lo >= hi:
+            return lo, (hi if m == 0 else lo)
         buf = self._buf
 
         def key(p):
             p = int(p)
             return buf[p:p + m]
 
-        lo = bisect.bisect_left(self.sa, qb, key=key)
-        hi = bisect.bisect_right(self.sa, qb, lo=lo, key=key)
+        lo = bisect.bisect_left(self.sa, qb, lo=lo, hi=hi, key=key)
+        hi = bisect.bisect_right(self.sa, qb, lo=lo, hi=hi, key=key)
         return lo, hi
 
     def count(self, query_ids) -> int:
@@ -489,8 +493,19 @@ class SuffixIndex:
         [[0, 0, 0, 0], [0, 1, 2, 3]]
         """
         starts = np.sort(np.asarray(self.sa[lo:hi], dtype=np.int64))
-        rows = np.searchsorted(self.offsets, starts, side="right") - 1
+        rows = self.rows_of(starts)
         return rows, starts - self.offsets[rows]
+
+    def rows_of(self, starts: np.ndarray) -> np.ndarray:
+        """The tune row of each global token position in ``starts``.
+
+        Examples
+        --------
+        >>> ids, offsets = encode_tunes([["M:4/4", "K:Cmaj"], ["M:4/4", "K:Cmaj"]])
+        >>> SuffixIndex.build(ids, offsets).rows_of(np.array([0, 3])).tolist()
+        [0, 1]
+        """
+        return np.searchsorted(self.offsets, np.asarray(starts, dtype=np.int64), side="right") - 1
 
     def tunes_containing(self, query_ids) -> np.ndarray:
         """Rows of the tunes that contain ``query_ids``, ascending and unique.

@@ -1,0 +1,99 @@
+"""``folkabc novelty``: a plagiarism report — which bars and figures of a tune the corpus holds."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import example_epilog, print_json, read_input
+
+__all__ = ["ORDER", "add_parser", "run", "read_tunes", "format_report"]
+
+ORDER = 51
+
+
+def add_parser(subparsers) -> None:
+    """Register ``folkabc novelty``."""
+    p = subparsers.add_parser(
+        "novelty",
+        help="plagiarism report: which bars and figures of a tune the corpus already holds",
+        description="For each tune of FILE (ABC or a folk-rnn token file): for each bar, how many corpus "
+                    "tunes contain its notes and how many at the same bar number; the longest figure "
+                    "shared with any corpus tune (tokens, bars, which tunes); and the share of the tune's "
+                    "tokens covered by shared n-grams of at least K tokens.",
+        epilog=example_epilog("folkabc novelty generated.txt",
+                              "folkabc novelty tune.abc --k 12 --json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="ABC or folk-rnn token file, or - for stdin")
+    p.add_argument("--k", type=int, default=8, help="minimum shared n-gram length for the coverage (default 8)")
+    p.add_argument("--max-tunes", type=int, default=5, help="tune ids listed per bar and figure (default 5)")
+    p.add_argument("--corpus", metavar="DIR", help="corpus directory (default: the embedded default corpus)")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one report per tune")
+    p.set_defaults(func=run)
+
+
+def read_tunes(text: str, *, path: str | None = None) -> list:
+    """The tunes of an ABC or folk-rnn token file: TokenizedTune objects or token lists."""
+    from ..errors import FolkabcError
+    from ..validate import is_token_file, read_token_file
+
+    if not text.strip():
+        raise FolkabcError("empty input", path=path)
+    if is_token_file(text):
+        return [toks for toks, _pos, _line in read_token_file(text)]
+    from ..tokens import tokenize
+
+    tunes = tokenize(text)
+    if not tunes:
+        raise FolkabcError("no tune (X:) found", path=path)
+    return tunes
+
+
+def format_report(rep, *, number: int) -> str:
+    """Text report of one tune."""
+    name = f"tune {rep.index if rep.index is not None else number}" + (f" {rep.title!r}" if rep.title else "")
+    out = [f"{name}: {rep.n_tokens} tokens, {100 * rep.coverage:.1f}% covered by shared "
+           f"{rep.k}-grams or longer ({rep.covered} tokens)"]
+    lf = rep.longest
+    if lf is None:
+        out.append("  longest shared figure: none")
+    else:
+        who = ", ".join(f"#{t}" + (f" {title!r}" if title else "")
+                        for t, title in zip(lf.tune_ids, lf.titles or [None] * len(lf.tune_ids)))
+        figure = " ".join(lf.tokens[:24]) + (" ..." if lf.length > 24 else "")
+        out.append(f"  longest shared figure: {lf.length} tokens, bars {lf.bars[0]}-{lf.bars[1]}, "
+                   f"in {lf.tunes} tune{'s' if lf.tunes != 1 else ''}: {who}"
+                   + (" ..." if lf.tunes > len(lf.tune_ids) else ""))
+        out.append(f"    {figure}")
+    out.append("  bar  tunes  same bar  notes")
+    for b in rep.bars:
+        out.append(f"  {b.bar:>3}  {b.tunes:>5}  {b.same_bar:>8}  {' '.join(b.tokens)}")
+    for w in rep.warnings:
+        out.append(f"  warning: {w}")
+    return "\n".join(out)
+
+
+def run(args) -> int:
+    """Run ``folkabc novelty``; 0 when every tune was read."""
+    from ..corpus import Corpus
+    from ..errors import FolkabcError
+    from ..search import novelty
+
+    tunes = read_tunes(read_input(args.file), path=args.file)
+    corpus = Corpus.open(args.corpus)
+    reports, failed = [], 0
+    for n, tune in enumerate(tunes, 1):
+        try:
+            reports.append(novelty(corpus, tune, k=args.k, max_tunes=args.max_tunes))
+        except FolkabcError as exc:
+            if len(tunes) == 1:
+                raise
+            failed += 1
+            reports.append(exc)
+    if args.json:
+        print_json([r.to_dict() if not isinstance(r, Exception) else {"error": str(r)} for r in reports])
+    else:
+        blocks = [format_report(r, number=n) if not isinstance(r, Exception) else f"tune {n}: error: {r}"
+                  for n, r in enumerate(reports, 1)]
+        print("\n\n".join(blocks))
+    return 2 if failed == len(tunes) else 0

@@ -1,0 +1,75 @@
+"""``folkabc search``: find a figure (tokens or ABC) in the corpus, with counts, bars and positions."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import example_epilog, print_json
+
+__all__ = ["ORDER", "add_parser", "run", "format_result"]
+
+ORDER = 50
+
+
+def add_parser(subparsers) -> None:
+    """Register ``folkabc search``."""
+    p = subparsers.add_parser(
+        "search",
+        help="find a figure in the corpus (counts, tunes, bars, positions)",
+        description="Find every occurrence of a figure in the corpus. QUERY is tokens separated by spaces "
+                    "(\"G, C C 2\") or plain ABC (\"G,CC2 G,CEC\", read in the key of --key and transposed "
+                    "to C like the corpus). Prints the number of tunes containing it and of occurrences, "
+                    "then each match: tune id, title, source, bar (pickup = bar 0), offset in the bar "
+                    "(in tokens from the bar's first token) and the bar itself. Exit 0 when found, 1 when "
+                    "not, 2 on a bad query.",
+        epilog=example_epilog('folkabc search "G, C C 2"',
+                              'folkabc search "G, C C 2" --same-position 1:0 --limit 5',
+                              'folkabc search "G, C C 2 G, C E C |" --meter 4/4 --json',
+                              'folkabc search "GAB cBA" --key G --source oneills1850'),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", metavar="QUERY", help="tokens separated by spaces, or ABC notes")
+    p.add_argument("--key", default="C", help="key of an ABC query (default C)")
+    p.add_argument("--same-position", metavar="BAR[:OFFSET]",
+                   help="only matches starting in this bar (and at this token offset in it)")
+    p.add_argument("--meter", help="only tunes in this meter, e.g. 6/8")
+    p.add_argument("--mode", help="only tunes in this mode: maj, min, dor or mix")
+    p.add_argument("--source", help="only tunes from this source, e.g. oneills1850")
+    p.add_argument("--limit", type=int, default=20, help="most matches listed (default 20; 0 = counts only)")
+    p.add_argument("--all", action="store_true", help="list every match (no limit)")
+    p.add_argument("--corpus", metavar="DIR", help="corpus directory (default: the embedded default corpus)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def format_result(res) -> str:
+    """The text report: a count line, then one line per listed match."""
+    q = " ".join(res.query_tokens)
+    out = [f"{q!r}: {res.occurrences} occurrence{'s' if res.occurrences != 1 else ''} "
+           f"in {res.tunes} tune{'s' if res.tunes != 1 else ''}"]
+    for m in res.matches:
+        title = m.title or "(untitled)"
+        src = f" [{m.source}]" if m.source else ""
+        out.append(f"  #{m.tune_id:<6} {title}{src}: bar {m.bar}, offset {m.offset}:  {' '.join(m.bar_tokens)}")
+    if res.approx:
+        out.append(f"  ... {res.occurrences - len(res.matches)} more (use --limit N or --all)")
+    return "\n".join(out)
+
+
+def run(args) -> int:
+    """Run ``folkabc search``; 0 found, 1 not found."""
+    from ..corpus import Corpus
+    from ..errors import ParameterError
+    from ..search import search_corpus
+
+    if args.limit < 0:
+        raise ParameterError(f"--limit must be >= 0, got {args.limit}")
+    corpus = Corpus.open(args.corpus)
+    res = search_corpus(corpus, args.query, key=args.key, same_position=args.same_position,
+                        meter=args.meter, mode=args.mode, source=args.source,
+                        limit=None if args.all else args.limit)
+    if args.json:
+        print_json(res.to_dict())
+    else:
+        print(format_result(res))
+    return 0 if res.occurrences else 1

@@ -1,0 +1,285 @@
+"""Figure search: every occurrence of a token figure, with tune, bar and position.
+
+:func:`search_index` works on a :class:`~folkabc.search.index.SuffixIndex`
+alone (rows, bars, offsets); :func:`search_corpus` adds what the corpus knows
+(tune ids, titles, sources, the ``source`` filter) and is what
+``Corpus.search`` and ``folkabc search`` call.
+
+A match's bar and offset are those of its first token that is not a bar line
+(so ``"| G, C"`` is placed at the ``G,``); the offset is counted in tokens
+from the first token of the bar (0 = the figure opens the bar).
+
+Examples
+--------
+>>> from folkabc.search.index import SuffixIndex, encode_tunes
+>>> ids, offsets = encode_tunes([
+...     ["M:4/4", "K:Cmaj", "B,", "|", "G,", "C", "C", "2", "G,", "C", "E", "C", "|"],
+...     ["M:4/4", "K:Cmaj", "G,", "C", "C", "2", "E", "4", "|", "G,", "C", "C", "2", "E", "4", "|"]])
+>>> res = search_index(SuffixIndex.build(ids, offsets), ["G,", "C", "C", "2"])
+>>> res.tunes, res.occurrences, [(m.row, m.bar, m.offset) for m in res.matches]
+(2, 3, [(0, 1, 0), (1, 1, 0), (1, 2, 0)])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..vocab import VOCAB
+from .index import SuffixIndex
+from .query import MEASURE_TOKENS, parse_meter, parse_mode, parse_query, parse_same_position
+
+__all__ = ["Match", "SearchResult", "search_index", "search_corpus", "bar_tokens", "match_places"]
+
+_MEASURE_IDS = np.array(sorted(VOCAB.id(t) for t in MEASURE_TOKENS), dtype=np.uint8)
+_HEADER = ("meter", "mode", "special")
+
+
+@dataclass
+class Match:
+    """One occurrence of a figure.
+
+    Attributes
+    ----------
+    tune_id : int
+        The corpus tune id (the row when the index has no corpus).
+    row : int
+        Row of the tune in the index.
+    position : int
+        Token offset of the match in the tune (0 = its meter token).
+    bar : int
+        Bar number where the figure starts (pickup = bar 0).
+    offset : int
+        Tokens from the bar's first token to the figure's first note.
+    title, source : str or None
+    bar_tokens : list of str
+        The bar the figure starts in, with its closing bar line.
+    """
+
+    tune_id: int
+    row: int
+    position: int
+    bar: int
+    offset: int
+    title: str | None = None
+    source: str | None = None
+    bar_tokens: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON form (``tune_id``, ``title``, ``source``, ``bar``, ``offset``, ``position``, ``bar_tokens``)."""
+        return {"tune_id": self.tune_id, "title": self.title, "source": self.source, "bar": self.bar,
+                "offset": self.offset, "position": self.position, "bar_tokens": " ".join(self.bar_tokens)}
+
+
+@dataclass
+class SearchResult:
+    """Counts and matches of one figure query.
+
+    Attributes
+    ----------
+    query_tokens : list of str
+    tunes : int
+        Tunes that contain the figure (after the filters).
+    occurrences : int
+        Occurrences (after the filters).
+    matches : list of Match
+        In corpus order, at most ``limit`` of them.
+    approx : bool
+        True when ``limit`` cut ``matches`` short (the counts stay exact).
+    limit : int or None
+    """
+
+    query_tokens: list[str]
+    tunes: int
+    occurrences: int
+    matches: list[Match]
+    approx: bool = False
+    limit: int | None = None
+
+    def to_dict(self) -> dict:
+        """JSON form: ``query_tokens``, ``tunes``, ``occurrences``, ``approx``, ``matches``."""
+        return {"query_tokens": list(self.query_tokens), "tunes": self.tunes,
+                "occurrences": self.occurrences, "approx": self.approx, "limit": self.limit,
+                "matches": [m.to_dict() for m in self.matches]}
+
+
+def match_places(index: SuffixIndex, query_ids: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bar and bar offset of matches starting at global token positions ``starts``.
+
+    Each match is placed at its first token that is not a bar line.
+
+    Examples
+    --------
+    >>> from folkabc.search.index import encode_tunes
+    >>> ids, offsets = encode_tunes([["M:3/4", "K:Cmaj", "C", "6", "|", "D", "6", "|"]])
+    >>> ix = SuffixIndex.build(ids, offsets)
+    >>> [a.tolist() for a in match_places(ix, VOCAB.encode(["|", "D"]), np.array([4]))]
+    [[2], [0]]
+    """
+    q = np.asarray(query_ids, dtype=np.uint8)
+    not_bar = np.flatnonzero(~np.isin(q, _MEASURE_IDS))
+    skip = int(not_bar[0]) if len(not_bar) else 0
+    at = np.asarray(starts, dtype=np.int64) + skip
+    return (np.asarray(index.bars[at], dtype=np.int64), np.asarray(index.bar_offsets[at], dtype=np.int64))
+
+
+def bar_tokens(index: SuffixIndex, row: int, bar: int) -> list[str]:
+    """The tokens of bar ``bar`` of tune ``row`` (meter, mode and ``</s>`` left out).
+
+    Examples
+    --------
+    >>> from folkabc.search.index import encode_tunes
+    >>> ids, offsets = encode_tunes([["M:3/4", "K:Cmaj", "C", "6", "|", "D", "6", "|"]])
+    >>> bar_tokens(SuffixIndex.build(ids, offsets), 0, 2)
+    ['D', '6', '|']
+    """
+    a, b = int(index.offsets[row]), int(index.offsets[row + 1])
+    bars = np.asarray(index.bars[a:b])
+    sel = np.flatnonzero(bars == bar)
+    sel = sel[(sel >= 2) & (sel < b - a - 1)]  # drop meter, mode and </s>
+    return VOCAB.decode(np.asarray(index.ids[a:b])[sel]) if len(sel) else []
+
+
+def _row_mask(index: SuffixIndex, meter: str | None, mode: str | None) -> np.ndarray | None:
+    heads = index.offsets[:-1]
+    mask = None
+    if meter is not None:
+        mask = np.asarray(index.ids[heads]) == VOCAB.id(meter)
+    if mode is not None:
+        m2 = np.asarray(index.ids[heads + 1]) == VOCAB.id(mode)
+        mask = m2 if mask is None else mask & m2
+    return mask
+
+
+def search_index(
+    index: SuffixIndex,
+    tokens: Sequence[str] | str,
+    *,
+    same_position: tuple[int, int | None] | str | None = None,
+    meter: str | None = None,
+    mode: str | None = None,
+    rows: np.ndarray | None = None,
+    limit: int | None = 20,
+    key: str = "C",
+    tune_ids: np.ndarray | None = None,
+    describe: Callable[[int], tuple[str | None, str | None]] | None = None,
+) -> SearchResult:
+    """Count and list the occurrences of a figure in an index.
+
+    Parameters
+    ----------
+    index : SuffixIndex
+    tokens : sequence of str or str
+        The figure as tokens, or query text (see :func:`parse_query`).
+    same_position : (int, int or None) or str or None
+        Keep only matches starting in this bar (and at this token offset in
+        it), e.g. ``(1, 0)`` or ``"1:0"``.
+    meter, mode : str or None
+        Keep only tunes of this meter (``"6/8"``) / mode (``"dor"``).
+    rows : np.ndarray of bool or None [shape=(n_tunes,)]
+        Keep only these rows (e.g. a source filter).
+    limit : int or None
+        Most matches listed (counts stay exact); None lists all.
+    key : str
+        Key of an ABC query (ignored for token queries).
+    tune_ids : np.ndarray of int or None
+        Corpus tune id of each row (default: the row).
+    describe : callable or None
+        ``row -> (title, source)`` for the listed matches.
+
+    Returns
+    -------
+    SearchResult
+
+    Raises
+    ------
+    ParameterError
+        A bad option (names it and its value).
+    UnknownTokenError
+        A query token outside the vocabulary.
+
+    Examples
+    --------
+    >>> from folkabc.search.index import encode_tunes
+    >>> bar = ["C", "D", "E", "C", "D", "E", "|"]
+    >>> ids, offsets = encode_tunes([["M:6/8", "K:Cmaj"] + bar + bar])
+    >>> res = search_index(SuffixIndex.build(ids, offsets), "C D E", same_position="2:0", limit=5)
+    >>> res.occurrences, res.matches[0].bar, res.matches[0].bar_tokens
+    (1, 2, ['C', 'D', 'E', 'C', 'D', 'E', '|'])
+    """
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 0):
+        raise ParameterError(f"limit must be a non-negative integer or None, got {limit!r}")
+    toks = parse_query(tokens, key=key) if isinstance(tokens, str) else list(tokens)
+    if not toks:
+        raise ParameterError("empty query: give at least one token")
+    if isinstance(same_position, str):
+        same_position = parse_same_position(same_position)
+    q = VOCAB.encode(toks)
+    lo, hi = index.find(q)
+    starts = np.sort(np.asarray(index.sa[lo:hi], dtype=np.int64))
+    row_of = index.rows_of(starts)
+    keep = np.ones(len(starts), dtype=bool)
+    mask = _row_mask(index, parse_meter(meter), parse_mode(mode))
+    if mask is not None:
+        keep &= mask[row_of]
+    if rows is not None:
+        rows = np.asarray(rows, dtype=bool)
+        if rows.shape != (index.n_tunes,):
+            raise ParameterError(f"rows must be a bool mask over {index.n_tunes} tunes, got shape {rows.shape}")
+        keep &= rows[row_of]
+    starts, row_of = starts[keep], row_of[keep]
+    bars, offs = match_places(index, q, starts)
+    if same_position is not None:
+        bar, off = same_position
+        sel = bars == bar
+        if off is not None:
+            sel &= offs == off
+        starts, row_of, bars, offs = starts[sel], row_of[sel], bars[sel], offs[sel]
+    n_occ = len(starts)
+    n_tunes = len(np.unique(row_of))
+    shown = n_occ if limit is None else min(limit, n_occ)
+    matches = []
+    for j in range(shown):
+        r = int(row_of[j])
+        title, source = describe(r) if describe is not None else (None, None)
+        matches.append(Match(
+            tune_id=int(tune_ids[r]) if tune_ids is not None else r, row=r,
+            position=int(starts[j] - index.offsets[r]), bar=int(bars[j]), offset=int(offs[j]),
+            title=title, source=source, bar_tokens=bar_tokens(index, r, int(bars[j]))))
+    return SearchResult(query_tokens=toks, tunes=n_tunes, occurrences=n_occ, matches=matches,
+                        approx=shown < n_occ, limit=limit)
+
+
+def search_corpus(corpus, tokens: Sequence[str] | str, *, source: str | None = None, **kw) -> SearchResult:
+    """Search a :class:`folkabc.corpus.Corpus` for a figure (what ``Corpus.search`` calls).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        An open corpus (its search index is loaded memory-mapped).
+    tokens : sequence of str or str
+        The figure as tokens or query text.
+    source : str or None
+        Keep only tunes from this source (e.g. ``"oneills1850"``).
+    **kw
+        ``same_position``, ``meter``, ``mode``, ``limit``, ``key``: see
+        :func:`search_index`.
+
+    Returns
+    -------
+    SearchResult
+        Matches carry corpus tune ids, titles and sources.
+
+    Examples
+    --------
+    >>> from folkabc.corpus import Corpus  # doctest: +SKIP
+    >>> Corpus.open().search("G, C C 2", limit=3).tunes  # doctest: +SKIP
+    """
+    from ._corpus import corpus_view
+
+    view = corpus_view(corpus)
+    rows = view.source_mask(source) if source is not None else None
+    return search_index(view.index, tokens, rows=rows, tune_ids=view.tune_ids, describe=view.describe, **kw)
