@@ -210,7 +210,7 @@ def test_alpha_to_delta_hand_values():
     assert out.shape == (2, 3)
 
 
-@pytest.mark.parametrize("alpha,p", [(-0.1, 0.5), (2.5, 0.5), (1.0, 0.0), (1.0, 1.0)])
+@pytest.mark.parametrize("alpha,p", [(-0.1, 0.5), (2.5, 0.5), (1.0, -0.1), (1.0, 1.0)])
 def test_alpha_to_delta_out_of_range(alpha, p):
     with pytest.raises(ParameterError):
         A.alpha_to_delta(alpha, p)

@@ -20,7 +20,8 @@ Softmax layer
     :func:`softmax_columns`, :func:`softmax_gramian`, :func:`softmax_svd`,
     :func:`svd_reconstruct`, :func:`bias_shift_distribution`.
 Logit bias
-    :func:`delta_to_alpha` and its inverse :func:`alpha_to_delta`.
+    :func:`delta_to_alpha` and its inverse :func:`alpha_to_delta` (from
+    :mod:`folkabc.model.hooks`, re-exported).
 Beam search
     :func:`beam_coverage` — probability mass missed by keeping the top branches.
 
@@ -44,6 +45,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import ParameterError
+from ..model.hooks import alpha_to_delta, delta_to_alpha
 
 __all__ = [
     "POSTERIOR_FLOOR",
@@ -573,103 +575,8 @@ def bias_shift_distribution(logits, direction, scales, *, temperature: float = 1
 
 
 # --------------------------------------------------------------------------- logit bias
-
-
-def _check_prob(p) -> np.ndarray:
-    p = np.asarray(p, dtype=float)
-    if np.any(~((p > 0) & (p < 1))):
-        raise ParameterError("p must be a probability strictly between 0 and 1")
-    return p
-
-
-def delta_to_alpha(delta, p):
-    """The factor ``α`` by which adding ``δ`` to a token's logit multiplies its probability ``p``.
-
-    ``α = e^δ / (1 − (1 − e^δ) p)``. Vectorised: ``delta`` and ``p``
-    broadcast against each other.
-
-    Parameters
-    ----------
-    delta : float or np.ndarray
-        Added to the token's pre-softmax value (any real, ±inf allowed).
-    p : float or np.ndarray
-        The token's probability before the change, in (0, 1).
-
-    Returns
-    -------
-    float or np.ndarray
-        ``α`` in ``[0, 1/p]`` (same broadcast shape; a float for scalar inputs).
-
-    Raises
-    ------
-    ParameterError
-        If some ``p`` is not strictly between 0 and 1.
-
-    See Also
-    --------
-    alpha_to_delta : the inverse.
-
-    Examples
-    --------
-    >>> float(delta_to_alpha(0.0, 0.3))
-    1.0
-    >>> delta_to_alpha(np.array([-np.inf, np.inf]), 0.25).tolist()
-    [0.0, 4.0]
-    """
-    p = _check_prob(p)
-    d = np.asarray(delta, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(d)
-        alpha = e / (1.0 - (1.0 - e) * p)
-        # δ → +∞: α → 1/p (the token takes all the mass)
-        alpha = np.where(np.isposinf(d) | np.isinf(e), 1.0 / p, alpha)
-    return alpha[()] if alpha.ndim == 0 else alpha
-
-
-def alpha_to_delta(alpha, p):
-    """The logit change ``δ`` that multiplies a token's probability ``p`` by ``α``.
-
-    ``δ = log α + log((1 − p) / (1 − α p))`` for ``0 <= α <= 1/p``
-    (``α = 0`` gives ``-inf``, ``α = 1/p`` gives ``+inf``).
-
-    Parameters
-    ----------
-    alpha : float or np.ndarray
-        Wanted probability ratio, ``0 <= α <= 1/p``.
-    p : float or np.ndarray
-        The token's probability before the change, in (0, 1).
-
-    Returns
-    -------
-    float or np.ndarray
-        ``δ`` (broadcast shape; a float for scalar inputs).
-
-    Raises
-    ------
-    ParameterError
-        If some ``p`` is not in (0, 1) or some ``α`` is outside ``[0, 1/p]``.
-
-    See Also
-    --------
-    delta_to_alpha : the inverse.
-
-    Examples
-    --------
-    >>> round(float(alpha_to_delta(1.6, 0.25)), 6) == round(float(np.log(2.0)), 6)
-    True
-    >>> alpha_to_delta(np.array([0.0, 4.0]), 0.25).tolist()
-    [-inf, inf]
-    """
-    p = _check_prob(p)
-    a = np.asarray(alpha, dtype=float)
-    if np.any(~((a >= 0) & (a * p <= 1.0 + 1e-12))):
-        raise ParameterError("alpha must satisfy 0 <= alpha <= 1/p")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rest = np.maximum(1.0 - a * p, 0.0)
-        delta = np.log(a) + np.log(1.0 - p) - np.log(rest)
-        delta = np.where(rest == 0, np.inf, delta)
-        delta = np.where(a == 0, -np.inf, delta)
-    return delta[()] if delta.ndim == 0 else delta
+# delta_to_alpha / alpha_to_delta live with the logit-bias hook (folkabc.model.hooks) and are
+# re-exported here: alpha = e^delta / (1 - (1 - e^delta) p), delta = log alpha + log((1 - p)/(1 - alpha p)).
 
 
 # --------------------------------------------------------------------------- beam search
