@@ -19,11 +19,12 @@ def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def reference_logprobs(gates_per_layer, W_out, b_out, init, ids_in, ids_target, n_vocab):
+def reference_logprobs(gates_per_layer, W_out, b_out, init, ids_in, ids_target, n_vocab, embed=None):
     """Plain folk-rnn equations.
 
     gates_per_layer: per layer a dict {"i": (W_x, W_h, b), "f": ..., "c": ..., "o": ...}
     init: per layer (h0, c0). ids_in: inputs ('<s>' first); ids_target: next tokens.
+    embed: optional (V, D) input embedding (the input is the token's row).
     """
     hs = [np.asarray(h, np.float64).copy() for h, _ in init]
     cs = [np.asarray(c, np.float64).copy() for _, c in init]
@@ -31,6 +32,8 @@ def reference_logprobs(gates_per_layer, W_out, b_out, init, ids_in, ids_target, 
     for tok, nxt in zip(ids_in, ids_target):
         x = np.zeros(n_vocab)
         x[tok] = 1.0
+        if embed is not None:
+            x = np.asarray(embed, np.float64)[tok]
         for li, g in enumerate(gates_per_layer):
             def pre(name):
                 Wx, Wh, b = (np.asarray(a, np.float64) for a in g[name])
