@@ -1,7 +1,7 @@
 """Query text → tokens, and the filters of a search (meter, mode, bar position).
 
-A query is either tokens separated by spaces (``"G, C C 2"``: every piece a
-vocabulary token) or plain ABC (``"G,CC2 G,CEC"``), which is read by
+A query is either tokens separated by spaces (``"G, C C 2"``: every piece
+shaped like a token, see :func:`folkabc.vocab.token_category`) or plain ABC (``"G,CC2 G,CEC"``), which is read by
 :func:`folkabc.tokens.tokenize` as the body of a synthetic tune
 ``X:1 / M:4/4 / L:1/8 / K:<key>``, so it is transposed to C like the corpus.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from ..errors import FolkabcError, ParameterError, UnknownTokenError
-from ..vocab import VOCAB
+from ..vocab import VOCAB, token_category
 
 __all__ = ["parse_query", "parse_meter", "parse_mode", "parse_same_position", "MEASURE_TOKENS"]
 
@@ -65,8 +65,8 @@ def parse_query(text: str, *, key: str = "C") -> list[str]:
     pieces = text.split()
     if not pieces:
         raise ParameterError("empty query: give tokens (\"G, C C 2\") or ABC (\"G,CC2\")")
-    if all(p in VOCAB for p in pieces):
-        tokens = pieces
+    if all(p in VOCAB or token_category(p) != "unknown" for p in pieces):
+        tokens = pieces  # token-shaped pieces: a token query (outside the vocabulary is an error)
     else:
         tokens = _abc_to_tokens(text, key=key)
     for pos, tok in enumerate(tokens):
@@ -90,8 +90,11 @@ def _abc_to_tokens(text: str, *, key: str) -> list[str]:
     if not tunes:
         raise ParameterError(f"query {text!r} holds no notes")
     tune = tunes[0]
-    if tune.error is not None:
-        raise tune.error
+    if tune.error is not None:  # point into the query, not into the synthetic tune around it
+        err = tune.error
+        if isinstance(err, UnknownTokenError):
+            raise err
+        raise type(err)(f"query {text.strip()!r}: {err.message}", column=err.column) from err
     body = list(tune.body)
     wrote_bar = re.search(r"[|:]\s*$|\|[\]12]\s*$", text) is not None
     if body and body[-1] in MEASURE_TOKENS and not wrote_bar:
