@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import ParameterError, TokenSequenceError, UnknownTokenError
 from ..vocab import VOCAB, Vocabulary
 from .hooks import resolve_bias
+from .hooks import unknown_token as _unknown
 from .lstm import Network, Params
 
 __all__ = ["Model", "Trace", "Score", "log_softmax"]
@@ -310,19 +311,19 @@ class Model:
             ids = tokens.astype(np.int64).ravel()
             bad = np.flatnonzero((ids < 0) | (ids >= len(self.vocab)))
             if bad.size:
-                raise UnknownTokenError(f"#{ids[bad[0]]}", position=int(bad[0]) + offset, title=what)
+                raise _unknown(f"#{ids[bad[0]]}", int(bad[0]) + offset, what)
             return ids
         index = self.vocab.index
         out = np.empty(len(tokens), dtype=np.int64)
         for pos, t in enumerate(tokens):
             if isinstance(t, (int, np.integer)):
                 if not 0 <= int(t) < len(self.vocab):
-                    raise UnknownTokenError(f"#{int(t)}", position=pos + offset, title=what)
+                    raise _unknown(f"#{int(t)}", pos + offset, what)
                 out[pos] = int(t)
                 continue
             i = index.get(t)
             if i is None:
-                raise UnknownTokenError(str(t), position=pos + offset, title=what)
+                raise _unknown(str(t), pos + offset, what)
             out[pos] = i
         return out
 

@@ -115,7 +115,7 @@ def alpha_to_delta(alpha, p):
     bad = ~((a >= 0) & (a * pp <= 1.0 + 1e-12))
     if np.any(bad):
         i = np.flatnonzero(bad.ravel())[0]
-        raise ParameterError(f"alpha={a.ravel()[i]!r} is outside [0, 1/p] for p={pp.ravel()[i]!r}")
+        raise ParameterError(f"alpha={float(a.ravel()[i])!r} is outside [0, 1/p] for p={float(pp.ravel()[i])!r}")
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.log(a) + np.log1p(-pp) - np.log1p(-np.minimum(a * pp, 1.0))
     return d if d.ndim else float(d)
@@ -126,7 +126,7 @@ def _check_p(p, *, upper_open: bool) -> np.ndarray:
     bad = ~((pp >= 0) & ((pp < 1) if upper_open else (pp <= 1)))
     if np.any(bad):
         allowed = "[0, 1)" if upper_open else "[0, 1]"
-        raise ParameterError(f"p={pp.ravel()[np.flatnonzero(bad.ravel())[0]]!r} is outside {allowed}")
+        raise ParameterError(f"p={float(pp.ravel()[np.flatnonzero(bad.ravel())[0]])!r} is outside {allowed}")
     return pp
 
 
@@ -162,6 +162,20 @@ class LogitBias:
     _cache: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
 
+def unknown_token(token: str, position: int | None, what: str) -> UnknownTokenError:
+    """An :class:`UnknownTokenError` saying where the token was given (prime, banned, …).
+
+    Examples
+    --------
+    >>> str(unknown_token("X", 3, "prime"))
+    "token 3: unknown token 'X' in prime (not in the model's vocabulary)"
+    """
+    exc = UnknownTokenError(token, position=position)
+    exc.message = f"unknown token {token!r} in {what} (not in the model's vocabulary)"
+    exc.args = (str(exc),)
+    return exc
+
+
 def _token_ids(vocab: Vocabulary, keys, what: str) -> np.ndarray:
     out = []
     for k in keys:
@@ -172,7 +186,7 @@ def _token_ids(vocab: Vocabulary, keys, what: str) -> np.ndarray:
         elif k in vocab.index:
             out.append(vocab.index[k])
         else:
-            raise UnknownTokenError(str(k), title=what)
+            raise unknown_token(str(k), None, what)
     return np.array(out, dtype=np.int64)
 
 

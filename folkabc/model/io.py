@@ -132,7 +132,7 @@ def _read_pickle(data: bytes, path: str | None) -> Any:
         raise ModelFileError(exc.message, path=path) from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
             struct.error, UnicodeDecodeError, OverflowError, MemoryError) as exc:
-        kind = "truncated" if isinstance(exc, EOFError) else "corrupt"
+        kind = "truncated" if isinstance(exc, EOFError) or "truncated" in str(exc) else "corrupt"
         raise ModelFileError(f"{kind} pickle: {exc or type(exc).__name__}", path=path) from exc
 
 
@@ -211,7 +211,7 @@ def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noq
         base = 1 + 14 * li
         a = arrs[base:base + 14]
         # Lasagne order: W_xi W_hi b_i  W_xf W_hf b_f  W_xc W_hc b_c  W_xo W_ho b_o  cell_init hid_init
-        H = a[1].shape[0] if a[1].ndim == 2 else -1
+        H = a[0].shape[1] if a[0].ndim == 2 else -1  # units: columns of W_xi
         for g in range(4):
             wx, wh, b = a[3 * g], a[3 * g + 1], a[3 * g + 2]
             for k, (arr, shape) in enumerate(((wx, (n_in, H)), (wh, (H, H)), (b, (H,)))):

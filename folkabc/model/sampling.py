@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, UnknownTokenError
+from ..errors import ParameterError
 from .core import END, START, Model, Trace, _check_temperature, log_softmax
-from .hooks import Mix, resolve_bias
+from .hooks import Mix, resolve_bias, unknown_token
 from .lstm import Stepper
 
 __all__ = ["Generated", "generate", "beam_search", "sample_ids"]
@@ -109,7 +109,7 @@ def _prefix_ids(model: Model, meter, mode, prime) -> list[int]:
         m = str(meter).strip()
         tok = m if m.startswith("M:") else f"M:{m}"
         if tok not in model.vocab.index:
-            raise UnknownTokenError(tok, title="meter")
+            raise unknown_token(tok, None, "meter")
         out.append(model.vocab.index[tok])
     if mode is not None:
         m = str(mode).strip()
@@ -117,7 +117,7 @@ def _prefix_ids(model: Model, meter, mode, prime) -> list[int]:
             m = m[2:]
         tok = f"K:{m}" if m.startswith("C") else f"K:C{m}"
         if tok not in model.vocab.index:
-            raise UnknownTokenError(tok, title="mode")
+            raise unknown_token(tok, None, "mode")
         out.append(model.vocab.index[tok])
     if prime is not None:
         ids = model.encode(prime, what="prime")

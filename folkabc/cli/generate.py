@@ -1,0 +1,165 @@
+"""``folkabc generate``: sample tunes from a model, as folk-rnn token blocks or ABC."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._common import example_epilog, print_json
+
+__all__ = ["ORDER", "add_parser", "run", "parse_ablate", "parse_token_values"]
+
+ORDER = 61
+
+
+def add_parser(subparsers) -> None:
+    """Register ``folkabc generate``."""
+    p = subparsers.add_parser(
+        "generate",
+        help="generate tunes from a folk-rnn model (tokens or ABC, optionally checked)",
+        description="Generate tunes: the model is given <s> and the optional meter, mode and prime tokens, "
+                    "then samples until </s> (or --max-length). The same seed gives the same tune; with -n, "
+                    "tune k uses seed+k. Prints folk-rnn token blocks, or ABC with --abc. With --check, "
+                    "each tune's bar check goes to stderr and the exit code is 1 when a tune fails it.",
+        epilog=example_epilog("folkabc generate -n 10 --meter 6/8 --mode Cdor --seed 42",
+                              "folkabc generate --seed 7 --abc --check",
+                              "folkabc generate --prime '|: G, C C 2' --top-p 0.9 --temperature 0.8",
+                              "folkabc generate --seed 1 --ablate 2:0-99 --alpha '|=0.5'"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-n", type=int, default=1, help="number of tunes (1)")
+    p.add_argument("--meter", help="meter token to start with: 6/8 or M:6/8")
+    p.add_argument("--mode", help="mode token to start with: Cdor, dor or K:Cdor")
+    p.add_argument("--prime", metavar="TOKENS", help="body tokens to start with, space separated")
+    p.add_argument("--seed", type=int, help="base seed (default: random, printed on stderr)")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (1.0)")
+    p.add_argument("--top-k", type=int, help="sample among the K most likely tokens")
+    p.add_argument("--top-p", type=float, help="sample among the most likely tokens holding this mass")
+    p.add_argument("--max-length", type=int, default=1000, help="most tokens per tune (1000)")
+    p.add_argument("--ban", metavar="TOKENS", help="tokens never to sample, space separated")
+    p.add_argument("--beam", type=int, metavar="WIDTH", help="beam search instead of sampling")
+    p.add_argument("--ablate", action="append", metavar="LAYER:UNITS",
+                   help="cut units of a layer (0-based; -1 = last), e.g. 2:0-99,130 (repeatable)")
+    p.add_argument("--bias", action="append", metavar="TOKEN=DELTA", help="add DELTA to a token's logit")
+    p.add_argument("--alpha", action="append", metavar="TOKEN=ALPHA",
+                   help="multiply a token's probability by ALPHA at every step")
+    p.add_argument("--model", metavar="PATH", help="model directory or folk-rnn pickle (default: shipped model)")
+    p.add_argument("--abc", action="store_true", help="print ABC instead of token blocks")
+    p.add_argument("--check", action="store_true", help="check the bars of each tune (report on stderr)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of tunes")
+    p.set_defaults(func=run)
+
+
+def parse_ablate(specs: list[str] | None) -> dict[int, list[int]] | None:
+    """``["2:0-99,130", ...]`` → ``{2: [0, …, 99, 130]}``.
+
+    Examples
+    --------
+    >>> parse_ablate(["1:0-2,5", "-1:7"])
+    {1: [0, 1, 2, 5], -1: [7]}
+    """
+    from ..errors import ParameterError
+
+    if not specs:
+        return None
+    out: dict[int, list[int]] = {}
+    for spec in specs:
+        layer, sep, units = spec.partition(":")
+        try:
+            li = int(layer)
+            got = []
+            for part in units.split(","):
+                lo, dash, hi = part.strip().partition("-")
+                got.extend(range(int(lo), int(hi) + 1) if dash else [int(lo)])
+        except ValueError:
+            raise ParameterError(f"--ablate {spec!r}: expected LAYER:UNITS such as 2:0-99,130") from None
+        if not sep or not got:
+            raise ParameterError(f"--ablate {spec!r}: expected LAYER:UNITS such as 2:0-99,130")
+        out.setdefault(li, []).extend(got)
+    return out
+
+
+def parse_token_values(specs: list[str] | None, option: str) -> dict[str, float] | None:
+    """``["|=0.5", "K:Cdor=2"]`` → ``{"|": 0.5, "K:Cdor": 2.0}`` (split at the last ``=``).
+
+    Examples
+    --------
+    >>> parse_token_values(["=c=1.5", "|=-2"], "--bias")
+    {'=c': 1.5, '|': -2.0}
+    """
+    from ..errors import ParameterError
+
+    if not specs:
+        return None
+    out = {}
+    for spec in specs:
+        tok, sep, val = spec.rpartition("=")
+        try:
+            out[tok] = float(val)
+        except ValueError:
+            raise ParameterError(f"{option} {spec!r}: expected TOKEN=NUMBER") from None
+        if not sep or not tok:
+            raise ParameterError(f"{option} {spec!r}: expected TOKEN=NUMBER")
+    return out
+
+
+def run(args) -> int:
+    """Run ``folkabc generate``; 0 ok, 1 when a tune fails --check or cannot be written as ABC."""
+    from ..errors import FolkabcError
+    from ..model import LogitBias, load_model
+
+    model = load_model(args.model)
+    delta = parse_token_values(args.bias, "--bias")
+    alpha = parse_token_values(args.alpha, "--alpha")
+    bias = LogitBias(delta=delta, alpha=alpha) if (delta or alpha) else None
+    seed = args.seed
+    if seed is None and args.beam is None:
+        import numpy as np
+
+        seed = int(np.random.SeedSequence().entropy % (2**32))
+    gens = model.generate(n=args.n, meter=args.meter, mode=args.mode, prime=args.prime,
+                          temperature=args.temperature, seed=seed, top_k=args.top_k, top_p=args.top_p,
+                          max_length=args.max_length, banned=args.ban.split() if args.ban else None,
+                          ablate=parse_ablate(args.ablate), logit_bias=bias, beam=args.beam)
+    if args.seed is None and args.beam is None:
+        print(f"folkabc generate: seed {seed}", file=sys.stderr)
+    failed = 0
+    records = []
+    for k, g in enumerate(gens):
+        rec = g.to_dict()
+        if args.check:
+            from ..validate import check
+
+            label = f"tune {k + 1}" + (f" (seed {g.seed})" if g.seed is not None else "")
+            try:
+                res = check(g.tokens)[0]
+            except FolkabcError as exc:  # e.g. no meter token: nothing to count against
+                rec["check"] = {"ok": False, "error": str(exc)}
+                print(f"{label}: fails check: {exc}", file=sys.stderr)
+            else:
+                rec["check"] = res.to_dict()
+                print(f"{label}: {'ok' if res.ok else 'fails check'}: {res.summary()}", file=sys.stderr)
+            failed += not rec["check"]["ok"]
+        if args.abc:
+            from ..tokens import detokenize
+
+            title = f"folkabc {g.seed}" if g.seed is not None else f"folkabc beam {k + 1}"
+            try:
+                rec["abc"] = detokenize(g.tokens, title=title, index=k + 1)
+            except FolkabcError as exc:
+                rec["abc"] = None
+                failed += 1
+                print(f"tune {k + 1}: cannot write ABC: {exc}", file=sys.stderr)
+        records.append(rec)
+    if args.check:
+        print(f"{len(gens) - sum(1 for r in records if not r['check']['ok'])} of {len(gens)} tunes pass check",
+              file=sys.stderr)
+    if args.json:
+        print_json(records)
+    elif args.abc:
+        print("\n".join(r["abc"] for r in records if r["abc"]), end="")
+    else:
+        from ..tokens import write_folkrnn
+
+        print(write_folkrnn(g.tokens for g in gens), end="")
+    return 1 if failed else 0
