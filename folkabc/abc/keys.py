@@ -1,0 +1,304 @@
+"""Keys and modes of ABC ``K:`` fields, and the meters and unit lengths of ``M:`` and ``L:``.
+
+A key is read into a :class:`Key`: its tonic (letter and alteration), its mode,
+the key signature it implies (one alteration per letter ``C D E F G A B``), and
+the folk-rnn mode it reduces to (``maj min dor mix``).
+
+Mode policy (folk-rnn v2 has four modes): ionian/major → ``maj``, aeolian/minor →
+``min``, dorian → ``dor``, mixolydian → ``mix``; lydian → ``maj``, phrygian →
+``min`` and locrian → ``min``, each with a warning. ``K:none`` (or no tonic)
+reads the notes as written, with root C. ``K:HP`` (highland pipes, no signature
+printed) reads the notes as written and ``K:Hp`` with F♯ C♯; both have root A,
+mode ``mix``. Explicit accidentals (``K:D exp ^f ^c``, ``K:Dmix ^g``) change the
+signature used to read the notes; the mode word alone decides the folk-rnn mode.
+
+Examples
+--------
+>>> k = parse_key("Ador")
+>>> k.tonic, k.mode, k.folk_mode
+('A', 'dor', 'dor')
+>>> parse_key("F#m").signature   # C D E F G A B
+(1, 0, 0, 1, 1, 0, 0)
+>>> parse_meter("C|").token, parse_meter("6/8").token
+('M:4/4', 'M:6/8')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+__all__ = [
+    "Key",
+    "Meter",
+    "parse_key",
+    "parse_meter",
+    "parse_length",
+    "default_length",
+    "LETTERS",
+    "NATURAL",
+    "FOLK_SIGNATURES",
+]
+
+#: Pitch letters in diatonic order, and their natural semitones above C.
+LETTERS = "CDEFGAB"
+NATURAL = (0, 2, 4, 5, 7, 9, 11)
+
+#: Key signatures (alteration per letter C..B) of the four folk-rnn modes on C.
+FOLK_SIGNATURES: dict[str, tuple[int, ...]] = {
+    "maj": (0, 0, 0, 0, 0, 0, 0),
+    "min": (0, 0, -1, 0, 0, -1, -1),
+    "dor": (0, 0, -1, 0, 0, 0, -1),
+    "mix": (0, 0, 0, 0, 0, 0, -1),
+}
+
+# number of sharps (negative: flats) of the major key on each tonic
+_MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
+_MODE_OFFSET = {"maj": 0, "dor": -2, "phr": -4, "lyd": 1, "mix": -1, "min": -3, "loc": -5}
+_MODE_WORDS = {
+    "maj": "maj", "ion": "maj", "min": "min", "aeo": "min", "m": "min", "dor": "dor",
+    "phr": "phr", "lyd": "lyd", "mix": "mix", "loc": "loc",
+}
+_FOLK_MODE = {"maj": "maj", "min": "min", "dor": "dor", "mix": "mix", "lyd": "maj", "phr": "min",
+              "loc": "min", "none": "maj"}
+_SHARP_ORDER = "FCGDAEB"
+_CLEF_WORDS = {"treble", "bass", "alto", "tenor", "perc", "none", "clef", "middle", "transpose",
+               "octave", "stafflines", "exp", "treble8", "bass8", "treble-8", "bass-8", "-8va",
+               "+8va", "8va", "treble+8", "bass3", "baritone", "mezzo", "soprano"}
+
+_KEY_RE = re.compile(
+    r"\s*(?:(?P<none>none)\b|(?P<hp>HP|Hp)\b|(?P<tonic>[A-GH])(?P<acc>[#b]?)"
+    r"\s*(?P<mode>[A-Za-z]*))?"
+)
+_ACC_RE = re.compile(r"(?P<acc>\^\^|__|\^|_|=)(?P<letter>[A-Ga-g])")
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key read from a ``K:`` field.
+
+    Attributes
+    ----------
+    tonic : str
+        Tonic letter, upper case (``C`` for ``K:none``).
+    tonic_alter : int
+        Tonic alteration in semitones (``F#`` → 1, ``Bb`` → -1).
+    mode : str
+        ``maj min dor phr lyd mix loc`` or ``none``.
+    signature : tuple of int
+        Alteration of each letter ``C D E F G A B`` in the key signature.
+    warnings : tuple of str
+        Policy notes (mode reduced, unknown words ignored).
+
+    Examples
+    --------
+    >>> parse_key("Bb").signature
+    (0, 0, -1, 0, 0, 0, -1)
+    """
+
+    tonic: str
+    tonic_alter: int
+    mode: str
+    signature: tuple[int, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def folk_mode(self) -> str:
+        """The folk-rnn mode (``maj min dor mix``) this key reduces to.
+
+        Examples
+        --------
+        >>> parse_key("G lydian").folk_mode
+        'maj'
+        """
+        return _FOLK_MODE[self.mode]
+
+    @property
+    def tonic_pc(self) -> int:
+        """Pitch class (0–11) of the tonic.
+
+        Examples
+        --------
+        >>> parse_key("Bb").tonic_pc
+        10
+        """
+        return (NATURAL[LETTERS.index(self.tonic)] + self.tonic_alter) % 12
+
+
+@lru_cache(maxsize=1024)
+def parse_key(text: str) -> Key:
+    """Read the value of a ``K:`` field.
+
+    Parameters
+    ----------
+    text : str
+        The field's value, e.g. ``"D"``, ``"Ador"``, ``"E Minor"``, ``"F#m"``,
+        ``"D exp ^f ^c"``, ``"none"``, ``"HP"``, with optional clef words.
+
+    Returns
+    -------
+    Key
+
+    Raises
+    ------
+    ValueError
+        For a mode word that is not a mode or clef word (the caller adds the location).
+
+    Examples
+    --------
+    >>> parse_key("E Minor").mode, parse_key("Dmix").signature
+    ('min', (0, 0, 0, 1, 0, 0, 0))
+    >>> parse_key("D exp ^f ^c").signature
+    (1, 0, 0, 1, 0, 0, 0)
+    """
+    text = text.split("%", 1)[0].strip()
+    m = _KEY_RE.match(text)
+    warnings: list[str] = []
+    rest = text[m.end():]
+    if m.group("none") is not None or m.group(0).strip() == "":
+        tonic, alter, mode, sig = "C", 0, "none", [0] * 7
+        if m.group("none") is None and text and not text.startswith(("clef", "treble", "bass", "^", "_", "=")):
+            raise ValueError(f"unreadable key {text!r}")
+        if m.group("none") is None:
+            warnings.append(f"key {text!r} has no tonic: read as written, root C")
+    elif m.group("hp") is not None:
+        tonic, alter, mode = "A", 0, "mix"
+        sig = [0] * 7 if m.group("hp") == "HP" else [1, 0, 0, 1, 0, 0, 0]
+        warnings.append(f"K:{m.group('hp')} (highland pipes) read as A mixolydian")
+    else:
+        tonic = m.group("tonic").replace("H", "B")  # German H = B
+        alter = {"#": 1, "b": -1, "": 0}[m.group("acc")]
+        word = m.group("mode")
+        if tonic == "B" and m.group("acc") == "" and word == "n":
+            word = ""  # "Bn": B natural
+        low = word.lower()
+        if low in ("", "exp"):
+            mode = "maj"
+        elif low == "m":
+            mode = "min"
+        elif low[:3] in _MODE_WORDS and (low.startswith(("maj", "ion", "min", "aeo", "dor", "phr",
+                                                         "lyd", "mix", "loc"))):
+            mode = _MODE_WORDS[low[:3]]
+        elif low.lower() in _CLEF_WORDS:
+            mode = "maj"
+        elif low == "s" and tonic in "EA":  # German Es / As
+            mode, alter = "maj", -1
+        else:
+            raise ValueError(f"unknown mode {word!r} in key {text!r}")
+        if mode in ("lyd", "phr", "loc"):
+            warnings.append(f"mode {mode} reduced to {_FOLK_MODE[mode]}")
+        n = _MAJOR_SHARPS[tonic] + 7 * alter + _MODE_OFFSET[mode]
+        sig = [0] * 7
+        if "exp" not in text.lower().split():
+            if n > 0:
+                for letter in _SHARP_ORDER[: min(n, 7)]:
+                    sig[LETTERS.index(letter)] += 1
+                for letter in _SHARP_ORDER[: max(n - 7, 0)]:
+                    sig[LETTERS.index(letter)] += 1
+            elif n < 0:
+                for letter in _SHARP_ORDER[::-1][: min(-n, 7)]:
+                    sig[LETTERS.index(letter)] -= 1
+                for letter in _SHARP_ORDER[::-1][: max(-n - 7, 0)]:
+                    sig[LETTERS.index(letter)] -= 1
+    for am in _ACC_RE.finditer(rest):
+        sig[LETTERS.index(am.group("letter").upper())] = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}[am.group("acc")]
+    return Key(tonic, alter, mode, tuple(sig), tuple(warnings))
+
+
+@dataclass(frozen=True)
+class Meter:
+    """A meter read from an ``M:`` field.
+
+    Attributes
+    ----------
+    text : str
+        The field's value as written (stripped).
+    value : Fraction or None
+        Bar length in whole notes (``None`` for free meter).
+    token : str
+        The folk-rnn meter token: ``M:C``, ``M:C|`` and ``M:2/2`` map to
+        ``M:4/4``; free meter gives ``M:none``; others ``M:n/d`` as written.
+
+    Examples
+    --------
+    >>> parse_meter("C").value
+    Fraction(1, 1)
+    """
+
+    text: str
+    value: Fraction | None
+    token: str
+
+
+_METER_RE = re.compile(r"\s*\(?\s*(?P<num>\d+(?:\s*\+\s*\d+)*)\s*\)?\s*/\s*(?P<den>\d+)\s*$")
+
+
+@lru_cache(maxsize=256)
+def parse_meter(text: str) -> Meter:
+    """Read the value of an ``M:`` field.
+
+    Raises
+    ------
+    ValueError
+        For a value that is not a meter.
+
+    Examples
+    --------
+    >>> parse_meter("2/2").token, parse_meter("none").token, parse_meter("3/8").token
+    ('M:4/4', 'M:none', 'M:3/8')
+    """
+    t = text.split("%", 1)[0].strip()
+    if t in ("C", "c"):
+        return Meter(t, Fraction(1), "M:4/4")
+    if t in ("C|", "c|"):
+        return Meter(t, Fraction(1), "M:4/4")
+    if t.lower() in ("none", "") or t.upper().startswith("FREI"):  # Essen: FREI4/4 = free meter
+        return Meter(t, None, "M:none")
+    m = _METER_RE.match(t)
+    if not m:
+        raise ValueError(f"unreadable meter {text.strip()!r}")
+    num = sum(int(x) for x in m.group("num").split("+"))
+    den = int(m.group("den"))
+    if den == 0 or num == 0:
+        raise ValueError(f"unreadable meter {text.strip()!r}")
+    if num == 2 and den == 2:
+        return Meter(t, Fraction(1), "M:4/4")
+    return Meter(t, Fraction(num, den), f"M:{num}/{den}")
+
+
+_LENGTH_RE = re.compile(r"\s*(\d+)\s*(?:/\s*(\d+))?\s*$")
+
+
+@lru_cache(maxsize=64)
+def parse_length(text: str) -> Fraction:
+    """Read the value of an ``L:`` field (the unit note length).
+
+    Raises
+    ------
+    ValueError
+        For a value that is not a positive fraction.
+
+    Examples
+    --------
+    >>> parse_length("1/16")
+    Fraction(1, 16)
+    """
+    m = _LENGTH_RE.match(text.split("%", 1)[0])
+    if not m or int(m.group(1)) == 0 or (m.group(2) is not None and int(m.group(2)) == 0):
+        raise ValueError(f"unreadable unit length {text.strip()!r}")
+    return Fraction(int(m.group(1)), int(m.group(2) or 1))
+
+
+def default_length(meter: Meter | None) -> Fraction:
+    """The default unit length (ABC 2.1 §3.1.7): 1/16 when the meter is below 3/4, else 1/8.
+
+    Examples
+    --------
+    >>> default_length(parse_meter("2/4")), default_length(parse_meter("6/8"))
+    (Fraction(1, 16), Fraction(1, 8))
+    """
+    if meter is None or meter.value is None:
+        return Fraction(1, 8)
+    return Fraction(1, 16) if meter.value < Fraction(3, 4) else Fraction(1, 8)

@@ -1,0 +1,85 @@
+"""The regular expressions that cut ABC text: tune boundaries, field lines and tune bodies.
+
+One compiled pattern (:data:`BODY_RE`) scans a line of a tune body; each match
+names its kind in ``match.lastgroup``:
+
+``ws``, ``comment``, ``gchord`` (``"…"``), ``deco`` (``!…!``, ``+…+``), ``grace``
+(``{…}``), ``field`` (inline ``[K:…]``), ``note``, ``rest``, ``bar`` (with an
+optional ending number), ``ending`` (``[1``, ``[1,3``), ``chord`` (``[…]`` with
+duration), ``tuplet`` (``(3``, ``(3:2:3``), ``broken`` (``>``, ``<<``),
+``skip`` (slurs, ties, one-character decorations ``~ . H``–``W h``–``w``, spacers), ``overlay``
+(``&``) and ``bad`` (anything else: a syntax error).
+
+Examples
+--------
+>>> [m.lastgroup for m in BODY_RE.finditer('|:"G"~G2>A [CE]2 (3Bcd :|2')]
+['bar', 'gchord', 'skip', 'note', 'broken', 'note', 'ws', 'chord', 'ws', 'tuplet', 'note', 'note', 'note', 'ws', 'bar']
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["BODY_RE", "CHORD_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
+
+#: A duration as written after a note: ``2``, ``3/2``, ``/``, ``//``, ``/4``, ``3/``.
+DUR = r"\d*(?:/+\d*)?"
+
+_NOTE = r"(?P<acc>\^\^|\^|__|_|=)?(?P<let>[A-Ga-g])(?P<oct>[,']*)(?P<dur>" + DUR + ")"
+
+BODY_RE = re.compile(
+    r"(?P<ws>[ \t`y$*\\\r]+)"
+    r"|(?P<comment>%.*)"
+    r'|(?P<gchord>"[^"]*")'
+    r"|(?P<deco>![^!\s]*!|\+[^+\s]*\+)"
+    r"|(?P<grace>\{[^}]*\})"
+    r"|(?P<field>\[(?P<fl>[A-Za-z]):(?P<fv>[^\]]*)\])"
+    r"|(?P<note>" + _NOTE + ")"
+    r"|(?P<rest>(?P<rl>[zxZX])(?P<rdur>" + DUR + "))"
+    r"|(?P<bar>(?P<bl>:*\[?\|+\]?:*|:{2,})(?P<end>[ \t]*\[?[1-9](?:[,\-][1-9])*)?)"
+    r"|(?P<ending>\[[1-9](?:[,\-][1-9])*)"
+    r"|(?P<chord>\[(?P<cb>[^\]\[|\n]*)\](?P<cdur>" + DUR + "))"
+    r"|(?P<tuplet>\((?P<tp>[2-9])(?::(?P<tq>\d*)(?::(?P<tr>\d*))?)?)"
+    r"|(?P<broken>>{1,3}|<{1,3})"
+    r"|(?P<skip>[()\-.~H-Wh-w!])"
+    r"|(?P<overlay>&)"
+    r"|(?P<bad>.)"
+)
+
+#: Items inside a chord ``[…]``: notes, and what is ignored there.
+CHORD_RE = re.compile(
+    r"(?P<note>" + _NOTE + r")|(?P<skip>[ \t()\-.~H-Wh-wzx]+|\"[^\"]*\"|![^!]*!|\+[^+]*\+)|(?P<bad>.)"
+)
+
+#: A field line (``T:The Kesh``); ``+:`` continues the previous field.
+FIELD_LINE_RE = re.compile(r"(?P<letter>[A-Za-z+]):(?P<value>.*)")
+
+#: The ``X:`` line that opens a tune.
+X_LINE_RE = re.compile(r"X:[ \t]*(?P<n>\d*)")
+
+_DUR_CACHE: dict[str, tuple[int, int]] = {}
+
+
+def parse_duration(text: str) -> tuple[int, int]:
+    """A written duration as ``(numerator, denominator)`` in unit lengths (not reduced).
+
+    Examples
+    --------
+    >>> parse_duration(""), parse_duration("3/2"), parse_duration("//"), parse_duration("/4")
+    ((1, 1), (3, 2), (1, 4), (1, 4))
+    """
+    got = _DUR_CACHE.get(text)
+    if got is not None:
+        return got
+    if "/" in text:
+        num_s, _, rest = text.partition("/")
+        k = 1 + len(rest) - len(rest.lstrip("/"))
+        den_s = rest.lstrip("/")
+        num = int(num_s) if num_s else 1
+        den = int(den_s) * 2 ** (k - 1) if den_s else 2**k
+    else:
+        num, den = (int(text) if text else 1), 1
+    got = (num, den)
+    if len(_DUR_CACHE) < 4096:
+        _DUR_CACHE[text] = got
+    return got

@@ -1,0 +1,613 @@
+"""ABC ↔ folk-rnn v2 tokens: :func:`tokenize` and its inverse :func:`detokenize`.
+
+:func:`tokenize` reads every tune of an ABC text (with :mod:`folkabc.abc`) and
+turns it into folk-rnn v2 tokens: ``[meter, mode, *body]``, e.g.
+``["M:4/4", "K:Cmaj", "|:", "G,", "C", "C", "2", ...]``. The rules (documented in
+``docs/tokens.md``):
+
+- transposed to root C, by letter steps, keeping each sounding interval; of the
+  three octave choices (the nearest transposition up, down, and one octave
+  further), the one keeping the most notes inside the vocabulary range
+  ``C,`` … ``b'`` wins, ties going to the smallest shift;
+- the key reduced to ``K:Cmaj K:Cmin K:Cdor K:Cmix``; pitches written against
+  that C-mode signature, with ``^ _ =`` wherever a note differs from the
+  signature or from an earlier accidental in the bar (on the same letter in any
+  octave, so every ABC reader agrees); double accidentals respelled;
+- durations in eighths (``L:1/8``); ``M:C``, ``M:C|`` and ``M:2/2`` → ``M:4/4``;
+- dropped: titles, chord symbols, decorations, grace notes, slurs, ties, line
+  breaks, comments; kept: bars, repeats, endings, tuplets, broken rhythm, chords.
+
+:func:`detokenize` writes a token sequence back as a complete ABC tune that
+abc2midi reads, with the notes of each beat beamed together, and that
+:func:`tokenize` reads back to the same tokens. :func:`read_folkrnn` and
+:func:`write_folkrnn` read and write the folk-rnn token file format.
+
+Examples
+--------
+>>> t = tokenize("X:1\\nT:Kesh\\nM:6/8\\nK:G\\n|:GAG GAB|ABA ABd|gfg age:|\\n")[0]
+>>> " ".join(t.tokens)
+"M:6/8 K:Cmaj |: c d c c d e | d e d d e g | c' b c' d' c' a :|"
+>>> t.transpose, t.in_vocab
+(5, True)
+>>> tokenize(detokenize(t.tokens))[0].tokens == t.tokens
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL
+from .abc.reader import RawTune, read_body, split_tunes
+from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
+from .vocab import VOCAB
+
+__all__ = [
+    "TokenizedTune",
+    "tokenize",
+    "tokenize_tune",
+    "detokenize",
+    "read_folkrnn",
+    "write_folkrnn",
+    "pitch_token",
+    "PITCH_RANGE",
+]
+
+#: MIDI range of the vocabulary's plain pitches (``C,`` = 48 … ``b'`` = 95).
+PITCH_RANGE = (48, 95)
+
+_ACC_TEXT = {1: "^", -1: "_", 0: "="}
+
+
+@dataclass
+class TokenizedTune:
+    """One tune of an ABC text as folk-rnn tokens (see ``docs/design.md``).
+
+    Examples
+    --------
+    >>> t = tokenize("X:7\\nT:Reel\\nM:C|\\nK:Ddor\\nDEFG ABcd|\\n")[0]
+    >>> t.index, t.title, t.meter, t.mode, t.body[:3]
+    (7, 'Reel', 'M:4/4', 'K:Cdor', ['C', 'D', 'E'])
+    """
+
+    index: int
+    title: str | None
+    titles: list[str]
+    tokens: list[str]
+    positions: list[tuple[int, int]]
+    header: dict[str, list[str]]
+    key: str
+    meter_text: str
+    transpose: int
+    warnings: list[str] = field(default_factory=list)
+    error: FolkabcError | None = None
+    abc: str = ""
+    line: int = 1
+
+    @property
+    def meter(self) -> str:
+        """The meter token (``M:4/4``), or ``""`` when the tune failed."""
+        return self.tokens[0] if self.tokens else ""
+
+    @property
+    def mode(self) -> str:
+        """The mode token (``K:Cmaj``), or ``""`` when the tune failed."""
+        return self.tokens[1] if len(self.tokens) > 1 else ""
+
+    @property
+    def body(self) -> list[str]:
+        """The tokens after meter and mode."""
+        return self.tokens[2:]
+
+    @property
+    def oov(self) -> list[tuple[int, str]]:
+        """``(position, token)`` of every token outside the 137-token vocabulary.
+
+        Examples
+        --------
+        >>> tokenize("X:1\\nM:3/8\\nK:C\\nCDE|\\n")[0].oov
+        [(0, 'M:3/8')]
+        """
+        index = VOCAB.index
+        return [(i, t) for i, t in enumerate(self.tokens) if t not in index]
+
+    @property
+    def in_vocab(self) -> bool:
+        """True when the tune converted and every token is in the vocabulary."""
+        if self.error is not None or not self.tokens:
+            return False
+        index = VOCAB.index
+        return all(t in index for t in self.tokens)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Token ids (``uint8``, ``[shape=(len(tokens),)]``).
+
+        Raises
+        ------
+        UnknownTokenError
+            Naming the tune, the token and its position.
+
+        Examples
+        --------
+        >>> tokenize("X:1\\nM:2/4\\nK:C\\nCD|\\n")[0].ids.dtype
+        dtype('uint8')
+        """
+        try:
+            return VOCAB.encode(self.tokens)
+        except UnknownTokenError as exc:
+            raise UnknownTokenError(exc.token, tune=self.index, title=self.title, position=exc.position) from None
+
+    def to_dict(self) -> dict:
+        """The JSON form: index, title, tokens (space-joined), error (str or None), …
+
+        Examples
+        --------
+        >>> tokenize("X:2\\nT:A\\nM:2/4\\nL:1/8\\nK:C\\nCD|\\n")[0].to_dict()["tokens"]
+        'M:2/4 K:Cmaj C D |'
+        """
+        return {
+            "index": self.index,
+            "title": self.title,
+            "titles": list(self.titles),
+            "tokens": " ".join(self.tokens),
+            "error": None if self.error is None else str(self.error),
+            "warnings": list(self.warnings),
+            "in_vocab": self.in_vocab,
+            "oov": [t for _, t in self.oov],
+            "key": self.key,
+            "meter_text": self.meter_text,
+            "transpose": self.transpose,
+            "line": self.line,
+        }
+
+
+def pitch_token(step: int, alter: int | None) -> str:
+    """The token of diatonic ``step`` (C4 = 28, ABC ``C``) with accidental ``alter``.
+
+    ``alter`` is ``None`` for no accidental, else -1, 0, 1 (``_ = ^``).
+
+    Examples
+    --------
+    >>> pitch_token(28, None), pitch_token(21 + 4, -1), pitch_token(36, 1), pitch_token(42, None)
+    ('C', '_G,', '^d', "c'")
+    """
+    octv, li = divmod(step, 7)
+    letter = LETTERS[li]
+    if octv >= 5:
+        text = letter.lower() + "'" * (octv - 5)
+    else:
+        text = letter + "," * (4 - octv)
+    return text if alter is None else _ACC_TEXT[alter] + text
+
+
+def _choose_shift(midis: list[int], steps: int, semis: int) -> tuple[int, int]:
+    lo, hi = PITCH_RANGE
+    best = None
+    for k in (-3, -2, -1, 0, 1, 2, 3):
+        s = semis + 12 * k
+        n = sum(1 for m in midis if lo <= m + s <= hi)
+        cand = (-n, abs(s), s, steps + 7 * k)
+        if best is None or cand < best:
+            best = cand
+    return best[3], best[2]
+
+
+def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int,
+           tokens: list[str], positions: list[tuple[int, int]], warnings: list[str]) -> None:
+    """Append the body tokens of ``events`` transposed by (steps, semis)."""
+    sig = FOLK_SIGNATURES[mode]
+    bar_oct: dict[int, int] = {}
+    bar_letter: dict[int, int] = {}
+    cur_mode = mode
+    cur_meter = tokens[0]
+    last_kind = ""
+    append = tokens.append
+    pappend = positions.append
+    cache: dict[tuple[int, int, int | None, int | None], tuple[str, int, int]] = {}
+    for ev in events:
+        kind = ev[0]
+        if kind == "n":
+            d = ev[1] + steps
+            m = ev[2] + semis
+            octv, li = divmod(d, 7)
+            a = m - 12 * (octv + 1) - NATURAL[li]
+            if a > 1 or a < -1:  # respell a double accidental on the nearest letter
+                best = None
+                for dd in (d - 2, d - 1, d + 1, d + 2):
+                    o2, l2 = divmod(dd, 7)
+                    a2 = m - 12 * (o2 + 1) - NATURAL[l2]
+                    if best is None or abs(a2) < abs(best[1]):
+                        best = (dd, a2)
+                d, a = best
+                octv, li = divmod(d, 7)
+                if a > 1 or a < -1:
+                    a = max(-1, min(1, a))
+            eff = bar_oct.get(d, sig[li])
+            eff_any = bar_letter.get(li, sig[li])
+            if a != eff or a != eff_any:
+                bar_oct[d] = a
+                bar_letter[li] = a
+                key = (d, a)
+            else:
+                key = (d, None)
+            tok = cache.get(key)
+            if tok is None:
+                tok = cache[key] = pitch_token(d, key[1])
+            append(tok)
+        elif kind == "d":
+            append(ev[1])
+        elif kind == ">":
+            if last_kind == "d":
+                tokens[-1] += ev[1]
+                last_kind = ">"
+                continue
+            append(ev[1])
+        elif kind == "b":
+            bar_oct.clear()
+            bar_letter.clear()
+            append(ev[1])
+        elif kind == "M":
+            if ev[1] == cur_meter:
+                continue
+            cur_meter = ev[1]
+            append(ev[1])
+        elif kind == "K":
+            k = ev[1]
+            if k.tonic_pc == tonic_pc and k.folk_mode != cur_mode:
+                cur_mode = k.folk_mode
+                sig = FOLK_SIGNATURES[cur_mode]
+                bar_oct.clear()
+                bar_letter.clear()
+                append("K:C" + cur_mode)
+            elif k.tonic_pc != tonic_pc:
+                warnings.append(f"line {ev[3]}: key change to K:{k.tonic}{'#' if k.tonic_alter > 0 else 'b' if k.tonic_alter < 0 else ''}"
+                                f"{k.mode} written in the first key's transposition")
+                continue
+            else:
+                continue
+        else:  # z [ ] t
+            append(ev[1])
+        pappend((ev[3], ev[4]))
+        last_kind = kind
+
+
+def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
+    """Tokenize one tune cut by :func:`folkabc.abc.split_tunes` (see :func:`tokenize`).
+
+    Examples
+    --------
+    >>> from folkabc.abc import split_tunes
+    >>> tokenize_tune(split_tunes("X:1\\nM:2/4\\nK:A\\nAB|\\n")[0]).tokens
+    ['M:2/4', 'K:Cmaj', 'c', '/2', 'd', '/2', '|']
+    """
+    kf = raw.fields.get("K")
+    mf = raw.fields.get("M") or raw.defaults.get("M")
+    tt = TokenizedTune(
+        index=raw.index, title=raw.title, titles=list(raw.titles), tokens=[], positions=[],
+        header=raw.header, key=kf[0] if kf else "", meter_text=mf[0] if mf else "", transpose=0,
+        abc=raw.abc, line=raw.line, warnings=list(raw.warnings),
+    )
+    try:
+        reading = read_body(raw)
+        tt.warnings.extend(reading.warnings)
+        events = reading.events
+        if not any(ev[0] == "n" or ev[0] == "z" for ev in events):
+            raise AbcSyntaxError("no notes in the tune body", tune=raw.index, title=raw.title,
+                                 line=raw.body[0][0] if raw.body else raw.line, column=1)
+        key = reading.key
+        steps0 = (7 - LETTERS.index(key.tonic)) % 7
+        semis0 = (-key.tonic_pc) % 12
+        steps, semis = _choose_shift([ev[2] for ev in events if ev[0] == "n"], steps0, semis0)
+        tt.transpose = semis
+        if reading.meter is None:
+            tt.warnings.append("no M: field; meter token M:none")
+            tt.tokens.append("M:none")
+            tt.positions.append((0, 0))
+        else:
+            tt.tokens.append(reading.meter.token)
+            tt.positions.append((mf[1], mf[2]) if mf else (0, 0))
+            if reading.meter.token == "M:4/4" and reading.meter.text not in ("4/4",):
+                tt.warnings.append(f"M:{reading.meter.text} mapped to M:4/4")
+        tt.tokens.append("K:C" + key.folk_mode)
+        tt.positions.append((kf[1], kf[2]) if kf else (0, 0))
+        _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions, tt.warnings)
+    except AbcSyntaxError as exc:
+        if strict:
+            raise
+        tt.error = exc
+        tt.tokens = []
+        tt.positions = []
+    return tt
+
+
+def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
+    """Read every tune of an ABC text into folk-rnn v2 tokens.
+
+    Parameters
+    ----------
+    abc_text : str
+        ABC text: a tunebook with ``X:`` tunes, one tune, or a bare body fragment.
+    strict : bool
+        Raise the first tune's error instead of storing it in ``.error``.
+
+    Returns
+    -------
+    list of TokenizedTune
+        One per tune, in order. A tune that cannot be read has ``tokens == []``
+        and ``error`` set to an :class:`~folkabc.errors.AbcSyntaxError` naming
+        tune, line and column (relative to ``abc_text``).
+
+    Raises
+    ------
+    AbcSyntaxError
+        Only with ``strict=True``.
+
+    See Also
+    --------
+    detokenize : the inverse.
+
+    Examples
+    --------
+    >>> tunes = tokenize("X:1\\nM:C\\nL:1/16\\nK:Em\\nE2F2 G4|]\\n")
+    >>> tunes[0].tokens
+    ['M:4/4', 'K:Cmin', 'C', 'D', 'E', '2', '|']
+    >>> tokenize("X:1\\nK:G\\nG#A|\\n")[0].error.column
+    2
+    """
+    return [tokenize_tune(raw, strict=strict) for raw in split_tunes(abc_text)]
+
+
+# ---------------------------------------------------------------------------- tokens → abc
+
+_PITCH_RE = re.compile(r"[_=^]{0,2}[A-Ga-g][,']*")
+_DUR_RE = re.compile(r"(?P<num>\d*)(?:/(?P<den>\d*))?(?P<br>[<>]{0,3})")
+_TUPLET_RE = re.compile(r"\((?P<p>[2-9])(?::(?P<q>\d*)(?::(?P<r>\d*))?)?")
+_METER_TOK_RE = re.compile(r"M:(?:none|\d+/\d+|[\d+()]+/\d+)")
+_MODE_KEY = {"K:Cmaj": "C", "K:Cmin": "Cmin", "K:Cdor": "Cdor", "K:Cmix": "Cmix"}
+_BAR_TOKENS = re.compile(r"\||\|:|:\||\|[1-9](?:[,\-][1-9])*")
+_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
+           ">>>": (Fraction(15, 8), Fraction(1, 8)), "<": (Fraction(1, 2), Fraction(3, 2)),
+           "<<": (Fraction(1, 4), Fraction(7, 4)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
+
+
+def _beat(meter: str) -> Fraction:
+    m = re.fullmatch(r"M:(\d+)/(\d+)", meter)
+    if not m:
+        return Fraction(2)
+    n, d = int(m.group(1)), int(m.group(2))
+    if d == 8:
+        return Fraction(3) if n % 3 == 0 and n > 3 else Fraction(n)
+    return Fraction(2)
+
+
+def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1) -> str:
+    """Write a token sequence as a complete ABC tune.
+
+    The tune has ``X:``, ``T:``, ``M:``, ``L:1/8`` and ``K:`` (``C``, ``Cmin``,
+    ``Cdor`` or ``Cmix``); the notes of one beat (a quarter, or a dotted quarter
+    in 6/8 9/8 12/8) are written together so they beam, beats are separated by
+    spaces, and a line break follows every fourth bar line. Inline meter and
+    mode tokens become ``[M:…]`` and ``[K:…]``.
+
+    Parameters
+    ----------
+    tokens : sequence of str, or str
+        ``[meter, mode, *body]`` (a string is split on whitespace; ``<s>`` and
+        ``</s>`` are ignored).
+    title : str or None
+        ``T:`` line (default ``Tune <index>``).
+    index : int
+        ``X:`` number.
+
+    Returns
+    -------
+    str
+        ABC text ending with a newline.
+
+    Raises
+    ------
+    TokenSequenceError
+        When the sequence does not start with a meter and a mode token, or holds a
+        token that is not a folk-rnn token shape, or a duration with no note
+        before it (names the token position).
+
+    See Also
+    --------
+    tokenize : the inverse.
+
+    Examples
+    --------
+    >>> print(detokenize("M:6/8 K:Cmaj |: G, C C 2 E | D 3 C 3 :|", title="Jig"))
+    X:1
+    T:Jig
+    M:6/8
+    L:1/8
+    K:C
+    |: G,CC2E | D3 C3 :|
+    <BLANKLINE>
+    """
+    toks = tokens.split() if isinstance(tokens, str) else list(tokens)
+    toks = [t for t in toks if t not in ("<s>", "</s>")]
+    if len(toks) < 2 or not _METER_TOK_RE.fullmatch(toks[0]):
+        raise TokenSequenceError(f"expected a meter token first, got {toks[0] if toks else 'nothing'!r}",
+                                 tune=index, title=title, position=0)
+    if toks[1] not in _MODE_KEY:
+        raise TokenSequenceError(f"expected a mode token (K:Cmaj K:Cmin K:Cdor K:Cmix), got {toks[1]!r}",
+                                 tune=index, title=title, position=1)
+    beat = _beat(toks[0])
+    out: list[str] = []
+    pos = Fraction(0)
+    bars = 0
+    tuplet_left = 0
+    tuplet_factor = Fraction(1)
+    next_mult = Fraction(1)
+    glued = False  # no space before the next note (inside a tuplet or broken pair)
+    last_dur = Fraction(0)
+    n = len(toks)
+    i = 2
+
+    def fail(msg: str, at: int) -> TokenSequenceError:
+        return TokenSequenceError(msg, tune=index, title=title, position=at)
+
+    def space() -> None:
+        if out and not out[-1].endswith((" ", "\n")):
+            out.append(" ")
+
+    while i < n:
+        t = toks[i]
+        if _BAR_TOKENS.fullmatch(t):
+            space()
+            out.append(t)
+            bars += 1
+            pos = Fraction(0)
+            glued = False
+            tuplet_left = 0
+            next_mult = Fraction(1)
+            out.append("\n" if bars % 4 == 0 else " ")
+            i += 1
+            continue
+        if t in _MODE_KEY:
+            space()
+            out.append(f"[K:{_MODE_KEY[t]}] ")
+            i += 1
+            continue
+        if _METER_TOK_RE.fullmatch(t):
+            space()
+            out.append(f"[{t}] ")
+            beat = _beat(t)
+            i += 1
+            continue
+        tm = _TUPLET_RE.fullmatch(t)
+        if tm:
+            if not glued:
+                space()
+            out.append(t)
+            p = int(tm.group("p"))
+            q = int(tm.group("q")) if tm.group("q") else {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 2)
+            tuplet_left = int(tm.group("r")) if tm.group("r") else p
+            tuplet_factor = Fraction(q, p)
+            glued = True
+            i += 1
+            continue
+        if t in (">", "<", ">>", "<<", ">>>", "<<<"):
+            if not out or out[-1].endswith((" ", "\n")) and not out[-1].strip():
+                pass
+            out.append(t)
+            this, nxt = _BROKEN[t]
+            pos += last_dur * (this - 1)
+            next_mult = nxt
+            glued = True
+            i += 1
+            continue
+        # a note, rest or chord
+        if t == "[":
+            j = i + 1
+            while j < n and _PITCH_RE.fullmatch(toks[j]):
+                j += 1
+            if j >= n or toks[j] != "]" or j == i + 1:
+                raise fail("chord '[' without pitches and a closing ']'", i)
+            text = "[" + "".join(toks[i + 1:j]) + "]"
+            i = j + 1
+        elif t == "z" or _PITCH_RE.fullmatch(t):
+            text = t
+            i += 1
+        elif _DUR_RE.fullmatch(t):
+            raise fail(f"duration {t!r} with no note before it", i)
+        else:
+            raise fail(f"not a folk-rnn token: {t!r}", i)
+        dur = Fraction(1)
+        broken = ""
+        if i < n and toks[i] and _DUR_RE.fullmatch(toks[i]) and not _BAR_TOKENS.fullmatch(toks[i]) \
+                and toks[i] not in _BROKEN:
+            dm = _DUR_RE.fullmatch(toks[i])
+            num = int(dm.group("num")) if dm.group("num") else 1
+            if dm.group("den") is not None:
+                den = int(dm.group("den")) if dm.group("den") else 2
+            else:
+                den = 1
+            if den == 0 or num == 0:
+                raise fail(f"zero duration {toks[i]!r}", i)
+            dur = Fraction(num, den)
+            broken = dm.group("br")
+            text += toks[i]
+            i += 1
+        if not glued and pos % beat == 0:
+            space()
+        out.append(text)
+        d = dur * next_mult * (tuplet_factor if tuplet_left else 1)
+        next_mult = Fraction(1)
+        glued = False
+        if broken:
+            this, nxt = _BROKEN[broken]
+            d = dur * this * (tuplet_factor if tuplet_left else 1)
+            next_mult = nxt
+            glued = True
+        last_dur = dur * (tuplet_factor if tuplet_left else 1)
+        if tuplet_left:
+            tuplet_left -= 1
+            glued = glued or tuplet_left > 0
+        pos += d
+    body = "".join(out).strip()
+    lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
+    head = [f"X:{index}", f"T:{title if title is not None else f'Tune {index}'}", toks[0], "L:1/8",
+            f"K:{_MODE_KEY[toks[1]]}"]
+    return "\n".join(head + lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- folk-rnn files
+
+
+def read_folkrnn(text: str) -> list[list[str]]:
+    """Read a folk-rnn token file: blocks (meter line, mode line, body line) separated by blank lines.
+
+    ``<s>`` and ``</s>`` are dropped; each block becomes one token list
+    ``[meter, mode, *body]``.
+
+    See Also
+    --------
+    write_folkrnn : the inverse.
+
+    Examples
+    --------
+    >>> read_folkrnn("M:4/4\\nK:Cmaj\\nC D E F |\\n\\nM:6/8\\nK:Cmin\\nC 3 |\\n")
+    [['M:4/4', 'K:Cmaj', 'C', 'D', 'E', 'F', '|'], ['M:6/8', 'K:Cmin', 'C', '3', '|']]
+    """
+    seqs: list[list[str]] = []
+    cur: list[str] = []
+    for ln in text.splitlines():
+        if not ln.strip():
+            if cur:
+                seqs.append(cur)
+                cur = []
+            continue
+        cur.extend(t for t in ln.split() if t not in ("<s>", "</s>"))
+    if cur:
+        seqs.append(cur)
+    return seqs
+
+
+def write_folkrnn(seqs: Iterable[Sequence[str]]) -> str:
+    """Write token lists as a folk-rnn token file (meter, mode, body lines; blank line between).
+
+    See Also
+    --------
+    read_folkrnn : the inverse.
+
+    Examples
+    --------
+    >>> print(write_folkrnn([["M:4/4", "K:Cmaj", "C", "D", "|"]]), end="")
+    M:4/4
+    K:Cmaj
+    C D |
+    """
+    blocks = []
+    for s in seqs:
+        s = list(s)
+        blocks.append("\n".join([s[0] if s else "", s[1] if len(s) > 1 else "", " ".join(s[2:])]) + "\n")
+    return "\n".join(blocks)
