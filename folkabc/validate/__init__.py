@@ -33,7 +33,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from ..errors import FolkabcError, TokenSequenceError
-from ._bars import SCALE, Inexact, segment
+from ._bars import SCALE, Inexact, section_ends, segment
 from ._parts import analyse
 
 __all__ = [
@@ -284,6 +284,7 @@ def check_tokens(
     title: str | None = None,
     unit: Fraction = _EIGHTH,
     line: int | None = None,
+    source: str | Sequence[str] | None = None,
 ) -> CheckResult:
     """Check one token sequence ``[meter, mode, *body]``.
 
@@ -301,6 +302,10 @@ def check_tokens(
         in L:1/8; ``unit=Fraction(1, 16)`` doubles every reported length).
     line : int, optional
         Line of the tune in its source.
+    source : str or list of str, optional
+        The text ``positions`` point into (or its lines). Bar lines written
+        ``||`` or ``|]`` there end a section (the tokens write them as ``|``),
+        so a short bar before them may be completed by the next part's pickup.
 
     Returns
     -------
@@ -321,10 +326,15 @@ def check_tokens(
     tokens = list(tokens)
     if positions is not None and len(positions) != len(tokens):
         raise TokenSequenceError(f"{len(positions)} positions for {len(tokens)} tokens", tune=index, title=title)
+    hard: set[int] = set()
+    if source is not None and positions is not None:
+        lines = source.splitlines() if isinstance(source, str) else source
+        hard = section_ends(tokens, positions, lines)
     scale = SCALE
     for _ in range(4):
         try:
-            seg = segment(tokens, scale=scale, start=2 if len(tokens) > 1 and tokens[1].startswith("K:") else 1)
+            seg = segment(tokens, scale=scale, start=2 if len(tokens) > 1 and tokens[1].startswith("K:") else 1,
+                          hard_at=hard)
             break
         except Inexact:
             scale *= 2520
@@ -556,12 +566,15 @@ def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
                        "a TokenizedTune or a token list")
 
 
-def _check_tokenized(tt: Any) -> CheckResult:
+def _check_tokenized(tt: Any, lines: Sequence[str] | None = None) -> CheckResult:
     if tt.error is not None:
         return _empty(tt.index, tt.title, str(tt.error), getattr(tt, "line", None))
+    if lines is None and getattr(tt, "abc", None) and getattr(tt, "line", None):
+        # positions count lines of the text given to tokenize; the tune's own text starts at its X: line
+        lines = [""] * (tt.line - 1) + tt.abc.splitlines()
     try:
         return check_tokens(tt.tokens, positions=tt.positions, index=tt.index, title=tt.title,
-                            unit=_unit_of(tt), line=getattr(tt, "line", None))
+                            unit=_unit_of(tt), line=getattr(tt, "line", None), source=lines)
     except TokenSequenceError as exc:
         return _empty(tt.index, tt.title, str(exc), getattr(tt, "line", None))
 
@@ -572,4 +585,5 @@ def _check_abc(text: str) -> list[CheckResult]:
     tunes = tokenize(text)
     if not tunes:
         raise FolkabcError("no tune found (neither ABC with X: fields nor a folk-rnn token file)")
-    return [_check_tokenized(tt) for tt in tunes]
+    lines = text.splitlines()
+    return [_check_tokenized(tt, lines) for tt in tunes]

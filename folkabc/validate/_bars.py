@@ -17,7 +17,9 @@ from typing import Sequence
 
 from ..errors import TokenSequenceError
 
-__all__ = ["SCALE", "Inexact", "Sign", "RawBar", "Segmented", "segment", "parse_meter", "classify"]
+__all__ = [
+    "SCALE", "Inexact", "Sign", "RawBar", "Segmented", "segment", "section_ends", "parse_meter", "classify",
+]
 
 SCALE = 2**10 * 3**4 * 5 * 7  # 2,903,040 ticks per unit note
 
@@ -178,7 +180,8 @@ class Segmented:
     scale: int
 
 
-def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1) -> Segmented:
+def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
+            hard_at: frozenset[int] | set[int] = frozenset()) -> Segmented:
     """Cut ``tokens`` (``[meter, mode, *body]``) into bars with exact lengths.
 
     Parameters
@@ -189,6 +192,9 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1) -> Seg
         Ticks per unit note.
     start : int
         Index of the first body token (2 for ``[meter, mode, ...]``).
+    hard_at : set of int
+        Indices of bar-line tokens that end a section in the source (``||``,
+        ``|]``: the folk-rnn tokens write them as ``|``).
 
     Raises
     ------
@@ -291,6 +297,8 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1) -> Seg
                 length += cur
                 pending = False
             sign = c[1]
+            if hard_at and i in hard_at and not sign.hard:
+                sign = _harden(sign)
             if not sign.closes:  # bare [1: marks an ending without closing the bar
                 if not bar_has_notes:
                     ending = sign.ending
@@ -340,6 +348,37 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1) -> Seg
     if bar_has_notes or length:
         bars.append(RawBar(bar_start, n, length, bar_expected, open_sign, None, ending))
     return Segmented(bars, scale)
+
+
+def _harden(sign: Sign) -> Sign:
+    return Sign(sign.text, sign.end_repeat, sign.start_repeat, sign.ending, True, sign.closes)
+
+
+def section_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]], lines: Sequence[str]) -> set[int]:
+    """Indices of bar-line tokens written ``||``, ``|]`` or ``[|`` in the source ``lines``.
+
+    Examples
+    --------
+    >>> sorted(section_ends(["M:4/4", "c", "|", "d", "|"], [(1, 1), (2, 1), (2, 2), (2, 5), (2, 6)],
+    ...                     ["M:4/4", "c|| d|]"]))
+    [2, 4]
+    """
+    out = set()
+    for i, tok in enumerate(tokens):
+        if "|" not in tok:
+            continue
+        ln, col = positions[i]
+        if not 0 < ln <= len(lines) or col < 1:
+            continue
+        text = lines[ln - 1]
+        j = col - 1
+        k = j
+        while k < len(text) and text[k] in "|:[]":
+            k += 1
+        run = text[j:k]
+        if "||" in run or "|]" in run or "[|" in run:
+            out.add(i)
+    return out
 
 
 def _merge(a: Sign | None, b: Sign) -> Sign:

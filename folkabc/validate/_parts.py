@@ -3,8 +3,8 @@
 Rules (see ``docs/check.md``):
 
 * A part ends at ``:|`` (unless a variant ending follows), before ``|:``, at
-  ``||`` / ``|]``, and at the end of the tune. A short bar followed straight by
-  ``|:`` is a pickup *into* the repeat and stays with the part after it.
+  ``||`` / ``|]``, and at the end of the tune. A lone short bar followed straight
+  by ``|:`` or ``||`` is a pickup *into* what follows and stays with that part.
 * A part's first bar, when short, is its pickup (anacrusis).
 * A part's closing bar (the last bar, and the last bar of each variant ending)
   may be short when a pickup completes it as it is played: the part's own
@@ -60,10 +60,11 @@ def _split_parts(bars: list[RawBar]) -> list[list[int]]:
             if sign is not None:
                 if (sign.end_repeat or sign.hard) and b.ending == 0:
                     new = True
-                elif sign.start_repeat:
+                if new or sign.start_repeat:
+                    # a lone short opening bar before |: or || is the pickup of what follows
                     first = bars[cur[0]]
                     only_pickup = (len(cur) == 1 and first.expected and first.length < first.expected
-                                   and not sign.end_repeat)
+                                   and not sign.end_repeat and b.ending == 0)
                     new = not only_pickup
             if new:
                 parts.append(cur)
@@ -177,6 +178,10 @@ def analyse(bars: list[RawBar]) -> tuple[list[BarVerdict], list[PartPlan]]:
             v.detail = "completed"
         elif bars[plan.pickup].close is not None and bars[plan.pickup].close.start_repeat:
             v.detail = "leads into a repeat"
+        elif plan.index > 0:
+            # a later part's short first bar that nothing completes is a short bar, not a pickup
+            v.kind = "short"
+            plan.pickup = None
         else:
             v.kind = "unmatched-pickup"
     _number(verdicts, plans)
