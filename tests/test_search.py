@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -139,3 +141,119 @@ def test_full_first_bar_is_bar_one():
     bars, offs = bar_table(ids, offsets)
     assert bars.tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2]
     assert offs.tolist()[3:9] == [0, 1, 2, 3, 4, 0]
+
+
+def test_tuplet_opener_after_bar_line_opens_the_next_bar():
+    ids, offsets = encode_tunes([["M:2/4", "K:Cmaj", "C", "4", "|", "(3", "C", "D", "E", "C", "2", "|"]])
+    bars, offs = bar_table(ids, offsets)
+    assert bars.tolist()[2:12] == [1, 1, 1, 2, 2, 2, 2, 2, 2, 2]
+    assert offs.tolist()[5:8] == [0, 1, 2]
+
+
+# ---------------------------------------------------------------- fronts on a real corpus
+
+@pytest.fixture(scope="module")
+def oneills(tmp_path_factory):
+    from folkabc.corpus import Corpus
+    from folkabc.corpus.build import build_corpus
+
+    out = tmp_path_factory.mktemp("search") / "oneills"
+    build_corpus(["music21:oneills1850"], out, quiet=True, workers=1)
+    return Corpus.open(out)
+
+
+def _scan(corpus, tokens):
+    """(tune id, position) of every occurrence, by comparing at every position of the corpus."""
+    ids, offsets, q = np.asarray(corpus.ids), np.asarray(corpus.offsets), VOCAB.encode(tokens)
+    cand = np.arange(len(ids) - len(q) + 1)
+    for j, t in enumerate(q):
+        cand = cand[ids[cand + j] == t]
+    rows = np.searchsorted(offsets, cand, side="right") - 1
+    return [(int(corpus.tune_ids[r]), int(c - offsets[r])) for r, c in zip(rows, cand)]
+
+
+def test_corpus_search_equals_scan(oneills):
+    res = oneills.search("c B A G", limit=None)
+    hits = _scan(oneills, ["c", "B", "A", "G"])
+    assert res.occurrences == len(hits) > 50
+    assert res.tunes == len({t for t, _ in hits})
+    assert [(m.tune_id, m.position) for m in res.matches] == hits
+    m = res.matches[0]
+    tune = oneills.tune(m.tune_id)
+    assert m.title == tune.title and m.source == "oneills1850"
+    # the listed bar holds the figure's first token at the listed offset
+    assert m.bar_tokens[m.offset] == "c"
+
+
+def test_filters_narrow_and_stay_exact(oneills):
+    full = oneills.search("c B A G", limit=None)
+    jigs = oneills.search("c B A G", meter="6/8", limit=None)
+    dor = oneills.search("c B A G", mode="dor", limit=None)
+    assert 0 < jigs.occurrences < full.occurrences and 0 < dor.occurrences < full.occurrences
+    meters = oneills.meta_array("meter")
+    assert all(meters[m.row] == "M:6/8" for m in jigs.matches)
+    assert {(m.tune_id, m.position) for m in jigs.matches} <= {(m.tune_id, m.position) for m in full.matches}
+    placed = oneills.search("c B A G", same_position="1:0", limit=None)
+    assert all((m.bar, m.offset) == (1, 0) for m in placed.matches)
+    assert placed.occurrences == sum((m.bar, m.offset) == (1, 0) for m in full.matches)
+
+
+def test_limit_sets_approx(oneills):
+    res = oneills.search("c B A G", limit=3)
+    assert len(res.matches) == 3 and res.approx and res.occurrences > 3
+    assert not oneills.search("c B A G", limit=None).approx
+
+
+def test_abc_query_equals_token_query(oneills):
+    toks = oneills.search("c B A G F E", limit=None)
+    abc = oneills.search("cBAG FE", limit=None)
+    assert abc.query_tokens == ["c", "B", "A", "G", "F", "E"] and abc.occurrences == toks.occurrences
+    # in G, "dcBA GF" is transposed to C like every corpus tune in G
+    assert oneills.search("dcBA GF", key="G", limit=0).query_tokens == ["g", "f", "e", "d", "c", "B"]
+
+
+def test_cli_search_text_and_json(oneills, capsys):
+    from folkabc.cli import main
+
+    assert main(["search", "c B A G", "--corpus", str(oneills.path), "--limit", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    n = oneills.search("c B A G", limit=0)
+    assert out[0] == f"'c B A G': {n.occurrences} occurrences in {n.tunes} tunes"
+    assert len(out) == 4 and out[1].lstrip().startswith("#") and ": bar " in out[1]
+    assert out[3].strip().startswith(f"... {n.occurrences - 2} more")
+    assert main(["search", "c B A G", "--corpus", str(oneills.path), "--json", "--same-position", "1:0"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["query_tokens"] == ["c", "B", "A", "G"]
+    assert {"tune_id", "title", "bar", "offset"} <= set(data["matches"][0])
+    assert all((m["bar"], m["offset"]) == (1, 0) for m in data["matches"])
+    assert main(["search", "c' c' c' c' c' c' c' c' c' c'", "--corpus", str(oneills.path)]) == 1
+    assert capsys.readouterr().out == repr("c' " * 9 + "c'") + ": 0 occurrences in 0 tunes\n"
+
+
+# ---------------------------------------------------------------- the default corpus (Done-when)
+
+def test_default_corpus_search_cli(capsys):
+    """``folkabc search "G, C C 2"`` on the default corpus: counts, titles, bars, positions."""
+    from folkabc.cli import main
+    from folkabc.corpus import Corpus
+
+    corpus = Corpus.open()
+    assert main(["search", "G, C C 2", "--all"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    hits = _scan(corpus, ["G,", "C", "C", "2"])
+    assert out[0] == f"'G, C C 2': {len(hits)} occurrences in {len({t for t, _ in hits})} tunes"
+    assert len(out) == 1 + len(hits)
+    first = corpus.tune(hits[0][0])
+    assert out[1].split()[0] == f"#{first.id}" and first.title in out[1] and ", offset " in out[1]
+    # --same-position 1:0 narrows to the tunes whose bar 1 opens with the figure
+    assert main(["search", "G, C C 2", "--same-position", "1:0", "--json", "--all"]) == 0
+    placed = json.loads(capsys.readouterr().out)
+    assert 0 < placed["occurrences"] < len(hits)
+    assert all((m["bar"], m["offset"]) == (1, 0) for m in placed["matches"])
+    # a whole bar with its bar line, as a first bar
+    bar = placed["matches"][0]["bar_tokens"]
+    assert bar.endswith("|")
+    assert main(["search", bar, "--same-position", "1", "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert whole["query_tokens"] == bar.split()
+    assert placed["matches"][0]["tune_id"] in [m["tune_id"] for m in whole["matches"]]

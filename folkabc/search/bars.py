@@ -2,9 +2,11 @@
 
 Rules (the same for every tune, see ``docs/search.md``):
 
-- A *bar* starts at the first note, rest or chord after a measure token
-  (``| |: :| |1 |2``) or after the tune's start; runs of measure tokens with
-  no note between them (``:| |:``) start one bar, not two. ``[`` and ``]`` are
+- A *bar* is what lies between two measure tokens (``| |: :| |1 |2``), or
+  between the tune's mode token and its first measure token, when it holds a
+  note, rest or chord; runs of measure tokens with no note between them
+  (``:| |:``) start one bar, not two. A tuplet opener or inline meter before
+  a bar's first note belongs to that bar. ``[`` and ``]`` are
   chord brackets, not bar lines.
 - The first bar is bar 0 (a pickup) when it is shorter than the meter's bar
   (and not the only bar), else bar 1; bars are then numbered on from there,
@@ -167,8 +169,12 @@ def bar_table(ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndar
         return np.ones(n, dtype=np.uint16), np.zeros(n, dtype=np.uint16)
     first = np.ones(len(notes), dtype=bool)
     first[1:] = (seg[notes[1:]] != seg[notes[:-1]]) | (row[notes[1:]] != row[notes[:-1]])
-    starts = notes[first]  # first note of every written bar
-    srow = row[starts]
+    # a written bar starts at the first token after its bar line (a tuplet opener or an
+    # inline meter before its first note belongs to it), never before the tune's body
+    first_notes = notes[first]
+    srow = row[first_notes]
+    last_bar_line = np.maximum.accumulate(np.where(is_bar, np.arange(n, dtype=np.int64), -1))
+    starts = np.maximum(last_bar_line[first_notes] + 1, offsets[:-1][srow] + 2)
     opens = np.ones(len(starts), dtype=bool)  # first bar of its tune
     opens[1:] = srow[1:] != srow[:-1]
     closes = np.ones(len(starts), dtype=bool)  # last bar of its tune

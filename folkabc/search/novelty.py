@@ -2,9 +2,10 @@
 
 For one tune the report gives
 
-- for each bar: how many corpus tunes contain the bar's notes (bar lines left
-  out), and how many of them hold it at the same bar number (opening that
-  bar);
+- for each written bar (the tokens between two bar lines): how many corpus
+  tunes contain them, and how many hold them at the same place (same bar
+  number and offset, i.e. opening that bar; a part's pickup keeps the number
+  of the bar before it, see :mod:`folkabc.search.bars`);
 - the longest figure shared with any corpus tune: its tokens, length, the
   bars of the tune it spans and which corpus tunes hold it;
 - the share of the tune's body tokens covered by shared n-grams of at least
@@ -274,8 +275,7 @@ def novelty_index(
     # bar table of the tune itself (out-of-vocabulary tokens read as plain notes)
     enc = np.where(ids == _NEVER, VOCAB.id("C"), ids).astype(np.uint8)
     enc = np.concatenate([enc, [VOCAB.id("</s>")]]).astype(np.uint8)
-    tbars, _ = bar_table(enc, np.array([0, len(enc)], dtype=np.int64))
-    tbars = tbars[:-1].astype(np.int64)
+    tbars, toffs = bar_table(enc, np.array([0, len(enc)], dtype=np.int64))
     body = ids[2:]
     ms, ranges = matching_statistics(index, body)
     n = len(body)
@@ -299,32 +299,41 @@ def novelty_index(
             bars=(int(tbars[2 + i]), int(tbars[2 + i + length - 1])), tunes=len(rows),
             tune_ids=[ident(r) for r in shown], rows=shown,
             titles=[describe(r)[0] for r in shown] if describe is not None else [])
-    # per bar: the bar's notes without bar lines
+    # per written bar (the notes between two bar lines): where the corpus holds them
     bar_reports = []
-    measure = {VOCAB.id(t) for t in MEASURE_TOKENS}
-    for b in np.unique(tbars[2:]):
-        where = 2 + np.flatnonzero(tbars[2:] == b)
-        notes = [int(p) for p in where if int(ids[p]) not in measure]
-        if not notes:
-            continue
-        first, last = notes[0], notes[-1]
-        q = ids[first:last + 1]
+    for first, last in _written_bars(ids, start=2):
+        q = ids[first:last]
+        bar, off = int(tbars[first]), int(toffs[first])
         if np.any(q == _NEVER):
-            bar_reports.append(BarReport(int(b), tokens[first:last + 1], 0, 0, []))
+            bar_reports.append(BarReport(bar, tokens[first:last], 0, 0, []))
             continue
         lo, hi = index.find(q)
         starts = np.sort(np.asarray(index.sa[lo:hi], dtype=np.int64))
         rows = index.rows_of(starts)
         mbars, moffs = match_places(index, q, starts)
-        same = np.unique(rows[(mbars == b) & (moffs == 0)])
+        same = np.unique(rows[(mbars == bar) & (moffs == off)])
         anywhere = np.unique(rows)
         same_set = set(same.tolist())
         listed = same.tolist()[:max_tunes] + [r for r in anywhere.tolist() if r not in same_set]
-        bar_reports.append(BarReport(int(b), tokens[first:last + 1], len(anywhere), len(same),
+        bar_reports.append(BarReport(bar, tokens[first:last], len(anywhere), len(same),
                                      [ident(int(r)) for r in listed[:max_tunes]]))
     return NoveltyReport(title=title, index=number, n_tokens=n, k=int(k),
                          coverage=covered / n if n else 0.0, covered=covered, longest=longest,
                          bars=bar_reports, warnings=warnings)
+
+
+def _written_bars(ids: np.ndarray, *, start: int) -> list[tuple[int, int]]:
+    """``[first, end)`` of each run of tokens between bar lines that holds a note."""
+    measure = np.isin(ids, [VOCAB.id(t) for t in MEASURE_TOKENS])
+    out, first = [], None
+    for p in range(start, len(ids) + 1):
+        if p == len(ids) or measure[p]:
+            if first is not None:
+                out.append((first, p))
+            first = None
+        elif first is None:
+            first = p
+    return out
 
 
 def novelty(corpus, tune, **kw) -> NoveltyReport:

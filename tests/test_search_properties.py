@@ -1,0 +1,121 @@
+"""Property tests: the suffix-array index agrees with a brute-force scan of a real corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from folkabc.search import SuffixIndex, encode_tunes, matching_statistics, suffix_array
+from folkabc.vocab import VOCAB
+
+END = VOCAB.id("</s>")
+BODY_IDS = np.array([i for i, c in enumerate(VOCAB.categories) if c not in ("special", "meter", "mode")])
+
+
+@pytest.fixture(scope="module")
+def oneills(tmp_path_factory):
+    """O'Neill's 1850 (music21), built into a corpus with its search index."""
+    from folkabc.corpus import Corpus
+    from folkabc.corpus.build import build_corpus
+
+    out = tmp_path_factory.mktemp("oneills") / "corpus"
+    build_corpus(["music21:oneills1850"], out, quiet=True, workers=1)
+    return Corpus.open(out)
+
+
+def brute_positions(ids: np.ndarray, offsets: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, offset in tune) where ``q`` occurs, by scanning every position."""
+    m = len(q)
+    cand = np.arange(len(ids) - m + 1)
+    for j in range(m):
+        cand = cand[ids[cand + j] == q[j]]
+    rows = np.searchsorted(offsets, cand, side="right") - 1
+    # a match may not run past its tune's end
+    cand_ok = cand + m <= offsets[rows + 1]
+    cand, rows = cand[cand_ok], rows[cand_ok]
+    return rows, cand - offsets[rows]
+
+
+def _figures(ids: np.ndarray, rng: np.random.Generator, n: int) -> list[np.ndarray]:
+    """Half drawn from corpus tunes (lengths 1-20), half random body tokens."""
+    out = []
+    starts = np.flatnonzero(ids != END)
+    while len(out) < n:
+        m = int(rng.integers(1, 21))
+        if len(out) % 2 == 0:
+            s = int(rng.choice(starts))
+            q = np.asarray(ids[s:s + m])
+            if np.any(q == END):
+                q = q[: int(np.argmax(q == END))]
+        else:
+            q = rng.choice(BODY_IDS, size=m).astype(np.uint8)
+        if len(q):
+            out.append(q.astype(np.uint8))
+    return out
+
+
+def test_thousand_figures_equal_brute_force(oneills):
+    """1,000 figures (lengths 1-20; from tunes and random): counts and positions equal a scan."""
+    index = oneills.index
+    ids = np.asarray(oneills.ids)
+    offsets = np.asarray(oneills.offsets)
+    rng = np.random.default_rng(20261123)
+    figures = _figures(ids, rng, 1000)
+    found = 0
+    for q in figures:
+        rows, offs = index.positions(q)
+        brows, boffs = brute_positions(ids, offsets, q)
+        assert index.count(q) == len(brows)
+        np.testing.assert_array_equal(rows, brows)
+        np.testing.assert_array_equal(offs, boffs)
+        np.testing.assert_array_equal(index.tunes_containing(q), np.unique(brows))
+        found += len(brows) > 0
+    # the sample really exercises both outcomes
+    assert 500 <= found < 1000
+
+
+def test_loaded_index_is_memory_mapped_and_agrees(oneills):
+    index = oneills.index
+    assert isinstance(index.sa, np.memmap) and index.sa.dtype == np.uint32
+    rebuilt = SuffixIndex.build(np.asarray(oneills.ids), np.asarray(oneills.offsets))
+    np.testing.assert_array_equal(np.asarray(index.sa), rebuilt.sa)
+    np.testing.assert_array_equal(np.asarray(index.bars), rebuilt.bars)
+
+
+def test_matching_statistics_equal_brute_force(oneills):
+    index = oneills.index
+    ids = np.asarray(oneills.ids)
+    offsets = np.asarray(oneills.offsets)
+    rng = np.random.default_rng(7)
+    # a corpus tune with a random stretch spliced in
+    row = 100
+    tune = ids[offsets[row] + 2:offsets[row + 1] - 1][:40].copy()
+    tune[15:20] = rng.choice(BODY_IDS, size=5)
+    ms, _ = matching_statistics(index, tune)
+    for i in range(len(tune)):
+        length = 0
+        while i + length < len(tune) and len(brute_positions(ids, offsets, tune[i:i + length + 1])[0]):
+            length += 1
+        assert ms[i] == length, i
+
+
+tune_bodies = st.lists(st.lists(st.sampled_from(["C", "D", "2", "|"]), max_size=40), min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tune_bodies, st.lists(st.sampled_from(["C", "D", "2", "|"]), min_size=1, max_size=6))
+def test_highly_repetitive_corpora(bodies, query):
+    """Tiny alphabets make long ties: the sort and every count must still be exact."""
+    tunes = [["M:4/4", "K:Cmaj", *b] for b in bodies]
+    ids, offsets = encode_tunes(tunes)
+    sa = suffix_array(ids, offsets)
+    ends = np.repeat(offsets[1:], np.diff(offsets))
+    cut = [ids[p:ends[p]].tobytes() for p in sa]
+    assert cut == sorted(cut)
+    index = SuffixIndex.build(ids, offsets)
+    q = VOCAB.encode(query)
+    rows, offs = index.positions(q)
+    brows, boffs = brute_positions(ids, offsets, q)
+    assert rows.tolist() == brows.tolist() and offs.tolist() == boffs.tolist()
