@@ -277,3 +277,56 @@ def test_json_shape(folkrnn_examples):
 def test_check_tokens_unit_rescales():
     r = check_tokens("M:2/4 K:Cmaj c 2 d 2 | c 3 |".split(), unit=Fraction(1, 16))
     assert [(f.expected, f.actual) for f in r.findings] == [(8, 6)]
+
+
+# --------------------------------------------------------------------------- ABC input (real data)
+
+ABC_SECTIONS = """\
+X:4
+T:mid-tune pickup after a double bar
+M:4/4
+L:1/8
+K:G
+gggg gggg|gggg gggg|gggg gggg|gggg ggg||g|gggg gggg|gggg ggg|gggg gggg|gggg ggg|]
+"""
+
+
+def test_abc_double_bar_ends_a_section():
+    # the tokens write || as |, the checker reads it from the source: ggg + the B pickup g make a bar
+    r = check(ABC_SECTIONS)[0]
+    assert (r.index, r.title) == (4, "mid-tune pickup after a double bar")
+    assert r.structure.summary == "AB, 4+4 bars"
+    assert [(p.part, p.reason) for p in r.pickups] == [("B", "completed")]
+    assert [(f.kind, f.bar, f.line, f.column) for f in r.errors] == [("short", 6, 6, 53)]
+
+
+def test_abc_unit_length_and_meter_text():
+    r = check("X:1\nT:t\nM:C|\nL:1/4\nK:D\nA2 B2|c2 d|A4|]\n")[0]
+    assert r.meter in ("M:2/2", "M:4/4") and r.unit == Fraction(1, 4)  # the same bar length
+    assert [(f.bar, f.expected, f.actual) for f in r.errors] == [(2, 4, 3)]
+
+
+def test_oneills_collection_reads_and_counts():
+    from conftest import music21_abc_paths
+
+    paths = music21_abc_paths("oneills1850")[:4]
+    n_tunes = ok = 0
+    for p in paths:
+        text = p.read_text(encoding="latin-1")
+        res = check(text)
+        assert len(res) == text.count("\nX:") + text.startswith("X:")
+        n_tunes += len(res)
+        ok += sum(r.ok for r in res)
+        assert all(r.error is None for r in res)
+    # real transcriptions are mostly well counted, but not all
+    assert n_tunes > 150 and 0.6 < ok / n_tunes < 1.0
+
+
+def test_fun_at_donnybrook_missing_bar_line():
+    # O'Neill's 5: a bar line is missing in the second line, so bar 8 holds two bars (12 of 6)
+    from conftest import music21_abc_paths
+
+    path = [p for p in music21_abc_paths("oneills1850") if p.name == "0001-0050.abc"][0]
+    r = [r for r in check(path.read_text(encoding="latin-1")) if r.index == 5][0]
+    assert [(f.kind, f.bar, f.expected, f.actual) for f in r.errors] == [("long", 8, 6, 12)]
+    assert r.pickups[0].reason == "completed"
