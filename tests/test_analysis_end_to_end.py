@@ -13,24 +13,29 @@ from folkabc.cli import main
 from folkabc.errors import ModelFileError, ParameterError
 from folkabc.model import Model, load_model
 
-FAST = dict(max_length=120, n_ablation=4, beam_depth=2, beam_keep=(0.2,), max_branches=512)
+FAST = dict(max_length=100, n_ablation=3, beam_depth=2, beam_keep=(0.2,), max_branches=256)
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """The default model's path if one is installed, else a small random model saved to disk."""
+def tiny_dir(tmp_path_factory):
+    """A small random model saved to disk (for the mechanics and the CLI)."""
+    d = tmp_path_factory.mktemp("model") / "tiny"
+    Model.random(layers=[24, 24], rng=3, scale=0.3).save(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir):
+    return load_model(tiny_dir)
+
+
+@pytest.fixture(scope="module")
+def model(tiny):
+    """The default model if one is installed, else the small random one."""
     try:
-        load_model(None)
-        return None
+        return load_model(None)
     except ModelFileError:
-        d = tmp_path_factory.mktemp("model") / "tiny"
-        Model.random(layers=[24, 24], rng=3, scale=0.3).save(d)
-        return d
-
-
-@pytest.fixture(scope="module")
-def model(model_dir):
-    return load_model(model_dir)
+        return tiny
 
 
 def _non_blank_png(path) -> bool:
@@ -71,7 +76,7 @@ def test_ablation_reports_three_rates(report):
     assert [c["label"] for c in ab["conditions"]] == ["no ablation", "periodic units", "random units"]
     for c in ab["conditions"]:
         assert 0.0 <= c["counted"] <= 1.0
-        assert len(c["ok"]) == ab["n"] == 4
+        assert len(c["ok"]) == ab["n"] == FAST["n_ablation"]
         assert c["counted"] == pytest.approx(np.mean(c["ok"]))
         assert np.isfinite(c["loglik"]) and c["loglik"] < 0
     assert len(ab["conditions"][1]["units"]) == len(ab["conditions"][2]["units"])
@@ -90,12 +95,8 @@ def test_numbers_change_with_the_seed(model, report, tmp_path):
     assert other.numbers["softmax"]["singular_values_top3"] == report.numbers["softmax"]["singular_values_top3"]
 
 
-def test_same_seed_same_numbers(model, report, tmp_path):
-    again = analyze(model, tmp_path, seed=5, **FAST)
-    assert again.numbers == report.numbers
-
-
-def test_ablation_study_same_seeds_and_units(model):
+def test_ablation_study_same_seeds_and_units(tiny):
+    model = tiny
     study = ablation_study(model, n=3, seed=11, max_length=60, threshold=0.0, fraction=0.5)
     H = model.layers[-1]
     a, b, c = study.conditions
@@ -107,16 +108,22 @@ def test_ablation_study_same_seeds_and_units(model):
     gen = model.generate(n=3, meter="M:4/4", seed=11, max_length=60)
     assert a.tunes == [g.tokens for g in gen]
     assert study.rates == {x.label: x.counted for x in study.conditions}
+    # log-likelihood per token under the intact model, </s> counted for tunes that ended
+    total = sum(-model.score(g.tokens, end=g.ended).nll for g in gen)
+    count = sum(len(g.tokens) + g.ended for g in gen)
+    assert a.loglik == pytest.approx(total / count, rel=1e-5)
 
 
-def test_ablation_study_bad_arguments(model):
+def test_ablation_study_bad_arguments(tiny):
+    model = tiny
     with pytest.raises(ParameterError, match="layer"):
         ablation_study(model, layer=9, n=1)
     with pytest.raises(ParameterError, match="fraction"):
         ablation_study(model, fraction=0.0, n=1)
 
 
-def test_model_next_dist_matches_run(model):
+def test_model_next_dist_matches_run(tiny):
+    model = tiny
     f = model_next_dist(model)
     prefix = ["M:4/4", "K:Cmaj", "C", "D"]
     ids = [model.start_id] + [int(i) for i in model.encode(prefix)]
@@ -127,18 +134,17 @@ def test_model_next_dist_matches_run(model):
         np.testing.assert_allclose(p[0], trace.posterior[t - 1], atol=1e-5)
 
 
-def test_model_beam_coverage_keep_all_misses_nothing(model):
+def test_model_beam_coverage_keep_all_misses_nothing(tiny):
+    model = tiny
     cov = model_beam_coverage(model, ["M:4/4", "K:Cmaj"], depth=2, keep=1.0, max_branches=None)
     np.testing.assert_allclose(cov.missed, [0.0, 0.0], atol=1e-6)
     pruned = model_beam_coverage(model, ["M:4/4", "K:Cmaj"], depth=2, keep=0.2, max_branches=None)
     assert np.all(pruned.missed > 0) and pruned.missed[1] >= pruned.missed[0]
 
 
-def test_cli_analyze_seed(model_dir, tmp_path, capsys):
-    args = ["analyze", "--seed", "3", "-o", str(tmp_path / "r"), "--n-ablation", "2", "--max-length", "80",
-            "--beam-depth", "1", "--json"]
-    if model_dir is not None:
-        args[1:1] = ["--model", str(model_dir)]
+def test_cli_analyze_seed(tiny_dir, tmp_path, capsys):
+    args = ["analyze", "--model", str(tiny_dir), "--seed", "3", "-o", str(tmp_path / "r"), "--n-ablation", "2",
+            "--max-length", "80", "--beam-depth", "1", "--json"]
     assert main(args) == 0
     nums = json.loads(capsys.readouterr().out)
     assert len(nums["ablation"]["conditions"]) == 3
@@ -146,13 +152,12 @@ def test_cli_analyze_seed(model_dir, tmp_path, capsys):
     assert len(list((tmp_path / "r").glob("*.png"))) == len(FIGURES)
 
 
-def test_cli_analyze_token_file(model_dir, tmp_path, capsys):
+def test_cli_analyze_token_file(tiny_dir, tmp_path, capsys):
     pytest.importorskip("folkabc.tokens")
     f = tmp_path / "tune.txt"
     f.write_text("M:4/4\nK:Cmaj\n|: G, C C 2 G, C E C | G, C E G F D B, D :|\n", encoding="utf-8")
-    args = ["analyze", "--tune", str(f), "-o", str(tmp_path / "r"), "--n-ablation", "0", "--beam-depth", "1"]
-    if model_dir is not None:
-        args[1:1] = ["--model", str(model_dir)]
+    args = ["analyze", "--model", str(tiny_dir), "--tune", str(f), "-o", str(tmp_path / "r"), "--n-ablation", "0",
+            "--beam-depth", "1"]
     assert main(args) == 0
     assert "wrote 10 figures" in capsys.readouterr().out
     md = (tmp_path / "r" / "report.md").read_text()

@@ -110,7 +110,8 @@ class AblationCondition:
     counted : float
         Share of the tunes whose bars all count.
     loglik : float
-        Mean log-likelihood per token (nats) of the tunes under the intact model.
+        Mean log-likelihood per token (nats) of the tunes under the intact model
+        (their tokens, and ``</s>`` for those that ended).
     ended : float
         Share of the tunes that ended with ``</s>`` before ``max_length``.
     ok : list of bool
@@ -253,27 +254,38 @@ def ablation_study(
         raise ParameterError(f"threshold must be in [0, 1), got {threshold!r}")
     rng = _rng(seed if rng is None else rng)
     opts = dict(n=int(n), meter=meter, mode=mode, seed=int(seed), max_length=int(max_length))
-    base = model.generate(record=True, **opts)
-    frac = _mean_band_fraction([g.trace.hidden[li] for g in base], band=band)
+    base = model.generate(**opts)
+    # the unablated tunes' runs give both the hidden states and their log-likelihood
+    traces = [model.run(g.tokens, record=True) for g in base]
+    frac = _mean_band_fraction([tr.hidden[li] for tr in traces], band=band)
     periodic = np.flatnonzero(frac > threshold)
     periodic = periodic[np.argsort(-frac[periodic], kind="stable")]
     k = max(1, round(fraction * len(periodic))) if len(periodic) else 0
     cut = np.sort(periodic[:k])
     rand = np.sort(rng.choice(model.layers[li], size=k, replace=False)) if k else np.empty(0, np.int64)
+    ablated = {label: model.generate(ablate={li: units}, **opts) if len(units) else base
+               for label, units in (("periodic units", cut), ("random units", rand))}
+    # intact-model log-likelihood of each tune: its tokens, and </s> when it ended
+    seqs = [list(g.tokens) + (["</s>"] if g.ended else []) for g in base]
+    base_ll = [float(np.log(np.maximum(tr.posterior[np.arange(len(sq)), model.encode(sq)], 1e-300)).sum())
+               for tr, sq in zip(traces, seqs)]
+    others = [list(g.tokens) + (["</s>"] if g.ended else []) for tunes in ablated.values() for g in tunes]
+    other_ll = [-s.nll for s in model.score_many(others, end=False)] if others else []
+    lls = {"no ablation": (base_ll, seqs)}
+    for j, label in enumerate(ablated):
+        lls[label] = (other_ll[j * len(base):(j + 1) * len(base)], others[j * len(base):(j + 1) * len(base)])
 
     def condition(label: str, units: np.ndarray, tunes) -> AblationCondition:
         toks = [list(g.tokens) for g in tunes]
         ok = [_bars_count(t) for t in toks]
-        scores = model.score_many(toks)
-        total = sum(-s.nll for s in scores)
-        count = sum(len(s.tokens) for s in scores)
-        return AblationCondition(label, units.astype(np.int64), float(np.mean(ok)), float(total / max(count, 1)),
+        ll, sq = lls[label]
+        return AblationCondition(label, units.astype(np.int64), float(np.mean(ok)),
+                                 float(sum(ll) / max(sum(len(x) for x in sq), 1)),
                                  float(np.mean([g.ended for g in tunes])), ok, toks)
 
-    conds = [condition("no ablation", np.empty(0, np.int64), base)]
-    for label, units in (("periodic units", cut), ("random units", rand)):
-        tunes = model.generate(ablate={li: units}, **opts) if len(units) else base
-        conds.append(condition(label, units, tunes))
+    conds = [condition("no ablation", np.empty(0, np.int64), base),
+             condition("periodic units", cut, ablated["periodic units"]),
+             condition("random units", rand, ablated["random units"])]
     return AblationStudy(li, float(fraction), int(n), int(seed), tuple(float(b) for b in band), float(threshold),
                          frac, periodic.astype(np.int64), conds)
 
@@ -394,8 +406,8 @@ class AnalysisReport:
 
 def _tune_and_trace(model, tokens, *, seed: int, meter: str | None, max_length: int):
     if tokens is None:
-        g = model.generate(n=1, meter=meter, seed=int(seed), record=True, max_length=max_length)[0]
-        return list(g.tokens), g.trace, g.ended, f"generated with seed {seed}" + (f", meter {meter}" if meter else "")
+        g = model.generate(n=1, meter=meter, seed=int(seed), max_length=max_length)[0]
+        return list(g.tokens), model.run(g.tokens, record=True), g.ended, f"generated with seed {seed}" + (f", meter {meter}" if meter else "")
     toks = [t for t in (tokens.split() if isinstance(tokens, str) else list(tokens)) if t not in ("<s>", "</s>")]
     if len(toks) < 2:
         raise ParameterError(f"the tune needs at least a meter and a mode token, got {toks!r}")
