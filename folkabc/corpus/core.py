@@ -146,6 +146,21 @@ def normalize_mode(mode: str) -> str:
     return f"K:C{short}"
 
 
+def _example_corpus() -> "Corpus":
+    """A two-tune corpus in a temporary folder (for the examples)."""
+    import tempfile
+
+    from .store import Entry, StoreWriter
+
+    d = Path(tempfile.mkdtemp()) / "example"
+    w = StoreWriter(d)
+    w.add(Entry("demo", "a X:1", ["Tune A"], tokens=["M:6/8", "K:Cdor", "C", "D", "E", "|"], type="jig"))
+    w.add(Entry("demo", "b X:1", ["Tune B"], tokens=["M:4/4", "K:Cmaj", "c''", "|"], status="oov",
+                reason="pitch c'' outside vocabulary"))
+    w.finish(sources=["demo"])
+    return Corpus.open(d)
+
+
 def _load(path: Path) -> np.ndarray:
     arr = np.load(path, mmap_mode="r") if path.stat().st_size > 128 else np.load(path)
     return arr
@@ -265,12 +280,18 @@ class Corpus:
         return t
 
     def tune(self, tune_id: int) -> CorpusTune:
-        """The tune with id ``tune_id``.
+        """The tune with id ``tune_id`` (also ``corpus[tune_id]``).
 
         Raises
         ------
         CorpusError
             No such tune.
+
+        Examples
+        --------
+        >>> t = _example_corpus().tune(1)
+        >>> t.title, t.meter, t.mode, t.type, t.row
+        ('Tune A', 'M:6/8', 'K:Cdor', 'jig', 0)
         """
         r = self.db.execute(f"SELECT {self._COLS} FROM tunes WHERE id = ?", (int(tune_id),)).fetchone()
         if r is None:
@@ -320,6 +341,11 @@ class Corpus:
         Returns
         -------
         np.ndarray of object [shape=(n_rows,)]
+
+        Examples
+        --------
+        >>> _example_corpus().meta_array("type").tolist()
+        ['jig']
         """
         if name not in _META_FIELDS:
             raise ParameterError(f"meta field {name!r} is not one of {', '.join(_META_FIELDS)}")
@@ -340,6 +366,12 @@ class Corpus:
         ``meter`` ``6/8`` or ``M:6/8``; ``mode`` ``dor``/``Cdor``/``K:Cdor``;
         ``type`` (case-insensitive); ``source`` (any copy from that source);
         ``title`` (case-insensitive substring of any title).
+
+        Examples
+        --------
+        >>> c = _example_corpus()
+        >>> c.mask(meter="6/8", title="tune").tolist(), c.mask(source="elsewhere").tolist()
+        ([True], [False])
         """
         keep = np.ones(self.n_rows, dtype=bool)
         if meter:
@@ -367,7 +399,9 @@ class Corpus:
 
         Examples
         --------
-        >>> # see the module example: c.select(meter="6/8")[0].title == 'Tune A'
+        >>> c = _example_corpus()
+        >>> [t.title for t in c.select(meter="6/8")], [t.id for t in c.select(status="oov")]
+        (['Tune A'], [2])
         """
         where, args = [], []
         if meter:
@@ -398,7 +432,14 @@ class Corpus:
 
     # ------------------------------------------------------------------ summaries and export
     def info(self) -> dict:
-        """Counts: per source, meter, mode and status; tokens; failures by reason; check results."""
+        """Counts: per source, meter, mode and status; tokens; failures by reason; check results.
+
+        Examples
+        --------
+        >>> info = _example_corpus().info()
+        >>> info["tunes"], info["searchable"], info["tokens"], info["failures"]
+        (2, 1, 6, {"pitch c'' outside vocabulary": 1})
+        """
         q = self.db.execute
         counts = self.manifest.get("counts", {})
 
@@ -440,6 +481,14 @@ class Corpus:
         See Also
         --------
         folkabc.tokens.write_folkrnn, folkabc.tokens.read_folkrnn : the format's writer and reader.
+
+        Examples
+        --------
+        >>> print(_example_corpus().export_folkrnn())
+        M:6/8
+        K:Cdor
+        C D E |
+        <BLANKLINE>
         """
         from ..tokens import write_folkrnn
 

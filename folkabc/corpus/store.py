@@ -133,15 +133,17 @@ CREATE INDEX copies_source ON copies (source);
 CREATE UNIQUE INDEX tunes_row ON tunes (row);
 """
 
-_CODE_MODULES = ("abc", "tokens", "validate", "search", "vocab", "corpus")
+# What a stored corpus depends on: the reader, tokenizer, checker, index writer and this package.
+_CODE_MODULES = ("abc", "tokens", "validate", "search/index", "search/bars", "vocab", "corpus")
 
 
 def builder_version() -> str:
     """The builder's version: a release number plus a fingerprint of the code that builds.
 
-    The fingerprint hashes the modules whose output a corpus stores (reader,
-    tokenizer, checker, search index, this package), so a corpus built by other
-    code is seen as stale and the default corpus is rebuilt.
+    The fingerprint hashes the source of the modules whose output a corpus
+    stores (ABC reader, tokenizer, checker, search index writer, this
+    package), so a corpus built by other code is seen as stale and the default
+    corpus is rebuilt.
 
     Examples
     --------

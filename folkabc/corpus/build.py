@@ -1,0 +1,418 @@
+"""Building a corpus: read sources, tokenize, check, deduplicate, store, index — atomically.
+
+Steps (:func:`build_corpus`):
+
+1. **read** — each source (:mod:`folkabc.corpus.sources`) streams items: an
+   ABC file, a thesession setting (its ``abc`` body under a header made from
+   the row), or a folk-rnn token sequence;
+2. **convert** — :func:`convert_item` tokenizes each ``X:`` tune
+   (:func:`folkabc.tokens.tokenize`) and checks its bars
+   (:func:`folkabc.validate.check`); this runs in worker processes, a bounded
+   number of batches in flight, so memory stays flat;
+3. **store** — :class:`~folkabc.corpus.store.StoreWriter` writes each tune once
+   (exact duplicates — the same tokens — become extra *copies* with their
+   titles and sources), token ids of the searchable tunes to ``ids.npy``;
+4. **index** — :class:`folkabc.search.SuffixIndex` is built over the ids and
+   saved beside them;
+5. **install** — the temporary directory is renamed over the target.
+
+A tune is *searchable* (gets a row in ``ids.npy``) when it converted without
+error and all its tokens are in the vocabulary. Every other tune is stored
+too, with its reason, and counted: nothing read is silently dropped.
+Failure reasons read like ``syntax error: ...``, ``meter M:3/8 outside
+vocabulary``, ``pitch c'' outside vocabulary``.
+
+The default corpus (the music21 collections) lives in ``$FOLKABC_HOME/corpus``
+(default ``~/.cache/folkabc/corpus``) and is built on first use by
+:func:`ensure_default_corpus`, under a file lock, and rebuilt when the stored
+builder version or vocabulary differ from the code's.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "two.abc").write_text("X:1\\nT:A\\nM:2/4\\nL:1/8\\nK:G\\nGABc|d2d2|\\n\\n"
+...                              "X:2\\nT:B\\nM:2/4\\nL:1/8\\nK:G\\nGABc|d2d2|\\n")
+>>> report = build_corpus([d / "two.abc"], d / "corpus", workers=1, quiet=True)
+>>> report.counts["transcriptions"], report.counts["tunes"], report.counts["duplicates"]
+(2, 1, 1)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..errors import CorpusError, FolkabcError
+from .sources import Source, SourceItem, expand_sources
+from .store import (
+    Entry,
+    StoreWriter,
+    builder_version,
+    corpus_lock,
+    install,
+    read_manifest,
+    recover,
+    temp_build_dir,
+    vocabulary_sha256,
+)
+
+__all__ = [
+    "BuildReport",
+    "build_corpus",
+    "convert_item",
+    "default_corpus_path",
+    "ensure_default_corpus",
+    "is_current",
+    "DEFAULT_SOURCES",
+]
+
+#: The sources of the default corpus.
+DEFAULT_SOURCES: tuple[str, ...] = ("default",)
+
+_ERROR_KINDS = {
+    "AbcSyntaxError": "syntax error",
+    "UnknownTokenError": "unknown token",
+    "TokenSequenceError": "token sequence error",
+}
+
+
+@dataclass
+class BuildReport:
+    """What a build did.
+
+    Attributes
+    ----------
+    path : Path
+        The corpus directory.
+    counts : dict
+        ``transcriptions`` read, distinct ``tunes``, searchable ``rows``,
+        ``duplicates``, ``tokens``, per-``status`` and per-``sources`` counts,
+        ``failures`` by reason, ``checked`` and ``check_ok``.
+    seconds : dict
+        Wall time of each step (``convert_store``, ``index``, ``total``).
+    """
+
+    path: Path
+    counts: dict
+    seconds: dict
+
+    def to_dict(self) -> dict:
+        """JSON form."""
+        return {"path": str(self.path), "counts": self.counts, "seconds": self.seconds}
+
+
+def default_corpus_path() -> Path:
+    """Where the default corpus lives: ``$FOLKABC_HOME/corpus``, else ``~/.cache/folkabc/corpus``.
+
+    Examples
+    --------
+    >>> default_corpus_path().name
+    'corpus'
+    """
+    home = os.environ.get("FOLKABC_HOME")
+    base = Path(home).expanduser() if home else Path.home() / ".cache" / "folkabc"
+    return base / "corpus"
+
+
+def _failure_reason(tune) -> str | None:
+    """Why a tokenized tune is not searchable (None when it is)."""
+    err = tune.error
+    if err is not None:
+        kind = _ERROR_KINDS.get(type(err).__name__, "conversion error")
+        msg = getattr(err, "message", str(err))
+        return f"{kind}: {msg}"
+    if not tune.in_vocab:
+        from ..vocab import token_category
+
+        _, tok = tune.oov[0]
+        return f"{token_category(tok)} {tok} outside vocabulary"
+    return None
+
+
+def _check_json(target) -> tuple[bool | None, str | None]:
+    from ..validate import check
+
+    try:
+        results = check(target)
+    except FolkabcError as exc:
+        return False, json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False)
+    if not results:
+        return None, None
+    res = results[0]
+    data = res.to_dict() if hasattr(res, "to_dict") else {"ok": res.ok}
+    return bool(res.ok), json.dumps(data, ensure_ascii=False, default=str)
+
+
+def convert_item(item: SourceItem, *, check: bool = True) -> list[Entry]:
+    """Convert one source item into store entries (one per tune in it).
+
+    Parameters
+    ----------
+    item : SourceItem
+    check : bool
+        Run the bar checker on each tune with tokens.
+
+    Returns
+    -------
+    list of Entry
+        Never empty: a file with no tune gives one ``error`` entry saying so.
+
+    Examples
+    --------
+    >>> from folkabc.corpus.sources import SourceItem
+    >>> abc = "X:3\\nT:Tiny\\nR:polka\\nM:2/4\\nL:1/8\\nK:D\\nDF AF|d2 d2|\\n"
+    >>> [e] = convert_item(SourceItem("demo", "tiny.abc", "abc", abc), check=False)
+    >>> e.ref, e.titles, e.type, e.key, e.status, e.tokens[:2]
+    ('tiny.abc X:3', ['Tiny'], 'polka', 'D', 'ok', ['M:2/4', 'K:Cmaj'])
+    """
+    try:
+        return _convert(item, check)
+    except Exception as exc:  # a bug in a converter must cost one item, not the build
+        return [Entry(item.source, item.ref, [item.meta.get("name")] if item.meta.get("name") else [],
+                      status="error", reason=f"internal error: {type(exc).__name__}: {exc}",
+                      type=item.meta.get("type") or None, abc=item.text or None, meta=item.meta)]
+
+
+def _convert(item: SourceItem, check: bool) -> list[Entry]:
+    meta = item.meta
+    if item.kind == "tokens":
+        from ..vocab import VOCAB, token_category
+
+        toks = list(item.tokens or [])
+        oov = [t for t in toks if t not in VOCAB]
+        reason = f"{token_category(oov[0])} {oov[0]} outside vocabulary" if oov else None
+        e = Entry(item.source, item.ref, [], tokens=toks, status="oov" if oov else "ok", reason=reason)
+        if check and toks:
+            e.check_ok, e.check_json = _check_json(toks)
+        return [e]
+    session = "tune_id" in meta
+    name = meta.get("name") or None
+    if meta.get("error"):
+        return [Entry(item.source, item.ref, [name] if name else [], status="error",
+                      reason=f"bad row: {meta['error']}", type=meta.get("type") or None, meta=meta)]
+    from ..tokens import tokenize
+
+    tunes = tokenize(item.text)
+    if not tunes:
+        return [Entry(item.source, item.ref, status="error", reason="no X: tune in the file",
+                      abc=item.text[:10000] or None)]
+    out = []
+    for t in tunes:
+        reason = _failure_reason(t)
+        status = "ok" if reason is None else ("error" if t.error is not None else "oov")
+        tokens = list(t.tokens) if t.error is None else None
+        titles = list(t.titles) or ([name] if name else [])
+        rtype = meta.get("type") or next(iter(t.header.get("R", [])), None) or None
+        e = Entry(
+            item.source, item.ref if session else f"{item.ref} X:{t.index}", titles, tokens=tokens,
+            status=status, reason=reason, type=rtype.strip().lower() if rtype else None,
+            key=t.key or None, meter_text=t.meter_text or None, abc=t.abc, meta=meta,
+        )
+        if check and tokens:
+            e.check_ok, e.check_json = _check_json(t)
+        out.append(e)
+    return out
+
+
+def _convert_batch(args: tuple[list[SourceItem], bool]) -> list[list[Entry]]:
+    items, check = args
+    return [convert_item(it, check=check) for it in items]
+
+
+def _batches(items: Iterator[SourceItem], *, max_items: int, max_chars: int) -> Iterator[list[SourceItem]]:
+    batch: list[SourceItem] = []
+    size = 0
+    for it in items:
+        batch.append(it)
+        size += len(it.text) + 8 * len(it.tokens or ())
+        if len(batch) >= max_items or size >= max_chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _converted(sources: list[Source], *, workers: int, check: bool, quiet: bool) -> Iterator[list[Entry]]:
+    """Entries of every item, in source order, converted by ``workers`` processes."""
+    from ..cli._common import progress
+
+    total = sum(len(s) for s in sources if s.kind == "abc") if all(s.kind == "abc" for s in sources) else None
+
+    def all_items() -> Iterator[SourceItem]:
+        for s in sources:
+            yield from s.items()
+
+    items = progress(all_items(), total=total, desc="building corpus", quiet=quiet)
+    if workers <= 1:
+        for it in items:
+            yield convert_item(it, check=check)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        pending: deque = deque()
+        for batch in _batches(items, max_items=64, max_chars=200_000):
+            pending.append(pool.map_async(_convert_batch, [(batch[i::workers], check) for i in range(workers)]))
+            while len(pending) > 2 * workers:
+                yield from _interleave(pending.popleft().get())
+        while pending:
+            yield from _interleave(pending.popleft().get())
+
+
+def _interleave(parts: list[list[list[Entry]]]) -> Iterator[list[Entry]]:
+    """Undo the ``batch[i::workers]`` split, restoring item order."""
+    n = sum(len(p) for p in parts)
+    w = len(parts)
+    for k in range(n):
+        yield parts[k % w][k // w]
+
+
+def build_corpus(
+    sources: Iterable[str | os.PathLike] | str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    workers: int | None = None,
+    check: bool = True,
+    index: bool = True,
+    quiet: bool = False,
+) -> BuildReport:
+    """Build a corpus from ``sources`` into the directory ``out``, atomically.
+
+    Parameters
+    ----------
+    sources : str, path or list of them
+        Source specifications (see :mod:`folkabc.corpus.sources`; ``default`` =
+        the music21 collections).
+    out : path
+        The corpus directory; an existing corpus there is replaced only when
+        the new one is complete.
+    workers : int or None
+        Conversion processes (None: up to 2, by CPU count).
+    check : bool
+        Store each tune's bar-check result.
+    index : bool
+        Build the search index (:class:`folkabc.search.SuffixIndex`).
+    quiet : bool
+        No progress bar (it is drawn only on a TTY anyway).
+
+    Returns
+    -------
+    BuildReport
+
+    Raises
+    ------
+    CorpusError
+        An unreadable or malformed source, or ``out`` holding something that is
+        not a corpus. The previous corpus at ``out`` is left untouched.
+
+    See Also
+    --------
+    folkabc.corpus.Corpus.open : open the result.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> build_corpus(["music21:miscFolk"], d / "misc", quiet=True).counts["transcriptions"] > 100
+    True
+    """
+    t0 = time.perf_counter()
+    srcs = expand_sources([str(s) for s in sources] if not isinstance(sources, (str, os.PathLike))
+                          else [str(sources)])
+    target = Path(out).expanduser()
+    if target.exists() and not target.is_dir():
+        raise CorpusError("the corpus output exists and is not a folder", path=str(target))
+    with corpus_lock(target):
+        return _build_locked(srcs, target, t0=t0, workers=workers, check=check, index=index, quiet=quiet)
+
+
+def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int | None, check: bool,
+                  index: bool, quiet: bool) -> BuildReport:
+    """The build proper; the caller holds :func:`corpus_lock` for ``target``."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    recover(target)
+    if target.exists() and any(target.iterdir()):
+        read_manifest(target)  # refuse to replace a folder that is not a corpus, before any work
+    tmp = temp_build_dir(target)
+    try:
+        writer = StoreWriter(tmp)
+        try:
+            for entries in _converted(srcs, workers=workers, check=check, quiet=quiet):
+                for e in entries:
+                    writer.add(e)
+        except BaseException:
+            writer.abort()
+            raise
+        t1 = time.perf_counter()
+        counts = writer.finish(sources=[s.spec for s in srcs], extra={"index": bool(index)})
+        if index:
+            _build_index(tmp)
+        t2 = time.perf_counter()
+        install(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    seconds = {"convert_store": round(t1 - t0, 3), "index": round(t2 - t1, 3),
+               "total": round(time.perf_counter() - t0, 3)}
+    return BuildReport(target, counts, seconds)
+
+
+def _build_index(directory: Path) -> None:
+    from ..search import SuffixIndex
+
+    ids = np.load(directory / "ids.npy")
+    offsets = np.load(directory / "offsets.npy")
+    SuffixIndex.build(ids, offsets).save(directory)
+
+
+def is_current(path: str | os.PathLike, *, sources: Iterable[str] | None = None) -> bool:
+    """Whether the corpus at ``path`` exists and was built by this code and vocabulary.
+
+    Examples
+    --------
+    >>> is_current("/no/such/corpus")
+    False
+    """
+    try:
+        m = read_manifest(Path(path))
+    except FolkabcError:
+        return False
+    if m.get("builder_version") != builder_version() or m.get("vocabulary_sha256") != vocabulary_sha256():
+        return False
+    return sources is None or list(m.get("sources", [])) == _default_specs(sources)
+
+
+def _default_specs(sources: Iterable[str]) -> list[str]:
+    return [s.spec for s in expand_sources(list(sources))]
+
+
+def ensure_default_corpus(*, quiet: bool = False) -> Path:
+    """The default corpus's path, building it first if it is missing or stale.
+
+    Two processes asking at once build it once: the second waits on the lock,
+    then finds it current.
+
+    Returns
+    -------
+    Path
+    """
+    path = default_corpus_path()
+    if is_current(path, sources=DEFAULT_SOURCES):
+        return path
+    with corpus_lock(path):
+        recover(path)
+        if not is_current(path, sources=DEFAULT_SOURCES):
+            _build_locked(expand_sources(list(DEFAULT_SOURCES)), path, t0=time.perf_counter(),
+                          workers=None, check=True, index=True, quiet=quiet)
+    return path
