@@ -278,3 +278,21 @@ def test_default_corpus_is_built_once_by_concurrent_processes(tmp_path, monkeypa
     assert inodes[0] == inodes[1]  # a second build would have installed a new directory
     assert is_current(tmp_path / "home" / "corpus", sources=("music21:miscFolk",))
     assert not is_current(tmp_path / "home" / "corpus", sources=DEFAULT_SOURCES)
+
+
+def test_stale_default_corpus_is_rebuilt(tmp_path, monkeypatch):
+    """A default corpus written by other code (builder version) or another format is rebuilt on open."""
+    from folkabc.corpus import build as build_mod
+
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(build_mod, "DEFAULT_SOURCES", ("music21:miscFolk",))
+    path = tmp_path / "home" / "corpus"
+    for field, stale in (("builder_version", "0+old"), ("format_version", 0)):
+        ensure_default_corpus(quiet=True)
+        manifest = json.loads((path / "manifest.json").read_text())
+        manifest[field] = stale
+        (path / "manifest.json").write_text(json.dumps(manifest))
+        assert not is_current(path)
+        corpus = Corpus.open(None)  # None = the default corpus
+        assert corpus.path == path and corpus.manifest[field] != stale
+        assert corpus.manifest["counts"]["transcriptions"] == 185 and len(corpus) == corpus.manifest["counts"]["tunes"]

@@ -287,3 +287,17 @@ def test_lock_times_out_while_another_holder_has_it(tmp_path):
         p.join(10)
     with corpus_lock(target, timeout=1):  # free again once the holder is gone
         pass
+
+
+def test_a_corpus_of_an_older_format_is_refused_on_open_but_can_be_replaced(tmp_path):
+    target = tmp_path / "corpus"
+    _write(target, [Entry("old", "1", ["Old"], tokens=JIG)])
+    m = json.loads((target / "manifest.json").read_text())
+    m["format_version"] = 0
+    (target / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(CorpusError, match="corpus format version 0 is not 1; rebuild it"):
+        Corpus.open(target)
+    tmp = temp_build_dir(target)
+    _write(tmp, [Entry("new", "1", ["New"], tokens=REEL)])
+    install(tmp, target)
+    assert Corpus.open(target)[1].title == "New"

@@ -343,7 +343,7 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
         workers = min(2, os.cpu_count() or 1)
     recover(target)
     if target.exists() and any(target.iterdir()):
-        read_manifest(target)  # refuse to replace a folder that is not a corpus, before any work
+        read_manifest(target, any_version=True)  # never replace a folder that is not a corpus
     tmp = temp_build_dir(target)
     try:
         writer = StoreWriter(tmp)

@@ -371,8 +371,14 @@ class StoreWriter:
             self._ids.close()
 
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: Path, *, any_version: bool = False) -> dict:
     """The manifest of the corpus at ``path``; :class:`CorpusError` when there is none or it is bad.
+
+    Parameters
+    ----------
+    path : Path
+    any_version : bool
+        Accept a corpus of another format version (to replace it).
 
     Examples
     --------
@@ -394,7 +400,7 @@ def read_manifest(path: Path) -> dict:
         raise CorpusError(f"manifest.json is not JSON: {exc.msg}", path=str(path)) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CorpusError("not a corpus: manifest.json is not a folkabc-corpus manifest", path=str(path))
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if not any_version and manifest.get("format_version") != FORMAT_VERSION:
         raise CorpusError(
             f"corpus format version {manifest.get('format_version')} is not {FORMAT_VERSION}; rebuild it",
             path=str(path))
@@ -437,7 +443,7 @@ def install(tmp: Path, target: Path) -> None:
         if target.is_dir() and not any(target.iterdir()):
             target.rmdir()
         else:
-            read_manifest(target)  # never replace something that is not a corpus
+            read_manifest(target, any_version=True)  # never replace something that is not a corpus
             os.rename(target, old)
     os.rename(tmp, target)
     _fsync_dir(target.parent)
