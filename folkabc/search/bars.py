@@ -160,11 +160,12 @@ def bar_table(ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndar
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=np.uint16), np.zeros(0, dtype=np.uint16)
-    row = tune_rows(offsets)
+    itype = np.int32 if n < 2**31 - 2 else np.int64
+    row = tune_rows(offsets).astype(itype)
     is_bar = _T["is_bar"][ids]
     # segment = number of bar lines seen so far (global; rows keep segments apart)
-    seg = np.cumsum(is_bar)
-    notes = np.flatnonzero(_T["is_note"][ids])
+    seg = np.cumsum(is_bar, dtype=itype)
+    notes = np.flatnonzero(_T["is_note"][ids]).astype(itype)
     if len(notes) == 0:
         return np.ones(n, dtype=np.uint16), np.zeros(n, dtype=np.uint16)
     first = np.ones(len(notes), dtype=bool)
@@ -173,8 +174,10 @@ def bar_table(ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndar
     # inline meter before its first note belongs to it), never before the tune's body
     first_notes = notes[first]
     srow = row[first_notes]
-    last_bar_line = np.maximum.accumulate(np.where(is_bar, np.arange(n, dtype=np.int64), -1))
-    starts = np.maximum(last_bar_line[first_notes] + 1, offsets[:-1][srow] + 2)
+    idx = np.arange(n, dtype=itype)
+    last_bar_line = np.maximum.accumulate(np.where(is_bar, idx, -1))
+    starts = np.maximum(last_bar_line[first_notes] + 1, offsets[:-1][srow] + 2).astype(itype)
+    del seg, notes, first, last_bar_line
     opens = np.ones(len(starts), dtype=bool)  # first bar of its tune
     opens[1:] = srow[1:] != srow[:-1]
     closes = np.ones(len(starts), dtype=bool)  # last bar of its tune
@@ -193,20 +196,23 @@ def bar_table(ids: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndar
     pickup_tune[srow[opens]] = short[opens] & ~closes[opens]
     cum = np.cumsum(counted)
     number = cum - cum[opens][np.cumsum(opens) - 1] + 1 - pickup_tune[srow]
-    # spread to tokens: each token takes the last bar start at or before it in its tune
-    idx = np.arange(n, dtype=np.int64)
-    marker = np.zeros(n, dtype=np.int32)
+    # spread to tokens: each token takes the last bar start at or before it; tokens before
+    # their tune's first bar start (meter, mode, leading bar lines) take the first bar, offset 0
+    marker = np.zeros(n, dtype=itype)
     marker[starts] = 1
-    k = np.cumsum(marker, dtype=np.int64) - 1
-    inside = (k >= 0) & (srow[np.maximum(k, 0)] == row)
-    first_k = np.searchsorted(starts, offsets[:-1])[row]  # tokens before the first note
-    k = np.where(inside, k, np.minimum(first_k, len(starts) - 1))
-    bars = np.where(inside, number[k], np.where(pickup_tune[row], 0, 1))
+    k = np.cumsum(marker, dtype=itype)
+    k -= 1
+    del marker
+    first_start = np.full(len(offsets) - 1, n, dtype=itype)
+    first_start[srow[opens]] = starts[opens]
+    inside = idx >= first_start[row]
+    np.maximum(k, 0, out=k)
+    bars = np.where(inside, np.minimum(number, 65535).astype(np.uint16)[k],
+                    np.where(pickup_tune, 0, 1).astype(np.uint16)[row])
     # offset from the start of the counted bar (a part pickup continues the bar before it)
-    counted_start = np.where(counted, starts, 0)
-    counted_start = np.maximum.accumulate(counted_start)
-    offs = np.where(inside, idx - counted_start[k], 0)
-    return np.minimum(bars, 65535).astype(np.uint16), np.minimum(offs, 65535).astype(np.uint16)
+    counted_start = np.maximum.accumulate(np.where(counted, starts, 0))
+    offs = np.where(inside, np.minimum(idx - counted_start[k], 65535), 0).astype(np.uint16)
+    return bars, offs
 
 
 def tune_rows(offsets: np.ndarray) -> np.ndarray:

@@ -152,40 +152,42 @@ def suffix_array(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     pdtype = np.uint32 if n < 2**32 - 1 else np.int64
     if n == 0:
         return np.zeros(0, dtype=pdtype)
+    itype = np.int32 if n < 2**31 - 2 else np.int64  # working positions and ranks
     # remaining length of each suffix inside its tune (including the </s>)
     lengths = np.diff(offsets)
-    rem = np.arange(n, 0, -1, dtype=np.int64)
-    rem -= np.repeat(n - offsets[1:], lengths)
+    rem = np.arange(n, 0, -1, dtype=itype)
+    rem -= np.repeat((n - offsets[1:]).astype(itype), lengths)
     max_len = int(lengths.max())
     sym = ids.astype(np.uint64) + np.uint64(1)  # 0 = past the end of the tune
     key = np.zeros(n, dtype=np.uint64)
     width = 8
+    part = np.empty(n, dtype=np.uint64)
     for j in range(width):  # base-139 packing of the first 8 symbols (139**8 < 2**64)
         key *= np.uint64(139)
-        if j < n:
-            part = np.zeros(n, dtype=np.uint64)
-            part[: n - j] = sym[j:]
-            part[rem <= j] = 0
-            key += part
-    del sym
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
+        cut = max(n - j, 0)
+        part[:cut] = sym[j:]
+        part[cut:] = 0
+        part[rem <= j] = 0
+        key += part
+    del sym, part
+    # ties need no stable order: equal keys form one group, sorted further below
+    sa = np.argsort(key).astype(itype)
+    skey = key[sa]
     del key
     boundary = np.empty(n, dtype=bool)
     boundary[0] = True
     np.not_equal(skey[1:], skey[:-1], out=boundary[1:])
     del skey
-    sa = order.astype(np.int64, copy=False)
-    idx = np.arange(n, dtype=np.int64)
-    rank = np.empty(n, dtype=np.int64)
-    rank[sa] = np.maximum.accumulate(np.where(boundary, idx, 0))
+    rank = np.empty(n, dtype=itype)
+    rank[sa] = np.maximum.accumulate(np.where(boundary, np.arange(n, dtype=itype), 0))
     k = width
     while k < max_len:
         # positions in sa whose group has more than one member
         end_of_group = np.empty(n, dtype=bool)
         end_of_group[:-1] = boundary[1:]
         end_of_group[-1] = True
-        active = np.flatnonzero(~(boundary & end_of_group))
+        active = np.flatnonzero(~(boundary & end_of_group)).astype(itype)
+        del end_of_group
         if len(active) == 0:
             break
         s = sa[active]
@@ -193,15 +195,19 @@ def suffix_array(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         if int(srem.max()) <= k:
             break  # every tied group is tied over its whole cut suffix
         nxt = np.minimum(s + k, n - 1)
-        r2 = np.where(srem > k, rank[nxt] + 1, 0)
-        comp = rank[s] * (n + 1) + r2
-        sub = np.argsort(comp, kind="stable")
+        r2 = np.where(srem > k, rank[nxt].astype(np.int64) + 1, 0)
+        del nxt, srem
+        comp = rank[s].astype(np.int64) * (n + 1) + r2
+        del r2
+        sub = np.argsort(comp)
         s = s[sub]
         comp = comp[sub]
+        del sub
         sa[active] = s
         nb = np.empty(len(active), dtype=bool)
         nb[0] = True
         np.not_equal(comp[1:], comp[:-1], out=nb[1:])
+        del comp
         boundary[active] = nb
         rank[s] = np.maximum.accumulate(np.where(nb, active, 0))
         k *= 2
