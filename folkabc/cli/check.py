@@ -41,10 +41,8 @@ def format_report(results, *, errors_only: bool = False) -> str:
         for f in r.findings:
             if errors_only and not f.is_error:
                 continue
-            where = f"bar {f.bar} (part {f.part})"
-            if f.line is not None:
-                where += f", line {f.line}, column {f.column}"
-            out.append(f"  {where}: {f.message}")
+            where = f"line {f.line}, column {f.column}: " if f.line is not None else ""
+            out.append(f"  {where}{f.message}")
     bad = sum(1 for r in results if not r.ok and not r.error)
     unread = sum(1 for r in results if r.error)
     out.append(f"{len(results)} tune{'s' if len(results) != 1 else ''}: "

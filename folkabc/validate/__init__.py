@@ -285,6 +285,7 @@ def check_tokens(
     unit: Fraction = _EIGHTH,
     line: int | None = None,
     source: str | Sequence[str] | None = None,
+    source_line: int = 1,
 ) -> CheckResult:
     """Check one token sequence ``[meter, mode, *body]``.
 
@@ -306,6 +307,8 @@ def check_tokens(
         The text ``positions`` point into (or its lines). Bar lines written
         ``||`` or ``|]`` there end a section (the tokens write them as ``|``),
         so a short bar before them may be completed by the next part's pickup.
+    source_line : int
+        The line number (as counted in ``positions``) of the first line of ``source``.
 
     Returns
     -------
@@ -329,7 +332,7 @@ def check_tokens(
     hard: set[int] = set()
     if source is not None and positions is not None:
         lines = source.splitlines() if isinstance(source, str) else source
-        hard = section_ends(tokens, positions, lines)
+        hard = section_ends(tokens, positions, lines, first_line=source_line)
     scale = SCALE
     for _ in range(4):
         try:
@@ -370,7 +373,7 @@ def check_tokens(
         ln, col = pos(b.start)
         eln, ecol = pos(b.end)
         if kind == "short" or kind == "long":
-            msg = f"bar {v.number} is {kind}: {_units(act, unit)} instead of {exp}"
+            msg = f"bar {v.number} (part {part}) is {kind}: {_units(act, unit)} instead of {exp}"
             if kind == "short" and v.sums:
                 msg += " (with the pickup: " + " or ".join(str(size(s)) for s in v.sums) + ")"
             elif kind == "short" and b.close is not None and b.close.end_repeat:
@@ -380,11 +383,11 @@ def check_tokens(
             if kind == "pickup":
                 how = (f"completed by bar {', '.join(map(str, closers))}" if closers
                        else "leads into a repeat")
-                msg = f"pickup of part {part} ({_units(act, unit)}) accepted: {how}"
+                msg = f"bar {v.number}: pickup of part {part} ({_units(act, unit)}) accepted: {how}"
                 pickups.append(Pickup(v.number, part, act, closers, "completed" if closers else v.detail))
             else:
-                msg = (f"pickup of part {part} ({_units(act, unit)}) is not completed by the "
-                       f"part's closing bar")
+                msg = (f"bar {v.number}: pickup of part {part} ({_units(act, unit)}) is not completed "
+                       f"by the part's closing bar")
                 pickups.append(Pickup(v.number, part, act, [], "unmatched"))
         findings.append(Finding(v.number, part, exp, act, ln, col, msg, kind, eln, ecol))
     findings.sort(key=lambda f: f.bar)
@@ -569,12 +572,14 @@ def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
 def _check_tokenized(tt: Any, lines: Sequence[str] | None = None) -> CheckResult:
     if tt.error is not None:
         return _empty(tt.index, tt.title, str(tt.error), getattr(tt, "line", None))
+    first = 1
     if lines is None and getattr(tt, "abc", None) and getattr(tt, "line", None):
         # positions count lines of the text given to tokenize; the tune's own text starts at its X: line
-        lines = [""] * (tt.line - 1) + tt.abc.splitlines()
+        lines, first = tt.abc.splitlines(), tt.line
     try:
         return check_tokens(tt.tokens, positions=tt.positions, index=tt.index, title=tt.title,
-                            unit=_unit_of(tt), line=getattr(tt, "line", None), source=lines)
+                            unit=_unit_of(tt), line=getattr(tt, "line", None), source=lines,
+                            source_line=first)
     except TokenSequenceError as exc:
         return _empty(tt.index, tt.title, str(exc), getattr(tt, "line", None))
 

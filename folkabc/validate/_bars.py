@@ -31,11 +31,12 @@ _TUPLET_RE = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
 _METER_RE = re.compile(r"M:\s*(\d+(?:\+\d+)*)\s*/\s*(\d+)")
 _PITCH_RE = re.compile(r"[_=^]{0,2}[A-Ga-g][,']*")
 _BAR_RE = re.compile(r"[|:\[\]]*\|[|:\[\]]*[0-9,\-]*|::|\[[0-9][0-9,\-]*")
+# broken rhythm: (first note num, den, second note num, den)
 _BROKEN = {
-    "": (1, 1),
-    ">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
-    ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4)),
-    ">>>": (Fraction(15, 8), Fraction(1, 8)), "<<<": (Fraction(1, 8), Fraction(15, 8)),
+    "": (0, 1, 0, 1),
+    ">": (3, 2, 1, 2), "<": (1, 2, 3, 2),
+    ">>": (7, 4, 1, 4), "<<": (1, 4, 7, 4),
+    ">>>": (15, 8, 1, 8), "<<<": (1, 8, 15, 8),
 }
 
 
@@ -76,8 +77,8 @@ def classify(tok: str) -> tuple | None:
 
     Examples
     --------
-    >>> classify("2>")[0] == DUR, classify("(3")[1:], classify("M:6/8")[1:]
-    (True, (3, 0, 0), (Fraction(6, 1), 6))
+    >>> classify("2>"), classify("(3")[1:], classify("M:6/8")[1:]
+    ((3, 6, 2, True, (1, 2)), (3, 0, 0), (Fraction(6, 1), 6))
     """
     got = _CACHE.get(tok)
     if got is not None or tok in _CACHE:
@@ -110,8 +111,10 @@ def _classify(tok: str) -> tuple | None:
             den = 1
         if num == 0 or den == 0:
             return None
-        first, second = _BROKEN[broken]
-        return (DUR, Fraction(num, den), first, second)
+        bnum, bden, snum, sden = _BROKEN[broken]
+        if bnum:
+            return (DUR, num * bnum, den * bden, True, (snum, sden))
+        return (DUR, num, den, False, None)
     m = _TUPLET_RE.fullmatch(tok)
     if m:
         p = int(m.group(1))
@@ -250,9 +253,9 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
                 if not in_chord:
                     raise TokenSequenceError("']' closes no chord", position=i)
                 in_chord = False
-                cur = scale if chord_first_dur is None else _mul(scale, chord_first_dur)
+                cur = scale if chord_first_dur is None else _scale(scale, *chord_first_dur)
             if next_factor is not None:
-                cur = _mul(cur, next_factor)
+                cur = _scale(cur, *next_factor)
                 next_factor = None
             if tup_left:
                 cur = _scale(cur, tup_num, tup_den)
@@ -262,15 +265,17 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
         elif k == DUR:
             if in_chord:
                 if chord_seen_note and chord_first_dur is None:
-                    chord_first_dur = c[1]
+                    chord_first_dur = (c[1], c[2])
                 i += 1
                 continue
             if not pending:
                 raise TokenSequenceError(f"duration {tok!r} does not follow a note, rest or chord", position=i)
-            cur = _mul(cur, c[1])
-            if c[2] != 1:
-                cur = _mul(cur, c[2])
-                next_factor = c[3]
+            if c[2] == 1:
+                cur *= c[1]
+            else:
+                cur = _scale(cur, c[1], c[2])
+            if c[3]:
+                next_factor = c[4]
             length += cur
             pending = False
         elif k == CHORD_OPEN:
@@ -338,7 +343,7 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
             bar_has_notes = True
             if i + 1 < n and classify(tokens[i + 1]) and classify(tokens[i + 1])[0] == DUR:
                 i += 1
-                length += cur * (int(classify(tokens[i])[1]) - 1)
+                length += cur * (classify(tokens[i])[1] // classify(tokens[i])[2] - 1)
         # SKIP: nothing
         i += 1
     if in_chord:
@@ -354,8 +359,11 @@ def _harden(sign: Sign) -> Sign:
     return Sign(sign.text, sign.end_repeat, sign.start_repeat, sign.ending, True, sign.closes)
 
 
-def section_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]], lines: Sequence[str]) -> set[int]:
+def section_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]], lines: Sequence[str],
+                 *, first_line: int = 1) -> set[int]:
     """Indices of bar-line tokens written ``||``, ``|]`` or ``[|`` in the source ``lines``.
+
+    ``lines[0]`` is line ``first_line`` of the text the positions count in.
 
     Examples
     --------
@@ -368,9 +376,10 @@ def section_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]], li
         if "|" not in tok:
             continue
         ln, col = positions[i]
-        if not 0 < ln <= len(lines) or col < 1:
+        ln -= first_line
+        if not 0 <= ln < len(lines) or col < 1:
             continue
-        text = lines[ln - 1]
+        text = lines[ln]
         j = col - 1
         k = j
         while k < len(text) and text[k] in "|:[]":
@@ -386,16 +395,6 @@ def _merge(a: Sign | None, b: Sign) -> Sign:
         return b
     return Sign(a.text + " " + b.text, a.end_repeat or b.end_repeat, a.start_repeat or b.start_repeat,
                 b.ending or a.ending, a.hard or b.hard, True)
-
-
-def _mul(ticks: int, f) -> int:
-    if f.__class__ is int:
-        return ticks * f
-    v = ticks * f.numerator
-    d = f.denominator
-    if v % d:
-        raise Inexact
-    return v // d
 
 
 def _scale(ticks: int, num: int, den: int) -> int:
