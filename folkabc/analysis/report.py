@@ -668,7 +668,9 @@ def _markdown(nums: dict[str, Any], figs: dict[str, Path]) -> str:
         lines += ["## Ablation", "",
                   f"{ab['n']} tunes per condition from seeds {ab['seed']}…{ab['seed'] + ab['n'] - 1}, layer "
                   f"{ab['layer'] + 1}; {len(ab['periodic'])} periodic units found, {ab['fraction']:.0%} of them "
-                  "cut in (b), as many random units in (c). Log-likelihood: per token, under the intact model.", "",
+                  "cut in (b), as many random units in (c). Log-likelihood: per token, under the intact model."
+                  + ("" if ab["periodic"] else f" No unit has more than {ab['threshold']:g} of its power in the band, "
+                     "so nothing was cut: lower the threshold to rank the units instead."), "",
                   "| condition | units cut | bars all count | ended | mean log-likelihood |", "|---|---|---|---|---|"]
         for c in ab["conditions"]:
             lines.append(f"| {c['label']} | {len(c['units'])} | {c['counted']:.0%} | {c['ended']:.0%} | "

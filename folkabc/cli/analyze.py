@@ -83,7 +83,11 @@ def run(args) -> int:
     else:
         print(f"wrote {len(rep.figures)} figures, {rep.markdown} and {rep.numbers_path}")
         if "ablation" in rep.numbers:
-            for c in rep.numbers["ablation"]["conditions"]:
+            ab = rep.numbers["ablation"]
+            if not ab["periodic"]:
+                print(f"  no unit of layer {ab['layer'] + 1} has more than {ab['threshold']:g} of its power in "
+                      f"periods {ab['band'][0]:g}-{ab['band'][1]:g}: nothing cut (try a lower --threshold)")
+            for c in ab["conditions"]:
                 print(f"  {c['label']:<15} {len(c['units']):>4} units cut: bars all count in {c['counted']:.0%}, "
                       f"mean log-likelihood {c['loglik']:.3g}")
     return 0
