@@ -284,3 +284,33 @@ def test_beam_coverage_bad_arguments(kwargs, match):
 def test_beam_coverage_bad_next_dist_shape():
     with pytest.raises(ParameterError, match="next_dist"):
         A.beam_coverage(lambda prefixes: np.ones(3) / 3)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_figures_reject_bad_shapes_and_paths(tmp_path):
+    from folkabc.analysis import figures as F
+    from folkabc.errors import RenderError
+
+    with pytest.raises(ParameterError, match="posterior"):
+        F.plot_posterior(np.full((3, 4), 0.25), list("abc"))
+    with pytest.raises(ParameterError, match="V must"):
+        F.plot_softmax(np.zeros((5, 4)), list("abc"))
+    with pytest.raises(ParameterError, match="same length"):
+        F.plot_ablation(["a", "b"], [0.5], [-1.0, -2.0])
+    with pytest.raises(RenderError, match="cannot write figure"):
+        F.save_figure(F.new_figure(figsize=(1, 1)), tmp_path / "missing" / "x.png")
+
+
+def test_posterior_figure_marks_sampled_tokens():
+    from folkabc.analysis import figures as F
+
+    post = np.full((4, 5), 0.2)
+    fig = F.plot_posterior(post, list("abcde"), steps=list("wxyz"), sampled=[4, 0, 2, 1])
+    ax = fig.axes[0]
+    marks = [ln for ln in ax.get_lines() if ln.get_label() == "sampled token"]
+    assert len(marks) == 1
+    assert marks[0].get_xdata().tolist() == [0, 1, 2, 3]
+    assert marks[0].get_ydata().tolist() == [4, 0, 2, 1]
+    assert [t.get_text() for t in ax.get_xticklabels()] == list("wxyz")

@@ -167,3 +167,10 @@ def test_cli_analyze_token_file(tiny_dir, tmp_path, capsys):
 def test_cli_analyze_errors(tmp_path, capsys):
     assert main(["analyze", "--model", str(tmp_path / "missing"), "-o", str(tmp_path / "r")]) == 2
     assert "folkabc analyze: error:" in capsys.readouterr().err
+
+
+def test_cli_analyze_index_out_of_range(tiny_dir, tmp_path, capsys):
+    f = tmp_path / "tune.txt"
+    f.write_text("M:4/4\nK:Cmaj\nC D E F |\n", encoding="utf-8")
+    assert main(["analyze", "--model", str(tiny_dir), "--tune", str(f), "--index", "2", "-o", str(tmp_path)]) == 2
+    assert "--index 2 is out of range: the file holds 1 tune(s)" in capsys.readouterr().err
