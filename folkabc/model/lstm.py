@@ -268,10 +268,16 @@ class Params:
         return cls(out, u(n_in, n_vocab), u(n_vocab))
 
 
-def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    from scipy.special import expit
+_EXPIT = None
 
-    return expit(x, out=out)
+
+def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    global _EXPIT
+    if _EXPIT is None:  # scipy is imported on first use, so `import folkabc` stays cheap
+        from scipy.special import expit
+
+        _EXPIT = expit
+    return _EXPIT(x, out=out)
 
 
 def _gate_perm(H: int) -> np.ndarray:

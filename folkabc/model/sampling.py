@@ -84,8 +84,10 @@ class Generated:
         return self.tokens[2:]
 
     def to_folkrnn(self) -> str:
-        """The tune as a folk-rnn block: meter line, mode line, body line."""
-        return "\n".join([self.meter or "", self.mode or "", " ".join(self.body)])
+        """The tune as a folk-rnn block: meter line, mode line, body line (see ``tokens.write_folkrnn``)."""
+        from ..tokens import write_folkrnn
+
+        return write_folkrnn([self.tokens]).rstrip("\n")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (without the trace)."""
