@@ -42,23 +42,11 @@ def _best(fn, repeat: int) -> float:
     return best
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("collections", nargs="*", default=["oneills1850", "ryansMammoth"])
-    ap.add_argument("--repeat", type=int, default=2)
-    args = ap.parse_args(argv)
-
+def _measure(paths: list[Path], exe: str, repeat: int) -> tuple[int, float, float, float]:
     from folkabc.tokens import tokenize
     from folkabc.validate import check
 
-    exe = shutil.which("abc2midi")
-    if exe is None:
-        print("abc2midi is not installed (apt-get install abcmidi)", file=sys.stderr)
-        return 2
-    paths = _paths(args.collections)
     texts = [p.read_text(encoding="latin-1") for p in paths]
-    n_tunes = sum(t.count("\nX:") + t.startswith("X:") for t in texts)
-    print(f"{len(paths)} files, {n_tunes} tunes ({', '.join(args.collections)})")
 
     def run_abc2midi():
         with tempfile.TemporaryDirectory() as tmp:
@@ -74,16 +62,38 @@ def main(argv: list[str] | None = None) -> int:
     def run_counting():
         check(tokenized)
 
-    t_peer = _best(run_abc2midi, args.repeat)
-    t_ours = _best(run_folkabc, args.repeat)
-    t_count = _best(run_counting, args.repeat)
-    rate_peer, rate_ours, rate_count = n_tunes / t_peer, n_tunes / t_ours, len(tokenized) / t_count
-    print(f"abc2midi -c        : {rate_peer:10,.0f} tunes/s  ({t_peer:.2f} s)")
-    print(f"folkabc check      : {rate_ours:10,.0f} tunes/s  ({t_ours:.2f} s)  "
-          f"ratio {rate_ours / rate_peer:.2f}x")
-    print(f"  counting only    : {rate_count:10,.0f} tunes/s  ({t_count:.2f} s)  "
-          f"ratio {rate_count / rate_peer:.2f}x  (tokens read beforehand)")
+    return (len(tokenized), _best(run_abc2midi, repeat), _best(run_folkabc, repeat),
+            _best(run_counting, repeat))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("collections", nargs="*", default=["oneills1850", "ryansMammoth"])
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args(argv)
+
+    exe = shutil.which("abc2midi")
+    if exe is None:
+        print("abc2midi is not installed (apt-get install abcmidi)", file=sys.stderr)
+        return 2
+    totals = [0, 0.0, 0.0, 0.0]
+    print(f"{'collection':14} {'files':>6} {'tunes':>6} | {'abc2midi -c':>12} | {'folkabc check':>13} "
+          f"{'ratio':>6} | {'counting only':>13} {'ratio':>6}   (tunes/s)")
+    for coll in args.collections:
+        paths = _paths([coll])
+        n, t_peer, t_ours, t_count = _measure(paths, exe, args.repeat)
+        for k, v in enumerate((n, t_peer, t_ours, t_count)):
+            totals[k] += v
+        _row(coll, len(paths), n, t_peer, t_ours, t_count)
+    if len(args.collections) > 1:
+        _row("all", sum(len(_paths([c])) for c in args.collections), *totals)
     return 0
+
+
+def _row(name: str, files: int, n: int, t_peer: float, t_ours: float, t_count: float) -> None:
+    peer, ours, count = n / t_peer, n / t_ours, n / t_count
+    print(f"{name:14} {files:6d} {n:6d} | {peer:12,.0f} | {ours:13,.0f} {ours / peer:5.2f}x | "
+          f"{count:13,.0f} {count / peer:5.2f}x")
 
 
 if __name__ == "__main__":

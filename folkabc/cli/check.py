@@ -16,9 +16,11 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "check",
         help="count the bars of every tune (pickups, repeats, endings)",
-        description="Check that every bar holds what its meter says. Reads ABC (any number of X: tunes) "
-                    "or a folk-rnn token file (blocks of meter, mode and body lines). Exit 0 when every "
-                    "bar counts, 1 when a bar is miscounted, 2 when the input cannot be read.",
+        description="Check that every bar holds what its meter says (pickups, repeats and endings\n"
+                    "as played). Reads ABC (any number of X: tunes) or a folk-rnn token file (blocks\n"
+                    "of meter, mode and body lines).\n"
+                    "Exit 0 when every bar counts, 1 when a bar is miscounted, 2 when the input\n"
+                    "cannot be read.",
         epilog=example_epilog("folkabc check tunes.abc",
                               "folkabc check --json generated.txt",
                               "echo 'M:4/4 K:Cmaj G | c 8 | c 7 :|' | folkabc check -"),
