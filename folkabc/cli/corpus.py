@@ -188,7 +188,8 @@ def format_tune(t) -> str:
         if t.check.get("error"):
             out.append(f"  cannot be checked: {t.check['error']}")
         for f in t.check.get("findings", []):
-            out.append(f"  bar {f.get('bar')} (part {f.get('part')}): {f.get('message')}")
+            msg = str(f.get("message", ""))
+            out.append(f"  {msg}" if msg.startswith("bar ") else f"  bar {f.get('bar')}: {msg}")
     return "\n".join(out)
 
 
