@@ -1,0 +1,61 @@
+"""``folkabc render``: notation, MIDI or MusicXML per tune; PDF or HTML for the whole file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ._common import example_epilog, read_input
+
+__all__ = ["ORDER", "add_parser"]
+
+ORDER = 70
+
+
+def add_parser(subparsers) -> None:
+    """Register ``folkabc render``."""
+    from ..render import FORMATS
+
+    p = subparsers.add_parser(
+        "render",
+        help="render tunes as SVG, PNG, PDF, MIDI, MusicXML or an HTML tunebook",
+        description="Render every tune of an ABC file or folk-rnn token file: one file per tune "
+        "(svg, png, midi, musicxml) named from its index and title, or one file for the "
+        "whole input (pdf, html). A tune that fails is reported and the others are written.",
+        epilog=example_epilog("folkabc render tunes.abc --to svg -o out/",
+                              "folkabc render tune.abc --to midi -o tune.mid",
+                              "folkabc render tunes.abc --to pdf -o book.pdf"),
+        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="ABC file or folk-rnn token file ('-' for stdin)")
+    p.add_argument("--to", required=True, metavar="FORMAT", help=f"one of: {', '.join(FORMATS)}")
+    p.add_argument("-o", "--output", default=None,
+                   help="output file (one tune, or pdf/html) or folder (default: current folder)")
+    p.add_argument("--width", type=int, default=None, help="PNG width in pixels")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Render and list the written files; exit 1 when some tunes failed."""
+    from ..errors import RenderError
+    from ..render import render_tunes
+
+    text = read_input(args.file)
+    stem = Path(args.file).stem if args.file != "-" else "tunes"
+    try:
+        report = render_tunes(text, to=args.to, out=args.output, stem=stem, width=args.width)
+    except RenderError as exc:
+        if exc.path is None and args.file != "-":
+            exc.path = args.file
+            exc.args = (str(exc),)
+        raise
+    for path in report.written:
+        print(path)
+    for label, message in report.failures:
+        print(f"folkabc render: tune {label}: {message}", file=sys.stderr)
+    if report.failures and not report.written:
+        raise RenderError(f"no tune could be rendered ({len(report.failures)} failed)", path=args.file)
+    if report.failures:
+        print(f"{len(report.written)} written, {len(report.failures)} tune(s) failed", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,52 @@
+"""``folkabc tunebook``: one self-contained HTML page with notation, sound and checks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ._common import example_epilog, read_input
+
+__all__ = ["ORDER", "add_parser"]
+
+ORDER = 71
+
+
+def add_parser(subparsers) -> None:
+    """Register ``folkabc tunebook``."""
+    p = subparsers.add_parser(
+        "tunebook",
+        help="write an HTML tunebook (notation, play button, bar check, novelty)",
+        description="Write one HTML page, usable offline, with each tune's title, notation, a play "
+        "button, the bar check and (when the default corpus is built, or --corpus is given) "
+        "a novelty summary.",
+        epilog=example_epilog("folkabc tunebook tunes.abc -o book.html"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="ABC file or folk-rnn token file ('-' for stdin)")
+    p.add_argument("-o", "--output", default=None, help="the HTML file (default: FILE's name with .html)")
+    p.add_argument("--title", default=None, help="page heading (default: the file name)")
+    p.add_argument("--corpus", default=None, help="corpus folder for the novelty summary")
+    p.add_argument("--no-novelty", action="store_true", help="leave the novelty summary out")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Write the page; exit 1 when some tunes could not be rendered."""
+    from ..errors import RenderError
+    from ..render import write_tunebook
+
+    text = read_input(args.file)
+    stem = Path(args.file).stem if args.file != "-" else "tunebook"
+    out = args.output or f"{stem}.html"
+    corpus = False if args.no_novelty else args.corpus
+    report = write_tunebook(text, out, title=args.title or stem, corpus=corpus)
+    print(f"{report.path}: {report.rendered} of {report.tunes} tune(s) rendered")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for label, message in report.failures:
+        print(f"folkabc tunebook: tune {label}: {message}", file=sys.stderr)
+    if report.tunes and not report.rendered:
+        raise RenderError("no tune could be rendered", path=args.file)
+    return 1 if report.failures else 0

@@ -1,0 +1,126 @@
+"""What render reads: ABC text, a folk-rnn token file, a TokenizedTune or a token list → tunes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import FolkabcError, RenderError
+
+__all__ = ["TuneSource", "load_tunes", "output_name"]
+
+
+@dataclass
+class TuneSource:
+    """One tune ready to render: its index, title, complete ABC and (if known) tokens."""
+
+    index: int
+    title: str | None
+    abc: str
+    tokens: list[str] | None = None
+    line: int | None = None
+    error: FolkabcError | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """``'3 "The Kesh"'`` — how messages name the tune."""
+        return f"{self.index} {self.title!r}" if self.title else str(self.index)
+
+
+def _with_defaults(abc: str, defaults: dict) -> str:
+    """Put the file header's M:/L: into a tune's own header when it lacks them."""
+    lines = abc.splitlines()
+    if not lines:
+        return abc
+    extra = []
+    head = abc.split("\nK:", 1)[0]
+    for letter in ("M", "L"):
+        if letter in defaults and not re.search(rf"(?m)^{letter}:", head):
+            extra.append(f"{letter}:{defaults[letter][0]}")
+    return "\n".join(lines[:1] + extra + lines[1:]) + "\n" if extra else abc
+
+
+def _from_tokens(tokens: list[str], index: int, title: str | None) -> TuneSource:
+    from ..tokens import detokenize
+
+    title = title or f"Tune {index}"
+    return TuneSource(index, title, detokenize(tokens, title=title, index=index), list(tokens))
+
+
+def load_tunes(source: Any) -> list[TuneSource]:
+    """Every tune of ``source`` as :class:`TuneSource`.
+
+    Parameters
+    ----------
+    source : str, TokenizedTune, TuneSource, list of str, or list of those
+        ABC text (any number of ``X:`` tunes), a folk-rnn token file's text, one tune's
+        token list (``["M:4/4", "K:Cmaj", ...]``) or already tokenized tunes.
+
+    Raises
+    ------
+    RenderError
+        When the text holds no tune.
+
+    Examples
+    --------
+    >>> [t.title for t in load_tunes("X:1\\nT:A\\nK:G\\nGAB|\\n\\nX:2\\nT:B\\nK:D\\nDEF|\\n")]
+    ['A', 'B']
+    >>> load_tunes(["M:4/4", "K:Cmaj", "C", "D", "E", "F", "|"])[0].abc.splitlines()[:2]
+    ['X:1', 'T:Tune 1']
+    """
+    if isinstance(source, TuneSource):
+        return [source]
+    if isinstance(source, (list, tuple)):
+        if source and all(isinstance(t, str) for t in source):
+            return [_from_tokens(list(source), 1, None)]
+        out: list[TuneSource] = []
+        for k, item in enumerate(source, 1):
+            for t in load_tunes(item):
+                if isinstance(item, (list, tuple)):
+                    t.index, t.title = k, t.title if t.title != "Tune 1" else f"Tune {k}"
+                    t.abc = _from_tokens(t.tokens or [], k, t.title).abc
+                out.append(t)
+        return out
+    if hasattr(source, "tokens") and hasattr(source, "abc"):  # a TokenizedTune
+        abc = source.abc if "K:" in (source.abc or "") else None
+        if abc is None:
+            return [_from_tokens(list(source.tokens), source.index, source.title)]
+        return [TuneSource(source.index, source.title, abc, list(source.tokens), getattr(source, "line", None))]
+    if not isinstance(source, str):
+        raise RenderError(f"cannot render a {type(source).__name__}; give ABC text, tokens or a TokenizedTune")
+    text = source
+    from ..validate import is_token_file
+
+    if is_token_file(text):
+        from ..tokens import read_folkrnn
+
+        try:
+            seqs = read_folkrnn(text)
+        except FolkabcError as exc:
+            raise RenderError(f"cannot read the token file: {exc.message}") from exc
+        tunes = [_from_tokens(seq, k, None) for k, seq in enumerate(seqs, 1)]
+    else:
+        from ..tokens import split_tunes
+
+        tunes = []
+        for raw in split_tunes(text):
+            if not raw.header.get("K") and not re.search(r"(?m)^K:", raw.abc):
+                continue
+            tunes.append(TuneSource(raw.index, raw.title, _with_defaults(raw.abc, raw.defaults), line=raw.line))
+    if not tunes:
+        raise RenderError("no tune found: expected ABC (X:, T:, K: ...) or a folk-rnn token file")
+    return tunes
+
+
+def output_name(tune: TuneSource, ext: str) -> str:
+    """A file name from the tune's index and title: ``'003-the-kesh.svg'``.
+
+    Examples
+    --------
+    >>> output_name(TuneSource(3, "The Kesh (jig)", ""), "svg")
+    '003-the-kesh-jig.svg'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", (tune.title or "").lower()).strip("-")[:60]
+    return f"{tune.index:03d}-{slug}.{ext}" if slug else f"{tune.index:03d}.{ext}"

@@ -1,0 +1,733 @@
+"""Play an ABC tune: the notes as a player sounds them (repeats, endings, ornaments expanded).
+
+The performance follows abc2midi's reading of ABC so that folkabc's MIDI can be checked
+against it note for note (``tests/test_render_midi.py``):
+
+- repeats ``|: :| ::`` and endings ``|1 :|2 [1 [2 [1,3`` are played out; a ``:|`` with no
+  ``|:`` before it goes back to the start of the tune or to the end of the previous repeat;
+- ties ``-`` join notes of one pitch into one sound;
+- grace notes ``{...}`` take a quarter of the unit note length ``L:`` each, from the note
+  they lead into; ``~`` (roll) on a note of three units plays note, upper, note, lower, note,
+  on any other note an upper grace note; ``T`` / ``!trill!`` alternates upper note and note in
+  quarters of ``L:``; ``H`` / ``!fermata!`` doubles a note; ``.`` / ``!staccato!`` sounds half
+  the note (the time is kept);
+- accidentals hold to the end of the bar for every octave of that letter;
+- broken rhythm ``>`` ``<`` (``>>``, ``>>>``) applies when both notes have the same length;
+  chords ``[...]`` last as long as their first note; tuplets ``(p:q:r`` as in ABC 2.1;
+- ``Z``/``X`` rest whole bars; only the first voice of a multi-voice tune is played.
+
+Tempo comes from ``Q:`` or, without one, from the tune type ``R:`` (see :data:`TEMPO_BY_TYPE`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..errors import RenderError
+
+__all__ = ["Note", "Performance", "perform", "TEMPO_BY_TYPE", "DEFAULT_QPM"]
+
+#: Default tempo, in quarter notes per minute, by tune type (``R:``, lower case, first word).
+TEMPO_BY_TYPE: dict[str, float] = {
+    "reel": 180.0,
+    "hornpipe": 140.0,
+    "jig": 165.0,  # dotted quarter = 110
+    "double jig": 165.0,
+    "single jig": 165.0,
+    "slip jig": 165.0,
+    "slide": 195.0,
+    "polka": 140.0,
+    "barndance": 160.0,
+    "strathspey": 120.0,
+    "march": 110.0,
+    "waltz": 150.0,
+    "mazurka": 140.0,
+    "air": 80.0,
+    "song": 90.0,
+}
+#: Tempo without ``Q:`` and without a known ``R:`` (abc2midi's default).
+DEFAULT_QPM = 120.0
+
+_STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_LETTERS = "CDEFGAB"
+_MODES = {"maj": 0, "ion": 0, "min": -3, "aeo": -3, "m": -3, "dor": -2, "phr": -4, "lyd": 1, "mix": -1,
+          "loc": -5}
+_SHARP_ORDER = "FCGDAEB"
+_ACC = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}
+_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
+
+
+@dataclass(frozen=True)
+class Note:
+    """One sounded note: onset and duration in quarter notes, MIDI pitch (60 = middle C).
+
+    Examples
+    --------
+    >>> Note(Fraction(1, 2), 69, Fraction(1, 2)).end
+    Fraction(1, 1)
+    """
+
+    onset: Fraction
+    pitch: int
+    duration: Fraction
+
+    @property
+    def end(self) -> Fraction:
+        """Onset plus duration, in quarter notes."""
+        return self.onset + self.duration
+
+
+@dataclass
+class Performance:
+    """A tune as played: its notes in time order and its tempo.
+
+    Attributes
+    ----------
+    notes : list of Note
+        Sorted by onset then pitch; times in quarter notes.
+    qpm : float
+        Quarter notes per minute.
+    title : str or None
+    index : int
+        The tune's ``X:`` number.
+    meter : str
+        The first ``M:`` value.
+    warnings : list of str
+        What was skipped (other voices, unknown symbols).
+
+    Examples
+    --------
+    >>> p = perform("X:1\\nT:Scale\\nM:4/4\\nL:1/4\\nQ:1/4=60\\nK:C\\nCDEF|\\n")
+    >>> p.to_seconds()[:2]
+    [(0.0, 60, 1.0), (1.0, 62, 1.0)]
+    """
+
+    notes: list[Note]
+    qpm: float
+    title: str | None = None
+    index: int = 1
+    meter: str = "4/4"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def length(self) -> Fraction:
+        """End of the last note, in quarter notes (0 for no notes)."""
+        return max((n.end for n in self.notes), default=Fraction(0))
+
+    def to_seconds(self) -> list[tuple[float, int, float]]:
+        """The notes as ``(onset_s, pitch, duration_s)`` at the tune's tempo."""
+        k = 60.0 / self.qpm
+        return [(float(n.onset) * k, n.pitch, float(n.duration) * k) for n in self.notes]
+
+
+# ---------------------------------------------------------------------------- header fields
+
+
+def _parse_fraction(text: str) -> Fraction | None:
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if m and int(m.group(2)):
+        return Fraction(int(m.group(1)), int(m.group(2)))
+    return None
+
+
+def _meter_value(text: str) -> Fraction | None:
+    t = text.strip()
+    if t.startswith("C|"):
+        return Fraction(2, 2)
+    if t.startswith("C"):
+        return Fraction(4, 4)
+    m = re.match(r"\s*([\d+]+)\s*/\s*(\d+)", t)
+    if not m:
+        return None
+    num = sum(int(x) for x in m.group(1).split("+") if x)
+    den = int(m.group(2))
+    return Fraction(num, den) if den else None
+
+
+def _compound(meter: str) -> bool:
+    m = re.match(r"\s*(\d+)\s*/", meter)
+    return bool(m) and int(m.group(1)) % 3 == 0 and int(m.group(1)) > 3
+
+
+def _key_signature(text: str) -> tuple[dict[str, int], str]:
+    """Accidentals per letter for a ``K:`` value, and the tonic letter."""
+    t = text.strip()
+    t = re.sub(r"\b(clef|middle|transpose|octave|stafflines|m)\s*=\s*\S+", " ", t, flags=re.I)
+    sig = {ch: 0 for ch in _LETTERS}
+    if not t or t.lower().startswith("none"):
+        return sig, "C"
+    if t.startswith("HP"):
+        return sig, "A"
+    if t.startswith("Hp"):
+        sig.update(F=1, C=1)
+        return sig, "A"
+    m = re.match(r"([A-Ga-g])([#b]?)\s*([A-Za-z]*)(.*)", t)
+    if not m:
+        explicit = t
+        tonic = "C"
+    else:
+        tonic = m.group(1).upper()
+        fifths = _FIFTHS[tonic] + {"#": 7, "b": -7, "": 0}[m.group(2)]
+        mode = m.group(3).lower()
+        if mode.startswith("exp"):
+            mode = ""
+        shift = _MODES.get(mode[:3], _MODES.get(mode, 0)) if mode else 0
+        fifths += shift
+        for i in range(min(abs(fifths), 7)):
+            if fifths > 0:
+                sig[_SHARP_ORDER[i]] = 1
+            else:
+                sig[_SHARP_ORDER[6 - i]] = -1
+        explicit = m.group(4)
+    for acc, letter in re.findall(r"(\^\^|\^|__|_|=)([A-Ga-g])", explicit):
+        sig[letter.upper()] = _ACC[acc]
+    return sig, tonic
+
+
+def _tempo_qpm(q: str | None, unit: Fraction, rhythm: str | None) -> float:
+    if q:
+        text = re.sub(r'"[^"]*"', " ", q)
+        m = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
+        if m:
+            beat = sum((_parse_fraction(f) or Fraction(0) for f in m.group(1).split()), Fraction(0))
+            if beat:
+                return float(m.group(2)) * float(beat) * 4
+        m = re.search(r"C(\d*)\s*=\s*(\d+)", text)
+        if m:
+            return float(m.group(2)) * float(unit) * 4 * (int(m.group(1)) if m.group(1) else 1)
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", text)
+        if m:
+            return float(m.group(1)) * float(unit) * 4
+    if rhythm:
+        r = rhythm.strip().lower()
+        for name in sorted(TEMPO_BY_TYPE, key=len, reverse=True):
+            if r.startswith(name):
+                return TEMPO_BY_TYPE[name]
+    return DEFAULT_QPM
+
+
+# ---------------------------------------------------------------------------- body events
+
+
+@dataclass
+class _Event:
+    pitches: list[int]  # empty for a rest
+    dur: Fraction  # whole notes
+    unit: Fraction  # L: in force
+    sig: dict[str, int]
+    letters: list[tuple[str, int]] = field(default_factory=list)  # (letter, natural pitch) per pitch
+    explicit: bool = False  # written with an accidental
+    tie: bool = False
+    graces: list[tuple[int, Fraction]] = field(default_factory=list)  # (pitch, length in L)
+    roll: bool = False
+    trill: bool = False
+    staccato: bool = False
+    fermata: bool = False
+
+
+_BAR, _START, _END, _ENDING, _PART = "bar", "start", "end", "ending", "part"
+
+_NOTE_RE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)")
+_LEN_RE = re.compile(r"(\d*)(/*)(\d*)")
+_DECOS_ROLL = {"~"}
+_DECO_CHARS = set(".~HLMOPSTuvJR")
+
+
+def _length(text: str, i: int) -> tuple[Fraction, int]:
+    m = _LEN_RE.match(text, i)
+    num, slashes, den = m.group(1), m.group(2), m.group(3)
+    value = Fraction(int(num)) if num else Fraction(1)
+    if slashes:
+        if den:
+            value /= int(den) * (2 ** (len(slashes) - 1))
+        else:
+            value /= 2 ** len(slashes)
+    return value, m.end()
+
+
+class _Reader:
+    """Reads the body of one tune into events and bar markers (written order)."""
+
+    def __init__(self, header: dict[str, str]) -> None:
+        self.meter = _meter_value(header.get("M", "") or "") or Fraction(1)
+        self.unit = _parse_fraction(header["L"]) if header.get("L") else None
+        if self.unit is None:
+            self.unit = Fraction(1, 16) if self.meter < Fraction(3, 4) else Fraction(1, 8)
+        self.sig, _ = _key_signature(header.get("K", ""))
+        self.bar_acc: dict[str, int] = {}
+        self.items: list = []
+        self.tuplet: list = []  # [ratio, remaining]
+        self.broken: tuple[str, int] | None = None
+        self.pending_graces: list[tuple[int, Fraction]] = []
+        self.decos: set[str] = set()
+        self.warnings: list[str] = []
+        self.first_voice: str | None = None
+        self.voice_on = True
+        self.compound = _compound(header.get("M", "") or "")
+        meter_text = (header.get("M", "") or "").replace(" ", "")
+        self.hornpipe = (header.get("R", "") or "").strip().lower().startswith("hornpipe")
+        self.swing = self.hornpipe and meter_text in ("2/4", "4/4", "C")
+        self.bar_pos = Fraction(0)
+
+    # fields inside the body -----------------------------------------------------------
+    def field(self, letter: str, value: str) -> None:
+        value = value.split("%")[0].strip()
+        if letter == "K":
+            self.sig, _ = _key_signature(value)
+            self.bar_acc = {}
+        elif letter == "M":
+            mv = _meter_value(value)
+            if mv:
+                self.meter = mv
+                self.compound = _compound(value)
+        elif letter == "L":
+            u = _parse_fraction(value)
+            if u:
+                self.unit = u
+        elif letter == "V":
+            name = value.split()[0] if value.split() else ""
+            if self.first_voice is None:
+                self.first_voice = name
+            self.voice_on = name == self.first_voice
+            if not self.voice_on and "only the first voice is played" not in self.warnings:
+                self.warnings.append("only the first voice is played")
+
+    def pitch(self, acc: str | None, letter: str, octs: str) -> int:
+        up = letter.upper()
+        if acc is not None:
+            self.bar_acc[up] = _ACC[acc]
+        alter = self.bar_acc.get(up, self.sig[up])
+        octave = 5 if letter.islower() else 4
+        octave += octs.count("'") - octs.count(",")
+        self.last_natural = 12 * (octave + 1) + _STEPS[up]
+        return self.last_natural + alter
+
+    def add_note(self, pitches: list[int], dur: Fraction, letters: list[tuple[str, int]]) -> None:
+        if self.tuplet:
+            dur = dur * self.tuplet[0]
+            self.tuplet[1] -= 1
+            if self.tuplet[1] <= 0:
+                self.tuplet = []
+        ev = _Event(pitches, dur, self.unit, dict(self.sig), letters)
+        ev.graces, self.pending_graces = self.pending_graces, []
+        ev.roll = "~" in self.decos
+        ev.trill = "T" in self.decos or "trill" in self.decos
+        ev.staccato = "." in self.decos or "staccato" in self.decos
+        ev.fermata = "H" in self.decos or "fermata" in self.decos
+        self.decos = set()
+        prev = self._last_event()
+        if self.broken is not None:
+            kind, n = self.broken
+            if prev is not None and prev.dur == ev.dur:
+                short = Fraction(1, 2**n)
+                if self.hornpipe:  # abc2midi plays hornpipes with a 2:1 lilt
+                    short = Fraction(2, 3) if n == 1 else short
+                long_ = 2 - short
+                if kind == ">":
+                    prev.dur, ev.dur = prev.dur * long_, ev.dur * short
+                else:
+                    prev.dur, ev.dur = prev.dur * short, ev.dur * long_
+            self.broken = None
+        elif (self.swing and prev is not None and ev.dur == prev.dur == self.unit and ev.pitches
+              and len(prev.pitches) == len(ev.pitches) == 1 and not prev.staccato and self.bar_pos % (2 * self.unit) == self.unit):
+            prev.dur, ev.dur = prev.dur * Fraction(4, 3), ev.dur * Fraction(2, 3)
+        self.bar_pos += dur
+        self.items.append(ev)
+
+    def _last_event(self) -> _Event | None:
+        for it in reversed(self.items):
+            if isinstance(it, _Event):
+                return it
+            if it[0] != _BAR:
+                return None
+        return None
+
+    def start_tuplet(self, p: int, q: int | None, r: int | None) -> None:
+        if q is None:
+            q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 3 if self.compound else 2)
+        self.tuplet = [Fraction(q, p), r or p]
+
+    def bar(self, text: str, ending: str) -> None:
+        self.bar_acc = {}
+        self.decos = set()  # a decoration before a bar line decorates nothing
+        self.bar_pos = Fraction(0)
+        if text.startswith(":"):
+            self.items.append((_END,))
+        else:
+            self.items.append((_BAR, text))
+        if text.endswith(":") and len(text) > 1 or text in ("|:",):
+            self.items.append((_START,))
+        if ending:
+            nums: set[int] = set()
+            for part in ending.split(","):
+                if "-" in part:
+                    a, b = part.split("-", 1)
+                    if a.isdigit() and b.isdigit():
+                        nums.update(range(int(a), int(b) + 1))
+                elif part.isdigit():
+                    nums.add(int(part))
+            self.items.append((_ENDING, nums))
+
+    # the body line lexer --------------------------------------------------------------
+    def line(self, text: str) -> None:  # noqa: C901 - one lexer loop
+        i, n = 0, len(text)
+        while i < n:
+            c = text[i]
+            if c == "%":
+                return
+            if c == "[" and re.match(r"\[[A-Za-z]:", text[i:]):
+                j = text.find("]", i)
+                j = n if j < 0 else j
+                self.field(text[i + 1], text[i + 3 : j])
+                i = j + 1
+                continue
+            if not self.voice_on:
+                i += 1
+                continue
+            if c in " \t`y\\$*&":
+                i += 1
+            elif c == '"':
+                self.decos = set()  # abc2midi drops decorations written before an annotation
+                j = text.find('"', i + 1)
+                i = n if j < 0 else j + 1
+            elif c in "!+":
+                j = text.find(c, i + 1)
+                if j < 0:
+                    i += 1
+                    continue
+                self.decos.add(text[i + 1 : j])
+                i = j + 1
+            elif c in _DECO_CHARS:
+                self.decos.add(c)
+                if c == ".":
+                    self.broken = None  # abc2midi drops a broken rhythm sign followed by a staccato dot
+                i += 1
+            elif c == "{":
+                j = text.find("}", i)
+                j = n if j < 0 else j
+                for m in re.finditer(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)([\d/]*)", text[i + 1 : j]):
+                    length, _ = _length(m.group(4), 0)
+                    self.pending_graces.append((self.pitch(m.group(1), m.group(2), m.group(3)), length))
+                i = j + 1
+            elif c == "(":
+                m = re.match(r"\((\d)(?::(\d*))?(?::(\d*))?", text[i:])
+                if m:
+                    self.start_tuplet(int(m.group(1)), int(m.group(2)) if m.group(2) else None,
+                                      int(m.group(3)) if m.group(3) else None)
+                    i += m.end()
+                else:
+                    i += 1
+            elif c == ")":
+                i += 1
+            elif c in "|:" or (c == "[" and i + 1 < n and text[i + 1] in "|123456789"):
+                m = re.match(r"(\[\||:*\|+\]?:*|:+|\[)\s*(?:\[?(\d+(?:[,-]\d+)*))?", text[i:])
+                bar, ending = m.group(1), m.group(2) or ""
+                if bar == "[":
+                    bar = ""
+                if not bar and not ending:
+                    i += 1
+                    continue
+                if bar and ":" in bar and "|" not in bar and len(bar) >= 2:  # "::"
+                    self.bar(":|", "")
+                    self.items.append((_START,))
+                    if ending:
+                        self.bar("", ending)
+                elif bar or ending:
+                    self.bar(bar, ending)
+                i += m.end()
+            elif c == "]":
+                i += 1
+            elif c == "-":
+                ev = self._last_event()
+                if ev is not None:
+                    ev.tie = True
+                i += 1
+            elif c in "<>":
+                j = i
+                while j < n and text[j] == c:
+                    j += 1
+                self.broken = (c, j - i)
+                i = j
+            elif c == "[":
+                j = text.find("]", i)
+                j = n if j < 0 else j
+                inner = text[i + 1 : j]
+                pitches, first_len, letters, tied = [], None, [], False
+                for m in re.finditer(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)([\d/]*)(-?)", inner):
+                    pitches.append(self.pitch(m.group(1), m.group(2), m.group(3)))
+                    letters.append((m.group(2).upper(), self.last_natural))
+                    if first_len is None:
+                        first_len, _ = _length(m.group(4), 0)
+                    tied = tied or bool(m.group(5))
+                mult, k = _length(text, j + 1)
+                i = k
+                if pitches:
+                    self.add_note(pitches, (first_len or 1) * mult * self.unit, letters)
+                    if tied:
+                        self.items[-1].tie = True
+            elif c in "zx":
+                length, i = _length(text, i + 1)
+                self.add_note([], length * self.unit, [])
+            elif c in "ZX":
+                m = re.match(r"\d*", text[i + 1 :])
+                bars = int(m.group(0)) if m.group(0) else 1
+                i += 1 + m.end()
+                self.decos = set()
+                self.items.append(_Event([], self.meter * bars, self.unit, dict(self.sig)))
+            else:
+                m = _NOTE_RE.match(text, i)
+                if m:
+                    p = self.pitch(m.group(1), m.group(2), m.group(3))
+                    length, i = _length(text, m.end())
+                    self.add_note([p], length * self.unit, [(m.group(2).upper(), self.last_natural)])
+                    self.items[-1].explicit = m.group(1) is not None
+                else:
+                    i += 1
+
+
+def _split_header(abc: str) -> tuple[dict[str, str], list[str], list[str]]:
+    """Header fields (first of each), the titles, and the body lines of one tune."""
+    header: dict[str, str] = {}
+    titles: list[str] = []
+    body: list[str] = []
+    in_body = False
+    for raw in abc.splitlines():
+        line = raw.rstrip()
+        if line.startswith("%"):
+            continue
+        m = re.match(r"([A-Za-z]):(.*)", line)
+        if not in_body:
+            if m:
+                letter, value = m.group(1), re.sub(r"(?<!\\)%.*", "", m.group(2)).strip()
+                if letter == "T":
+                    titles.append(value)
+                header.setdefault(letter, value)
+                if letter == "K":
+                    in_body = True
+            elif line.strip():
+                in_body = True
+                body.append(line)
+            continue
+        body.append(line)
+    return header, titles, body
+
+
+def _parts_order(text: str) -> list[str]:
+    """``P:ABA``, ``P:A2B``, ``P:(AB)2C`` → the part letters in playing order."""
+    text = re.sub(r"[^A-Za-z0-9()]", "", text)
+    while True:
+        new = re.sub(r"\(([A-Za-z]*)\)(\d*)", lambda m: m.group(1) * int(m.group(2) or 1), text)
+        if new == text:
+            break
+        text = new
+    return list(re.sub(r"([A-Za-z])(\d+)", lambda m: m.group(1) * int(m.group(2)), text).replace("(", "")
+                .replace(")", "").translate(str.maketrans("", "", "0123456789")))
+
+
+def _order_parts(items: list, header_parts: str) -> list:
+    """Reorder the body's ``P:`` parts as the header's ``P:`` says (abc2midi plays them so)."""
+    order = _parts_order(header_parts)
+    if not order:
+        return [it for it in items if not (isinstance(it, tuple) and it[0] == _PART)]
+    parts: dict[str, list] = {}
+    prelude: list = []
+    current = prelude
+    for it in items:
+        if isinstance(it, tuple) and it[0] == _PART:
+            current = parts.setdefault(it[1], [])
+        else:
+            current.append(it)
+    if not parts:
+        return prelude
+    out = list(prelude)
+    for letter in order:
+        out.extend(parts.get(letter, []))
+    return out
+
+
+def _expand(items: list) -> list[_Event]:
+    """Play out repeats and endings as abc2midi does.
+
+    Each ``:|`` sends the player back once, to the last ``|:``, ``||`` or passed ``:|``;
+    every return counts a pass, and an ending ``[n`` is played on pass n only (skipped up to
+    the next ending, ``||``, ``|]`` or ``|:`` otherwise). A ``||`` that closes an ending does
+    not start a new section.
+    """
+    out: list[_Event] = []
+    i, start, pass_no, n = 0, 0, 1, len(items)
+    taken: set[int] = set()
+    in_ending = False
+    closers = ("||", "|]")
+    while i < n:
+        it = items[i]
+        if isinstance(it, _Event):
+            out.append(it)
+        elif it[0] == _START:
+            start, pass_no, in_ending = i + 1, 1, False
+        elif it[0] == _BAR and it[1] in closers:
+            if not in_ending:
+                start, pass_no = i + 1, 1
+            in_ending = False
+        elif it[0] == _END:
+            if i not in taken:
+                taken.add(i)
+                pass_no, i, in_ending = pass_no + 1, start, False
+                continue
+            start, pass_no, in_ending = i + 1, 1, False
+        elif it[0] == _ENDING and it[1]:
+            if pass_no in it[1]:
+                in_ending = True
+            else:
+                j = i + 1
+                while j < n and not (isinstance(items[j], tuple) and (
+                        items[j][0] == _START or items[j][0] == _ENDING and pass_no in items[j][1]
+                        or items[j][0] == _BAR and items[j][1] in closers)):
+                    j += 1
+                if j < n and items[j][0] == _BAR:
+                    in_ending = True  # the closing bar line ends the skipped ending
+                i = j
+                continue
+        i += 1
+    return out
+
+
+def _neighbour(ev: _Event, pitch: int, step: int) -> int:
+    """The diatonic neighbour (key signature) of ``pitch`` a step up (+1) or down (-1)."""
+    letter, natural = ev.letters[0] if ev.letters else ("C", pitch)
+    idx = _LETTERS.index(letter) + step
+    octave_shift = 12 if idx >= 7 else -12 if idx < 0 else 0
+    other = _LETTERS[idx % 7]
+    base = natural - _STEPS[letter] + _STEPS[other] + octave_shift
+    return base + ev.sig.get(other, 0)
+
+
+def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
+    # abc2midi's trill notes last 1/32 of a whole note at 120 qpm, halved or doubled with the tempo
+    trill_note = Fraction(1, 32) * Fraction(2) ** round(math.log2(trill_qpm / 120.0))
+    notes: list[list] = []  # [onset, pitch, dur] in whole notes
+    ties: dict[int, int] = {}
+    t = Fraction(0)
+    for ev in events:
+        d = ev.dur * (2 if ev.fermata else 1)
+        if not ev.pitches:
+            t += d
+            ties = {}
+            continue
+        g = ev.unit / 4
+        sub: list[tuple[Fraction, int, Fraction]] = []  # ornament notes before/around the main one
+        main_start = t
+        grace_total = sum((g * k for _, k in ev.graces), Fraction(0))
+        if ev.graces and grace_total < d:
+            for gp, k in ev.graces:
+                sub.append((main_start, gp, g * k))
+                main_start += g * k
+        p0 = ev.pitches[0]
+        main_len = t + d - main_start
+        new_ties: dict[int, int] = {}
+        if ev.roll and main_len > g:
+            up, down = _neighbour(ev, p0, 1), _neighbour(ev, p0, -1)
+            if d == 3 * ev.unit and not ev.graces:
+                u = ev.unit
+                parts = [(p0, u), (up, g), (p0, u - g), (down, g), (p0, u - g)]
+                s = t
+                for pp, ln in parts:
+                    sub.append((s, pp, ln))
+                    s += ln
+                main_start, main_len = None, None
+            else:
+                sub.append((main_start, up, g))
+                main_start, main_len = main_start + g, main_len - g
+        elif ev.trill and main_len > g:
+            up = _neighbour(ev, p0, 1)
+            g = trill_note
+            s, k = main_start, 0
+            while s + g < t + d:
+                sub.append((s, up if k % 2 == 0 else p0, g))
+                s, k = s + g, k + 1
+            sub.append((s, up if k % 2 == 0 else p0, t + d - s))
+            main_start, main_len = None, None
+        for on, pp, ln in sub:
+            notes.append([on, pp, ln])
+        if main_start is not None:
+            sounding = main_len / 2 if ev.staccato else main_len
+            naturals = [nat for _, nat in ev.letters] if len(ev.letters) == len(ev.pitches) else ev.pitches
+            for p, key in zip(ev.pitches, naturals):  # a tie holds the note across an accidental change
+                prev = ties.get(key)
+                if prev is not None and notes[prev][1] != p and ev.explicit:
+                    prev = None  # abc2midi: "could not find note to be tied"
+                if prev is not None and notes[prev][0] + notes[prev][2] == main_start and not sub:
+                    notes[prev][2] += sounding
+                    idx = prev
+                else:
+                    notes.append([main_start, p, sounding])
+                    idx = len(notes) - 1
+                if ev.tie:
+                    new_ties[key] = idx
+        ties = new_ties
+        t += d
+    return [Note(on * 4, p, ln * 4) for on, p, ln in sorted(notes)]
+
+
+def perform(abc: str) -> Performance:
+    """Play one ABC tune: its notes with repeats, endings and ornaments expanded.
+
+    Parameters
+    ----------
+    abc : str
+        The text of one tune (``X:`` ... ``K:`` header and body). Only the first tune
+        is read when there are several.
+
+    Returns
+    -------
+    Performance
+        Notes in quarter-note time and the tempo (``Q:`` or the default for ``R:``).
+
+    Raises
+    ------
+    RenderError
+        When the text has no ``K:`` field (not an ABC tune) or no notes.
+
+    See Also
+    --------
+    folkabc.render.midi.performance_to_midi : write the performance as a MIDI file.
+
+    Examples
+    --------
+    >>> p = perform("X:1\\nT:Rep\\nM:2/4\\nL:1/8\\nK:G\\n|:GABc|1 d4:|2 g4|]\\n")
+    >>> [n.pitch for n in p.notes]
+    [67, 69, 71, 72, 74, 67, 69, 71, 72, 79]
+    >>> p.qpm
+    120.0
+    """
+    text = abc
+    m = re.search(r"(?m)^X:", text)
+    if m:
+        nxt = re.search(r"(?m)^X:", text[m.end() :])
+        text = text[m.start() : m.end() + nxt.start()] if nxt else text[m.start() :]
+    header, titles, body = _split_header(text)
+    index_m = re.match(r"\s*(\d+)", header.get("X", "1") or "1")
+    index = int(index_m.group(1)) if index_m else 1
+    title = titles[0] if titles else None
+    if "K" not in header:
+        raise RenderError("not an ABC tune: no K: field", tune=index, title=title)
+    reader = _Reader(header)
+    for line in body:
+        fm = re.match(r"([A-Za-z]):(.*)", line)
+        if fm and not line.startswith("|"):
+            if fm.group(1) == "P" and reader.voice_on:
+                reader.items.append((_PART, fm.group(2).strip()[:1]))
+            reader.field(fm.group(1), fm.group(2))
+            continue
+        if line.startswith("%"):
+            continue
+        reader.line(line)
+    unit = _Reader(header).unit
+    notes = _play(_expand(_order_parts(reader.items, header.get("P", ""))),
+                  _tempo_qpm(header.get("Q"), unit, None))
+    if not notes:
+        raise RenderError("the tune has no notes to play", tune=index, title=title)
+    qpm = _tempo_qpm(header.get("Q"), unit, header.get("R"))
+    return Performance(notes, qpm, title, index, header.get("M", "4/4") or "4/4", reader.warnings)
