@@ -330,3 +330,48 @@ def test_fun_at_donnybrook_missing_bar_line():
     r = [r for r in check(path.read_text(encoding="latin-1")) if r.index == 5][0]
     assert [(f.kind, f.bar, f.expected, f.actual) for f in r.errors] == [("long", 8, 6, 12)]
     assert r.pickups[0].reason == "completed"
+
+
+# --------------------------------------------------------------------------- property: generated bars
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# figures (tokens, length in eighths) from which bars are built
+FIGURES = [
+    ("c", Fraction(1)), ("d 2", Fraction(2)), ("e 3", Fraction(3)), ("f /2", Fraction(1, 2)),
+    ("g 3/2", Fraction(3, 2)), ("a 4", Fraction(4)), ("c > d", Fraction(2)), ("c 2< d 2", Fraction(4)),
+    ("(3 c d e", Fraction(2)), ("(3 c 2 d 2 e 2", Fraction(4)), ("[ c e ] 2", Fraction(2)),
+    ("z", Fraction(1)), ("c >> d", Fraction(2)), ("(2 c d", Fraction(3)),
+]
+METERS = {"M:4/4": 8, "M:6/8": 6, "M:3/4": 6, "M:2/4": 4, "M:9/8": 9}
+
+
+@st.composite
+def tunes(draw):
+    meter = draw(st.sampled_from(sorted(METERS)))
+    size = METERS[meter]
+    bars = []
+    for _ in range(draw(st.integers(2, 8))):
+        left, figs = Fraction(size), []
+        while left:
+            fits = [f for f in FIGURES if f[1] <= left]
+            tok, length = draw(st.sampled_from(fits))
+            figs.append(tok)
+            left -= length
+        bars.append(" ".join(figs))
+    return meter, bars
+
+
+@settings(max_examples=60, deadline=None)
+@given(tunes(), st.data())
+def test_generated_bars_count_and_one_extra_note_is_found(tune, data):
+    meter, bars = tune
+    good = check(f"{meter} K:Cmaj {' | '.join(bars)} |".split())[0]
+    assert good.ok and good.bars == len(bars), good.findings
+    k = data.draw(st.integers(0, len(bars) - 1))
+    bad_bars = list(bars)
+    bad_bars[k] += " B"
+    bad = check(f"{meter} K:Cmaj {' | '.join(bad_bars)} |".split())[0]
+    assert [(f.kind, f.bar) for f in bad.errors] == [("long", k + 1)]
+    assert bad.errors[0].actual == METERS[meter] + 1
