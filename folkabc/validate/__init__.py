@@ -350,10 +350,15 @@ def check_tokens(
         raise TokenSequenceError("durations too fine to count exactly", tune=index, title=title)
     bars = seg.bars
     verdicts, plans = analyse(bars)
-    factor = _EIGHTH / unit  # eighths -> units of `unit`
+    # ticks -> units of `unit`: ticks / scale eighths = ticks * unit.den / (scale * 8 * unit.num)
+    f_num, f_den = unit.denominator, scale * 8 * unit.numerator
+    sizes: dict[int, Fraction] = {}
 
     def size(ticks: int) -> Fraction:
-        return Fraction(ticks, scale) * factor
+        got = sizes.get(ticks)
+        if got is None:
+            got = sizes[ticks] = Fraction(ticks * f_num, f_den)
+        return got
 
     def pos(k: int) -> tuple[int | None, int | None]:
         if positions is None or k >= len(positions):

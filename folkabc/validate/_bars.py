@@ -212,7 +212,7 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
             f"a token sequence starts with a meter token (M:4/4 …), not {tokens[0]!r}" if tokens
             else "empty token sequence", position=0)
     bar_len, meter_num = kind0[1], kind0[2]
-    expected = int(bar_len * scale) if bar_len else 0
+    expected = scale * bar_len.numerator // bar_len.denominator if bar_len else 0
     bar_expected = expected
     bars: list[RawBar] = []
     length = 0
@@ -331,7 +331,7 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
                 length += cur
                 pending = False
             bar_len, meter_num = c[1], c[2]
-            expected = int(bar_len * scale) if bar_len else 0
+            expected = scale * bar_len.numerator // bar_len.denominator if bar_len else 0
             if not bar_has_notes:  # a change mid-bar applies from the next bar
                 bar_expected = expected
         elif k == BIGREST:
