@@ -148,13 +148,17 @@ def plot_posterior(
     return fig
 
 
-def plot_gramians(mats: Mapping[str, np.ndarray], *, title: str = "Gramians (cosine similarity across steps)"):
+def plot_gramians(mats: Mapping[str, np.ndarray], *, title: str = "Gramians (cosine similarity across steps)",
+                  cols: int = 3):
     """One panel per Gramian (e.g. inputs, each layer's hidden states, softmax output).
 
     Parameters
     ----------
     mats : mapping of str to np.ndarray [shape=(T, T)]
         Panel title → Gramian from :func:`~folkabc.analysis.arrays.gramian`.
+    title : str
+    cols : int > 0
+        Panels per row.
 
     Returns
     -------
@@ -169,16 +173,18 @@ def plot_gramians(mats: Mapping[str, np.ndarray], *, title: str = "Gramians (cos
     if not mats:
         raise ParameterError("mats is empty")
     n = len(mats)
-    cols = min(n, 3)
+    cols = min(n, max(1, int(cols)))
     rows = (n + cols - 1) // cols
-    fig = new_figure(figsize=(4.2 * cols, 3.9 * rows))
+    fig = new_figure(figsize=(3.6 * cols + 1.0, 3.6 * rows + 0.6))
     axes = []
     for k, (name, g) in enumerate(mats.items()):
         ax = fig.add_subplot(rows, cols, k + 1)
         im = ax.imshow(np.asarray(g), cmap="RdBu_r", vmin=-1, vmax=1, origin="lower", interpolation="nearest")
-        ax.set_title(name)
-        ax.set_xlabel("step")
-        ax.set_ylabel("step")
+        ax.set_title(name, fontsize=10)
+        if k >= n - cols:
+            ax.set_xlabel("step")
+        if k % cols == 0:
+            ax.set_ylabel("step")
         axes.append(ax)
     fig.colorbar(im, ax=axes, label="cosine similarity", shrink=0.8)
     fig.suptitle(title)

@@ -47,7 +47,7 @@ FIGURES: dict[str, str] = {
     "posterior": "log10 posterior over the tune, sampled tokens marked",
     "activations": "hidden states of every layer over the tune",
     "gramians": "Gramians of the inputs, each layer's hidden states and the softmax output",
-    "gate_gramians": "Gramians of the last layer's gates",
+    "gate_gramians": "Gramians of every layer's gates (input, forget, output, candidate, tanh of candidate)",
     "spectra": "mean spectrum of each layer's units (± standard error)",
     "unit_spectra": "per-unit spectra of the ablation layer, periodic units marked",
     "softmax": "softmax weights V: columns, Gramian of normalised columns, singular values",
@@ -537,10 +537,10 @@ def analyze(
     grams.update({f"layer {k + 1} hidden": A.gramian(h) for k, h in enumerate(hidden)})
     grams["softmax output"] = A.gramian(post)
     save("gramians", F.plot_gramians(grams))
-    gates = trace.gates[-1]
-    save("gate_gramians", F.plot_gramians({name: A.gramian(np.asarray(g, dtype=np.float64))
-                                           for name, g in gates.items()},
-                                          title=f"Gramians of layer {len(hidden)}'s gates"))
+    gate_grams = {f"layer {k + 1} {name}": A.gramian(np.asarray(g, dtype=np.float64))
+                  for k, gates in enumerate(trace.gates) for name, g in gates.items()}
+    save("gate_gramians", F.plot_gramians(gate_grams, title="Gramians of each layer's gates",
+                                          cols=max(1, len(trace.gates[0]))))
     nums["sparsity"] = [dict(zip(("below_0.07", "above_0.8"), A.activation_sparsity(h))) for h in hidden]
 
     # -- periodicity
