@@ -421,6 +421,8 @@ def is_token_file(text: str) -> bool:
     --------
     >>> is_token_file("M:4/4\\nK:Cmaj\\n| C D E F |\\n"), is_token_file("X:1\\nM:4/4\\nK:C\\nCDEF|\\n")
     (True, False)
+    >>> is_token_file("M:4/4\\nK:Cmaj\\nCDEF|\\n")  # ABC without X:
+    False
     """
     first = None
     for raw in text.splitlines():
@@ -436,11 +438,19 @@ def is_token_file(text: str) -> bool:
         return False
     parts = first.split()
     if len(parts) > 1:
-        return bool(_TOKEN_LINE.fullmatch(parts[0])) and parts[1].startswith("K:")
+        return bool(_TOKEN_LINE.fullmatch(parts[0])) and parts[1].startswith("K:") and _all_tokens(parts[2:12])
     if not _TOKEN_LINE.fullmatch(first):
         return False
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return len(lines) > 1 and lines[1].startswith("K:") and len(lines[1].split()) == 1
+    return (len(lines) > 1 and lines[1].startswith("K:") and len(lines[1].split()) == 1
+            and (len(lines) == 2 or _all_tokens(lines[2].split()[:10])))
+
+
+def _all_tokens(words: list[str]) -> bool:
+    """True when most words have a token shape (``GABc|`` is ABC, ``G A B c |`` tokens)."""
+    from ._bars import classify
+
+    return not words or sum(classify(w) is not None for w in words) >= 0.75 * len(words)
 
 
 def read_token_file(text: str) -> list[tuple[list[str], list[tuple[int, int]], int]]:
