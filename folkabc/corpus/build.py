@@ -99,6 +99,11 @@ class BuildReport:
         ``failures`` by reason, ``checked`` and ``check_ok``.
     seconds : dict
         Wall time of each step (``convert_store``, ``index``, ``total``).
+
+    Examples
+    --------
+    >>> BuildReport(Path("c"), {"tunes": 0}, {"total": 0.1}).to_dict()["path"]
+    'c'
     """
 
     path: Path
@@ -106,7 +111,13 @@ class BuildReport:
     seconds: dict
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form.
+
+        Examples
+        --------
+        >>> sorted(BuildReport(Path("c"), {}, {}).to_dict())
+        ['counts', 'path', 'seconds']
+        """
         return {"path": str(self.path), "counts": self.counts, "seconds": self.seconds}
 
 
@@ -406,6 +417,11 @@ def ensure_default_corpus(*, quiet: bool = False) -> Path:
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> ensure_default_corpus(quiet=True) == default_corpus_path()  # builds it once (~10-20 s)
+    True
     """
     path = default_corpus_path()
     if is_current(path, sources=DEFAULT_SOURCES):

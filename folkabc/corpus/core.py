@@ -57,6 +57,12 @@ _META_FIELDS = ("meter", "mode", "type", "source", "title", "key", "status")
 class CorpusTune:
     """One tune of a corpus (exact duplicates merged: ``sources`` and ``titles`` list them all).
 
+    Examples
+    --------
+    >>> t = _example_corpus()[2]
+    >>> t.status, t.row, t.tokens[2], t.sources[0]["ref"]
+    ('oov', None, "c''", 'b X:1')
+
     Attributes
     ----------
     id : int
@@ -104,7 +110,13 @@ class CorpusTune:
     sources: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """JSON form (tokens space-joined)."""
+        """JSON form (tokens space-joined).
+
+        Examples
+        --------
+        >>> _example_corpus().tune(1).to_dict()["tokens"]
+        'M:6/8 K:Cdor C D E |'
+        """
         d = dict(self.__dict__)
         d["tokens"] = " ".join(self.tokens)
         return d
@@ -147,18 +159,26 @@ def normalize_mode(mode: str) -> str:
 
 
 def _example_corpus() -> "Corpus":
-    """A two-tune corpus in a temporary folder (for the examples)."""
-    import tempfile
+    """A two-tune corpus in a temporary folder, written once per process (for the examples)."""
+    global _EXAMPLE_DIR
+    if _EXAMPLE_DIR is None:
+        import tempfile
 
-    from .store import Entry, StoreWriter
+        from ..search import SuffixIndex
+        from .store import Entry, StoreWriter
 
-    d = Path(tempfile.mkdtemp()) / "example"
-    w = StoreWriter(d)
-    w.add(Entry("demo", "a X:1", ["Tune A"], tokens=["M:6/8", "K:Cdor", "C", "D", "E", "|"], type="jig"))
-    w.add(Entry("demo", "b X:1", ["Tune B"], tokens=["M:4/4", "K:Cmaj", "c''", "|"], status="oov",
-                reason="pitch c'' outside vocabulary"))
-    w.finish(sources=["demo"])
-    return Corpus.open(d)
+        d = Path(tempfile.mkdtemp()) / "example"
+        w = StoreWriter(d)
+        w.add(Entry("demo", "a X:1", ["Tune A"], tokens=["M:6/8", "K:Cdor", "C", "D", "E", "|"], type="jig"))
+        w.add(Entry("demo", "b X:1", ["Tune B"], tokens=["M:4/4", "K:Cmaj", "c''", "|"], status="oov",
+                    reason="pitch c'' outside vocabulary"))
+        w.finish(sources=["demo"])
+        SuffixIndex.build(np.load(d / "ids.npy"), np.load(d / "offsets.npy")).save(d)
+        _EXAMPLE_DIR = d
+    return Corpus.open(_EXAMPLE_DIR)
+
+
+_EXAMPLE_DIR: Path | None = None
 
 
 def _load(path: Path) -> np.ndarray:
@@ -168,6 +188,12 @@ def _load(path: Path) -> np.ndarray:
 
 class Corpus:
     """A built corpus, opened read-only. Use :meth:`open`.
+
+    Examples
+    --------
+    >>> c = _example_corpus()
+    >>> len(c), c.n_rows, [t.title for t in c]
+    (2, 1, ['Tune A', 'Tune B'])
 
     Attributes
     ----------
@@ -235,7 +261,13 @@ class Corpus:
         return cls(p, manifest)
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database.
+
+        Examples
+        --------
+        >>> with _example_corpus() as c:
+        ...     n = len(c)
+        """
         self.db.close()
 
     def __enter__(self) -> "Corpus":
@@ -254,7 +286,13 @@ class Corpus:
 
     @property
     def n_rows(self) -> int:
-        """Number of searchable tunes (rows of ``ids``)."""
+        """Number of searchable tunes (rows of ``ids``).
+
+        Examples
+        --------
+        >>> _example_corpus().n_rows
+        1
+        """
         return len(self.tune_ids)
 
     _COLS = ("id, row, status, reason, source, ref, title, type, meter, mode, key, meter_text, abc,"
@@ -306,7 +344,13 @@ class Corpus:
             yield self._record(r)
 
     def tune_at(self, row: int) -> CorpusTune:
-        """The tune of a row (a searchable tune)."""
+        """The tune of a row (a searchable tune).
+
+        Examples
+        --------
+        >>> _example_corpus().tune_at(0).id
+        1
+        """
         return self.tune(int(self.tune_ids[self._row(row)]))
 
     def _row(self, row: int) -> int:
@@ -316,21 +360,46 @@ class Corpus:
         return row
 
     def row_of(self, tune_id: int) -> int | None:
-        """The row of a tune id (None when the tune is not searchable)."""
+        """The row of a tune id (None when the tune is not searchable).
+
+        Examples
+        --------
+        >>> c = _example_corpus()
+        >>> c.row_of(1), c.row_of(2)
+        (0, None)
+        """
         r = self.db.execute("SELECT row FROM tunes WHERE id = ?", (int(tune_id),)).fetchone()
         return None if r is None else r[0]
 
     def row_ids(self, row: int) -> np.ndarray:
-        """Token ids of a row, without its ``</s>``."""
+        """Token ids of a row, without its ``</s>``.
+
+        Examples
+        --------
+        >>> VOCAB.decode(_example_corpus().row_ids(0))
+        ['M:6/8', 'K:Cdor', 'C', 'D', 'E', '|']
+        """
         row = self._row(row)
         return np.asarray(self.ids[self.offsets[row]:self.offsets[row + 1] - 1])
 
     def row_tokens(self, row: int) -> list[str]:
-        """Tokens of a row (``[meter, mode, body...]``)."""
+        """Tokens of a row (``[meter, mode, body...]``).
+
+        Examples
+        --------
+        >>> _example_corpus().row_tokens(0)[:3]
+        ['M:6/8', 'K:Cdor', 'C']
+        """
         return VOCAB.decode(self.row_ids(row))
 
     def titles_of(self, row: int) -> list[str]:
-        """Every title of a row's tune (all its copies)."""
+        """Every title of a row's tune (all its copies).
+
+        Examples
+        --------
+        >>> _example_corpus().titles_of(0)
+        ['Tune A']
+        """
         tid = int(self.tune_ids[self._row(row)])
         return [t for (t,) in self.db.execute("SELECT title FROM titles WHERE tune_id = ? ORDER BY rowid", (tid,))]
 
@@ -470,7 +539,13 @@ class Corpus:
         }
 
     def iter_row_tokens(self, rows: Sequence[int] | np.ndarray | None = None) -> Iterator[list[str]]:
-        """Tokens of each row (all rows by default), in row order."""
+        """Tokens of each row (all rows by default), in row order.
+
+        Examples
+        --------
+        >>> [len(t) for t in _example_corpus().iter_row_tokens()]
+        [6]
+        """
         rows = range(self.n_rows) if rows is None else rows
         for r in rows:
             yield self.row_tokens(int(r))
@@ -497,19 +572,38 @@ class Corpus:
     # ------------------------------------------------------------------ search fronts
     @cached_property
     def index(self):
-        """The :class:`folkabc.search.SuffixIndex` stored with the corpus (memory-mapped)."""
+        """The :class:`folkabc.search.SuffixIndex` stored with the corpus (memory-mapped).
+
+        Examples
+        --------
+        >>> _example_corpus().index.count(VOCAB.encode(["D", "E"]))
+        1
+        """
         from ..search import SuffixIndex
 
         return SuffixIndex.load(self.path, mmap=True)
 
     def search(self, tokens, **kw):
-        """Find a figure: delegates to :func:`folkabc.search.search_corpus`."""
+        """Find a figure: delegates to :func:`folkabc.search.search_corpus`.
+
+        Examples
+        --------
+        >>> _example_corpus().search("C D E").occurrences
+        1
+        """
         from .. import search
 
         return search.search_corpus(self, tokens, **kw)
 
     def novelty(self, tune, **kw):
-        """Plagiarism report for a tune: delegates to :func:`folkabc.search.novelty`."""
+        """Plagiarism report for a tune: delegates to :func:`folkabc.search.novelty`.
+
+        Examples
+        --------
+        >>> report = _example_corpus().novelty(["M:6/8", "K:Cdor", "C", "D", "E", "|"])
+        >>> type(report).__name__
+        'NoveltyReport'
+        """
         from .. import search
 
         return search.novelty(self, tune, **kw)

@@ -99,6 +99,11 @@ class SourceItem:
     meta : dict
         Extra metadata kept with the tune (thesession: ``tune_id``, ``setting_id``,
         ``name``, ``type``, ``meter``, ``mode``).
+
+    Examples
+    --------
+    >>> SourceItem("demo", "a.abc", text="X:1 K:C CDEF|").kind
+    'abc'
     """
 
     source: str
@@ -147,6 +152,11 @@ class Source:
         ------
         CorpusError
             When a file cannot be read or is not of the expected format.
+
+        Examples
+        --------
+        >>> next(open_source("music21:oneills1850").items()).ref
+        '0001-0050.abc'
         """
         if self.kind == "abc":
             for path in self.paths:

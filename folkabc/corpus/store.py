@@ -191,6 +191,11 @@ class Entry:
     check_ok : bool or None
     check_json : str or None
     meta : dict
+
+    Examples
+    --------
+    >>> Entry("demo", "a.abc X:1", ["A"], tokens=["M:4/4", "K:Cmaj", "C", "|"]).status
+    'ok'
     """
 
     source: str
@@ -210,14 +215,28 @@ class Entry:
 
 @dataclass
 class Added:
-    """What :meth:`StoreWriter.add` did: the tune id, and whether it was a duplicate."""
+    """What :meth:`StoreWriter.add` did: the tune id, and whether it was a duplicate.
+
+    Examples
+    --------
+    >>> Added(3, False)
+    Added(tune_id=3, duplicate=False)
+    """
 
     tune_id: int
     duplicate: bool
 
 
 def temp_build_dir(target: Path) -> Path:
-    """A fresh temporary directory beside ``target`` (same filesystem, so rename is atomic)."""
+    """A fresh temporary directory beside ``target`` (same filesystem, so rename is atomic).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "corpus"
+    >>> temp_build_dir(target).name.startswith(".corpus.build-")
+    True
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
 
@@ -234,6 +253,10 @@ class StoreWriter:
     directory : Path
     batch : int
         Copy and title rows kept in memory before an ``executemany`` flush.
+
+    Examples
+    --------
+    See the module example.
     """
 
     def __init__(self, directory: Path, *, batch: int = 2000) -> None:
@@ -258,7 +281,21 @@ class StoreWriter:
         }
 
     def add(self, e: Entry) -> Added:
-        """Store one transcription (a new tune, or a copy of one already stored)."""
+        """Store one transcription (a new tune, or a copy of one already stored).
+
+        Raises
+        ------
+        UnknownTokenError
+            An ``ok`` entry whose tokens are not all in the vocabulary.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> w = StoreWriter(Path(tempfile.mkdtemp()) / "c")
+        >>> w.add(Entry("s", "1", status="error", reason="syntax error: x"))
+        Added(tune_id=1, duplicate=False)
+        >>> w.abort()
+        """
         c = self.counts
         c["transcriptions"] += 1
         per_source = c["sources"].setdefault(e.source, {"transcriptions": 0, "tunes": 0, "duplicates": 0,
@@ -330,6 +367,14 @@ class StoreWriter:
         -------
         dict
             The build counts (also stored in the manifest).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> w = StoreWriter(Path(tempfile.mkdtemp()) / "c")
+        >>> _ = w.add(Entry("s", "1", tokens=["M:4/4", "K:Cmaj", "C", "|"]))
+        >>> w.finish(sources=["s"])["tokens"]
+        4
         """
         self._flush()
         self.db.execute("COMMIT")
@@ -364,7 +409,13 @@ class StoreWriter:
         return counts
 
     def abort(self) -> None:
-        """Close the files without finishing (the caller removes the directory)."""
+        """Close the files without finishing (the caller removes the directory).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> StoreWriter(Path(tempfile.mkdtemp()) / "c").abort()
+        """
         try:
             self.db.close()
         finally:
@@ -432,7 +483,19 @@ def install(tmp: Path, target: Path) -> None:
 
     The old corpus is renamed aside, the new one renamed in, then the old one
     removed: at every moment either ``target`` or its aside copy is a whole
-    corpus (see :func:`recover`). Call under :func:`corpus_lock`.
+    corpus (see :func:`recover`).
+    Call under :func:`corpus_lock`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "corpus"
+    >>> tmp = temp_build_dir(target)
+    >>> StoreWriter(tmp).finish(sources=[])["tunes"]
+    0
+    >>> install(tmp, target)
+    >>> sorted(p.name for p in target.parent.iterdir())
+    ['corpus']
     """
     tmp, target = Path(tmp), Path(target)
     _fsync_tree(tmp)
@@ -455,6 +518,14 @@ def recover(target: Path) -> bool:
 
     Call under :func:`corpus_lock` (so no build is running). Returns True when
     something was put back.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "corpus"
+    >>> _ = StoreWriter(target.with_name(".corpus.old")).finish(sources=[])  # as if killed mid-install
+    >>> recover(target), (target / "manifest.json").exists()
+    (True, True)
     """
     target = Path(target)
     for stale in target.parent.glob(f".{target.name}.build-*"):
@@ -476,6 +547,14 @@ def corpus_lock(target: Path, *, timeout: float | None = None) -> Iterator[None]
     ------
     CorpusError
         When ``timeout`` seconds pass without getting the lock.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "corpus"
+    >>> with corpus_lock(target, timeout=5):
+    ...     target.with_name(".corpus.lock").exists()
+    True
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
