@@ -17,7 +17,7 @@ Examples
 --------
 >>> from folkabc.demo import example_tunes, opening_figure
 >>> [t.title for t in example_tunes()][:2]
-["The Fun at Donnybrook", 'The Little Fair Child']
+['The Fun at Donnybrook', 'The Little Fair Child']
 >>> opening_figure("M:4/4 K:Cmaj B, | G, C C 2 G, C E C | G, C E G F D B, D |".split())
 ['G,', 'C', 'C', '2']
 """
@@ -97,7 +97,7 @@ def opening_figure(tokens: Sequence[str], *, length: int = 4) -> list[str]:
     while body and body[0] in _MEASURES:
         body.pop(0)
     result = check(list(tokens))[0]
-    if any(f.kind == "pickup" and f.bar == 0 for f in result.findings) and any(t in _MEASURES for t in body):
+    if any(f.bar == 0 for f in result.findings) and any(t in _MEASURES for t in body):
         first_bar = next(i for i, t in enumerate(body) if t in _MEASURES)
         body = body[first_bar + 1:]
     return [t for t in body if t not in _MEASURES][:length]
