@@ -309,7 +309,7 @@ def test_posterior_figure_marks_sampled_tokens():
     post = np.full((4, 5), 0.2)
     fig = F.plot_posterior(post, list("abcde"), steps=list("wxyz"), sampled=[4, 0, 2, 1])
     ax = fig.axes[0]
-    marks = [ln for ln in ax.get_lines() if ln.get_label() == "sampled token"]
+    marks = [ln for ln in ax.get_lines() if ln.get_label() == "token that followed"]
     assert len(marks) == 1
     assert marks[0].get_xdata().tolist() == [0, 1, 2, 3]
     assert marks[0].get_ydata().tolist() == [4, 0, 2, 1]

@@ -134,7 +134,7 @@ def plot_posterior(
                    vmin=np.log10(floor), vmax=0.0)
     if sampled is not None:
         s = np.asarray(sampled, dtype=int)
-        ax.plot(np.arange(len(s)), s, "o", ms=2.5, mfc="none", mec="red", mew=0.7, label="sampled token")
+        ax.plot(np.arange(len(s)), s, "o", ms=2.5, mfc="none", mec="red", mew=0.7, label="token that followed")
         ax.legend(loc="upper right", fontsize=7)
     ax.set_yticks(np.arange(V))
     ax.set_yticklabels(tokens, fontsize=max(3.5, min(8.0, 600 / V / 1.0 * 0.1)))

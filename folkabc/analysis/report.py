@@ -411,7 +411,7 @@ def _tune_and_trace(model, tokens, *, seed: int, meter: str | None, max_length: 
     toks = [t for t in (tokens.split() if isinstance(tokens, str) else list(tokens)) if t not in ("<s>", "</s>")]
     if len(toks) < 2:
         raise ParameterError(f"the tune needs at least a meter and a mode token, got {toks!r}")
-    return toks, model.run(toks, record=True), False, "given"
+    return toks, model.run(toks, record=True), True, "given"
 
 
 def _fmt(x: float, digits: int = 3) -> str:
@@ -618,8 +618,9 @@ def _markdown(nums: dict[str, Any], figs: dict[str, Path]) -> str:
         "",
         f"Model: layers {nums['model']['layers']}, {nums['model']['vocabulary']} tokens "
         f"(source: {nums['model']['source']}).",
-        f"Tune ({tune['origin']}; {tune['steps']} steps including `<s>`; "
-        f"{'ended with </s>' if tune['ended'] else 'no </s>'}):",
+        f"Tune ({tune['origin']}; {tune['steps']} steps including `<s>`"
+        + ("" if tune["origin"] == "given" else
+           "; ended with `</s>`" if tune["ended"] else "; stopped at the length limit") + "):",
         "",
         "```",
         tune["tokens"][:600] + (" …" if len(tune["tokens"]) > 600 else ""),
