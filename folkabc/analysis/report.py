@@ -245,6 +245,8 @@ def ablation_study(
     >>> len(study.conditions[1].units) == len(study.conditions[2].units) == round(0.33 * 8)
     True
     """
+    from ..model import log_softmax
+
     li = _layer_index(model, layer)
     if not 0 < fraction <= 1:
         raise ParameterError(f"fraction must be in (0, 1], got {fraction!r}")
@@ -267,7 +269,7 @@ def ablation_study(
                for label, units in (("periodic units", cut), ("random units", rand))}
     # intact-model log-likelihood of each tune: its tokens, and </s> when it ended
     seqs = [list(g.tokens) + (["</s>"] if g.ended else []) for g in base]
-    base_ll = [float(np.log(np.maximum(tr.posterior[np.arange(len(sq)), model.encode(sq)], 1e-300)).sum())
+    base_ll = [float(log_softmax(np.asarray(tr.logits, dtype=np.float64))[np.arange(len(sq)), model.encode(sq)].sum())
                for tr, sq in zip(traces, seqs)]
     others = [list(g.tokens) + (["</s>"] if g.ended else []) for tunes in ablated.values() for g in tunes]
     other_ll = [-s.nll for s in model.score_many(others, end=False)] if others else []
