@@ -254,3 +254,10 @@ def test_50000_row_dump_imports_in_flat_memory(shared_data, tmp_path):
     print(f"peak RSS 5k -> 50k rows: builder +{grow_self:.1f} MiB, workers +{grow_children:.1f} MiB")
     assert grow_self < 25 and grow_children < 25
 
+
+
+def test_output_that_cannot_be_written(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    code, _, err = _run(["corpus", "build", "music21:miscFolk", "-o", str(blocker / "corpus")], capsys)
+    assert code == 2 and err.count("\n") == 1 and f"{blocker / 'corpus'}: cannot write here: " in err

@@ -347,6 +347,10 @@ def build_corpus(
         return _build_locked(srcs, target, t0=t0, workers=workers, check=check, index=index, quiet=quiet)
 
 
+def _write_error(target: Path, exc: OSError) -> CorpusError:
+    return CorpusError(f"cannot write the corpus: {exc.strerror or exc}", path=str(exc.filename or target))
+
+
 def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int | None, check: bool,
                   index: bool, quiet: bool) -> BuildReport:
     """The build proper; the caller holds :func:`corpus_lock` for ``target``."""
@@ -355,7 +359,10 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
     recover(target)
     if target.exists() and any(target.iterdir()):
         read_manifest(target, any_version=True)  # never replace a folder that is not a corpus
-    tmp = temp_build_dir(target)
+    try:
+        tmp = temp_build_dir(target)
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
     try:
         writer = StoreWriter(tmp)
         try:
@@ -371,6 +378,9 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
             _build_index(tmp)
         t2 = time.perf_counter()
         install(tmp, target)
+    except OSError as exc:  # disk full, permissions: the previous corpus is untouched
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _write_error(target, exc) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -557,9 +557,12 @@ def corpus_lock(target: Path, *, timeout: float | None = None) -> Iterator[None]
     True
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     lock_path = target.with_name(f".{target.name}.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise CorpusError(f"cannot write here: {exc.strerror or exc}", path=str(target)) from exc
     try:
         start = time.monotonic()
         while True:
