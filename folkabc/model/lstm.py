@@ -268,16 +268,13 @@ class Params:
         return cls(out, u(n_in, n_vocab), u(n_vocab))
 
 
-_EXPIT = None
-
-
 def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    global _EXPIT
-    if _EXPIT is None:  # scipy is imported on first use, so `import folkabc` stays cheap
-        from scipy.special import expit
-
-        _EXPIT = expit
-    return _EXPIT(x, out=out)
+    """σ(x) = ½·tanh(½x) + ½, in place when ``out is x`` (numpy's tanh is SIMD: ~4× scipy's expit)."""
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    np.multiply(out, 0.5, out=out)
+    np.add(out, 0.5, out=out)
+    return out
 
 
 def _gate_perm(H: int) -> np.ndarray:
