@@ -77,6 +77,21 @@ def test_thesession_settings_are_tokenised_transposed_and_checked(session_corpus
     assert by_setting["18649"].mode == "K:Cmix" and by_setting["26955"].mode == "K:Cmin"
 
 
+def test_thesession_json_dump_builds_the_same_corpus_as_the_csv(shared_data, session_corpus, tmp_path):
+    import csv
+
+    _, from_csv = session_corpus
+    with open(shared_data / "thesession-sample.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:  # the JSON dump has numbers where the CSV has text
+        r["tune_id"], r["setting_id"] = int(r["tune_id"]), int(r["setting_id"])
+    (tmp_path / "tunes.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    build_corpus([tmp_path / "tunes.json"], tmp_path / "c", workers=1, quiet=True)
+    from_json = Corpus.open(tmp_path / "c")
+    assert [(t.titles, t.tokens, t.sources[0]["meta"]) for t in from_json] == \
+        [(t.titles, t.tokens, t.sources[0]["meta"]) for t in from_csv]
+
+
 # ---------------------------------------------------------------- music21 collections
 
 def test_music21_collection_counts_add_up(misc_corpus):
