@@ -1,0 +1,123 @@
+"""``folkabc train``: train a folk-rnn-style model and export it (needs the ``train`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ._common import example_epilog, print_json, read_input
+
+ORDER = 60
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train an LSTM model on a corpus (needs: pip install 'folkabc[train]')",
+        description=(
+            "Train a folk-rnn-style LSTM on a corpus (default: the default corpus) with a held-out "
+            "split, dropout, gradient clipping and early stopping, and export it in folkabc's model "
+            "format (model.json + weights.npz + train-settings.json) into OUT. Options given here "
+            "override the settings file."
+        ),
+        epilog=example_epilog(
+            "folkabc train --out mymodel --layers 128,128 --time-limit 600",
+            "folkabc train --settings folkabc/data/model/train-settings.json --out retrained",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", required=True, help="directory to export the model into")
+    p.add_argument("--settings", help="a train-settings.json file (defaults: folk-rnn's recipe, 2x256)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--corpus", help="corpus directory (default: the default corpus)")
+    src.add_argument("--abc", nargs="+", metavar="FILE",
+                     help="train on these ABC or folk-rnn token files instead of a corpus")
+    p.add_argument("--layers", help="LSTM sizes, comma-separated (e.g. 256,256)")
+    p.add_argument("--optimizer", choices=["rmsprop", "adam"])
+    p.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
+    p.add_argument("--dropout", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--epochs", type=int, dest="max_epochs", help="maximum epochs")
+    p.add_argument("--patience", type=int, help="validations without improvement before stopping")
+    p.add_argument("--eval-every", type=int, help="also validate every N batches")
+    p.add_argument("--time-limit", type=float, help="wall-clock budget in seconds")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--log", help="JSONL log file (default: OUT/train-log.jsonl)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
+    p.set_defaults(func=run)
+
+
+def _progress(quiet: bool):
+    """A callback drawing one status line on a TTY stderr (None when not drawing)."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("FOLKABC_QUIET"):
+        return None
+    state = {"best": None}
+
+    def draw(ev: dict) -> None:
+        if ev["event"] == "valid":
+            if ev["best"]:
+                state["best"] = ev["valid_loss"]
+            sys.stderr.write(
+                f"\repoch {ev['epoch']} step {ev['step']}: valid loss {ev['valid_loss']:.4f} "
+                f"(ppl {ev['valid_perplexity']:.3f}){' *' if ev['best'] else ''}"
+                f"  {ev['tokens_per_s'] or 0:.0f} tok/s\n"
+            )
+        else:
+            width = 30
+            done = int(width * ev["batch"] / ev["n_batches"])
+            sys.stderr.write(
+                f"\repoch {ev['epoch']} [{'#' * done}{'.' * (width - done)}] "
+                f"{ev['batch']}/{ev['n_batches']} loss {ev['loss']:.3f}"
+            )
+        sys.stderr.flush()
+
+    return draw
+
+
+def run(args) -> int:
+    from .. import train as tr
+    from ..errors import ParameterError
+
+    tr.require_torch()
+    settings = tr.TrainSettings.load(args.settings) if args.settings else tr.TrainSettings()
+    layers = None
+    if args.layers:
+        try:
+            layers = tuple(int(x) for x in args.layers.split(","))
+        except ValueError as exc:
+            raise ParameterError(f"--layers={args.layers!r} must be comma-separated ints") from exc
+    settings = settings.replace(
+        layers=layers, optimizer=args.optimizer, learning_rate=args.learning_rate, dropout=args.dropout,
+        batch_size=args.batch_size, max_epochs=args.max_epochs, patience=args.patience,
+        eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
+        corpus=args.corpus,
+    )
+    if args.abc:
+        from ..tokens import tokenize
+
+        tunes = [t for f in args.abc for t in tokenize(read_input(f))]
+        seqs = tr.sequences_from_tunes(tunes)
+        provenance = {"corpus": {"files": [Path(f).name for f in args.abc], "tunes": len(seqs)}}
+        settings = settings.replace(corpus="files: " + ", ".join(Path(f).name for f in args.abc))
+    else:
+        seqs, provenance = tr.corpus_sequences(settings.corpus)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = Path(args.log) if args.log else out / "train-log.jsonl"
+    result = tr.train(seqs, settings=settings, out=out, log=log, callback=_progress(args.quiet),
+                      provenance=provenance)
+    summary = {**result.summary(), "out": str(out), "log": str(log)}
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"trained {'x'.join(map(str, settings.layers))} on {result.n_train} tunes "
+            f"({result.n_train_tokens} tokens) in {result.elapsed_s:.0f} s; stopped by {result.stop_reason}; "
+            f"best held-out loss {result.best_valid_loss:.4f} (perplexity {result.best_valid_perplexity:.3f}) "
+            f"on {result.n_valid} tunes; model in {out}"
+        )
+    return 0

@@ -1,0 +1,243 @@
+"""Tests for folkabc.train and ``folkabc train``: settings, data, a tiny real training run, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from folkabc.errors import CorpusError, FolkabcError, ParameterError
+from folkabc.train import (
+    TrainSettings,
+    require_torch,
+    sequences_from_corpus,
+    sequences_from_tunes,
+    split_holdout,
+)
+from folkabc.vocab import VOCAB
+
+from conftest import music21_abc_paths
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def oneill_tunes():
+    """About 300 real tunes: the first files of O'Neill's 1850 collection, tokenized."""
+    from folkabc.tokens import tokenize
+
+    tunes = []
+    for path in music21_abc_paths("oneills1850")[:6]:
+        tunes += tokenize(path.read_text(encoding="utf-8", errors="replace"))
+    return tunes
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def test_settings_defaults_are_folkrnn_recipe():
+    s = TrainSettings()
+    assert (s.optimizer, s.learning_rate, s.lr_decay, s.lr_decay_after) == ("rmsprop", 0.003, 0.97, 20)
+    assert (s.batch_size, s.clip, s.dropout, s.validation_fraction) == (64, 5.0, 0.5, 0.05)
+
+
+def test_settings_file_round_trip(tmp_path):
+    s = TrainSettings(layers=(64, 32), optimizer="adam", time_limit=60.0, seed=7)
+    s.save(tmp_path / "s.json")
+    assert json.loads((tmp_path / "s.json").read_text())["layers"] == [64, 32]
+    assert TrainSettings.load(tmp_path / "s.json") == s
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"layers": ()}, "layers=() must be a non-empty list of positive ints"),
+        ({"layers": (0,)}, "layers=(0,) must be"),
+        ({"dropout": 1.0}, "dropout=1.0 must be in [0, 1)"),
+        ({"optimizer": "sgd"}, "optimizer='sgd' must be one of ('rmsprop', 'adam')"),
+        ({"learning_rate": 0}, "learning_rate=0 must be > 0"),
+        ({"batch_size": 0}, "batch_size=0 must be an int > 0"),
+        ({"validation_fraction": 1.5}, "validation_fraction=1.5 must be in (0, 1)"),
+        ({"time_limit": -1}, "time_limit=-1 must be > 0 or null"),
+    ],
+)
+def test_settings_reject_bad_values(kw, message):
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[")):
+        TrainSettings(**kw)
+
+
+def test_settings_file_unknown_key_and_bad_json(tmp_path):
+    (tmp_path / "a.json").write_text('{"layers": [8], "epochs": 2}')
+    with pytest.raises(ParameterError, match="unknown training setting.*'epochs'"):
+        TrainSettings.load(tmp_path / "a.json")
+    (tmp_path / "b.json").write_text("{layers")
+    with pytest.raises(ParameterError, match="not JSON") as info:
+        TrainSettings.load(tmp_path / "b.json")
+    assert info.value.path == str(tmp_path / "b.json")
+
+
+# -- data --------------------------------------------------------------------------------------
+
+
+def test_split_holdout_is_seeded_disjoint_and_complete():
+    tr, va = split_holdout(1000, fraction=0.05, seed=3)
+    assert va.size == 50 and tr.size == 950
+    assert np.intersect1d(tr, va).size == 0
+    assert np.array_equal(np.sort(np.concatenate([tr, va])), np.arange(1000))
+    assert np.array_equal(split_holdout(1000, fraction=0.05, seed=3)[1], va)
+    assert not np.array_equal(split_holdout(1000, fraction=0.05, seed=4)[1], va)
+    with pytest.raises(ParameterError, match="n=1 must be an int >= 2"):
+        split_holdout(1)
+
+
+def test_sequences_from_corpus_arrays():
+    toks = [["M:4/4", "K:Cmaj", "|:", "C", ":|"], ["M:6/8", "K:Cdor", "D", "3"]]
+    ids = np.concatenate([np.append(VOCAB.encode(t), VOCAB.id("</s>")) for t in toks])
+    offsets = np.array([0, 6, 11])
+    seqs = sequences_from_corpus((ids, offsets))
+    assert [VOCAB.decode(s) for s in seqs] == [["<s>", *toks[0], "</s>"], ["<s>", *toks[1], "</s>"]]
+    assert all(s.dtype == np.int64 for s in seqs)
+    with pytest.raises(CorpusError, match="offsets do not partition"):
+        sequences_from_corpus((ids, np.array([0, 6, 99])))
+    with pytest.raises(CorpusError, match="no ids/offsets"):
+        sequences_from_corpus(object())
+
+
+def test_sequences_from_real_tunes_keep_in_vocab_only(oneill_tunes):
+    seqs = sequences_from_tunes(oneill_tunes)
+    usable = {tuple(t.tokens) for t in oneill_tunes if t.error is None and t.in_vocab}
+    assert len(seqs) == len(usable) > 250
+    assert all(s[0] == VOCAB.id("<s>") and s[-1] == VOCAB.id("</s>") for s in seqs)
+    assert all(VOCAB.category(VOCAB.token(int(s[1]))) == "meter" for s in seqs)
+    assert all(VOCAB.category(VOCAB.token(int(s[2]))) == "mode" for s in seqs)
+
+
+def test_missing_torch_says_how_to_install(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    with pytest.raises(FolkabcError, match=r"pip install 'folkabc\[train\]'"):
+        require_torch()
+    from folkabc.cli import main
+
+    assert main(["train", "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("folkabc train: error: training needs PyTorch") and err.count("\n") == 1
+
+
+# -- training (needs torch) --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_run(torch, oneill_tunes, tmp_path_factory):
+    """A real training run: 300 O'Neill tunes, one LSTM layer of 48, a few seconds of CPU."""
+    from folkabc.train import train
+
+    out = tmp_path_factory.mktemp("tiny") / "model"
+    seqs = sequences_from_tunes(oneill_tunes)[:300]
+    settings = TrainSettings(layers=(48,), optimizer="adam", learning_rate=0.01, dropout=0.1,
+                             batch_size=32, max_epochs=4, patience=4, validation_fraction=0.1, seed=0,
+                             eval_every=4, threads=1)
+    events = []
+    result = train(seqs, settings=settings, out=out, log=out.parent / "log.jsonl", callback=events.append,
+                   provenance={"corpus": {"path": "oneills1850 (6 files)"}})
+    return seqs, settings, result, events, out
+
+
+def test_tiny_run_loss_falls(tiny_run):
+    seqs, settings, result, events, _ = tiny_run
+    hist = result.history
+    assert result.stop_reason == "max_epochs" and hist[-1]["epoch"] == 4
+    assert result.n_valid == round(0.1 * len(seqs)) and result.n_train + result.n_valid == len(seqs)
+    # held-out loss falls well below chance (ln 137 = 4.92) and keeps falling
+    assert len(hist) == 12  # every 4 steps (9 batches an epoch) and at each epoch's end
+    assert hist[0]["valid_loss"] < 4.5
+    assert hist[-1]["valid_loss"] < hist[0]["valid_loss"] - 0.5
+    assert hist[-1]["train_loss"] < hist[1]["train_loss"]
+    assert result.best_valid_loss == pytest.approx(min(h["valid_loss"] for h in hist), abs=1e-5)
+    batches = [e for e in events if e["event"] == "batch"]
+    assert len([e for e in events if e["event"] == "valid"]) == len(hist)
+    assert batches[-1]["batch"] == batches[-1]["n_batches"]
+
+
+def test_tiny_run_log_and_settings_files(tiny_run):
+    _, settings, result, _, out = tiny_run
+    lines = (out.parent / "log.jsonl").read_text().splitlines()
+    assert [json.loads(ln) for ln in lines] == result.history
+    assert TrainSettings.load(out / "train-settings.json") == settings
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["format"] == "folkabc-model" and meta["version"] == 1
+    assert meta["vocabulary"] == list(VOCAB.tokens) and meta["layers"] == [48]
+    assert meta["provenance"]["corpus"] == {"path": "oneills1850 (6 files)"}
+    assert meta["provenance"]["settings"]["layers"] == [48]
+    assert meta["provenance"]["best_valid_loss"] == round(result.best_valid_loss, 5)
+
+
+def test_exported_model_matches_torch_to_1e5(torch, tiny_run):
+    from folkabc.model import load_model
+
+    seqs, _, result, _, out = tiny_run
+    model = load_model(out)
+    assert model.layers == [48]
+    net = result.network
+    assert not net.training
+    _, valid = split_holdout(len(seqs), fraction=0.1, seed=0)
+    tunes = [seqs[i] for i in valid[:8]]
+    scores = model.score_many([VOCAB.decode(s[1:-1]) for s in tunes])
+    with torch.no_grad():
+        for s, sc in zip(tunes, scores):
+            logp = torch.log_softmax(net(torch.from_numpy(s[None, :-1])), dim=-1)[0]
+            ref = logp[torch.arange(s.size - 1), torch.from_numpy(s[1:])].double().numpy()
+            assert sc.tokens == VOCAB.decode(s[1:])
+            np.testing.assert_allclose(sc.token_logprobs, ref, rtol=0, atol=1e-5)
+    # the held-out loss the trainer reports is the numpy model's mean NLL on the same tunes
+    all_valid = model.score_many([VOCAB.decode(seqs[i][1:-1]) for i in valid])
+    nll = sum(s.nll for s in all_valid) / sum(len(s.tokens) for s in all_valid)
+    assert nll == pytest.approx(result.best_valid_loss, abs=1e-4)
+
+
+def test_early_stopping_and_time_limit(torch, oneill_tunes):
+    from folkabc.train import train
+
+    seqs = sequences_from_tunes(oneill_tunes)[:60]
+    # a learning rate so large the held-out loss cannot keep improving
+    s = TrainSettings(layers=(8,), optimizer="adam", learning_rate=5.0, clip=None, batch_size=8,
+                      max_epochs=50, patience=2, dropout=0.0)
+    r = train(seqs, settings=s)
+    assert r.stop_reason == "early_stopping"
+    assert len(r.history) < 50 and not any(h["best"] for h in r.history[-2:])
+    r = train(seqs, settings=s.replace(learning_rate=0.01, time_limit=0.05, patience=50))
+    assert r.stop_reason == "time_limit" and r.history[-1]["epoch"] == 1
+
+
+def test_train_rejects_too_few_tunes(torch):
+    from folkabc.train import train
+
+    with pytest.raises(ParameterError, match="need at least 2 tunes"):
+        train([VOCAB.encode(["M:4/4", "K:Cmaj", "C"])])
+
+
+def test_cli_train_on_abc_files(torch, tmp_path, capsys):
+    from folkabc.cli import main
+
+    path = music21_abc_paths("oneills1850")[0]
+    out = tmp_path / "m"
+    code = main(["train", "--abc", str(path), "--out", str(out), "--layers", "16", "--epochs", "1",
+                 "--batch-size", "32", "--json", "--quiet"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["stop_reason"] == "max_epochs" and summary["n_train"] > 20
+    assert sorted(p.name for p in out.iterdir()) == ["heldout.npz", "model.json", "train-log.jsonl", "train-settings.json",
+                                                     "weights.npz"]
+    assert TrainSettings.load(out / "train-settings.json").layers == (16,)
+
+
+def test_cli_train_bad_layers(torch, tmp_path, capsys):
+    from folkabc.cli import main
+
+    assert main(["train", "--out", str(tmp_path), "--layers", "12,x"]) == 2
+    assert "--layers='12,x' must be comma-separated ints" in capsys.readouterr().err
