@@ -289,3 +289,19 @@ def test_beam_beats_or_ties_greedy():
 def test_log_softmax_handles_minus_inf():
     lp = log_softmax(np.array([[0.0, -np.inf, 0.0]]))
     assert lp[0, 1] == -np.inf and np.allclose(np.exp(lp).sum(), 1)
+
+
+def test_forced_tokens_at_later_positions():
+    m = ending_model(end_bias=-2.0)
+    gens = m.generate(n=4, seed=6, meter="4/4", mode="Cmaj", max_length=30, force={5: "|", 9: ":|"})
+    for g in gens:
+        if len(g.tokens) > 9:
+            assert g.tokens[5] == "|" and g.tokens[9] == ":|"
+    g = m.generate(seed=6, meter="4/4", mode="Cmaj", max_length=30, force={4: "</s>"}, banned=["</s>"])[0]
+    assert g.ended and len(g.tokens) == 4
+    assert g.logprob == pytest.approx(-m.score(g.tokens).nll, abs=1e-4)
+    # a forced position uses up its random number: forcing what the model drew changes nothing
+    free = m.generate(seed=6, meter="4/4", mode="Cmaj", max_length=8, banned=["</s>"])[0]
+    forced = m.generate(seed=6, meter="4/4", mode="Cmaj", max_length=8, banned=["</s>"],
+                        force={2: free.tokens[2]})[0]
+    assert forced.tokens == free.tokens

@@ -302,3 +302,12 @@ def test_cli_bad_model_file_exits_2(tmp_path, capsys):
     assert main(["generate", "--model", str(bad), "--seed", "1"]) == 2
     assert "refused to load global 'os.system'" in capsys.readouterr().err
     assert issubclass(ModelFileError, FolkabcError)
+
+
+def test_bad_forced_tokens(model):
+    with pytest.raises(UnknownTokenError, match="token 7: unknown token 'H' in force"):
+        model.generate(seed=0, force={7: "H"})
+    with pytest.raises(ParameterError, match="position 1 is already given"):
+        model.generate(seed=0, meter="4/4", mode="Cmaj", force={1: "C"})
+    with pytest.raises(ParameterError, match="position -2"):
+        model.generate(seed=0, force={-2: "C"})

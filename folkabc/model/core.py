@@ -517,7 +517,7 @@ class Model:
     def generate(self, *, n: int = 1, meter: str | None = None, mode: str | None = None, prime=None,
                  temperature: float = 1.0, seed=None, top_k: int | None = None, top_p: float | None = None,
                  max_length: int = 1000, banned=None, ablate=None, logit_bias=None, mix=None,
-                 record: bool = False, beam: int | None = None):
+                 record: bool = False, beam: int | None = None, force: Mapping[int, str] | None = None):
         """Generate tunes: ``<s>`` + optional meter, mode and prime tokens, then sampling.
 
         The ``n`` tunes advance together (one matrix product per layer per step). Tune k
@@ -554,6 +554,11 @@ class Model:
         beam : int, optional
             Beam width: return the ``n`` most likely tunes found by beam search
             (deterministic; sampling options are ignored).
+        force : dict of int to str, optional
+            Forced tokens at later positions, ``{position: token}`` (0-based over the tune's
+            tokens, 0 = the meter), e.g. ``{20: "|"}``; forcing ``'</s>'`` ends the tune there.
+            A forced position uses up its random number (so forcing the token the model
+            would have drawn changes nothing) and gets no mixed input.
 
         Returns
         -------
@@ -579,7 +584,7 @@ class Model:
 
         return generate(self, n=n, meter=meter, mode=mode, prime=prime, temperature=temperature, seed=seed,
                         top_k=top_k, top_p=top_p, max_length=max_length, banned=banned, ablate=ablate,
-                        logit_bias=logit_bias, mix=mix, record=record, beam=beam)
+                        logit_bias=logit_bias, mix=mix, record=record, beam=beam, force=force)
 
     def beam_search(self, *, prefix=None, width: int = 5, max_length: int = 200) -> list[tuple[list[str], float]]:
         """The most likely continuations of ``<s>`` + ``prefix`` found by beam search.

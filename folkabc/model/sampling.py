@@ -131,6 +131,24 @@ def _prefix_ids(model: Model, meter, mode, prime) -> list[int]:
     return out
 
 
+def _forced_ids(model: Model, force, n_prefix: int) -> dict[int, int]:
+    """``{position: token}`` → ``{position: id}``; positions count the tune's tokens from 0 (the meter)."""
+    if not force:
+        return {}
+    out = {}
+    for pos, tok in dict(force).items():
+        if not isinstance(pos, (int, np.integer)) or isinstance(pos, bool) or pos < 0:
+            raise ParameterError(f"force: position {pos!r} must be an integer >= 0")
+        if pos < n_prefix:
+            raise ParameterError(f"force: position {pos} is already given by meter/mode/prime "
+                                 f"({n_prefix} tokens)")
+        i = int(model.encode([tok], what="force", offset=int(pos))[0])
+        if i == model.start_id:
+            raise ParameterError(f"force: position {pos} cannot be '<s>'")
+        out[int(pos)] = i
+    return out
+
+
 def _positive_int(name: str, value) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ParameterError(f"{name}={value!r} must be an integer >= 1")
@@ -185,7 +203,8 @@ def sample_ids(logp: np.ndarray, u: np.ndarray, *, top_k: int | None = None, top
 
 def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, temperature: float = 1.0,
              seed=None, top_k=None, top_p=None, max_length: int = 1000, banned=None, ablate=None,
-             logit_bias=None, mix: Mix | None = None, record: bool = False, beam=None) -> list[Generated]:
+             logit_bias=None, mix: Mix | None = None, record: bool = False, beam=None,
+             force=None) -> list[Generated]:
     """Generate ``n`` tunes; see :meth:`folkabc.model.Model.generate` for the parameters.
 
     Examples
@@ -205,7 +224,10 @@ def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, tem
     prefix = _prefix_ids(model, meter, mode, prime)
     if len(prefix) > max_length:
         raise ParameterError(f"max_length={max_length} is shorter than the {len(prefix)} forced tokens")
+    forced = _forced_ids(model, force, len(prefix))
     if beam is not None:
+        if forced:
+            raise ParameterError("force cannot be combined with beam search")
         width = _positive_int("beam", beam)
         found = beam_search(model, prefix=prefix, width=max(width, n), max_length=max_length)
         return [Generated(t[:-1] if ended else t, ended, lp, None)
@@ -257,7 +279,10 @@ def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, tem
                 for k in rows:
                     ubuf[k] = rngs[k].random(_UBLOCK)
                 upos = 0
-            chosen = sample_ids(logp, ubuf[rows, upos], top_k=top_k, top_p=top_p, banned=ban_ids)
+            if pos in forced:  # uses up its random number: forcing the token the model would draw changes nothing
+                chosen = np.full(rows.size, forced[pos], dtype=np.int64)
+            else:
+                chosen = sample_ids(logp, ubuf[rows, upos], top_k=top_k, top_p=top_p, banned=ban_ids)
             upos += 1
         logprob[rows] += logp[np.arange(rows.size), chosen]
         done = chosen == model.end_id
@@ -275,7 +300,8 @@ def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, tem
                 st.keep(keep)
         inp = chosen
         x = None
-        if mix is not None and rows.size and pos - 1 >= len(prefix) and pos - 3 >= mix.start:
+        if (mix is not None and rows.size and pos - 1 >= len(prefix) and pos - 1 not in forced
+                and pos - 3 >= mix.start):
             w = np.float32(mix.weight)
             x = np.zeros((rows.size, V), dtype=net.dtype)
             x[np.arange(rows.size), chosen] = 1 - w
