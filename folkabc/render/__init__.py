@@ -18,14 +18,14 @@ from typing import Any
 from ..errors import FolkabcError, RenderError
 from ._source import TuneSource, load_tunes, output_name
 from .midi import performance_to_midi, read_midi
-from .notation import abc_to_svg, count_systems, svg_to_png, svgs_to_pdf
+from .notation import abc_to_svg, count_systems, engrave_many, svg_to_png, svgs_to_pdf
 from .perform import Note, Performance, perform
 from .tunebook import TunebookReport, tunebook_html, write_tunebook
 
 __all__ = [
     "render", "render_tunes", "RenderReport", "FORMATS", "write_tunebook", "tunebook_html", "TunebookReport",
     "perform", "Performance", "Note", "performance_to_midi", "read_midi", "abc_to_svg", "svg_to_png",
-    "svgs_to_pdf", "count_systems", "load_tunes", "TuneSource",
+    "svgs_to_pdf", "count_systems", "engrave_many", "load_tunes", "TuneSource",
 ]
 
 #: Output formats and their file extensions.
@@ -46,12 +46,16 @@ def _check_format(to: str) -> str:
     return fmt
 
 
-def _render_one(tune: TuneSource, fmt: str, *, width: int | None) -> str | bytes:
+def _render_one(tune: TuneSource, fmt: str, *, width: int | None, svg: str | RenderError | None = None) -> str | bytes:
     try:
+        if tune.error is not None:
+            raise tune.error
+        if isinstance(svg, RenderError):
+            raise svg
         if fmt == "svg":
-            return abc_to_svg(tune.abc)
+            return svg if svg is not None else abc_to_svg(tune.abc)
         if fmt == "png":
-            return svg_to_png(abc_to_svg(tune.abc), width=width)
+            return svg_to_png(svg if svg is not None else abc_to_svg(tune.abc), width=width)
         if fmt == "midi":
             return performance_to_midi(perform(tune.abc))
         if fmt == "musicxml":
@@ -106,7 +110,8 @@ def render(tune: Any, *, to: str = "svg", width: int | None = None) -> str | byt
     if fmt == "html":
         return tunebook_html(tunes)[0]
     if fmt == "pdf":
-        return svgs_to_pdf([_render_one(t, "svg", width=None) for t in tunes])  # type: ignore[misc]
+        pages = [_render_one(t, "svg", width=None, svg=svg) for t, svg in zip(tunes, engrave_many([t.abc for t in tunes]))]
+        return svgs_to_pdf(pages)  # type: ignore[arg-type]
     if len(tunes) != 1:
         raise RenderError(f"{len(tunes)} tunes given; {fmt} renders one tune (use render_tunes for a file of tunes)")
     return _render_one(tunes[0], fmt, width=width)
@@ -191,11 +196,11 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
             report.written.append(target)
             return report
         pages = []
-        for tune in tunes:
-            try:
-                pages.append(abc_to_svg(tune.abc))
-            except FolkabcError as exc:
-                report.failures.append((tune.label, exc.message))
+        for tune, svg in zip(tunes, engrave_many([t.abc for t in tunes])):
+            if isinstance(svg, RenderError):
+                report.failures.append((tune.label, svg.message))
+            else:
+                pages.append(svg)
         if pages:
             _write(target, svgs_to_pdf(pages))
             report.written.append(target)
@@ -209,9 +214,10 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
         except OSError as exc:
             raise RenderError(f"cannot create the output folder: {exc.strerror or exc}", path=str(folder)) from exc
         targets = [folder / output_name(t, ext) for t in tunes]
-    for tune, target in zip(tunes, targets):
+    engraved = engrave_many([t.abc for t in tunes]) if fmt in ("svg", "png") else [None] * len(tunes)
+    for tune, target, svg in zip(tunes, targets, engraved):
         try:
-            data = _render_one(tune, fmt, width=width)
+            data = _render_one(tune, fmt, width=width, svg=svg)
         except RenderError as exc:
             report.failures.append((tune.label, exc.message))
             continue

@@ -100,7 +100,12 @@ def load_tunes(source: Any) -> list[TuneSource]:
             seqs = read_folkrnn(text)
         except FolkabcError as exc:
             raise RenderError(f"cannot read the token file: {exc.message}") from exc
-        tunes = [_from_tokens(seq, k, None) for k, seq in enumerate(seqs, 1)]
+        tunes = []
+        for k, seq in enumerate(seqs, 1):
+            try:
+                tunes.append(_from_tokens(seq, k, None))
+            except FolkabcError as exc:  # one bad tune does not stop the others
+                tunes.append(TuneSource(k, f"Tune {k}", "", list(seq), error=exc))
     else:
         from ..tokens import split_tunes
 

@@ -159,7 +159,15 @@ def read_midi(data: bytes) -> MidiNotes:
     hlen, _fmt, ntracks, division = struct.unpack(">IHHH", data[4:14])
     if division & 0x8000 or division == 0:
         raise RenderError("SMPTE-timed MIDI files are not supported")
-    pos = 8 + hlen
+    try:
+        notes, tempo = _read_tracks(data, 8 + hlen, ntracks, division)
+    except (IndexError, struct.error) as exc:
+        raise RenderError("truncated MIDI file") from exc
+    qpm = 60_000_000 / tempo if tempo else 120.0
+    return MidiNotes(notes, round(qpm, 2), division)
+
+
+def _read_tracks(data: bytes, pos: int, ntracks: int, division: int):
     notes: list[tuple[Fraction, int, Fraction, int]] = []
     tempo: int | None = None
     for _ in range(ntracks):
@@ -200,5 +208,4 @@ def read_midi(data: bytes) -> MidiNotes:
                         start = starts.pop(0)
                         notes.append((Fraction(start, division), args[0], Fraction(tick - start, division), channel))
     notes.sort()
-    qpm = 60_000_000 / tempo if tempo else 120.0
-    return MidiNotes(notes, round(qpm, 2), division)
+    return notes, tempo

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from ..errors import RenderError
 
-__all__ = ["abc_to_svg", "svg_to_png", "svgs_to_pdf", "count_systems", "PAGE_WIDTH", "SCALE"]
+__all__ = ["abc_to_svg", "engrave_many", "svg_to_png", "svgs_to_pdf", "count_systems", "PAGE_WIDTH", "SCALE"]
 
 #: verovio page width (tenths of a millimetre at scale 100): a little wider than A4 text width.
 PAGE_WIDTH = 2100
@@ -24,15 +24,94 @@ SCALE = 40
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
-def _toolkit():
+def _engrave(abc: str, width: int, scale: int, header: bool) -> str:
+    """Run verovio on one tune (called in a child process: verovio can crash on odd ABC)."""
+    import faulthandler
+
     import verovio
+
+    faulthandler.disable()  # a crash is reported as a RenderError, not a dump
 
     verovio.enableLog(verovio.LOG_OFF)
     tk = verovio.toolkit()
-    return tk
+    tk.setOptions({
+        "inputFrom": "abc",
+        "pageWidth": int(width),
+        "pageHeight": 60000,
+        "adjustPageHeight": True,
+        "scale": int(scale),
+        "breaks": "encoded",
+        "footer": "none",
+        "header": "auto" if header else "none",
+        "svgViewBox": False,
+    })
+    if not tk.loadData(abc):
+        raise RenderError("verovio could not read the ABC")
+    if tk.getPageCount() < 1:
+        raise RenderError("verovio found no music in the ABC")
+    svg = tk.renderToSVG(1)
+    if count_systems(svg) == 0:
+        raise RenderError("verovio engraved no staff from the ABC")
+    return svg
 
 
-def abc_to_svg(abc: str, *, width: int = PAGE_WIDTH, scale: int = SCALE) -> str:
+def engrave_many(abcs: list[str], *, width: int = PAGE_WIDTH, scale: int = SCALE,
+                 header: bool = True) -> list[str | RenderError]:
+    """Engrave several tunes, each in a worker process, so one that crashes verovio fails alone.
+
+    Parameters
+    ----------
+    abcs : list of str
+        One ABC tune per item.
+    width, scale, header
+        As in :func:`abc_to_svg`.
+
+    Returns
+    -------
+    list of str or RenderError
+        The SVG of each tune, or the error that stopped it (verovio's crash included).
+
+    Examples
+    --------
+    >>> out = engrave_many(["X:1\\nT:A\\nK:G\\nGABc|\\n", "X:2\\nT:B\\nK:G\\nA]\\n"])
+    >>> out[0].startswith("<svg"), str(out[1])
+    (True, 'verovio crashed on this tune')
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    import verovio  # noqa: F401 - imported once here, inherited by the forked workers
+
+    if width <= 0:
+        raise RenderError(f"width must be positive, not {width}")
+    if not 10 <= scale <= 200:
+        raise RenderError(f"scale must be in 10..200, not {scale}")
+    results: list[str | RenderError] = []
+    pool = None
+    context = multiprocessing.get_context("fork")
+    try:
+        for abc in abcs:
+            if "K:" not in abc:
+                results.append(RenderError("not an ABC tune: no K: field"))
+                continue
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            try:
+                results.append(pool.submit(_engrave, abc, width, scale, header).result())
+            except RenderError as exc:
+                results.append(exc)
+            except BrokenProcessPool:
+                results.append(RenderError("verovio crashed on this tune"))
+                pool.shutdown(wait=False)
+                pool = None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    return results
+
+
+def abc_to_svg(abc: str, *, width: int = PAGE_WIDTH, scale: int = SCALE, header: bool = True) -> str:
     """Engrave one ABC tune as an SVG document sized to the music.
 
     Parameters
@@ -43,6 +122,8 @@ def abc_to_svg(abc: str, *, width: int = PAGE_WIDTH, scale: int = SCALE) -> str:
         Page width in verovio units (tenths of a millimetre at scale 100).
     scale : int, 10..200
         Zoom in percent.
+    header : bool
+        Engrave the title (and composer) above the music.
 
     Returns
     -------
@@ -52,7 +133,11 @@ def abc_to_svg(abc: str, *, width: int = PAGE_WIDTH, scale: int = SCALE) -> str:
     Raises
     ------
     RenderError
-        When verovio cannot read the ABC or it holds no music.
+        When verovio cannot read the ABC, holds no music, or crashes on it.
+
+    See Also
+    --------
+    engrave_many : several tunes, each failure kept apart.
 
     Examples
     --------
@@ -60,35 +145,10 @@ def abc_to_svg(abc: str, *, width: int = PAGE_WIDTH, scale: int = SCALE) -> str:
     >>> svg.startswith("<svg"), count_systems(svg)
     (True, 2)
     """
-    if width <= 0:
-        raise RenderError(f"width must be positive, not {width}")
-    if not 10 <= scale <= 200:
-        raise RenderError(f"scale must be in 10..200, not {scale}")
-    if "K:" not in abc:
-        raise RenderError("not an ABC tune: no K: field")
-    tk = _toolkit()
-    tk.setOptions({
-        "inputFrom": "abc",
-        "pageWidth": int(width),
-        "pageHeight": 60000,
-        "adjustPageHeight": True,
-        "scale": int(scale),
-        "breaks": "encoded",
-        "footer": "none",
-        "header": "auto",
-        "svgViewBox": False,
-    })
-    if not tk.loadData(abc):
-        raise RenderError("verovio could not read the ABC")
-    pages = tk.getPageCount()
-    if pages < 1:
-        raise RenderError("verovio found no music in the ABC")
-    if pages > 1:  # pragma: no cover - a page 6 m tall
-        raise RenderError("the tune is too long for one page")
-    svg = tk.renderToSVG(1)
-    if count_systems(svg) == 0:
-        raise RenderError("verovio engraved no staff from the ABC")
-    return svg
+    result = engrave_many([abc], width=width, scale=scale, header=header)[0]
+    if isinstance(result, RenderError):
+        raise result
+    return result
 
 
 def count_systems(svg: str) -> int:

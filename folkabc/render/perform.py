@@ -16,7 +16,8 @@ against it note for note (``tests/test_render_midi.py``):
   chords ``[...]`` last as long as their first note; tuplets ``(p:q:r`` as in ABC 2.1;
 - ``Z``/``X`` rest whole bars; only the first voice of a multi-voice tune is played.
 
-Tempo comes from ``Q:`` or, without one, from the tune type ``R:`` (see :data:`TEMPO_BY_TYPE`).
+Tempo comes from ``Q:`` or, without one, from the tune type ``R:`` (see :data:`TEMPO_BY_TYPE`),
+then from the meter (:data:`TEMPO_BY_METER`), else :data:`DEFAULT_QPM`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from fractions import Fraction
 
 from ..errors import RenderError
 
-__all__ = ["Note", "Performance", "perform", "TEMPO_BY_TYPE", "DEFAULT_QPM"]
+__all__ = ["Note", "Performance", "perform", "TEMPO_BY_TYPE", "TEMPO_BY_METER", "DEFAULT_QPM"]
 
 #: Default tempo, in quarter notes per minute, by tune type (``R:``, lower case, first word).
 TEMPO_BY_TYPE: dict[str, float] = {
@@ -48,7 +49,9 @@ TEMPO_BY_TYPE: dict[str, float] = {
     "air": 80.0,
     "song": 90.0,
 }
-#: Tempo without ``Q:`` and without a known ``R:`` (abc2midi's default).
+#: Tempo without ``Q:`` nor a known ``R:``, by meter (jig, slip jig and slide time).
+TEMPO_BY_METER: dict[str, float] = {"6/8": 165.0, "9/8": 165.0, "12/8": 195.0}
+#: Tempo without ``Q:``, a known ``R:`` or a meter above (abc2midi's default).
 DEFAULT_QPM = 120.0
 
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
@@ -187,7 +190,7 @@ def _key_signature(text: str) -> tuple[dict[str, int], str]:
     return sig, tonic
 
 
-def _tempo_qpm(q: str | None, unit: Fraction, rhythm: str | None) -> float:
+def _tempo_qpm(q: str | None, unit: Fraction, rhythm: str | None, meter: str | None = None) -> float:
     if q:
         text = re.sub(r'"[^"]*"', " ", q)
         m = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
@@ -206,7 +209,7 @@ def _tempo_qpm(q: str | None, unit: Fraction, rhythm: str | None) -> float:
         for name in sorted(TEMPO_BY_TYPE, key=len, reverse=True):
             if r.startswith(name):
                 return TEMPO_BY_TYPE[name]
-    return DEFAULT_QPM
+    return TEMPO_BY_METER.get((meter or "").replace(" ", ""), DEFAULT_QPM)
 
 
 # ---------------------------------------------------------------------------- body events
@@ -729,5 +732,5 @@ def perform(abc: str) -> Performance:
                   _tempo_qpm(header.get("Q"), unit, None))
     if not notes:
         raise RenderError("the tune has no notes to play", tune=index, title=title)
-    qpm = _tempo_qpm(header.get("Q"), unit, header.get("R"))
+    qpm = _tempo_qpm(header.get("Q"), unit, header.get("R"), header.get("M"))
     return Performance(notes, qpm, title, index, header.get("M", "4/4") or "4/4", reader.warnings)

@@ -1,0 +1,145 @@
+"""Bad input to render and tunebook: one clear message, exit 2; a failing tune does not stop the rest."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from folkabc.cli import main
+from folkabc.errors import RenderError
+from folkabc.render import (
+    abc_to_svg, engrave_many, perform, read_midi, render, render_tunes, svg_to_png, svgs_to_pdf, write_tunebook,
+)
+
+GOOD = "X:1\nT:Good one\nM:4/4\nL:1/8\nK:G\nGABc dedB|\n"
+RESTS = "X:2\nT:Only rests\nM:4/4\nL:1/8\nK:G\nz8|z8|\n"
+CRASHER = "X:3\nT:Stray bracket\nM:4/4\nL:1/8\nK:G\nA]\n"  # verovio 6.4 segfaults on it
+GOOD2 = "X:4\nT:Good two\nM:6/8\nL:1/8\nK:D\nDFA dAF|\n"
+
+
+def _cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["render", "{missing}", "--to", "svg"], "{missing}: cannot read: No such file or directory"),
+        (["render", "{notabc}", "--to", "svg"], "{notabc}: no tune found: expected ABC (X:, T:, K: ...) or a folk-rnn "
+                                                "token file"),
+        (["render", "{good}", "--to", "gif"], "{good}: unknown format 'gif'; choose one of svg, png, pdf, midi, "
+                                              "musicxml, html"),
+        (["render", "{good}", "--to", "midi", "-o", "/proc/no/such/dir/x.mid"],
+         "/proc/no/such/dir/x.mid: cannot write: No such file or directory"),
+        (["render", "{good}", "--to", "pdf", "-o", "/proc/no/such/dir/x.pdf"],
+         "/proc/no/such/dir/x.pdf: cannot write: No such file or directory"),
+        (["tunebook", "{good}", "-o", "/proc/no/such/dir/b.html", "--no-novelty"],
+         "/proc/no/such/dir/b.html: cannot write the tunebook: No such file or directory"),
+        (["tunebook", "{missing}", "-o", "b.html"], "{missing}: cannot read: No such file or directory"),
+        (["render", "{rests}", "--to", "midi", "-o", "{tmp}/r.mid"], "{rests}: no tune could be rendered (1 failed)"),
+    ],
+)
+def test_cli_bad_input_one_line_exit_2(argv, message, tmp_path, capsys):
+    files = {"missing": tmp_path / "missing.abc", "notabc": tmp_path / "notes.txt",
+             "good": tmp_path / "good.abc", "rests": tmp_path / "rests.abc", "tmp": tmp_path}
+    files["notabc"].write_text("just some words\nand more words\n")
+    files["good"].write_text(GOOD)
+    files["rests"].write_text(RESTS)
+    names = {k: str(v) for k, v in files.items()}
+    code, out, err = _cli(capsys, *[a.format(**names) for a in argv])
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert lines[-1] == f"folkabc {argv[0]}: error: {message.format(**names)}"
+    assert "Traceback" not in err
+
+
+def test_failing_tune_does_not_stop_the_others(tmp_path, capsys):
+    src = tmp_path / "mixed.abc"
+    src.write_text("\n".join([GOOD, RESTS, GOOD2]))
+    out = tmp_path / "out"
+    code, printed, err = _cli(capsys, "render", str(src), "--to", "midi", "-o", str(out))
+    assert code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["001-good-one.mid", "004-good-two.mid"]
+    assert "folkabc render: tune 2 'Only rests': the tune has no notes to play" in err
+    assert "2 written, 1 tune(s) failed" in err
+
+
+def test_verovio_crash_is_contained(tmp_path, capsys):
+    src = tmp_path / "crash.abc"
+    src.write_text("\n".join([GOOD, CRASHER, GOOD2]))
+    code, printed, err = _cli(capsys, "render", str(src), "--to", "svg", "-o", str(tmp_path))
+    assert code == 1
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == ["001-good-one.svg", "004-good-two.svg"]
+    assert "tune 3 'Stray bracket': verovio crashed on this tune" in err
+    # the tunebook keeps the crashed tune's section, with the reason, and plays the others
+    report = write_tunebook("\n".join([GOOD, CRASHER, GOOD2]), tmp_path / "b.html", corpus=False)
+    assert (report.tunes, report.rendered) == (3, 2)
+    assert report.failures == [("3 'Stray bracket'", "verovio crashed on this tune")]
+    page = (tmp_path / "b.html").read_text()
+    assert page.count('class="tune failed"') == 1 and page.count('<button class="play"') == 2
+
+
+def test_cli_tunebook_reports_failures(tmp_path, capsys):
+    src = tmp_path / "mixed.abc"
+    src.write_text("\n".join([GOOD, RESTS]))
+    code, printed, err = _cli(capsys, "tunebook", str(src), "-o", str(tmp_path / "b.html"), "--no-novelty")
+    assert code == 1
+    assert printed.strip() == f"{tmp_path / 'b.html'}: 1 of 2 tune(s) rendered"
+    assert "folkabc tunebook: tune 2 'Only rests': the tune has no notes to play" in err
+
+
+def test_stdin_input(tmp_path):
+    run = subprocess.run([sys.executable, "-c", "from folkabc.cli import main; raise SystemExit(main())",
+                          "render", "-", "--to", "midi", "-o", str(tmp_path / "x.mid")],
+                         input=GOOD, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert [n.pitch for n in read_midi((tmp_path / "x.mid").read_bytes()).melody()] == [
+        67, 69, 71, 72, 74, 76, 74, 71]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: render(GOOD, to="wav"), "unknown format 'wav'; choose one of svg, png, pdf, midi, musicxml, html"),
+        (lambda: render(GOOD + "\n" + GOOD2, to="svg"),
+         "2 tunes given; svg renders one tune (use render_tunes for a file of tunes)"),
+        (lambda: render(3.5, to="svg"), "cannot render a float; give ABC text, tokens or a TokenizedTune"),
+        (lambda: render("", to="svg"), "no tune found: expected ABC (X:, T:, K: ...) or a folk-rnn token file"),
+        (lambda: render(RESTS, to="midi"), "tune 2 'Only rests': the tune has no notes to play"),
+        (lambda: abc_to_svg(GOOD, width=0), "width must be positive, not 0"),
+        (lambda: abc_to_svg(GOOD, scale=500), "scale must be in 10..200, not 500"),
+        (lambda: abc_to_svg("T:no key\nabc"), "not an ABC tune: no K: field"),
+        (lambda: perform("X:1\nT:no key\nABC\n"), "tune 1 'no key': not an ABC tune: no K: field"),
+        (lambda: read_midi(b"RIFF....WAVE"), "not a standard MIDI file"),
+        (lambda: read_midi(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x10\x00\x90"),
+         "truncated MIDI file"),
+        (lambda: svg_to_png("<svg", width=100), "cannot rasterise the SVG"),
+        (lambda: svg_to_png("<svg/>", width=-3), "width must be positive, not -3"),
+        (lambda: svgs_to_pdf([]), "nothing to put in the PDF"),
+        (lambda: render_tunes(GOOD, to="svg", out="/proc/nope/dir"), "/proc/nope/dir: cannot create the output folder"),
+    ],
+)
+def test_api_errors(call, message):
+    with pytest.raises(RenderError) as info:
+        call()
+    assert str(info.value).startswith(message)
+
+
+def test_engrave_many_keeps_going():
+    out = engrave_many([GOOD, CRASHER, "no key here", GOOD2])
+    assert isinstance(out[0], str) and isinstance(out[3], str)
+    assert [str(e) for e in out[1:3]] == ["verovio crashed on this tune", "not an ABC tune: no K: field"]
+
+
+def test_token_file_with_bad_tokens(tmp_path, capsys):
+    src = tmp_path / "bad.txt"
+    src.write_text("M:4/4\nK:Cmaj\n| C D E F | G A B c |\n\nM:4/4\nK:Cmaj\n| C D %% E F |\n")
+    code, printed, err = _cli(capsys, "render", str(src), "--to", "midi", "-o", str(tmp_path / "o"))
+    assert code == 1
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["001-tune-1.mid"]
+    assert err.splitlines()[0] == "folkabc render: tune 2 'Tune 2': not a folk-rnn token: '%%'"
