@@ -31,7 +31,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -583,8 +583,3 @@ class Stepper:
         self.logits += net.b_out
         return self.logits
 
-
-def iter_batches(n: int, size: int) -> Iterator[slice]:
-    """Slices of ``range(n)`` of at most ``size``."""
-    for start in range(0, n, size):
-        yield slice(start, min(n, start + size))
