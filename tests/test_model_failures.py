@@ -311,3 +311,21 @@ def test_bad_forced_tokens(model):
         model.generate(seed=0, meter="4/4", mode="Cmaj", force={1: "C"})
     with pytest.raises(ParameterError, match="position -2"):
         model.generate(seed=0, force={-2: "C"})
+
+
+def test_cli_generate_record(model_dir, tmp_path, capsys):
+    out = tmp_path / "trace.npz"
+    assert main(["generate", "-n", "2", "--seed", "5", "--model", str(model_dir), "--max-length", "20",
+                 "--record", str(out)]) == 0
+    capsys.readouterr()
+    m = load_model(model_dir)
+    gens = m.generate(n=2, seed=5, max_length=20)
+    with np.load(out) as z:
+        for k, g in enumerate(gens):
+            assert z[f"tune{k + 1}.tokens"].tolist() == ["<s>"] + g.tokens
+            T = len(g.tokens) + 1
+            assert z[f"tune{k + 1}.posterior"].shape == (T, 137)
+            assert z[f"tune{k + 1}.gates1.forget"].shape == (T, 48)
+            np.testing.assert_allclose(z[f"tune{k + 1}.hidden0"], m.run(g.tokens).hidden[0], atol=1e-5)
+    assert main(["generate", "--seed", "5", "--model", str(model_dir), "--record", str(tmp_path / "no" / "x.npz")]) == 2
+    assert "cannot write" in capsys.readouterr().err

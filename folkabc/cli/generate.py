@@ -43,6 +43,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--bias", action="append", metavar="TOKEN=DELTA", help="add DELTA to a token's logit")
     p.add_argument("--alpha", action="append", metavar="TOKEN=ALPHA",
                    help="multiply a token's probability by ALPHA at every step")
+    p.add_argument("--record", metavar="FILE.npz",
+                   help="save each tune's posterior, hidden and cell states and gates (tune1.posterior, ...)")
     p.add_argument("--model", metavar="PATH", help="model directory or folk-rnn pickle (default: shipped model)")
     p.add_argument("--abc", action="store_true", help="print ABC instead of token blocks")
     p.add_argument("--check", action="store_true", help="check the bars of each tune (report on stderr)")
@@ -103,6 +105,22 @@ def parse_token_values(specs: list[str] | None, option: str) -> dict[str, float]
     return out
 
 
+def _save_traces(model, gens, path: str) -> None:
+    import numpy as np
+
+    from ..errors import FolkabcError
+
+    arrays = {}
+    for k, g in enumerate(gens):
+        trace = g.trace if g.trace is not None else model.run(g.tokens)  # beam search records nothing
+        arrays.update(trace.to_arrays(f"tune{k + 1}."))
+    try:
+        with open(path, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    except OSError as exc:
+        raise FolkabcError(f"cannot write: {exc.strerror or exc}", path=path) from exc
+
+
 def run(args) -> int:
     """Run ``folkabc generate``; 0 ok, 1 when a tune fails --check or cannot be written as ABC."""
     from ..errors import FolkabcError
@@ -120,7 +138,10 @@ def run(args) -> int:
     gens = model.generate(n=args.n, meter=args.meter, mode=args.mode, prime=args.prime,
                           temperature=args.temperature, seed=seed, top_k=args.top_k, top_p=args.top_p,
                           max_length=args.max_length, banned=args.ban.split() if args.ban else None,
-                          ablate=parse_ablate(args.ablate), logit_bias=bias, beam=args.beam)
+                          ablate=parse_ablate(args.ablate), logit_bias=bias, beam=args.beam,
+                          record=bool(args.record))
+    if args.record:
+        _save_traces(model, gens, args.record)
     if args.seed is None and args.beam is None:
         print(f"folkabc generate: seed {seed}", file=sys.stderr)
     failed = 0

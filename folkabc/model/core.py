@@ -91,6 +91,26 @@ class Trace:
     def __len__(self) -> int:
         return len(self.tokens)
 
+    def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """Flat named arrays (e.g. for ``np.savez``): ``tokens``, ``logits``, ``posterior``,
+        ``hidden{l}``, ``cell{l}``, ``gates{l}.{name}``, each name behind ``prefix``.
+
+        Examples
+        --------
+        >>> from folkabc.model import Model
+        >>> a = Model.random(layers=[4], rng=0).run("M:4/4").to_arrays("tune1.")
+        >>> sorted(a)[:4], a["tune1.tokens"].tolist()
+        (['tune1.cell0', 'tune1.gates0.candidate', 'tune1.gates0.candidate_tanh', 'tune1.gates0.forget'], ['<s>', 'M:4/4'])
+        """
+        out = {f"{prefix}tokens": np.array(self.tokens), f"{prefix}logits": self.logits,
+               f"{prefix}posterior": self.posterior}
+        for li, (h, c, g) in enumerate(zip(self.hidden, self.cell, self.gates)):
+            out[f"{prefix}hidden{li}"] = h
+            out[f"{prefix}cell{li}"] = c
+            for name, a in g.items():
+                out[f"{prefix}gates{li}.{name}"] = a
+        return out
+
 
 @dataclass
 class Score:
