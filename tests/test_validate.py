@@ -375,3 +375,20 @@ def test_generated_bars_count_and_one_extra_note_is_found(tune, data):
     bad = check(f"{meter} K:Cmaj {' | '.join(bad_bars)} |".split())[0]
     assert [(f.kind, f.bar) for f in bad.errors] == [("long", k + 1)]
     assert bad.errors[0].actual == METERS[meter] + 1
+
+
+def test_airds_endings_that_start_mid_bar():
+    # Aird's Airs book 1, 104 "Big Bowwow": `G2G [1 G2:| [2 G3||` — each ending completes the bar
+    # before it (3 + 2 with the pickup c, 3 + 3); abc2midi adds both endings into one bar
+    from conftest import music21_abc_paths
+
+    path = [p for p in music21_abc_paths("airdsAirs") if p.name == "book1.abc"][0]
+    blocks = ["X:" + b for b in path.read_text(encoding="latin-1").split("\nX:")[1:]]
+    wanted = [b for b in blocks if b.startswith(("X:0104", "X:0152"))]
+    res = {r.index: r for r in check("\n".join(wanted))}
+    assert sorted(res) == [104, 152]
+    for r in res.values():
+        assert r.ok, [f.message for f in r.errors]
+        assert r.structure.summary == "AABB, 8+8 bars"
+        assert r.structure.parts[0].endings == 2
+        assert r.pickups[0].reason == "completed"
