@@ -251,7 +251,8 @@ def test_50000_row_dump_imports_in_flat_memory(shared_data, tmp_path):
     # ten times the rows: the peak memory of the builder and of its workers grows by less than 25 MiB
     grow_self = (peaks[50_000]["self"] - peaks[5_000]["self"]) / 1024
     grow_children = (peaks[50_000]["children"] - peaks[5_000]["children"]) / 1024
-    print(f"peak RSS 5k -> 50k rows: builder +{grow_self:.1f} MiB, workers +{grow_children:.1f} MiB")
+    print(f"peak RSS 5k -> 50k rows: builder {peaks[5_000]['self'] / 1024:.1f} -> "
+          f"{peaks[50_000]['self'] / 1024:.1f} MiB (+{grow_self:.1f}), workers +{grow_children:.1f} MiB")
     assert grow_self < 25 and grow_children < 25
 
 
