@@ -305,3 +305,24 @@ def test_forced_tokens_at_later_positions():
     forced = m.generate(seed=6, meter="4/4", mode="Cmaj", max_length=8, banned=["</s>"],
                         force={2: free.tokens[2]})[0]
     assert forced.tokens == free.tokens
+
+
+def test_real_collection_batched_scores_and_reference(model):
+    """O'Neill's 1850 (music21): batched scores equal single ones and the reference."""
+    from conftest import music21_abc_paths
+
+    from folkabc.tokens import tokenize
+
+    paths = music21_abc_paths("oneills1850")
+    if not paths:
+        pytest.skip("music21's oneills1850 collection is not installed")
+    tunes = [t.tokens for p in paths[:2] for t in tokenize(p.read_text(encoding="latin-1")) if t.in_vocab]
+    assert len(tunes) >= 80
+    batched = model.score_many(tunes)
+    for toks, sc in list(zip(tunes, batched))[::9]:
+        np.testing.assert_allclose(sc.token_logprobs, model.score(toks).token_logprobs, atol=1e-5)
+    for toks, sc in list(zip(tunes, batched))[:3]:
+        ids = list(model.encode(toks)) + [model.end_id]
+        ref = reference_from_params(model.params, [model.start_id] + ids[:-1], ids)
+        np.testing.assert_allclose(sc.token_logprobs, ref, atol=1e-5)
+    assert sum(len(s.tokens) for s in batched) == sum(len(t) + 1 for t in tunes)
