@@ -51,7 +51,7 @@ def format_result(res) -> str:
         title = m.title or "(untitled)"
         src = f" [{m.source}]" if m.source else ""
         out.append(f"  #{m.tune_id:<6} {title}{src}: bar {m.bar}, offset {m.offset}:  {' '.join(m.bar_tokens)}")
-    if res.approx:
+    if res.approx and res.matches:
         out.append(f"  ... {res.occurrences - len(res.matches)} more (use --limit N or --all)")
     return "\n".join(out)
 

@@ -275,8 +275,15 @@ def search_corpus(corpus, tokens: Sequence[str] | str, *, source: str | None = N
 
     Examples
     --------
-    >>> from folkabc.corpus import Corpus  # doctest: +SKIP
-    >>> Corpus.open().search("G, C C 2", limit=3).tunes  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> from folkabc.corpus import Corpus
+    >>> from folkabc.corpus.build import build_corpus
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.txt").write_text("M:4/4\\nK:Cmaj\\n|: G, C C 2 G, C E C | G, C C 2 E 4 :|\\n")
+    >>> _ = build_corpus([d / "t.txt"], d / "corpus", quiet=True, workers=1)
+    >>> res = search_corpus(Corpus.open(d / "corpus"), "G, C C 2")
+    >>> res.occurrences, [(m.tune_id, m.source, m.bar, m.offset) for m in res.matches]
+    (2, [(1, 't', 1, 0), (1, 't', 2, 0)])
     """
     from ._corpus import corpus_view
 

@@ -350,6 +350,18 @@ def novelty(corpus, tune, **kw) -> NoveltyReport:
     -------
     NoveltyReport
         Tune ids are corpus tune ids; the longest figure names its tunes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from folkabc.corpus import Corpus
+    >>> from folkabc.corpus.build import build_corpus
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.txt").write_text("M:4/4\\nK:Cmaj\\n|: G, C C 2 G, C E C | G, C C 2 E 4 :|\\n")
+    >>> _ = build_corpus([d / "t.txt"], d / "corpus", quiet=True, workers=1)
+    >>> rep = novelty(Corpus.open(d / "corpus"), "M:4/4 K:Cmaj G, C C 2 E 4 :|", k=4)
+    >>> rep.coverage, rep.longest.tune_ids, [(b.bar, b.tunes, b.same_bar) for b in rep.bars]
+    (1.0, [1], [(1, 1, 0)])
     """
     from ._corpus import corpus_view
 

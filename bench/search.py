@@ -1,0 +1,331 @@
+"""Benchmark figure search: query latency, index build rate, abcmatch side by side, 1M-tune scale.
+
+One run prints (and with ``--json FILE`` writes):
+
+1. the default corpus: index build rate (suffix array + bar table, tokens/s);
+2. latency of 1,000 figures (lengths 1-20, half drawn from corpus tunes, half
+   random tokens): ``count`` (the suffix-array range) and a full
+   ``search_index`` (counts of tunes and occurrences, bar/offset of every
+   match, the first 20 matches with their bars), median and p99;
+3. abcmatch (abcmidi) on the same tunes: the corpus written out as one ABC
+   tunebook (``folkabc.tokens.detokenize``), then for each of N whole bars
+   taken from corpus tunes a ``match.abc`` template and one ``abcmatch BOOK
+   -r 0`` run (exact rhythm), against folkabc's search for the same bar; the
+   ratio of medians;
+4. a synthetic corpus of ``--synthetic-tunes`` tunes (default 1,000,000) made
+   by resampling the default corpus's bars (each synthetic tune takes a real
+   tune's meter, mode and bar count and draws its bars from all bars of that
+   meter): build rate, the same 1,000-figure latencies, peak memory.
+
+Wall times on a shared machine move with its load; CPU seconds are printed
+beside build times.
+
+Usage::
+
+    python bench/search.py                          # everything
+    python bench/search.py --synthetic-tunes 100000 --abcmatch-queries 50
+    python bench/search.py --json bench-search.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from folkabc.search import SuffixIndex, search_index
+from folkabc.search.bars import bar_table
+from folkabc.search.index import suffix_array
+from folkabc.search.query import MEASURE_TOKENS
+from folkabc.vocab import VOCAB
+
+END = VOCAB.id("</s>")
+BAR_IDS = np.array(sorted(VOCAB.id(t) for t in MEASURE_TOKENS))
+BODY_IDS = np.array([i for i, c in enumerate(VOCAB.categories) if c not in ("special", "meter", "mode")])
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far, in GB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def timed(fn, *args):
+    """(result, wall seconds, CPU seconds)."""
+    w, c = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def build_rates(ids: np.ndarray, offsets: np.ndarray) -> tuple[SuffixIndex, dict]:
+    """Build the index once (what ``SuffixIndex.build`` does), timing its two steps apart."""
+    sa, w_sa, c_sa = timed(suffix_array, ids, offsets)
+    (bars, offs), w_bars, c_bars = timed(bar_table, ids, offsets)
+    index = SuffixIndex(ids, offsets, sa, bars, offs)
+    w_all, c_all = w_sa + w_bars, c_sa + c_bars
+    n = len(ids)
+    return index, {
+        "tokens": n, "tunes": len(offsets) - 1,
+        "build_wall_s": round(w_all, 3), "build_cpu_s": round(c_all, 3),
+        "build_tokens_per_s_wall": round(n / w_all), "build_tokens_per_s_cpu": round(n / c_all),
+        "suffix_array_wall_s": round(w_sa, 3), "suffix_array_cpu_s": round(c_sa, 3),
+        "bar_table_wall_s": round(w_bars, 3), "bar_table_cpu_s": round(c_bars, 3),
+    }
+
+
+def draw_figures(ids: np.ndarray, rng: np.random.Generator, n: int = 1000) -> list[np.ndarray]:
+    """``n`` figures of 1-20 tokens: even ones from corpus tunes, odd ones random body tokens."""
+    out: list[np.ndarray] = []
+    while len(out) < n:
+        m = int(rng.integers(1, 21))
+        if len(out) % 2 == 0:
+            s = int(rng.integers(0, len(ids) - m))
+            q = np.asarray(ids[s:s + m])
+            if q[0] == END or np.any(q == END):
+                continue
+        else:
+            q = rng.choice(BODY_IDS, size=m).astype(np.uint8)
+        out.append(q.astype(np.uint8))
+    return out
+
+
+def latencies(index: SuffixIndex, figures: list[np.ndarray]) -> dict:
+    """Median and p99 of ``count`` and of a full ``search_index`` (limit 20), in ms."""
+    count_ms, search_ms, occ = [], [], []
+    for q in figures:
+        t = time.perf_counter()
+        c = index.count(q)
+        count_ms.append((time.perf_counter() - t) * 1e3)
+        toks = VOCAB.decode(q)
+        t = time.perf_counter()
+        search_index(index, toks, limit=20)
+        search_ms.append((time.perf_counter() - t) * 1e3)
+        occ.append(c)
+    occ_arr = np.array(occ)
+    return {
+        "figures": len(figures),
+        "found": int(np.count_nonzero(occ_arr)),
+        "occurrences_median": float(np.median(occ_arr)), "occurrences_max": int(occ_arr.max()),
+        "count_ms_median": round(float(np.median(count_ms)), 4),
+        "count_ms_p99": round(float(np.percentile(count_ms, 99)), 4),
+        "search_ms_median": round(float(np.median(search_ms)), 4),
+        "search_ms_p99": round(float(np.percentile(search_ms, 99)), 4),
+        "search_ms_max": round(float(np.max(search_ms)), 2),
+    }
+
+
+def whole_bars(index: SuffixIndex, rng: np.random.Generator, n: int) -> list[tuple[int, list[str]]]:
+    """``n`` whole bars (notes between two bar lines, at least 3 tokens) from random tunes."""
+    ids = np.asarray(index.ids)
+    out = []
+    while len(out) < n:
+        row = int(rng.integers(0, index.n_tunes))
+        a, b = int(index.offsets[row]) + 2, int(index.offsets[row + 1]) - 1
+        body = ids[a:b]
+        cuts = np.flatnonzero(np.isin(body, BAR_IDS))
+        if len(cuts) < 3:
+            continue
+        j = int(rng.integers(0, len(cuts) - 1))
+        bar = body[cuts[j] + 1:cuts[j + 1]]
+        toks = VOCAB.decode(bar)
+        if len(toks) >= 3 and not any(t in ("[", "]") or t.startswith(("(", "M:")) for t in toks):
+            out.append((row, toks))
+    return out
+
+
+def write_tunebook(index: SuffixIndex, path: Path) -> None:
+    """Every tune of the index as ABC (X: = row + 1), via folkabc.tokens.detokenize."""
+    from folkabc.tokens import detokenize
+
+    ids = np.asarray(index.ids)
+    with open(path, "w", encoding="utf-8") as f:
+        for row in range(index.n_tunes):
+            toks = VOCAB.decode(ids[index.offsets[row]:index.offsets[row + 1] - 1])
+            f.write(detokenize(toks, title=f"row {row}", index=row + 1))
+            f.write("\n\n")
+
+
+def abcmatch_side_by_side(index: SuffixIndex, rng: np.random.Generator, n_queries: int) -> dict:
+    """abcmatch vs folkabc on the same bar queries over the same tunes."""
+    from folkabc.tokens import detokenize
+
+    exe = shutil.which("abcmatch")
+    if exe is None:
+        return {"skipped": "abcmatch not installed"}
+    bars = whole_bars(index, rng, n_queries)
+    ids = np.asarray(index.ids)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        book = tmp / "book.abc"
+        t = time.perf_counter()
+        write_tunebook(index, book)
+        book_s = time.perf_counter() - t
+        am_ms, ours_ms, agree, am_hits, our_hits = [], [], 0, 0, 0
+        for row, toks in bars:
+            meter, mode = VOCAB.decode(ids[index.offsets[row]:index.offsets[row] + 2])
+            template = detokenize([meter, mode, *toks, "|"], title="match", index=1)
+            (tmp / "match.abc").write_text(template, encoding="utf-8")
+            t = time.perf_counter()
+            proc = subprocess.run([exe, str(book), "-r", "0"], cwd=tmp, capture_output=True, text=True,
+                                  timeout=120)
+            am_ms.append((time.perf_counter() - t) * 1e3)
+            am_rows = {int(ln.split()[1]) - 1 for ln in proc.stdout.splitlines() if len(ln.split()) >= 2
+                       and ln.split()[1].isdigit()}
+            t = time.perf_counter()
+            res = search_index(index, toks, limit=20)
+            ours_ms.append((time.perf_counter() - t) * 1e3)
+            full = search_index(index, toks, limit=None)
+            ours_rows = {m.row for m in full.matches if m.offset == 0}
+            am_hits += row in am_rows
+            our_hits += row in ours_rows and res.occurrences > 0
+            agree += am_rows == ours_rows
+    am_med, our_med = float(np.median(am_ms)), float(np.median(ours_ms))
+    return {
+        "queries": len(bars), "tunebook_write_s": round(book_s, 2),
+        "abcmatch_ms_median": round(am_med, 2), "abcmatch_ms_p99": round(float(np.percentile(am_ms, 99)), 2),
+        "folkabc_ms_median": round(our_med, 4), "folkabc_ms_p99": round(float(np.percentile(ours_ms, 99)), 4),
+        "speedup_median": round(am_med / our_med, 1),
+        "abcmatch_finds_source_tune": am_hits, "folkabc_finds_source_tune": our_hits,
+        "same_tune_sets": agree,
+    }
+
+
+def synthetic_corpus(ids: np.ndarray, offsets: np.ndarray, n_tunes: int,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n_tunes`` tunes made of resampled bars of the corpus (vectorised).
+
+    A *piece* is a bar with its closing bar line. Each synthetic tune copies the
+    meter, mode and number of pieces of a random real tune and draws its pieces
+    uniformly from every piece of that meter.
+    """
+    n_rows = len(offsets) - 1
+    row = np.repeat(np.arange(n_rows), np.diff(offsets))
+    pos = np.arange(len(ids))
+    in_body = (pos >= offsets[:-1][row] + 2) & (ids != END)
+    bar_pos = np.flatnonzero(np.isin(ids, BAR_IDS) & in_body)
+    brow = row[bar_pos]
+    prev = np.empty_like(bar_pos)
+    prev[0] = -1
+    prev[1:] = bar_pos[:-1]
+    same = np.ones(len(bar_pos), dtype=bool)
+    same[1:] = brow[1:] == brow[:-1]
+    same[0] = False
+    p_start = np.where(same, prev + 1, offsets[:-1][brow] + 2)
+    p_end = bar_pos + 1
+    keep = p_end - p_start >= 2  # a note and its bar line at least
+    p_start, p_end, brow = p_start[keep], p_end[keep], brow[keep]
+    meter = ids[offsets[:-1]]
+    p_meter = meter[brow]
+    pieces_per_row = np.bincount(brow, minlength=n_rows)
+    usable = np.flatnonzero(pieces_per_row > 0)
+    # pieces grouped by meter
+    order = np.argsort(p_meter, kind="stable")
+    p_start, p_end, p_meter = p_start[order], p_end[order], p_meter[order]
+    m_first = np.searchsorted(p_meter, np.arange(256))
+    m_count = np.searchsorted(p_meter, np.arange(256), side="right") - m_first
+    # the synthetic tunes
+    src = rng.choice(usable, size=n_tunes)
+    n_pieces = pieces_per_row[src]
+    t_meter = meter[src]
+    piece_tune = np.repeat(np.arange(n_tunes), n_pieces)
+    pm = t_meter[piece_tune]
+    pick = m_first[pm] + (rng.random(len(piece_tune)) * m_count[pm]).astype(np.int64)
+    plen = (p_end - p_start)[pick]
+    tune_len = np.bincount(piece_tune, weights=plen, minlength=n_tunes).astype(np.int64) + 3
+    out_off = np.zeros(n_tunes + 1, dtype=np.int64)
+    np.cumsum(tune_len, out=out_off[1:])
+    out = np.empty(int(out_off[-1]), dtype=np.uint8)
+    out[out_off[:-1]] = t_meter
+    out[out_off[:-1] + 1] = ids[offsets[:-1] + 1][src]
+    out[out_off[1:] - 1] = END
+    # piece k lands at: its tune's start + 2 + lengths of the tune's earlier pieces
+    piece_first = np.cumsum(n_pieces) - n_pieces
+    before = np.cumsum(plen) - plen
+    dest = out_off[:-1][piece_tune] + 2 + before - before[piece_first][piece_tune]
+    tok_piece = np.repeat(np.arange(len(pick)), plen)
+    within = np.arange(len(tok_piece)) - np.repeat(np.cumsum(plen) - plen, plen)
+    out[dest[tok_piece] + within] = ids[p_start[pick][tok_piece] + within]
+    return out, out_off
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", help="corpus directory (default: the default corpus)")
+    ap.add_argument("--figures", type=int, default=1000)
+    ap.add_argument("--abcmatch-queries", type=int, default=100)
+    ap.add_argument("--synthetic-tunes", type=int, default=1_000_000, help="0 to skip")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
+    args = ap.parse_args(argv)
+    from folkabc.corpus import Corpus
+
+    rng = np.random.default_rng(args.seed)
+    report: dict = {"machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg()}}
+    corpus = Corpus.open(args.corpus)
+    ids, offsets = np.ascontiguousarray(corpus.ids), np.asarray(corpus.offsets)
+    print(f"default corpus: {corpus.n_rows} tunes, {len(ids)} tokens ({corpus.path})")
+    index, build = build_rates(ids, offsets)
+    report["default_build"] = build
+    print(f"  build: {build['build_wall_s']} s wall ({build['build_tokens_per_s_wall'] / 1e6:.2f}M tokens/s), "
+          f"{build['build_cpu_s']} s CPU ({build['build_tokens_per_s_cpu'] / 1e6:.2f}M tokens/s); "
+          f"suffix array {build['suffix_array_cpu_s']} s, bar table {build['bar_table_cpu_s']} s CPU")
+    loaded = corpus.index  # the memory-mapped index stored with the corpus
+    figures = draw_figures(ids, rng, args.figures)
+    lat = latencies(loaded, figures)
+    report["default_latency"] = lat
+    print(f"  {lat['figures']} figures ({lat['found']} found): count median {lat['count_ms_median']} ms, "
+          f"p99 {lat['count_ms_p99']} ms; full search median {lat['search_ms_median']} ms, "
+          f"p99 {lat['search_ms_p99']} ms (max {lat['search_ms_max']} ms)")
+    if args.abcmatch_queries:
+        am = abcmatch_side_by_side(loaded, rng, args.abcmatch_queries)
+        report["abcmatch"] = am
+        if "skipped" in am:
+            print(f"  abcmatch: {am['skipped']}")
+        else:
+            print(f"  abcmatch, {am['queries']} whole-bar queries on the same {corpus.n_rows} tunes: "
+                  f"median {am['abcmatch_ms_median']} ms (p99 {am['abcmatch_ms_p99']}); folkabc median "
+                  f"{am['folkabc_ms_median']} ms (p99 {am['folkabc_ms_p99']}): {am['speedup_median']}x faster; "
+                  f"source tune found: abcmatch {am['abcmatch_finds_source_tune']}, "
+                  f"folkabc {am['folkabc_finds_source_tune']}; identical tune sets {am['same_tune_sets']}")
+    if args.synthetic_tunes:
+        t = time.perf_counter()
+        sids, soff = synthetic_corpus(ids, offsets, args.synthetic_tunes, rng)
+        gen_s = time.perf_counter() - t
+        print(f"synthetic corpus: {args.synthetic_tunes} tunes, {len(sids)} tokens (made in {gen_s:.1f} s)")
+        sindex, sbuild = build_rates(sids, soff)
+        sbuild["generate_s"] = round(gen_s, 1)
+        report["synthetic_build"] = sbuild
+        print(f"  build: {sbuild['build_wall_s']} s wall "
+              f"({sbuild['build_tokens_per_s_wall'] / 1e6:.2f}M tokens/s), {sbuild['build_cpu_s']} s CPU "
+              f"({sbuild['build_tokens_per_s_cpu'] / 1e6:.2f}M tokens/s); suffix array "
+              f"{sbuild['suffix_array_cpu_s']} s, bar table {sbuild['bar_table_cpu_s']} s CPU")
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            sindex.save(tmp)
+            save_s = time.perf_counter() - t
+            del sindex
+            smapped = SuffixIndex.load(tmp)
+            slat = latencies(smapped, draw_figures(sids, rng, args.figures))
+            slat["save_s"] = round(save_s, 1)
+            report["synthetic_latency"] = slat
+            print(f"  {slat['figures']} figures ({slat['found']} found): count median {slat['count_ms_median']} "
+                  f"ms, p99 {slat['count_ms_p99']} ms; full search median {slat['search_ms_median']} ms, "
+                  f"p99 {slat['search_ms_p99']} ms (max {slat['search_ms_max']} ms)")
+            del smapped
+    report["peak_rss_gb"] = round(peak_rss_gb(), 2)
+    print(f"peak memory: {report['peak_rss_gb']} GB")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
