@@ -97,3 +97,35 @@ def test_cli_exit_codes_and_json(tmp_path, capsys, folkrnn_examples):
     data = json.loads(capsys.readouterr().out)
     assert data[0]["ok"] is False and data[0]["findings"][0]["bar"] == 2
     assert data[0]["findings"][0]["line"] == 3 and data[0]["findings"][0]["column"] == 7
+
+
+# random token soup: either counted or a TokenSequenceError naming a position, never a traceback
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SOUP = ["c", "D,", "^f'", "z", "2", "/2", "3/2", ">", "2<", ">>", "(3", "(5", "(3:2:2", "[", "]", "|",
+        "|:", ":|", "|1", "|2", "::", "M:3/4", "M:none", "K:Cdor", "Z", "{", "x", "7/0", "3//2", "(1"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(SOUP), max_size=40), st.sampled_from(["M:4/4", "M:6/8", "M:5/8"]))
+def test_token_soup_never_crashes(body, meter):
+    try:
+        res = check([meter, "K:Cmaj", *body])
+    except TokenSequenceError as exc:
+        assert exc.position is not None and 0 <= exc.position < len(body) + 2
+        return
+    r = res[0]
+    assert r.ok == (not r.errors)
+    assert all(f.bar >= 0 and f.expected > 0 for f in r.findings)
+    r.to_dict()
+
+
+def test_cli_errors_only(tmp_path, capsys, folkrnn_examples):
+    f = tmp_path / "two.txt"
+    f.write_text(folkrnn_examples + "\nM:4/4\nK:Cmaj\nc 8 | c 7 | c 8 |\n")
+    assert main(["check", "--errors-only", str(f)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["tune 3: 1 problem (M:4/4, A, 3 bars)",
+                   "  line 11, column 7: bar 2 (part A) is short: 7 units of 1/8 instead of 8",
+                   "3 tunes: 2 ok, 1 with miscounted bars, 0 unreadable"]
