@@ -262,7 +262,13 @@ def _converted(sources: list[Source], *, workers: int, check: bool, quiet: bool)
         for s in sources:
             yield from s.items()
 
-    items = progress(all_items(), total=total, desc="building corpus", quiet=quiet)
+    # the bar counts items converted (files, or rows of a dump), not items read ahead
+    yield from progress(_convert_all(all_items(), workers=workers, check=check), total=total,
+                        desc="building corpus", quiet=quiet)
+
+
+def _convert_all(items: Iterator[SourceItem], *, workers: int, check: bool) -> Iterator[list[Entry]]:
+    """Entries of every item, in order; a bounded number of batches in flight in ``workers`` processes."""
     if workers <= 1:
         for it in items:
             yield convert_item(it, check=check)
