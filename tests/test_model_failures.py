@@ -74,6 +74,11 @@ def test_misplaced_special_tokens(model):
     ({"mix": Mix(weight=2.0)}, "mix weight=2.0"),
     ({"mix": Mix(tokens="notes")}, "not a category"),
     ({"beam": 0}, "beam=0"),
+    ({"prime": 12}, "prime: expected tokens"),
+    ({"ablate": {0: "abc"}}, "units of layer 0 must be integers"),
+    ({"ablate": {0: 3}}, "units of layer 0 must be a sequence"),
+    ({"logit_bias": "x"}, "logit_bias must be an array"),
+    ({"logit_bias": {"C": "high"}}, "logit_bias: values must be numbers"),
 ])
 def test_bad_generate_parameters(model, kwargs, match):
     with pytest.raises(ParameterError, match=match):

@@ -327,6 +327,12 @@ class Model:
             tokens = tokens.tokens
         if isinstance(tokens, str):
             tokens = tokens.split()
+        if not isinstance(tokens, (list, tuple, np.ndarray)):
+            try:
+                tokens = list(tokens)
+            except TypeError:
+                raise ParameterError(f"{what}: expected tokens (a string or a sequence), got "
+                                     f"{type(tokens).__name__}") from None
         if isinstance(tokens, np.ndarray) and tokens.dtype.kind in "iu":
             ids = tokens.astype(np.int64).ravel()
             bad = np.flatnonzero((ids < 0) | (ids >= len(self.vocab)))

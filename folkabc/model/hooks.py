@@ -217,6 +217,13 @@ class _ResolvedBias:
         return logits
 
 
+def _numbers(values, what: str) -> np.ndarray:
+    try:
+        return np.array([float(v) for v in values], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what}: values must be numbers, got {list(values)!r}") from None
+
+
 def resolve_bias(bias, vocab: Vocabulary) -> _ResolvedBias | None:
     """Turn a ``logit_bias`` argument into something applied to logits.
 
@@ -248,9 +255,13 @@ def resolve_bias(bias, vocab: Vocabulary) -> _ResolvedBias | None:
         if isinstance(bias.delta, Mapping):
             delta = np.zeros(V, dtype=np.float64)
             ids = _token_ids(vocab, bias.delta.keys(), "logit_bias")
-            delta[ids] = np.array([float(v) for v in bias.delta.values()], dtype=np.float64)
+            delta[ids] = _numbers(bias.delta.values(), "logit_bias")
         else:
-            delta = np.asarray(bias.delta, dtype=np.float64)
+            try:
+                delta = np.asarray(bias.delta, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ParameterError("logit_bias must be an array of V numbers, a {token: delta} dict "
+                                     "or a LogitBias") from None
             if delta.shape != (V,):
                 raise ParameterError(f"logit_bias has shape {delta.shape}, expected ({V},)")
         if np.any(np.isnan(delta)):
@@ -259,7 +270,7 @@ def resolve_bias(bias, vocab: Vocabulary) -> _ResolvedBias | None:
     alpha = np.empty(0, dtype=np.float64)
     if bias.alpha:
         alpha_ids = _token_ids(vocab, bias.alpha.keys(), "logit_bias alpha")
-        alpha = np.array([float(v) for v in bias.alpha.values()], dtype=np.float64)
+        alpha = _numbers(bias.alpha.values(), "logit_bias alpha")
         if np.any(~(alpha >= 0)) or not np.all(np.isfinite(alpha)):
             raise ParameterError(f"logit_bias alpha values must be finite and >= 0, got {alpha.tolist()}")
         if len(set(alpha_ids.tolist())) != len(alpha_ids):

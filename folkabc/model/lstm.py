@@ -467,7 +467,13 @@ def _resolve_ablation(ablate, sizes: list[int]) -> dict[int, np.ndarray]:
         if not -L <= li < L:
             raise ParameterError(f"ablate: layer {li} out of range (model has {L} layers, 0-based)")
         li %= L
-        u = np.asarray(list(units) if not isinstance(units, np.ndarray) else units)
+        try:
+            u = np.asarray(list(units) if not isinstance(units, np.ndarray) else units)
+        except TypeError:
+            raise ParameterError(f"ablate: units of layer {li} must be a sequence of integers") from None
+        if u.dtype != bool and u.size and u.dtype.kind not in "iu":
+            raise ParameterError(f"ablate: units of layer {li} must be integers or a boolean mask, "
+                                 f"got dtype {u.dtype}")
         if u.dtype == bool:
             if u.shape != (sizes[li],):
                 raise ParameterError(f"ablate: boolean mask for layer {li} has shape {u.shape}, "
