@@ -9,7 +9,7 @@ against it note for note (``tests/test_render_midi.py``):
 - grace notes ``{...}`` take a quarter of the unit note length ``L:`` each, from the note
   they lead into; ``~`` (roll) on a note of three units plays note, upper, note, lower, note,
   on any other note an upper grace note; ``T`` / ``!trill!`` alternates upper note and note in
-  quarters of ``L:``; ``H`` / ``!fermata!`` doubles a note; ``.`` / ``!staccato!`` sounds half
+  notes of 50-100 ms; ``H`` / ``!fermata!`` doubles a note; ``.`` / ``!staccato!`` sounds half
   the note (the time is kept);
 - accidentals hold to the end of the bar for every octave of that letter;
 - broken rhythm ``>`` ``<`` (``>>``, ``>>>``) applies when both notes have the same length;
@@ -22,7 +22,6 @@ then from the meter (:data:`TEMPO_BY_METER`), else :data:`DEFAULT_QPM`.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -608,8 +607,14 @@ def _neighbour(ev: _Event, pitch: int, step: int) -> int:
 
 
 def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
-    # abc2midi's trill notes last 1/32 of a whole note at 120 qpm, halved or doubled with the tempo
-    trill_note = Fraction(1, 32) * Fraction(2) ** round(math.log2(trill_qpm / 120.0))
+    # abc2midi's trill notes: the power-of-two part of a quarter note lasting more than 50 ms
+    # and at most 100 ms at the tune's tempo (1/32 of a whole note at 120 qpm)
+    trill_note = Fraction(1, 4)  # whole notes
+    quarter_ms = 60000.0 / trill_qpm
+    while float(trill_note) * 4 * quarter_ms > 100:
+        trill_note /= 2
+    while float(trill_note) * 4 * quarter_ms <= 50:
+        trill_note *= 2
     notes: list[list] = []  # [onset, pitch, dur] in whole notes
     ties: dict[int, int] = {}
     t = Fraction(0)
