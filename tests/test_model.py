@@ -10,6 +10,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from folkabc.model import Model, Params, log_softmax
 from folkabc.vocab import VOCAB
@@ -326,3 +328,22 @@ def test_real_collection_batched_scores_and_reference(model):
         ref = reference_from_params(model.params, [model.start_id] + ids[:-1], ids)
         np.testing.assert_allclose(sc.token_logprobs, ref, atol=1e-5)
     assert sum(len(s.tokens) for s in batched) == sum(len(t) + 1 for t in tunes)
+
+
+_BODY = [t for t in VOCAB.tokens if t not in ("<s>", "</s>")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_BODY), min_size=0, max_size=40), st.integers(1, 5))
+def test_run_score_and_batches_agree(toks, batch_size):
+    m = _PROP_MODEL
+    s = m.score(toks)
+    tr = m.run(toks)
+    ids = list(m.encode(toks)) + [m.end_id]
+    np.testing.assert_allclose(np.exp(s.token_logprobs), tr.posterior[np.arange(len(ids)), ids], rtol=1e-4)
+    np.testing.assert_allclose(m.score(toks, end=False).token_logprobs, s.token_logprobs[:-1], atol=1e-6)
+    many = m.score_many([toks, toks[: len(toks) // 2], toks[::-1]], batch_size=batch_size)
+    np.testing.assert_allclose(many[0].token_logprobs, s.token_logprobs, atol=1e-5)
+
+
+_PROP_MODEL = Model.random(layers=[12, 9], rng=17, scale=0.5)
