@@ -185,3 +185,11 @@ def test_folder_without_abc_files(tmp_path):
     (tmp_path / "x.txt").write_text("hi")
     with pytest.raises(CorpusError, match="the folder holds no .abc files"):
         open_source(tmp_path)
+
+
+def test_html_entities_of_the_dump_are_decoded(tmp_path):
+    path = tmp_path / "tunes.csv"
+    path.write_text("tune_id,setting_id,name,type,meter,mode,abc\n"
+                    "1,2,Tom &amp; Jerry&#039;s,hornpipe,4/4,Gmajor,G&gt;A B&lt;c|\n", encoding="utf-8")
+    [item] = open_source(path).items()
+    assert item.meta["name"] == "Tom & Jerry's" and item.text.endswith("K:Gmaj\nG>A B<c|\n")

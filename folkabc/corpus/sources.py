@@ -16,6 +16,8 @@ Source specifications (strings, as on the command line):
 ``PATH.csv`` / ``PATH.json``
     A thesession.org data dump (``tunes.csv`` or ``tunes.json``: one row per
     setting, columns ``tune_id, setting_id, name, type, meter, mode, abc``).
+    Each setting's ``abc`` body gets a header made from its row
+    (:func:`session_abc_header`); HTML entities (``&amp;``, ``&#039;``) are decoded.
 ``PATH`` to a folder
     Every ``*.abc`` file below it (sorted, recursive).
 ``PATH`` to an ABC file
@@ -43,6 +45,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import sys
@@ -367,13 +370,13 @@ def session_abc_header(row: dict) -> str:
 
 
 def _session_item(row: dict, name: str, where: str) -> SourceItem:
-    meta = {k: (row.get(k) or "").strip() for k in SESSION_COLUMNS if k != "abc"}
+    meta = {k: html.unescape(row.get(k) or "").strip() for k in SESSION_COLUMNS if k != "abc"}
     ref = f"tune {meta['tune_id']} setting {meta['setting_id']}"
     try:
         header = session_abc_header(meta)
     except CorpusError as exc:  # a bad mode is this row's failure, not the file's
         return SourceItem(name, ref, "abc", "", meta=dict(meta, error=f"{where}: {exc.message}"))
-    body = (row.get("abc") or "").replace("\r\n", "\n").replace("\r", "\n")
+    body = html.unescape(row.get("abc") or "").replace("\r\n", "\n").replace("\r", "\n")
     return SourceItem(name, ref, "abc", header + "\n" + body + "\n", meta=meta)
 
 
