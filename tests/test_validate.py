@@ -195,6 +195,11 @@ def test_extended_tokens_count():
     assert r.ok, r.findings   # (9 in simple meter: 9 in the time of 2 -> 2 + 1
 
 
+def test_multi_measure_rest():
+    assert one("M:4/4 K:Cmaj Z | c 8 | Z 4 | c 8 |").ok
+    assert errors(one("M:4/4 K:Cmaj c 4 Z | c 8 |")) == [("long", 1)]
+
+
 def test_free_meter_not_counted():
     assert one("M:none K:Cmaj c d e | c |").ok
 

@@ -334,16 +334,19 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
             expected = scale * bar_len.numerator // bar_len.denominator if bar_len else 0
             if not bar_has_notes:  # a change mid-bar applies from the next bar
                 bar_expected = expected
-        elif k == BIGREST:
+        elif k == BIGREST:  # multi-measure rest Z, Z4: that many whole bars
             if pending:
                 length += cur
-            cur = bar_expected or scale
-            pending = False
-            length += cur
-            bar_has_notes = True
-            if i + 1 < n and classify(tokens[i + 1]) and classify(tokens[i + 1])[0] == DUR:
+                pending = False
+            count = 1
+            nxt = classify(tokens[i + 1]) if i + 1 < n else None
+            if nxt is not None and nxt[0] == DUR:
+                count = max(1, nxt[1] // nxt[2])
                 i += 1
-                length += cur * (classify(tokens[i])[1] // classify(tokens[i])[2] - 1)
+            length += (bar_expected or scale) * count
+            if not bar_has_notes and bar_expected:
+                bar_expected *= count  # a bar of its own: it holds `count` bars
+            bar_has_notes = True
         # SKIP: nothing
         i += 1
     if in_chord:
