@@ -164,7 +164,14 @@ class Score:
         return [(int(i), self.tokens[i], float(self.token_logprobs[i])) for i in order]
 
     def to_dict(self, *, k: int = 5) -> dict[str, Any]:
-        """JSON form: tokens, token_logprobs, nll, perplexity, surprising."""
+        """JSON form: tokens, token_logprobs, nll, perplexity, surprising.
+
+        Examples
+        --------
+        >>> d = Score(["C", "</s>"], np.log(np.array([0.5, 0.25]))).to_dict(k=1)
+        >>> round(d["perplexity"], 4), d["surprising"][0]["token"]
+        (2.8284, '</s>')
+        """
         return {
             "tokens": " ".join(self.tokens),
             "token_logprobs": [float(x) for x in self.token_logprobs],

@@ -316,6 +316,12 @@ class Mix:
         ------
         ParameterError
             Bad weight, or no candidate token.
+
+        Examples
+        --------
+        >>> from folkabc.vocab import VOCAB
+        >>> len(Mix(tokens="mode").ids(VOCAB)), Mix(tokens=["C", "D"]).ids(VOCAB).tolist() == [VOCAB.id("C"), VOCAB.id("D")]
+        (4, True)
         """
         if not 0.0 <= float(self.weight) <= 1.0:
             raise ParameterError(f"mix weight={self.weight!r} is outside [0, 1]")

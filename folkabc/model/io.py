@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import ModelFileError, ParameterError
 from .lstm import LayerParams, Params
 
-__all__ = ["load_model", "save_model", "load_folkrnn_pickle", "RestrictedUnpickler", "FORMAT", "VERSION"]
+__all__ = ["load_model", "save_model", "load_folkrnn_pickle", "default_model_path", "RestrictedUnpickler", "FORMAT", "VERSION"]
 
 FORMAT = "folkabc-model"
 VERSION = 1
@@ -344,7 +344,13 @@ def _load_own(d: Path, *, dtype) -> "Model":  # noqa: F821
 
 
 def default_model_path() -> Path:
-    """Where the shipped default model lives (``folkabc/data/model``)."""
+    """Where the shipped default model lives (``folkabc/data/model``).
+
+    Examples
+    --------
+    >>> default_model_path().parts[-2:]
+    ('data', 'model')
+    """
     return Path(str(resources.files("folkabc").joinpath("data", "model")))
 
 

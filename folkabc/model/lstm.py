@@ -527,7 +527,14 @@ class Stepper:
         self.logits = np.empty((B, net.n_vocab), dtype=dt)
 
     def keep(self, rows: np.ndarray) -> None:
-        """Keep only ``rows`` of the batch (in that order), e.g. drop finished tunes."""
+        """Keep only ``rows`` of the batch (in that order; repeats allowed), e.g. drop finished tunes.
+
+        Examples
+        --------
+        >>> st = Stepper(Network(Params.random(n_vocab=4, layers=[3], rng=0)), batch=3)
+        >>> st.keep(np.array([2, 2, 0, 1])); st.batch
+        4
+        """
         rows = np.asarray(rows, dtype=np.int64)
         self.xh = [np.ascontiguousarray(a[rows]) for a in self.xh]
         self.c = [np.ascontiguousarray(a[rows]) for a in self.c]
@@ -554,6 +561,15 @@ class Stepper:
         -------
         np.ndarray [shape=(B, V)]
             A buffer reused by the next call: copy it to keep it.
+
+        Examples
+        --------
+        >>> st = Stepper(Network(Params.random(n_vocab=4, layers=[3], rng=0)), batch=2)
+        >>> rec = []
+        >>> st.step(inputs=np.full((2, 4), 0.25)).shape, rec == []
+        ((2, 4), True)
+        >>> _ = st.step(np.array([1, 2]), record=rec); len(rec), rec[0][2]["forget"].shape
+        (1, (2, 3))
         """
         net = self.net
         L = len(self.sizes)

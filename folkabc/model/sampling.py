@@ -90,7 +90,13 @@ class Generated:
         return write_folkrnn([self.tokens]).rstrip("\n")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (without the trace)."""
+        """JSON form (without the trace).
+
+        Examples
+        --------
+        >>> Generated(["M:4/4", "K:Cmaj", "C"], False, -9.5, 3).to_dict()
+        {'tokens': 'M:4/4 K:Cmaj C', 'ended': False, 'logprob': -9.5, 'seed': 3}
+        """
         return {"tokens": " ".join(self.tokens), "ended": self.ended, "logprob": self.logprob,
                 "seed": self.seed}
 
