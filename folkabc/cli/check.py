@@ -12,7 +12,16 @@ ORDER = 30
 
 
 def add_parser(subparsers) -> None:
-    """Register ``folkabc check``."""
+    """Register ``folkabc check`` on an argparse subparsers object.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> add_parser(sub)
+    >>> sub.choices["check"].parse_args(["--json", "x.abc"]).json
+    True
+    """
     p = subparsers.add_parser(
         "check",
         help="count the bars of every tune (pickups, repeats, endings)",
@@ -34,7 +43,22 @@ def add_parser(subparsers) -> None:
 
 
 def format_report(results, *, errors_only: bool = False) -> str:
-    """The text report: one line per tune, one indented line per finding, a total line."""
+    """The text report: one line per tune, one indented line per finding, a total line.
+
+    Parameters
+    ----------
+    results : list of CheckResult
+    errors_only : bool
+        Leave out clean tunes and information findings (accepted pickups).
+
+    Examples
+    --------
+    >>> from folkabc.validate import check
+    >>> print(format_report(check("M:2/4 K:Cmaj c 4 | c 3 |".split())))
+    tune 1: 1 problem (M:2/4, A, 2 bars)
+      bar 2 (part A) is short: 3 units of 1/8 instead of 4
+    1 tune: 0 ok, 1 with miscounted bars, 0 unreadable
+    """
     out = []
     for r in results:
         if errors_only and r.ok:
@@ -53,7 +77,20 @@ def format_report(results, *, errors_only: bool = False) -> str:
 
 
 def run(args) -> int:
-    """Run ``folkabc check``; 0 clean, 1 findings, 2 unreadable input."""
+    """Run ``folkabc check``; returns 0 when clean, 1 on findings (errors raise, exit 2).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    ...     _ = f.write("M:2/4\\nK:Cmaj\\nc 4 | c 4 |\\n")
+    >>> out = io.StringIO()
+    >>> with contextlib.redirect_stdout(out):
+    ...     code = run(argparse.Namespace(file=f.name, json=False, errors_only=False))
+    >>> os.unlink(f.name)
+    >>> code, out.getvalue().splitlines()[0]
+    (0, 'tune 1: ok (M:2/4, A, 2 bars)')
+    """
     from ..errors import FolkabcError
     from ..validate import check
 

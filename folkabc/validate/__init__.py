@@ -98,7 +98,7 @@ class Finding:
 
     @property
     def is_error(self) -> bool:
-        """True for kinds that make the tune fail."""
+        """True for kinds that make the tune fail (see :data:`ERROR_KINDS`)."""
         return self.kind in ERROR_KINDS
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,11 +134,23 @@ class Pickup:
 
     @property
     def accepted(self) -> bool:
-        """True unless the pickup is unmatched."""
+        """True unless the pickup is unmatched.
+
+        Examples
+        --------
+        >>> Pickup(0, "A", Fraction(1), [], "leads into a repeat").accepted
+        True
+        """
         return self.reason != "unmatched"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form.
+
+        Examples
+        --------
+        >>> Pickup(0, "A", Fraction(1, 2), [8], "completed").to_dict()["length"]
+        '1/2'
+        """
         return {"bar": self.bar, "part": self.part, "length": _num(self.length),
                 "completed_by": self.completed_by, "reason": self.reason, "accepted": self.accepted}
 
@@ -154,7 +166,13 @@ class PartSummary:
     pickup: bool
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form.
+
+        Examples
+        --------
+        >>> PartSummary("A", 8, True, 2, False).to_dict()["endings"]
+        2
+        """
         return {"label": self.label, "bars": self.bars, "repeated": self.repeated,
                 "endings": self.endings, "pickup": self.pickup}
 
@@ -177,10 +195,17 @@ class Structure:
         if not self.parts:
             return "no bars"
         form = "".join(p.label * (2 if p.repeated else 1) for p in self.parts)
-        return f"{form}, {'+'.join(str(p.bars) for p in self.parts)} bars"
+        total = "+".join(str(p.bars) for p in self.parts)
+        return f"{form}, {total} bar{'' if total == '1' else 's'}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form.
+
+        Examples
+        --------
+        >>> Structure([PartSummary("A", 4, False, 0, False)]).to_dict()["summary"]
+        'A, 4 bars'
+        """
         return {"summary": self.summary, "parts": [p.to_dict() for p in self.parts]}
 
 
@@ -225,12 +250,24 @@ class CheckResult:
 
     @property
     def errors(self) -> list[Finding]:
-        """The findings that make the tune fail."""
+        """The findings that make the tune fail.
+
+        Examples
+        --------
+        >>> [f.kind for f in check("M:2/4 K:Cmaj c 4 | c 5 |".split())[0].errors]
+        ['long']
+        """
         return [f for f in self.findings if f.is_error]
 
     @property
     def miscounted_bars(self) -> list[int]:
-        """Bar numbers of short or long bars (sorted, unique)."""
+        """Bar numbers of short or long bars (sorted, unique).
+
+        Examples
+        --------
+        >>> check("M:2/4 K:Cmaj c 4 | c 3 | c 5 |".split())[0].miscounted_bars
+        [2, 3]
+        """
         return sorted({f.bar for f in self.findings if f.kind in ("short", "long")})
 
     def summary(self) -> str:
@@ -249,7 +286,14 @@ class CheckResult:
         return f"{name}: {verdict} ({self.meter}, {self.structure.summary})"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: index, title, ok, findings, pickups, structure, meter, unit, error."""
+        """JSON-ready form: index, title, ok, findings, pickups, structure, meter, unit, error.
+
+        Examples
+        --------
+        >>> d = check("M:2/4 K:Cmaj c 4 |".split())[0].to_dict()
+        >>> d["ok"], d["structure"]["summary"], d["findings"]
+        (True, 'A, 1 bar', [])
+        """
         return {
             "index": self.index, "title": self.title, "ok": self.ok,
             "meter": self.meter, "unit": str(self.unit), "bars": self.bars,

@@ -205,6 +205,12 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
         A token of no known shape, or a broken grammar (names the position).
     Inexact
         A length needs a finer scale.
+
+    Examples
+    --------
+    >>> bars = segment("M:6/8 K:Cmaj c 3 c > d | [ c e ] 6 :|".split(), start=2).bars
+    >>> [(b.length / SCALE, b.close.text) for b in bars]
+    [(5.0, '|'), (6.0, ':|')]
     """
     kind0 = classify(tokens[0]) if tokens else None
     if not kind0 or kind0[0] != METER:

@@ -82,6 +82,14 @@ def analyse(bars: list[RawBar]) -> tuple[list[BarVerdict], list[PartPlan]]:
     ----------
     bars : list of RawBar
         From :func:`folkabc.validate._bars.segment`.
+
+    Examples
+    --------
+    >>> from folkabc.validate._bars import segment
+    >>> bars = segment("M:4/4 K:Cmaj G | c 8 | c 7 :|".split(), start=2).bars
+    >>> verdicts, plans = analyse(bars)
+    >>> [(v.number, v.kind) for v in verdicts], plans[0].repeated
+    ([(0, 'pickup'), (1, 'ok'), (2, 'ok')], True)
     """
     verdicts = [BarVerdict(b, 0, 0, b.length) for b in bars]
     plans: list[PartPlan] = []

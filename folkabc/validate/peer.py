@@ -97,6 +97,14 @@ def abc2midi_bar_warnings(path: str | Path, *, ignore_fermata: bool = True,
     ------
     FolkabcError
         abc2midi is not installed, or did not finish within ``timeout`` seconds.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.abc").write_text("X:1\\nT:t\\nM:2/4\\nL:1/8\\nK:G\\nGABc|GAB|GABc|d4|]\\n")
+    >>> [(w.line, w.column, w.actual) for w in abc2midi_bar_warnings(d / "t.abc")[0]]  # doctest: +SKIP
+    [(6, 9, '3/2')]
     """
     exe = shutil.which("abc2midi")
     if exe is None:
