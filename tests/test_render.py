@@ -159,3 +159,15 @@ def test_shipped_examples_render(tmp_path):
         pytest.skip("no shipped ABC examples")
     report = render_tunes(files[0].read_text(encoding="utf-8"), to="svg", out=tmp_path)
     assert report.written and not report.failures
+
+
+@pytest.mark.parametrize("first", ["import folkabc", "import folkabc.render"])
+def test_folkabc_render_is_callable_whatever_was_imported_first(first):
+    import subprocess
+    import sys
+
+    code = (f"{first}\nimport folkabc, folkabc.render\n"
+            "print(folkabc.render('X:1\\nT:t\\nK:C\\nCDEF|\\n', to='midi')[:4])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "b'MThd'"

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from folkabc.cli import main
 from folkabc.errors import RenderError
@@ -143,3 +145,28 @@ def test_token_file_with_bad_tokens(tmp_path, capsys):
     assert code == 1
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["001-tune-1.mid"]
     assert err.splitlines()[0] == "folkabc render: tune 2 'Tune 2': not a folk-rnn token: '%%'"
+
+
+_BODY = "ABCDEFGabcdefgzxZ|:[]{}()<>~.-_^=,'/123456789 \"!+HTLK:M"
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.text(alphabet=_BODY, min_size=1, max_size=40),
+       meter=st.sampled_from(["4/4", "6/8", "C|", "none", "3/"]),
+       key=st.sampled_from(["G", "Ador", "none", "Hp", "zzz", "F#m ^g"]))
+def test_player_never_crashes_on_odd_abc(body, meter, key):
+    """Any body text either plays or raises RenderError (never another exception)."""
+    try:
+        perf = perform(f"X:1\nT:f\nM:{meter}\nL:1/8\nK:{key}\n{body}\n")
+    except RenderError:
+        return
+    assert perf.notes and all(n.duration >= 0 for n in perf.notes)
+
+
+def test_generated_tune_records_render():
+    class Generated:  # what a generator hands over: tokens and maybe a title, no ABC
+        tokens = "M:6/8 K:Cdor |: G 2 G c 2 d :|"
+        title = "Generated 1"
+
+    notes = read_midi(render(Generated(), to="midi")).melody()
+    assert [n.pitch for n in notes] == [67, 67, 72, 74] * 2

@@ -11,6 +11,7 @@ Modules: :mod:`.perform` (ABC → notes as played), :mod:`.midi` (MIDI files),
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,13 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
         _write(target, data)
         report.written.append(target)
     return report
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``folkabc.render`` is this package once it is imported; calling it calls :func:`render`."""
+
+    def __call__(self, tune: Any, *, to: str = "svg", width: int | None = None) -> str | bytes:
+        return render(tune, to=to, width=width)
+
+
+sys.modules[__name__].__class__ = _CallableModule

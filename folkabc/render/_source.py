@@ -83,11 +83,13 @@ def load_tunes(source: Any) -> list[TuneSource]:
                     t.abc = _from_tokens(t.tokens or [], k, t.title).abc
                 out.append(t)
         return out
-    if hasattr(source, "tokens") and hasattr(source, "abc"):  # a TokenizedTune
-        abc = source.abc if "K:" in (source.abc or "") else None
-        if abc is None:
-            return [_from_tokens(list(source.tokens), source.index, source.title)]
-        return [TuneSource(source.index, source.title, abc, list(source.tokens), getattr(source, "line", None))]
+    if hasattr(source, "tokens"):  # a TokenizedTune, or any record with tokens (a generated tune)
+        tokens = source.tokens.split() if isinstance(source.tokens, str) else list(source.tokens)
+        index, title = getattr(source, "index", None) or 1, getattr(source, "title", None)
+        abc = getattr(source, "abc", None)
+        if not isinstance(abc, str) or "K:" not in abc:
+            return [_from_tokens(tokens, index, title)]
+        return [TuneSource(index, title, abc, tokens, getattr(source, "line", None))]
     if not isinstance(source, str):
         raise RenderError(f"cannot render a {type(source).__name__}; give ABC text, tokens or a TokenizedTune")
     text = source

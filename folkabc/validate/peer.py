@@ -196,9 +196,16 @@ def compare_with_abc2midi(path: str | Path, *, ignore_fermata: bool = True) -> l
 
 def _map_back(where, in_repeat, bars, ends, ours) -> set:
     """The bars folkabc reports among those abc2midi merged into the one it reports."""
-    if where not in ends:
+    if where in ends:
+        j = ends.index(where)
+    elif in_repeat:
+        # reported at a bar line that closes no bar (an opening ``|``): the bar after it
+        later = [k for k, e in enumerate(ends) if e is not None and e > where]
+        if not later:
+            return {where}
+        j = later[0]
+    else:
         return {where}
-    j = ends.index(where)
     cands = []
     i = j - 1
     while i >= 0 and bars[i].close is not None and _soft(bars[i].close) and bars[i].length < bars[i].expected:
