@@ -230,17 +230,20 @@ def search_index(
         if rows.shape != (index.n_tunes,):
             raise ParameterError(f"rows must be a bool mask over {index.n_tunes} tunes, got shape {rows.shape}")
         keep &= rows[row_of]
-    starts, row_of = starts[keep], row_of[keep]
-    bars, offs = match_places(index, q, starts)
+    if not keep.all():
+        starts, row_of = starts[keep], row_of[keep]
     if same_position is not None:
+        bars, offs = match_places(index, q, starts)
         bar, off = same_position
         sel = bars == bar
         if off is not None:
             sel &= offs == off
         starts, row_of, bars, offs = starts[sel], row_of[sel], bars[sel], offs[sel]
     n_occ = len(starts)
-    n_tunes = len(np.unique(row_of))
+    n_tunes = int(np.count_nonzero(np.diff(row_of))) + 1 if n_occ else 0  # row_of is sorted
     shown = n_occ if limit is None else min(limit, n_occ)
+    if same_position is None:  # place only the matches listed
+        bars, offs = match_places(index, q, starts[:shown])
     matches = []
     for j in range(shown):
         r = int(row_of[j])
