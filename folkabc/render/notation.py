@@ -89,7 +89,10 @@ def engrave_many(abcs: list[str], *, width: int = PAGE_WIDTH, scale: int = SCALE
         raise RenderError(f"scale must be in 10..200, not {scale}")
     results: list[str | RenderError] = []
     pool = None
-    context = multiprocessing.get_context("fork")
+    try:
+        context = multiprocessing.get_context("fork")  # cheap: the worker inherits verovio
+    except ValueError:  # pragma: no cover - platforms without fork
+        context = multiprocessing.get_context()
     try:
         for abc in abcs:
             if "K:" not in abc:

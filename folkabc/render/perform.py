@@ -234,7 +234,6 @@ _BAR, _START, _END, _ENDING, _PART = "bar", "start", "end", "ending", "part"
 
 _NOTE_RE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)")
 _LEN_RE = re.compile(r"(\d*)(/*)(\d*)")
-_DECOS_ROLL = {"~"}
 _DECO_CHARS = set(".~HLMOPSTuvJR")
 
 
@@ -360,7 +359,7 @@ class _Reader:
             self.items.append((_END,))
         else:
             self.items.append((_BAR, text))
-        if text.endswith(":") and len(text) > 1 or text in ("|:",):
+        if len(text) > 1 and text.endswith(":"):
             self.items.append((_START,))
         if ending:
             nums: set[int] = set()
@@ -437,7 +436,7 @@ class _Reader:
                     self.items.append((_START,))
                     if ending:
                         self.bar("", ending)
-                elif bar or ending:
+                else:
                     self.bar(bar, ending)
                 i += m.end()
             elif c == "]":
