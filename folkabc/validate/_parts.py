@@ -34,8 +34,8 @@ class BarVerdict:
     length: int                  # effective length (with a merged pre-ending bar)
     kind: str = "ok"             # ok | short | long | pickup | unmatched-pickup | merged | free
     detail: str = ""
-    completes: list[int] = field(default_factory=list)  # pickups this bar completes (verdict indices)
-    sums: list[int] = field(default_factory=list)       # a short closing bar plus each candidate pickup
+    completes: list[int] | tuple = ()  # pickups this bar completes (verdict indices)
+    sums: list[int] | tuple = ()       # a short closing bar plus each candidate pickup
 
 
 @dataclass(slots=True)
