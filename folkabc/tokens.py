@@ -14,6 +14,7 @@ turns it into folk-rnn v2 tokens: ``[meter, mode, *body]``, e.g.
   signature or from an earlier accidental in the bar (on the same letter in any
   octave, so every ABC reader agrees); double accidentals respelled;
 - durations in eighths (``L:1/8``); ``M:C``, ``M:C|`` and ``M:2/2`` → ``M:4/4``;
+- no empty bars: a plain ``|`` next to another bar token merges into it (``| |1`` → ``|1``);
 - dropped: titles, chord symbols, decorations, grace notes, slurs, ties, line
   breaks, comments; kept: bars, repeats, endings, tuplets, broken rhythm, chords.
 
@@ -251,6 +252,13 @@ def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int
         elif kind == "b":
             bar_oct.clear()
             bar_letter.clear()
+            if last_kind == "b":  # no empty bars: `| |1` → `|1`, `|: |` → `|:`
+                if ev[1] == "|":
+                    continue
+                if tokens[-1] == "|":
+                    tokens[-1] = ev[1]
+                    positions[-1] = (ev[3], ev[4])
+                    continue
             append(ev[1])
         elif kind == "M":
             if ev[1] == cur_meter:
@@ -393,7 +401,9 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     ``Cdor`` or ``Cmix``); the notes of one beat (a quarter, or a dotted quarter
     in 6/8 9/8 12/8) are written together so they beam, beats are separated by
     spaces, and a line break follows every fourth bar line. Inline meter and
-    mode tokens become ``[M:…]`` and ``[K:…]``.
+    mode tokens become ``[M:…]`` and ``[K:…]``. The first plain bar line after a
+    later ending (``|2``) is written ``||`` to close that ending (abc2midi requires
+    it; :func:`tokenize` reads it back as ``|``).
 
     Parameters
     ----------
@@ -449,6 +459,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     next_mult = Fraction(1)
     glued = False  # no space before the next note (inside a tuplet or broken pair)
     last_dur = Fraction(0)
+    ending_open = False
     n = len(toks)
     i = 2
 
@@ -463,13 +474,25 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
         t = toks[i]
         if _BAR_TOKENS.fullmatch(t):
             space()
-            out.append(t)
+            if t == "|" and ending_open:  # close a later ending, as abc2midi wants (reads back as |)
+                out.append("||")
+                ending_open = False
+            else:
+                out.append(t)
+                if len(t) > 1 and t[1].isdigit():
+                    ending_open = t[1] != "1"
+                elif t != "|":
+                    ending_open = False
             bars += 1
             pos = Fraction(0)
             glued = False
             tuplet_left = 0
             next_mult = Fraction(1)
-            out.append("\n" if bars % 4 == 0 else " ")
+            if bars >= 4 and t in ("|", ":|"):  # never break right after |: or an ending
+                out.append("\n")
+                bars = 0
+            else:
+                out.append(" ")
             i += 1
             continue
         if t in _MODE_KEY:

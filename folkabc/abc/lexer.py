@@ -8,7 +8,8 @@ names its kind in ``match.lastgroup``:
 optional ending number), ``ending`` (``[1``, ``[1,3``), ``chord`` (``[…]`` with
 duration), ``tuplet`` (``(3``, ``(3:2:3``), ``broken`` (``>``, ``<<``),
 ``skip`` (slurs, ties, one-character decorations ``~ . H``–``W h``–``w``, spacers), ``overlay``
-(``&``) and ``bad`` (anything else: a syntax error).
+(``&``), ``stray`` (an accidental or octave mark with no note, a lone ``:``: dropped with a
+warning) and ``bad`` (anything else: a syntax error).
 
 Examples
 --------
@@ -36,19 +37,20 @@ BODY_RE = re.compile(
     r"|(?P<field>\[(?P<fl>[A-Za-z]):(?P<fv>[^\]]*)\])"
     r"|(?P<note>" + _NOTE + ")"
     r"|(?P<rest>(?P<rl>[zxZX])(?P<rdur>" + DUR + "))"
-    r"|(?P<bar>(?P<bl>:*\[?\|+\]?:*|:{2,})(?P<end>[ \t]*\[?[1-9](?:[,\-][1-9])*)?)"
+    r"|(?P<bar>(?P<bl>:*\[?\|+\]|:*\[?\|+:*|:{2,})(?P<end>(?:[ \t]*\[)?[1-9](?:[,\-][1-9])*)?)"
     r"|(?P<ending>\[[1-9](?:[,\-][1-9])*)"
     r"|(?P<chord>\[(?P<cb>[^\]\[|\n]*)\](?P<cdur>" + DUR + "))"
     r"|(?P<tuplet>\((?P<tp>[2-9])(?::(?P<tq>\d*)(?::(?P<tr>\d*))?)?)"
     r"|(?P<broken>>{1,3}|<{1,3})"
     r"|(?P<skip>[()\-.~H-Wh-w!])"
     r"|(?P<overlay>&)"
+    r"|(?P<stray>\^\^|__|[\^_=,']|:(?![|:]))"
     r"|(?P<bad>.)"
 )
 
 #: Items inside a chord ``[…]``: notes, and what is ignored there.
 CHORD_RE = re.compile(
-    r"(?P<note>" + _NOTE + r")|(?P<skip>[ \t()\-.~H-Wh-wzx]+|\"[^\"]*\"|![^!]*!|\+[^+]*\+)|(?P<bad>.)"
+    r"(?P<note>" + _NOTE + r")|(?P<skip>[ \t()\-.~H-Wh-w]+|[zx]\d*(?:/+\d*)?|\"[^\"]*\"|![^!]*!|\+[^+]*\+)|(?P<bad>.)"
 )
 
 #: A field line (``T:The Kesh``); ``+:`` continues the previous field.

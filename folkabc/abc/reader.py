@@ -276,12 +276,16 @@ def _bar_tokens(bl: str) -> list[str]:
     return ["|"]
 
 
-def read_body(tune: RawTune) -> Reading:
+def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
     """Read a tune's header fields and body into events.
 
     Parameters
     ----------
     tune : RawTune
+    carry_accidentals : bool
+        Whether an accidental holds for the same letter and octave to the end of
+        the bar (ABC 2.1 §4.2, as abc2midi reads it). ``False`` reads as music21
+        does (each accidental on its own note only), for comparisons.
 
     Returns
     -------
@@ -393,7 +397,7 @@ def read_body(tune: RawTune) -> Reading:
             if kind == "note":
                 if not active or overlay:
                     continue
-                d, midi = _pitch(m, sig, bar_acc)
+                d, midi = _pitch(m, sig, bar_acc if carry_accidentals else {})
                 append(("n", d, midi, lineno, m.start() + 1))
                 dur = m.group("dur")
                 if dur:
@@ -460,7 +464,7 @@ def read_body(tune: RawTune) -> Reading:
                         continue
                     if ck == "bad":
                         raise err(f"unexpected {cm.group()!r} in chord", lineno, base + cm.start() + 1)
-                    d, midi = _pitch(cm, sig, bar_acc)
+                    d, midi = _pitch(cm, sig, bar_acc if carry_accidentals else {})
                     notes.append(("n", d, midi, lineno, base + cm.start() + 1))
                     if first is None:
                         first = parse_duration(cm.group("dur"))
@@ -505,6 +509,8 @@ def read_body(tune: RawTune) -> Reading:
                     append(("b", e, None, lineno, m.start() + 1))
             elif kind == "comment":
                 break
+            elif kind == "stray":
+                warnings.append(f"line {lineno}, column {m.start() + 1}: stray {m.group()!r} dropped")
             elif kind == "overlay":
                 if active and not overlay:
                     warnings.append(f"line {lineno}: voice overlay '&' dropped to the bar line")
