@@ -552,7 +552,8 @@ def _order_parts(items: list, header_parts: str) -> list:
 def _expand(items: list) -> list[_Event]:
     """Play out repeats and endings as abc2midi does.
 
-    Each ``:|`` sends the player back once, to the last ``|:``, ``||`` or passed ``:|``;
+    Each ``:|`` sends the player back once, to the last ``|:`` or passed ``:|`` (or a ``||``
+    after one), else to the start;
     every return counts a pass, and an ending ``[n`` is played on pass n only (skipped up to
     the next ending, ``||``, ``|]`` or ``|:`` otherwise). A ``||`` that closes an ending does
     not start a new section.
@@ -569,7 +570,7 @@ def _expand(items: list) -> list[_Event]:
         elif it[0] == _START:
             start, pass_no, in_ending = i + 1, 1, False
         elif it[0] == _BAR and it[1] in closers:
-            if not in_ending:
+            if not in_ending and taken:
                 start, pass_no = i + 1, 1
             in_ending = False
         elif it[0] == _END:
