@@ -420,6 +420,7 @@ class _Reader:
                                       int(m.group(3)) if m.group(3) else None)
                     i += m.end()
                 else:
+                    self.decos = set()  # abc2midi drops a decoration written before a slur
                     i += 1
             elif c == ")":
                 i += 1
@@ -660,7 +661,9 @@ def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
         for on, pp, ln in sub:
             notes.append([on, pp, ln])
         if main_start is not None:
-            sounding = main_len / 2 if ev.staccato else main_len
+            sounding = main_len
+            if ev.staccato:  # abc2midi halves the written note, then grace notes take their share
+                sounding = main_len - d / 2 if main_len > d / 2 else main_len / 2
             naturals = [nat for _, nat in ev.letters] if len(ev.letters) == len(ev.pitches) else ev.pitches
             for p, key in zip(ev.pitches, naturals):  # a tie holds the note across an accidental change
                 prev = ties.get(key)
