@@ -41,6 +41,9 @@ def _triples(notes):
         ("|:A|1 B:|2 c|]", [(0, 69, 1), (1, 71, 1), (2, 69, 1), (3, 73, 1)]),
         ("~A3", [(0, 69, 1), (1, 71, F(1, 4)), (F(5, 4), 69, F(3, 4)), (2, 67, F(1, 4)), (F(9, 4), 69, F(3, 4))]),
         (".A2 HA", [(0, 69, 1), (2, 69, 2)]),  # staccato sounds half; fermata doubles
+        ("{g}.A2", [(0, 79, F(1, 4)), (F(1, 4), 69, F(3, 4))]),  # half of A2, less the grace
+        ("T(AB)", [(0, 69, 1), (1, 71, 1)]),  # abc2midi drops a decoration before a slur
+        ("TA", [(0, 71, F(1, 4)), (F(1, 4), 69, F(1, 4)), (F(1, 2), 71, F(1, 4)), (F(3, 4), 69, F(1, 4))]),
     ],
 )
 def test_perform_hand_checked(body, expected):
