@@ -171,3 +171,14 @@ def test_folkabc_render_is_callable_whatever_was_imported_first(first):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "b'MThd'"
+
+
+def test_tunebook_from_a_list_of_abc_texts(tmp_path):
+    """What `folkabc demo` and generators hand over: one ABC text per tune."""
+    from folkabc.render import write_tunebook
+
+    abcs = ["X:1\nT:First\nM:4/4\nL:1/8\nK:G\nGABc dedB|\n", "X:2\nT:Second\nM:6/8\nL:1/8\nK:D\nDFA dAF|\n"]
+    report = write_tunebook(abcs, tmp_path / "b.html", corpus=False)
+    assert (report.tunes, report.rendered, report.failures) == (2, 2, [])
+    page = (tmp_path / "b.html").read_text()
+    assert "<h2>1. First</h2>" in page and "<h2>2. Second</h2>" in page

@@ -56,7 +56,8 @@ def load_tunes(source: Any) -> list[TuneSource]:
     ----------
     source : str, TokenizedTune, TuneSource, list of str, or list of those
         ABC text (any number of ``X:`` tunes), a folk-rnn token file's text, one tune's
-        token list (``["M:4/4", "K:Cmaj", ...]``) or already tokenized tunes.
+        token list (``["M:4/4", "K:Cmaj", ...]``), already tokenized tunes, or a list of
+        any of these (e.g. one ABC text per tune).
 
     Raises
     ------
@@ -69,12 +70,14 @@ def load_tunes(source: Any) -> list[TuneSource]:
     ['A', 'B']
     >>> load_tunes(["M:4/4", "K:Cmaj", "C", "D", "E", "F", "|"])[0].abc.splitlines()[:2]
     ['X:1', 'T:Tune 1']
+    >>> [t.index for t in load_tunes(["X:7\\nT:A\\nK:G\\nGAB|\\n", "X:8\\nT:B\\nK:D\\nDEF|\\n"])]
+    [7, 8]
     """
     if isinstance(source, TuneSource):
         return [source]
     if isinstance(source, (list, tuple)):
-        if source and all(isinstance(t, str) for t in source):
-            return [_from_tokens(list(source), 1, None)]
+        if source and all(isinstance(t, str) and t and not any(ch.isspace() for ch in t) for t in source):
+            return [_from_tokens(list(source), 1, None)]  # one tune's tokens (no token holds a space)
         out: list[TuneSource] = []
         for k, item in enumerate(source, 1):
             for t in load_tunes(item):
