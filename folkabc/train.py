@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import json
@@ -608,7 +609,7 @@ class TrainResult:
     best_valid_loss : float
         Mean held-out negative log-likelihood per token (nats).
     stop_reason : str
-        ``"max_epochs"``, ``"early_stopping"`` or ``"time_limit"``.
+        ``"max_epochs"``, ``"early_stopping"``, ``"time_limit"`` or ``"interrupted"``.
     n_train, n_valid : int
         Tunes in each part.
     n_train_tokens, n_valid_tokens : int
@@ -699,6 +700,7 @@ def train(
     log: str | Path | None = None,
     callback: Callable[[dict[str, Any]], None] | None = None,
     provenance: dict[str, Any] | None = None,
+    checkpoint: bool = True,
 ) -> TrainResult:
     """Train a folk-rnn-style network on tunes given as token ids (needs torch).
 
@@ -728,6 +730,10 @@ def train(
         (the CLI draws its progress bar from these).
     provenance : dict or None
         Extra facts for ``model.json`` (e.g. the corpus).
+    checkpoint : bool
+        With ``out``: also export after every improvement of the held-out loss,
+        so an interrupted run leaves its best model behind. (Ctrl-C stops training
+        and exports the best weights; ``stop_reason`` is then ``"interrupted"``.)
 
     Returns
     -------
@@ -772,6 +778,28 @@ def train(
     tokens = 0
     run_loss, run_tokens = 0.0, 0
 
+    def save(*, final: bool) -> Path:
+        """Export the best weights so far (a checkpoint) or at the end (``final``)."""
+        model = net
+        if not final:
+            model = copy.deepcopy(net)  # (a fresh network would draw from torch's RNG)
+            model.load_state_dict(best_state)
+        prov = {
+            "trainer": "folkabc train",
+            "torch": torch.__version__,
+            "settings": settings.to_dict(),
+            **result.summary(),
+            "checkpoint": not final,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **(provenance or {}),
+        }
+        path = export_model(model, out, provenance=prov)
+        settings.save(path / "train-settings.json")
+        held = [seqs[i][1:] for i in valid_idx]  # meter mode body </s>, as in a corpus
+        np.savez_compressed(path / "heldout.npz", ids=np.concatenate(held).astype(np.uint8),
+                            offsets=np.concatenate([[0], np.cumsum([h.size for h in held])]).astype(np.int64))
+        return path
+
     def validate(epoch: int) -> bool:
         """Measure, record and keep the best; True when training should stop early."""
         nonlocal best_state, since_best, since_valid, run_loss, run_tokens
@@ -797,6 +825,9 @@ def train(
         if log_fh is not None:
             log_fh.write(json.dumps(record) + "\n")
             log_fh.flush()
+        if improved and out is not None and checkpoint:
+            result.elapsed_s = elapsed
+            save(final=False)
         if callback is not None:
             callback({"event": "valid", **record})
         return since_best >= settings.patience
@@ -844,6 +875,8 @@ def train(
             if stop:
                 break
         result.stop_reason = stop or "max_epochs"
+    except KeyboardInterrupt:  # keep what was learnt: the best checkpoint is exported below
+        result.stop_reason = "interrupted"
     finally:
         if log_fh is not None:
             log_fh.close()
@@ -852,17 +885,5 @@ def train(
     net.eval()
     result.elapsed_s = time.monotonic() - t_start
     if out is not None:
-        prov = {
-            "trainer": "folkabc train",
-            "torch": torch.__version__,
-            "settings": settings.to_dict(),
-            **result.summary(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            **(provenance or {}),
-        }
-        result.path = export_model(net, out, provenance=prov)
-        settings.save(Path(out) / "train-settings.json")
-        held = [seqs[i][1:] for i in valid_idx]  # meter mode body </s>, as in a corpus
-        np.savez_compressed(Path(out) / "heldout.npz", ids=np.concatenate(held).astype(np.uint8),
-                            offsets=np.concatenate([[0], np.cumsum([h.size for h in held])]).astype(np.int64))
+        result.path = save(final=True)
     return result

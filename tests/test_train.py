@@ -241,3 +241,22 @@ def test_cli_train_bad_layers(torch, tmp_path, capsys):
 
     assert main(["train", "--out", str(tmp_path), "--layers", "12,x"]) == 2
     assert "--layers='12,x' must be comma-separated ints" in capsys.readouterr().err
+
+
+def test_interrupt_exports_best_checkpoint(torch, oneill_tunes, tmp_path):
+    from folkabc.model import load_model
+    from folkabc.train import train
+
+    seqs = sequences_from_tunes(oneill_tunes)[:60]
+
+    def stop_at_third_validation(ev):
+        if ev["event"] == "valid" and ev["step"] >= 6:
+            raise KeyboardInterrupt
+
+    s = TrainSettings(layers=(8,), optimizer="adam", learning_rate=0.01, batch_size=8, max_epochs=5,
+                      eval_every=2, dropout=0.0, threads=1)
+    r = train(seqs, settings=s, out=tmp_path / "m", callback=stop_at_third_validation)
+    assert r.stop_reason == "interrupted" and [h["step"] for h in r.history] == [2, 4, 6]
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert meta["provenance"]["checkpoint"] is False and meta["provenance"]["stop_reason"] == "interrupted"
+    assert load_model(tmp_path / "m").layers == [8]
