@@ -182,3 +182,13 @@ def test_tunebook_from_a_list_of_abc_texts(tmp_path):
     assert (report.tunes, report.rendered, report.failures) == (2, 2, [])
     page = (tmp_path / "b.html").read_text()
     assert "<h2>1. First</h2>" in page and "<h2>2. Second</h2>" in page
+    # each tune's MIDI file is in the page, as a data: link, and holds the tune's notes
+    import base64
+
+    from folkabc.render import perform
+
+    links = re.findall(r'<a class="midi" download="([^"]+)" href="data:audio/midi;base64,([^"]+)"', page)
+    assert [name for name, _ in links] == ["001-first.mid", "002-second.mid"]
+    notes = read_midi(base64.b64decode(links[1][1])).melody()
+    assert [(n.onset, n.pitch, n.duration) for n in notes] == [
+        (n.onset, n.pitch, n.duration) for n in perform(abcs[1]).notes]

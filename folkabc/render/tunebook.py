@@ -2,11 +2,13 @@
 
 Each tune gets its title, engraved notation (inline SVG from verovio), a play button (a
 small WebAudio synth in the page plays the tune's notes, computed in Python exactly as the
-MIDI file is), the bar check and, where a corpus is at hand, a novelty summary.
+MIDI file is), its MIDI file (a ``data:`` link), the bar check and, where a corpus is at hand,
+a novelty summary.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from dataclasses import dataclass, field
@@ -15,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FolkabcError, RenderError
-from ._source import TuneSource, load_tunes
+from ._source import TuneSource, load_tunes, output_name
+from .midi import performance_to_midi
 from .notation import engrave_many
 from .perform import perform
 
@@ -57,6 +60,7 @@ section.tune h2{font-weight:normal;margin:0.2em 0}
 .score svg{max-width:100%;height:auto}
 button.play{font-size:1em;padding:0.3em 0.9em;border:1px solid #557;border-radius:4px;background:#eef;cursor:pointer}
 button.play.playing{background:#fdd}
+a.midi{margin-left:1em;color:#557;font-size:0.9em}
 .check.ok{color:#275d27}.check.bad{color:#8a4b00}.error{color:#a00}
 .novelty{color:#335}.note{color:#666;font-style:italic}
 details pre{background:#f6f6f6;padding:0.5em;overflow-x:auto}
@@ -190,7 +194,9 @@ def tunebook_html(tunes: Any, *, title: str = "folkabc tunebook", corpus: Any = 
                            f"{perf.length * 60 / perf.qpm:.0f} s")
         parts = [f'<section class="tune" id="tune-{k}">{head}<div class="meta">{meta}</div>',
                  f'<div class="score">{svg}</div>',
-                 f'<p><button class="play" type="button" data-tune="{len(data) - 1}">▶ Play</button></p>']
+                 f'<p><button class="play" type="button" data-tune="{len(data) - 1}">▶ Play</button> '
+                 f'<a class="midi" download="{html.escape(output_name(tune, "mid"))}" href="data:audio/midi;base64,'
+                 f'{base64.b64encode(performance_to_midi(perf)).decode("ascii")}">MIDI file</a></p>']
         if check:
             parts.append(_check_html(tune.abc))
         if db is not None:
