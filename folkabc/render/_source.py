@@ -25,7 +25,13 @@ class TuneSource:
 
     @property
     def label(self) -> str:
-        """``'3 "The Kesh"'`` — how messages name the tune."""
+        """How messages name the tune.
+
+        Examples
+        --------
+        >>> TuneSource(3, "The Kesh", "").label
+        "3 'The Kesh'"
+        """
         return f"{self.index} {self.title!r}" if self.title else str(self.index)
 
 

@@ -107,7 +107,14 @@ class MidiNotes:
     ticks_per_quarter: int
 
     def melody(self, channel: int | None = None) -> list[Note]:
-        """The notes of one channel (default: the channel of the first note) as :class:`Note`."""
+        """The notes of one channel (default: the channel of the first note) as :class:`Note`.
+
+        Examples
+        --------
+        >>> from fractions import Fraction as F
+        >>> MidiNotes([(F(0), 60, F(1), 0), (F(0), 48, F(2), 1)], 120.0, 480).melody(1)
+        [Note(onset=Fraction(0, 1), pitch=48, duration=Fraction(2, 1))]
+        """
         if not self.notes:
             return []
         ch = self.notes[0][3] if channel is None else channel

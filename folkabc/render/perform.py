@@ -116,11 +116,23 @@ class Performance:
 
     @property
     def length(self) -> Fraction:
-        """End of the last note, in quarter notes (0 for no notes)."""
+        """End of the last note, in quarter notes (0 for no notes).
+
+        Examples
+        --------
+        >>> perform("X:1\\nT:t\\nL:1/4\\nK:C\\nC D2|\\n").length
+        Fraction(3, 1)
+        """
         return max((n.end for n in self.notes), default=Fraction(0))
 
     def to_seconds(self) -> list[tuple[float, int, float]]:
-        """The notes as ``(onset_s, pitch, duration_s)`` at the tune's tempo."""
+        """The notes as ``(onset_s, pitch, duration_s)`` at the tune's tempo.
+
+        Examples
+        --------
+        >>> perform("X:1\\nT:t\\nL:1/4\\nQ:1/4=120\\nK:C\\nC D2|\\n").to_seconds()
+        [(0.0, 60, 0.5), (0.5, 62, 1.0)]
+        """
         k = 60.0 / self.qpm
         return [(float(n.onset) * k, n.pitch, float(n.duration) * k) for n in self.notes]
 
