@@ -85,6 +85,13 @@ def longest_shared(index, body_ids: np.ndarray) -> int:
     return best
 
 
+def _slot(tokens: list[str], i: int, category: str) -> str:
+    """The token at ``i`` if it is of ``category``, else ``(no meter)`` / ``(no mode)``."""
+    if len(tokens) > i and VOCAB.category(tokens[i]) == category:
+        return tokens[i]
+    return f"(no {category})"
+
+
 def _checks(tokens: list[str]) -> bool:
     """True when every bar counts; a sequence ``check`` cannot read (no meter first) fails."""
     try:
@@ -116,8 +123,8 @@ def evaluate(model_dir: Path, *, n: int, seed: int, max_length: int, corpus_path
     ended = [g.ended for g in gen]
     ok = [_checks(g.tokens) for g in gen]
 
-    meters_gen = Counter(g.tokens[0] if g.tokens else "-" for g in gen)
-    modes_gen = Counter(g.tokens[1] if len(g.tokens) > 1 else "-" for g in gen)
+    meters_gen = Counter(_slot(g.tokens, 0, "meter") for g in gen)
+    modes_gen = Counter(_slot(g.tokens, 1, "mode") for g in gen)
     meters_corpus = Counter(VOCAB.token(int(s[1])) for s in corpus_seqs)
     modes_corpus = Counter(VOCAB.token(int(s[2])) for s in corpus_seqs)
 
