@@ -192,3 +192,17 @@ def test_tunebook_from_a_list_of_abc_texts(tmp_path):
     notes = read_midi(base64.b64decode(links[1][1])).melody()
     assert [(n.onset, n.pitch, n.duration) for n in notes] == [
         (n.onset, n.pitch, n.duration) for n in perform(abcs[1]).notes]
+
+
+def test_first_and_second_endings_are_drawn():
+    """verovio's ABC reader drops endings; folkabc adds them back as MEI <ending> brackets."""
+    from folkabc.render.perform import measure_endings
+
+    abc = "X:1\nT:Endings\nM:2/4\nL:1/8\nK:G\nD|:GABc|1 d4:|2 g4|]\n|:B2B2|[1 c4 :|[2 d2 e2|f4|]\n"
+    assert measure_endings(abc) == [None, None, "1", "2", None, "1", "2", "2"]
+    svg = render(abc, to="svg")
+    root = ET.fromstring(svg)
+    endings = [g for g in root.iter(f"{SVG_NS}g") if (g.get("class") or "").startswith("ending")]
+    assert len(endings) == 4
+    assert len([g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "voltaBracket"]) == 4
+    assert count_systems(svg) == 2

@@ -47,12 +47,65 @@ def _engrave(abc: str, width: int, scale: int, header: bool) -> str:
     })
     if not tk.loadData(abc):
         raise RenderError("verovio could not read the ABC")
+    _add_endings(tk, abc)
     if tk.getPageCount() < 1:
         raise RenderError("verovio found no music in the ABC")
     svg = tk.renderToSVG(1)
     if count_systems(svg) == 0:
         raise RenderError("verovio engraved no staff from the ABC")
     return svg
+
+
+_MEI = "{http://www.music-encoding.org/ns/mei}"
+
+
+def _add_endings(tk, abc: str) -> bool:
+    """Give verovio's score the first/second-ending brackets its ABC reader leaves out.
+
+    The bars of each ending (from :func:`folkabc.render.perform.measure_endings`) are wrapped
+    in MEI ``<ending>`` elements and the score is reloaded. Nothing changes when the bar
+    counts of folkabc and verovio differ. Returns whether endings were added.
+    """
+    from .perform import measure_endings
+
+    try:
+        labels = measure_endings(abc)
+    except RenderError:
+        return False
+    if not any(labels):
+        return False
+    root = ET.fromstring(tk.getMEI())
+    sections = list(root.iter(f"{_MEI}section"))
+    if len(sections) != 1:
+        return False
+    section = sections[0]
+    measures = [c for c in section if c.tag == f"{_MEI}measure"]
+    if len(measures) != len(labels):
+        return False
+    children, group, current, k = [], None, None, 0
+    for child in list(section):
+        if child.tag == f"{_MEI}measure":
+            label, k = labels[k], k + 1
+            if label is None:
+                group = current = None
+                children.append(child)
+                continue
+            if group is None or label != current:
+                group = ET.Element(f"{_MEI}ending", {"n": label.split(",")[0], "label": label})
+                children.append(group)
+                current = label
+            group.append(child)
+        elif group is not None and k < len(labels) and labels[k] == current:
+            group.append(child)  # a line break inside an ending
+        else:
+            group = current = None
+            children.append(child)
+    for child in list(section):
+        section.remove(child)
+    section.extend(children)
+    ET.register_namespace("", _MEI[1:-1])
+    tk.setOptions({"inputFrom": "mei"})
+    return bool(tk.loadData(ET.tostring(root, encoding="unicode")))
 
 
 def engrave_many(abcs: list[str], *, width: int = PAGE_WIDTH, scale: int = SCALE,

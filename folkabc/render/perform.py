@@ -28,7 +28,7 @@ from fractions import Fraction
 
 from ..errors import RenderError
 
-__all__ = ["Note", "Performance", "perform", "TEMPO_BY_TYPE", "TEMPO_BY_METER", "DEFAULT_QPM"]
+__all__ = ["Note", "Performance", "perform", "measure_endings", "TEMPO_BY_TYPE", "TEMPO_BY_METER", "DEFAULT_QPM"]
 
 #: Default tempo, in quarter notes per minute, by tune type (``R:``, lower case, first word).
 TEMPO_BY_TYPE: dict[str, float] = {
@@ -694,6 +694,71 @@ def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
     return [Note(on * 4, p, ln * 4) for on, p, ln in sorted(notes)]
 
 
+def _read(abc: str) -> tuple[dict[str, str], _Reader, int, str | None]:
+    """The first tune of ``abc`` read into bar markers and events (written order)."""
+    text = abc
+    m = re.search(r"(?m)^X:", text)
+    if m:
+        nxt = re.search(r"(?m)^X:", text[m.end() :])
+        text = text[m.start() : m.end() + nxt.start()] if nxt else text[m.start() :]
+    header, titles, body = _split_header(text)
+    index_m = re.match(r"\s*(\d+)", header.get("X", "1") or "1")
+    index = int(index_m.group(1)) if index_m else 1
+    title = titles[0] if titles else None
+    if "K" not in header:
+        raise RenderError("not an ABC tune: no K: field", tune=index, title=title)
+    reader = _Reader(header)
+    for line in body:
+        fm = re.match(r"([A-Za-z]):(.*)", line)
+        if fm and not line.startswith("|"):
+            if fm.group(1) == "P" and reader.voice_on:
+                reader.items.append((_PART, fm.group(2).strip()[:1]))
+            reader.field(fm.group(1), fm.group(2))
+            continue
+        if line.startswith("%"):
+            continue
+        reader.line(line)
+    return header, reader, index, title
+
+
+def measure_endings(abc: str) -> list[str | None]:
+    """The ending each written bar belongs to (``"1"``, ``"2"``, ``"1,3"``) or None.
+
+    Bars are counted as written (a bar holds at least one note or rest); an ending runs
+    from its ``[n``/``|n`` to the next ``:|``, ``||``, ``|]``, ``|:`` or ending.
+
+    Examples
+    --------
+    >>> measure_endings("X:1\\nT:t\\nK:G\\nD|:GABc|1 d4:|2 g4|]\\n")
+    [None, None, '1', '2']
+    """
+    _, reader, _, _ = _read(abc)
+    labels: list[str | None] = []
+    current: str | None = None
+    filled = False
+    for it in reader.items:
+        if isinstance(it, _Event):
+            filled = True
+            continue
+        kind = it[0]
+        if kind in (_BAR, _END):
+            if filled:
+                labels.append(current)
+                filled = False
+            if kind == _END or it[1] in ("||", "|]"):
+                current = None
+        elif kind == _START:
+            current = None
+        elif kind == _ENDING:
+            if filled:  # an ending written inside a bar starts the next bar
+                labels.append(current)
+                filled = False
+            current = ",".join(str(n) for n in sorted(it[1])) or None
+    if filled:
+        labels.append(current)
+    return labels
+
+
 def perform(abc: str) -> Performance:
     """Play one ABC tune: its notes with repeats, endings and ornaments expanded.
 
@@ -725,28 +790,7 @@ def perform(abc: str) -> Performance:
     >>> p.qpm
     120.0
     """
-    text = abc
-    m = re.search(r"(?m)^X:", text)
-    if m:
-        nxt = re.search(r"(?m)^X:", text[m.end() :])
-        text = text[m.start() : m.end() + nxt.start()] if nxt else text[m.start() :]
-    header, titles, body = _split_header(text)
-    index_m = re.match(r"\s*(\d+)", header.get("X", "1") or "1")
-    index = int(index_m.group(1)) if index_m else 1
-    title = titles[0] if titles else None
-    if "K" not in header:
-        raise RenderError("not an ABC tune: no K: field", tune=index, title=title)
-    reader = _Reader(header)
-    for line in body:
-        fm = re.match(r"([A-Za-z]):(.*)", line)
-        if fm and not line.startswith("|"):
-            if fm.group(1) == "P" and reader.voice_on:
-                reader.items.append((_PART, fm.group(2).strip()[:1]))
-            reader.field(fm.group(1), fm.group(2))
-            continue
-        if line.startswith("%"):
-            continue
-        reader.line(line)
+    header, reader, index, title = _read(abc)
     unit = _Reader(header).unit
     notes = _play(_expand(_order_parts(reader.items, header.get("P", ""))),
                   _tempo_qpm(header.get("Q"), unit, None))
