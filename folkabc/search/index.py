@@ -158,18 +158,18 @@ def suffix_array(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     rem = np.arange(n, 0, -1, dtype=itype)
     rem -= np.repeat((n - offsets[1:]).astype(itype), lengths)
     max_len = int(lengths.max())
-    sym = ids.astype(np.uint64) + np.uint64(1)  # 0 = past the end of the tune
-    key = np.zeros(n, dtype=np.uint64)
+    # base-139 packing of the first 8 symbols (139**8 < 2**64), symbol = id + 1; suffixes
+    # shorter than 8 inside their tune are fixed after, with 0 (= past the end) for the rest
     width = 8
-    part = np.empty(n, dtype=np.uint64)
-    for j in range(width):  # base-139 packing of the first 8 symbols (139**8 < 2**64)
+    key = np.zeros(n, dtype=np.uint64)
+    for j in range(width):
         key *= np.uint64(139)
         cut = max(n - j, 0)
-        part[:cut] = sym[j:]
-        part[cut:] = 0
-        part[rem <= j] = 0
-        key += part
-    del sym, part
+        key[:cut] += ids[j:].astype(np.uint64) + np.uint64(1)
+    short = np.flatnonzero(rem < width)
+    scale = np.uint64(139) ** (width - rem[short]).astype(np.uint64)
+    key[short] = key[short] // scale * scale
+    del short, scale
     # ties need no stable order: equal keys form one group, sorted further below
     sa = np.argsort(key).astype(itype)
     skey = key[sa]
