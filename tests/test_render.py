@@ -206,3 +206,16 @@ def test_first_and_second_endings_are_drawn():
     assert len(endings) == 4
     assert len([g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "voltaBracket"]) == 4
     assert count_systems(svg) == 2
+
+
+def test_musicxml_hand_checked():
+    """Pitches and quarter lengths of a small tune, read back from folkabc's MusicXML."""
+    from music21 import converter
+
+    abc = "X:1\nT:t\nM:6/8\nL:1/8\nK:D\nDFA d2c|B>AG (3FGA d|[DA]3 z3|]\n"
+    back = converter.parseData(render(abc, to="musicxml"), format="musicxml")
+    got = [(tuple(p.midi for p in n.pitches), float(n.duration.quarterLength)) for n in back.recurse().notes]
+    third = pytest.approx(1 / 3)
+    assert got == [((62,), 0.5), ((66,), 0.5), ((69,), 0.5), ((74,), 1.0), ((73,), 0.5),
+                   ((71,), 0.75), ((69,), 0.25), ((67,), 0.5), ((66,), third), ((67,), third), ((69,), third),
+                   ((74,), 0.5), ((62, 69), 1.5)]
