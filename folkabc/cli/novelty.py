@@ -33,7 +33,15 @@ def add_parser(subparsers) -> None:
 
 
 def read_tunes(text: str, *, path: str | None = None) -> list:
-    """The tunes of an ABC or folk-rnn token file: TokenizedTune objects or token lists."""
+    """The tunes of an ABC or folk-rnn token file: TokenizedTune objects or token lists.
+
+    Examples
+    --------
+    >>> read_tunes("M:4/4\\nK:Cmaj\\nG, C C 2 |\\n")
+    [['M:4/4', 'K:Cmaj', 'G,', 'C', 'C', '2', '|']]
+    >>> read_tunes("X:1\\nT:A\\nM:4/4\\nL:1/8\\nK:G\\nDGG2|\\n")[0].tokens[:4]
+    ['M:4/4', 'K:Cmaj', 'G', 'c']
+    """
     from ..errors import FolkabcError
     from ..validate import is_token_file, read_token_file
 
@@ -50,7 +58,18 @@ def read_tunes(text: str, *, path: str | None = None) -> list:
 
 
 def format_report(rep, *, number: int) -> str:
-    """Text report of one tune."""
+    """Text report of one tune.
+
+    Examples
+    --------
+    >>> from folkabc.search import BarReport, NoveltyReport
+    >>> print(format_report(NoveltyReport("A", 1, 5, 8, 0.0, 0, None, [BarReport(1, ["C", "D"], 0, 0)]),
+    ...                     number=1))
+    tune 1 'A': 5 tokens, 0.0% covered by shared 8-grams or longer (0 tokens)
+      longest shared figure: none
+      bar  tunes  same bar  notes
+        1      0         0  C D
+    """
     name = f"tune {rep.index if rep.index is not None else number}" + (f" {rep.title!r}" if rep.title else "")
     out = [f"{name}: {rep.n_tokens} tokens, {100 * rep.coverage:.1f}% covered by shared "
            f"{rep.k}-grams or longer ({rep.covered} tokens)"]

@@ -43,7 +43,17 @@ def add_parser(subparsers) -> None:
 
 
 def format_result(res) -> str:
-    """The text report: a count line, then one line per listed match."""
+    """The text report: a count line, then one line per listed match.
+
+    Examples
+    --------
+    >>> from folkabc.search import Match, SearchResult
+    >>> m = Match(7, 6, 4, 1, 0, "The Kesh", "oneills1850", ["G,", "C", "C", "2", "|"])
+    >>> print(format_result(SearchResult(["G,", "C"], 1, 3, [m], approx=True, limit=1)))
+    'G, C': 3 occurrences in 1 tune
+      #7      The Kesh [oneills1850]: bar 1, offset 0:  G, C C 2 |
+      ... 2 more (use --limit N or --all)
+    """
     q = " ".join(res.query_tokens)
     out = [f"{q!r}: {res.occurrences} occurrence{'s' if res.occurrences != 1 else ''} "
            f"in {res.tunes} tune{'s' if res.tunes != 1 else ''}"]

@@ -69,7 +69,13 @@ class Match:
     bar_tokens: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """JSON form (``tune_id``, ``title``, ``source``, ``bar``, ``offset``, ``position``, ``bar_tokens``)."""
+        """JSON form (``tune_id``, ``title``, ``source``, ``bar``, ``offset``, ``position``, ``bar_tokens``).
+
+        Examples
+        --------
+        >>> Match(7, 6, 4, 1, 0, "The Kesh", "oneills1850", ["G", "A", "|"]).to_dict()["bar_tokens"]
+        'G A |'
+        """
         return {"tune_id": self.tune_id, "title": self.title, "source": self.source, "bar": self.bar,
                 "offset": self.offset, "position": self.position, "bar_tokens": " ".join(self.bar_tokens)}
 
@@ -100,7 +106,13 @@ class SearchResult:
     limit: int | None = None
 
     def to_dict(self) -> dict:
-        """JSON form: ``query_tokens``, ``tunes``, ``occurrences``, ``approx``, ``matches``."""
+        """JSON form: ``query_tokens``, ``tunes``, ``occurrences``, ``approx``, ``limit``, ``matches``.
+
+        Examples
+        --------
+        >>> SearchResult(["C", "D"], 0, 0, []).to_dict()
+        {'query_tokens': ['C', 'D'], 'tunes': 0, 'occurrences': 0, 'approx': False, 'limit': None, 'matches': []}
+        """
         return {"query_tokens": list(self.query_tokens), "tunes": self.tunes,
                 "occurrences": self.occurrences, "approx": self.approx, "limit": self.limit,
                 "matches": [m.to_dict() for m in self.matches]}

@@ -76,7 +76,13 @@ class BarReport:
     tune_ids: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form.
+
+        Examples
+        --------
+        >>> BarReport(1, ["C", "D"], 3, 1, [5]).to_dict()
+        {'bar': 1, 'tokens': 'C D', 'tunes': 3, 'same_bar': 1, 'tune_ids': [5]}
+        """
         return {"bar": self.bar, "tokens": " ".join(self.tokens), "tunes": self.tunes,
                 "same_bar": self.same_bar, "tune_ids": list(self.tune_ids)}
 
@@ -114,7 +120,13 @@ class SharedFigure:
     titles: list[str | None] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form.
+
+        Examples
+        --------
+        >>> SharedFigure(["C", "D"], 2, 4, (1, 1), 1, [9], [3], ["X"]).to_dict()["bars"]
+        [1, 1]
+        """
         return {"tokens": " ".join(self.tokens), "length": self.length, "start": self.start,
                 "bars": list(self.bars), "tunes": self.tunes, "tune_ids": list(self.tune_ids),
                 "titles": list(self.titles)}
@@ -154,7 +166,13 @@ class NoveltyReport:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """JSON form."""
+        """JSON form.
+
+        Examples
+        --------
+        >>> NoveltyReport("T", 1, 10, 8, 0.5, 5, None, []).to_dict()["coverage"]
+        0.5
+        """
         return {"title": self.title, "index": self.index, "n_tokens": self.n_tokens, "k": self.k,
                 "coverage": round(self.coverage, 4), "covered": self.covered,
                 "longest": self.longest.to_dict() if self.longest else None,
