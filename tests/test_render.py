@@ -219,3 +219,11 @@ def test_musicxml_hand_checked():
     assert got == [((62,), 0.5), ((66,), 0.5), ((69,), 0.5), ((74,), 1.0), ((73,), 0.5),
                    ((71,), 0.75), ((69,), 0.25), ((67,), 0.5), ((66,), third), ((67,), third), ((69,), third),
                    ((74,), 0.5), ((62, 69), 1.5)]
+
+
+def test_cli_render_html(tmp_path, capsys):
+    src = tmp_path / "two.abc"
+    src.write_text("X:1\nT:Tune A\nK:G\nGABc|\n\nX:2\nT:Tune B\nK:D\nDEFG|\n")
+    assert main(["render", str(src), "--to", "html", "-o", str(tmp_path / "two.html")]) == 0
+    page = (tmp_path / "two.html").read_text()
+    assert page.count('<section class="tune"') == 2 and "<title>two</title>" in page
