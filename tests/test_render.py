@@ -221,9 +221,11 @@ def test_musicxml_hand_checked():
                    ((74,), 0.5), ((62, 69), 1.5)]
 
 
-def test_cli_render_html(tmp_path, capsys):
+def test_cli_render_html(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path / "home"))  # no default corpus built there
     src = tmp_path / "two.abc"
     src.write_text("X:1\nT:Tune A\nK:G\nGABc|\n\nX:2\nT:Tune B\nK:D\nDEFG|\n")
     assert main(["render", str(src), "--to", "html", "-o", str(tmp_path / "two.html")]) == 0
     page = (tmp_path / "two.html").read_text()
     assert page.count('<section class="tune"') == 2 and "<title>two</title>" in page
+    assert "novelty not measured: the default corpus is not built yet (run `folkabc corpus build`)" in page
