@@ -169,3 +169,10 @@ def test_generated_tune_records_render():
 
     notes = read_midi(render(Generated(), to="midi")).melody()
     assert [n.pitch for n in notes] == [67, 67, 72, 74] * 2
+
+
+def test_engrave_timeout_stops_the_worker():
+    (out,) = engrave_many([GOOD], timeout=1e-6)  # no worker engraves a tune in a microsecond
+    assert str(out) == "verovio took more than 1e-06 s on this tune"
+    with pytest.raises(RenderError, match="timeout must be positive, not 0"):
+        engrave_many([GOOD], timeout=0)

@@ -26,11 +26,7 @@ _SVG_NS = "{http://www.w3.org/2000/svg}"
 
 def _engrave(abc: str, width: int, scale: int, header: bool) -> str:
     """Run verovio on one tune (called in a child process: verovio can crash on odd ABC)."""
-    import faulthandler
-
     import verovio
-
-    faulthandler.disable()  # a crash is reported as a RenderError, not a dump
 
     verovio.enableLog(verovio.LOG_OFF)
     tk = verovio.toolkit()
@@ -108,9 +104,71 @@ def _add_endings(tk, abc: str) -> bool:
     return bool(tk.loadData(ET.tostring(root, encoding="unicode")))
 
 
+def _serve(conn, width: int, scale: int, header: bool) -> None:
+    """Worker loop: engrave each ABC text received until ``None`` arrives."""
+    import faulthandler
+
+    faulthandler.disable()  # a crash is reported as a RenderError, not a dump
+    while True:
+        abc = conn.recv()
+        if abc is None:
+            return
+        try:
+            conn.send((True, _engrave(abc, width, scale, header)))
+        except RenderError as exc:
+            conn.send((False, exc.message))
+
+
+class _Worker:
+    """One verovio process, restarted after a crash or a timeout."""
+
+    def __init__(self, width: int, scale: int, header: bool) -> None:
+        import multiprocessing
+
+        try:
+            self.ctx = multiprocessing.get_context("fork")  # cheap: the worker inherits verovio
+        except ValueError:  # pragma: no cover - platforms without fork
+            self.ctx = multiprocessing.get_context()
+        self.args = (width, scale, header)
+        self.proc = None
+        self.conn = None
+
+    def engrave(self, abc: str, timeout: float) -> str | RenderError:
+        if self.proc is None:
+            parent, child = self.ctx.Pipe()
+            self.proc = self.ctx.Process(target=_serve, args=(child, *self.args), daemon=True)
+            self.proc.start()
+            child.close()
+            self.conn = parent
+        self.conn.send(abc)
+        if not self.conn.poll(timeout):
+            self.stop(kill=True)
+            return RenderError(f"verovio took more than {timeout:g} s on this tune")
+        try:
+            ok, value = self.conn.recv()
+        except EOFError:  # the worker died: verovio crashed
+            self.stop(kill=True)
+            return RenderError("verovio crashed on this tune")
+        return value if ok else RenderError(value)
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.proc is None:
+            return
+        if kill:
+            self.proc.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:  # pragma: no cover - already gone
+                pass
+        self.proc.join(timeout=10)
+        self.conn.close()
+        self.proc = self.conn = None
+
+
 def engrave_many(abcs: list[str], *, width: int = PAGE_WIDTH, scale: int = SCALE,
-                 header: bool = True) -> list[str | RenderError]:
-    """Engrave several tunes, each in a worker process, so one that crashes verovio fails alone.
+                 header: bool = True, timeout: float = 120.0) -> list[str | RenderError]:
+    """Engrave several tunes in a worker process, so a tune that crashes verovio fails alone.
 
     Parameters
     ----------
@@ -118,6 +176,8 @@ def engrave_many(abcs: list[str], *, width: int = PAGE_WIDTH, scale: int = SCALE
         One ABC tune per item.
     width, scale, header
         As in :func:`abc_to_svg`.
+    timeout : float > 0
+        Seconds allowed per tune before its worker is stopped.
 
     Returns
     -------
@@ -130,40 +190,24 @@ def engrave_many(abcs: list[str], *, width: int = PAGE_WIDTH, scale: int = SCALE
     >>> out[0].startswith("<svg"), str(out[1])
     (True, 'verovio crashed on this tune')
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    import verovio  # noqa: F401 - imported once here, inherited by the forked workers
+    import verovio  # noqa: F401 - imported once here, inherited by the forked worker
 
     if width <= 0:
         raise RenderError(f"width must be positive, not {width}")
     if not 10 <= scale <= 200:
         raise RenderError(f"scale must be in 10..200, not {scale}")
+    if timeout <= 0:
+        raise RenderError(f"timeout must be positive, not {timeout}")
+    worker = _Worker(int(width), int(scale), bool(header))
     results: list[str | RenderError] = []
-    pool = None
-    try:
-        context = multiprocessing.get_context("fork")  # cheap: the worker inherits verovio
-    except ValueError:  # pragma: no cover - platforms without fork
-        context = multiprocessing.get_context()
     try:
         for abc in abcs:
             if "K:" not in abc:
                 results.append(RenderError("not an ABC tune: no K: field"))
-                continue
-            if pool is None:
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            try:
-                results.append(pool.submit(_engrave, abc, width, scale, header).result())
-            except RenderError as exc:
-                results.append(exc)
-            except BrokenProcessPool:
-                results.append(RenderError("verovio crashed on this tune"))
-                pool.shutdown(wait=False)
-                pool = None
+            else:
+                results.append(worker.engrave(abc, timeout))
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+        worker.stop()
     return results
 
 
