@@ -42,6 +42,8 @@ def _cli(capsys, *argv):
         (["tunebook", "{good}", "-o", "/proc/no/such/dir/b.html", "--no-novelty"],
          "/proc/no/such/dir/b.html: cannot write the tunebook: No such file or directory"),
         (["tunebook", "{missing}", "-o", "b.html"], "{missing}: cannot read: No such file or directory"),
+        (["render", "{binary}", "--to", "png"], "{binary}: no tune found: expected ABC (X:, T:, K: ...) or a "
+                                                "folk-rnn token file"),
         (["render", "{rests}", "--to", "midi", "-o", "{tmp}/r.mid"], "{rests}: no tune could be rendered (1 failed)"),
     ],
 )
@@ -49,6 +51,8 @@ def test_cli_bad_input_one_line_exit_2(argv, message, tmp_path, capsys):
     files = {"missing": tmp_path / "missing.abc", "notabc": tmp_path / "notes.txt",
              "good": tmp_path / "good.abc", "rests": tmp_path / "rests.abc", "tmp": tmp_path}
     files["notabc"].write_text("just some words\nand more words\n")
+    files["binary"] = tmp_path / "image.abc"
+    files["binary"].write_bytes(bytes(range(256)) * 8)
     files["good"].write_text(GOOD)
     files["rests"].write_text(RESTS)
     names = {k: str(v) for k, v in files.items()}
