@@ -37,6 +37,7 @@ True
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable, Sequence
@@ -62,7 +63,7 @@ __all__ = [
 #: MIDI range of the vocabulary's plain pitches (``C,`` = 48 … ``b'`` = 95).
 PITCH_RANGE = (48, 95)
 
-_ACC_TEXT = {1: "^", -1: "_", 0: "="}
+_ACC_TEXT = {1: "^", -1: "_", 0: "=", 2: "^^", -2: "__"}
 
 
 @dataclass
@@ -189,14 +190,28 @@ def pitch_token(step: int, alter: int | None) -> str:
 
 def _choose_shift(midis: list[int], steps: int, semis: int) -> tuple[int, int]:
     lo, hi = PITCH_RANGE
+    midis = sorted(midis)
     best = None
     for k in (-3, -2, -1, 0, 1, 2, 3):
         s = semis + 12 * k
-        n = sum(1 for m in midis if lo <= m + s <= hi)
+        n = bisect_right(midis, hi - s) - bisect_left(midis, lo - s)
         cand = (-n, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
     return best[3], best[2]
+
+
+def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
+    """Spell MIDI ``m`` on diatonic step ``d``: (step, letter index, alteration, plain token,
+    token with its accidental); a double accidental moves to the nearest letter."""
+    octv, li = divmod(d, 7)
+    a = m - 12 * (octv + 1) - NATURAL[li]
+    if a > 1 or a < -1:
+        d = min((d - 2, d - 1, d + 1, d + 2),
+                key=lambda dd: abs(m - 12 * (dd // 7 + 1) - NATURAL[dd % 7]))
+        octv, li = divmod(d, 7)
+        a = m - 12 * (octv + 1) - NATURAL[li]
+    return d, li, a, pitch_token(d, None), pitch_token(d, a)
 
 
 def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int,
@@ -210,37 +225,21 @@ def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int
     last_kind = ""
     append = tokens.append
     pappend = positions.append
-    cache: dict[tuple[int, int, int | None, int | None], tuple[str, int, int]] = {}
+    spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}
     for ev in events:
         kind = ev[0]
         if kind == "n":
-            d = ev[1] + steps
-            m = ev[2] + semis
-            octv, li = divmod(d, 7)
-            a = m - 12 * (octv + 1) - NATURAL[li]
-            if a > 1 or a < -1:  # respell a double accidental on the nearest letter
-                best = None
-                for dd in (d - 2, d - 1, d + 1, d + 2):
-                    o2, l2 = divmod(dd, 7)
-                    a2 = m - 12 * (o2 + 1) - NATURAL[l2]
-                    if best is None or abs(a2) < abs(best[1]):
-                        best = (dd, a2)
-                d, a = best
-                octv, li = divmod(d, 7)
-                if a > 1 or a < -1:
-                    a = max(-1, min(1, a))
-            eff = bar_oct.get(d, sig[li])
-            eff_any = bar_letter.get(li, sig[li])
-            if a != eff or a != eff_any:
+            info = spelled.get((ev[1], ev[2]))
+            if info is None:
+                info = spelled[(ev[1], ev[2])] = _spelling(ev[1] + steps, ev[2] + semis)
+            d, li, a, plain, marked = info
+            s_li = sig[li]
+            if a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
                 bar_oct[d] = a
                 bar_letter[li] = a
-                key = (d, a)
+                append(marked)
             else:
-                key = (d, None)
-            tok = cache.get(key)
-            if tok is None:
-                tok = cache[key] = pitch_token(d, key[1])
-            append(tok)
+                append(plain)
         elif kind == "d":
             append(ev[1])
         elif kind == ">":
@@ -439,7 +438,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     M:6/8
     L:1/8
     K:C
-    |: G,CC2E | D3 C3 :|
+    |: G,C C2 E | D3 C3 :|
     <BLANKLINE>
     """
     toks = tokens.split() if isinstance(tokens, str) else list(tokens)
@@ -460,6 +459,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     glued = False  # no space before the next note (inside a tuplet or broken pair)
     last_dur = Fraction(0)
     ending_open = False
+    crossed = False
     n = len(toks)
     i = 2
 
@@ -560,18 +560,22 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             broken = dm.group("br")
             text += toks[i]
             i += 1
-        if not glued and pos % beat == 0:
+        scale = tuplet_factor if tuplet_left else 1
+        d = dur * next_mult * scale
+        if broken:
+            this, nxt = _BROKEN[broken]
+            d = dur * this * scale
+        crosses = pos + d > (pos // beat + 1) * beat  # ends past the beat it starts in
+        if not glued and (pos % beat == 0 or crosses or crossed):
             space()
         out.append(text)
-        d = dur * next_mult * (tuplet_factor if tuplet_left else 1)
+        crossed = crosses
         next_mult = Fraction(1)
         glued = False
         if broken:
-            this, nxt = _BROKEN[broken]
-            d = dur * this * (tuplet_factor if tuplet_left else 1)
             next_mult = nxt
             glued = True
-        last_dur = dur * (tuplet_factor if tuplet_left else 1)
+        last_dur = dur * scale
         if tuplet_left:
             tuplet_left -= 1
             glued = glued or tuplet_left > 0

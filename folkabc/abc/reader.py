@@ -246,13 +246,33 @@ def duration_text(num: int, den: int, unit: Fraction) -> str:
 _LETTER_STEP = {c: (i, 4) for i, c in enumerate(LETTERS)} | {c.lower(): (i, 5) for i, c in enumerate(LETTERS)}
 
 
+_PITCH_INFO: dict[tuple[str, str], tuple[int, int, int]] = {}
+_UNIT_CACHES: dict[Fraction, dict[str, str]] = {}
+
+
+def _pitch_info(let: str, oc: str) -> tuple[int, int, int]:
+    """(diatonic step, letter index, natural MIDI number) of a letter with octave marks (cached)."""
+    li, octv = _LETTER_STEP[let]
+    octv += oc.count("'") - oc.count(",")
+    info = (octv * 7 + li, li, 12 * (octv + 1) + NATURAL[li])
+    if len(_PITCH_INFO) < 4096:
+        _PITCH_INFO[(let, oc)] = info
+    return info
+
+
+def _unit_cache(unit: Fraction) -> dict[str, str]:
+    """Written duration → duration text in eighths, for one unit length (cached per unit)."""
+    cache = _UNIT_CACHES.get(unit)
+    if cache is None:
+        cache = {"": duration_text(1, 1, unit)}
+        if len(_UNIT_CACHES) < 64:
+            _UNIT_CACHES[unit] = cache
+    return cache
+
+
 def _pitch(m, sig: tuple[int, ...], bar_acc: dict[int, int]) -> tuple[int, int]:
     """Diatonic step and sounding MIDI number of a note match; updates the bar's accidentals."""
-    li, octv = _LETTER_STEP[m.group("let")]
-    oc = m.group("oct")
-    if oc:
-        octv += oc.count("'") - oc.count(",")
-    d = octv * 7 + li
+    d, li, base = _PITCH_INFO.get((m.group("let"), m.group("oct"))) or _pitch_info(m.group("let"), m.group("oct"))
     acc = m.group("acc")
     if acc is not None:
         alt = _ACC[acc]
@@ -261,7 +281,7 @@ def _pitch(m, sig: tuple[int, ...], bar_acc: dict[int, int]) -> tuple[int, int]:
         alt = bar_acc.get(d)
         if alt is None:
             alt = sig[li]
-    return d, 12 * (octv + 1) + NATURAL[li] + alt
+    return d, base + alt
 
 
 def _bar_tokens(bl: str) -> list[str]:
@@ -337,6 +357,8 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
         key = parse_key("C")
         if tune.body:
             warnings.append("no K: field; read as K:C")
+    dcache = _unit_cache(unit)
+    plain = dcache[""]
     voices = tune.header.get("V")
     first_voice = voices[0].split()[0] if voices and voices[0].split() else None
     sig = key.signature
@@ -349,7 +371,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
     multi_voice = False
 
     def apply_field(letter: str, value: str, line: int, col: int) -> None:
-        nonlocal unit, sig, active, first_voice, multi_voice, meter
+        nonlocal unit, sig, active, first_voice, multi_voice, meter, dcache, plain
         if letter == "K":
             try:
                 k = parse_key(value)
@@ -375,6 +397,8 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 raise err(str(exc), line, col) from None
             if active:
                 unit = u
+                dcache = _unit_cache(unit)
+                plain = dcache[""]
         elif letter == "V":
             vid = value.split()[0] if value.split() else ""
             if first_voice is None:
@@ -397,18 +421,32 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
             if kind == "note":
                 if not active or overlay:
                     continue
-                d, midi = _pitch(m, sig, bar_acc if carry_accidentals else {})
-                append(("n", d, midi, lineno, m.start() + 1))
-                dur = m.group("dur")
+                acc, let, oc, dur = m.group("acc", "let", "oct", "dur")
+                info = _PITCH_INFO.get((let, oc))
+                if info is None:
+                    info = _pitch_info(let, oc)
+                d, li, base = info
+                if acc is not None:
+                    alt = _ACC[acc]
+                    if carry_accidentals:
+                        bar_acc[d] = alt
+                else:
+                    alt = bar_acc.get(d)
+                    if alt is None:
+                        alt = sig[li]
+                col = m.start() + 1
+                append(("n", d, base + alt, lineno, col))
                 if dur:
-                    num, den = parse_duration(dur)
-                    if num == 0:
-                        raise err(f"zero duration {m.group()!r}", lineno, m.start() + 1)
-                    t = duration_text(num, den, unit)
+                    t = dcache.get(dur)
+                    if t is None:
+                        num, den = parse_duration(dur)
+                        if num == 0:
+                            raise err(f"zero duration {m.group()!r}", lineno, col)
+                        t = dcache[dur] = duration_text(num, den, unit)
                     if t:
                         append(("d", t, None, lineno, m.start("dur") + 1))
-                elif unit != Fraction(1, 8):
-                    append(("d", duration_text(1, 1, unit), None, lineno, m.start() + 1))
+                elif plain:
+                    append(("d", plain, None, lineno, col))
             elif kind == "ws" or kind == "skip" or kind == "gchord" or kind == "deco" or kind == "grace":
                 continue
             elif kind == "bar":

@@ -1,0 +1,150 @@
+"""Property tests (hypothesis): token sequences drawn from the folk-rnn grammar survive
+``tokens → abc → tokens``, keeping their sounding pitches, durations and bars."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from folkabc.tokens import PITCH_RANGE, detokenize, tokenize
+from folkabc.vocab import VOCAB
+
+PITCHES = [t for t in VOCAB.tokens if VOCAB.category(t) == "pitch"]
+PLAIN = [t for t in PITCHES if t[0] not in "^_="]
+DURS = ["", "2", "3", "4", "6", "8", "/2", "3/2"]
+METERS = [t for t in VOCAB.tokens if VOCAB.category(t) == "meter"]
+MODES = [t for t in VOCAB.tokens if VOCAB.category(t) == "mode"]
+BARS = ["|", "|", "|", "|:", ":|", ":| |2", ":| |:"]
+
+# independent reference semantics of a token sequence (ABC 2.1 reading of folk-rnn tokens)
+_SIG = {"K:Cmaj": {}, "K:Cmin": {"E": -1, "A": -1, "B": -1}, "K:Cdor": {"E": -1, "B": -1}, "K:Cmix": {"B": -1}}
+_NAT = dict(zip("CDEFGAB", (0, 2, 4, 5, 7, 9, 11)))
+_PITCH = re.compile(r"([_=^]?)([A-Ga-g])([,']*)")
+
+
+def sounding(tokens):
+    """(MIDI pitches, durations in eighths per note/rest/chord, bar tokens) of a sequence."""
+    sig = _SIG[tokens[1]]
+    acc: dict[tuple[str, int], int] = {}
+    pitches, durs, bars = [], [], []
+    in_chord = False
+    for t in tokens[2:]:
+        m = _PITCH.fullmatch(t)
+        if m:
+            letter = m.group(2).upper()
+            octave = (5 if m.group(2).islower() else 4) + m.group(3).count("'") - m.group(3).count(",")
+            if m.group(1):
+                acc[(letter, octave)] = {"^": 1, "_": -1, "=": 0}[m.group(1)]
+            alt = acc.get((letter, octave), sig.get(letter, 0))
+            pitches.append(12 * (octave + 1) + _NAT[letter] + alt)
+            if not in_chord:
+                durs.append(Fraction(1))
+        elif t == "z":
+            durs.append(Fraction(1))
+        elif t == "[":
+            in_chord = True
+            durs.append(Fraction(1))
+        elif t == "]":
+            in_chord = False
+        elif t in _SIG:
+            sig = _SIG[t]
+            acc.clear()
+        elif t.startswith(("|", ":|")):
+            bars.append(t)
+            acc.clear()
+        elif re.fullmatch(r"\d*(/\d+)?[<>]*", t):
+            num, _, den = t.rstrip("<>").partition("/")
+            durs[-1] = Fraction(int(num or 1), int(den or 1) if _ else 1)
+    return pitches, durs, bars
+
+
+@st.composite
+def tunes(draw, pitch=st.sampled_from(PITCHES), allow_changes=True):
+    toks = [draw(st.sampled_from(METERS)), draw(st.sampled_from(MODES))]
+    if draw(st.booleans()):
+        toks.append("|:")
+    for _ in range(draw(st.integers(1, 8))):
+        if allow_changes and draw(st.integers(0, 9)) == 0:
+            toks.append(draw(st.sampled_from(METERS + MODES)))
+        for _ in range(draw(st.integers(1, 6))):
+            kind = draw(st.integers(0, 9))
+            if kind <= 4:
+                toks.append(draw(pitch))
+            elif kind == 5:
+                toks.append("z")
+            elif kind == 6:
+                toks += ["["] + draw(st.lists(pitch, min_size=2, max_size=3)) + ["]"]
+            elif kind == 7:
+                toks += ["(3"] + draw(st.lists(pitch, min_size=3, max_size=3))
+                continue
+            else:  # broken rhythm pair
+                toks += [draw(pitch), draw(st.sampled_from(["2>", ">", "<", "2<", "/2>"])), draw(pitch)]
+                continue
+            d = draw(st.sampled_from(DURS))
+            if d:
+                toks.append(d)
+        toks += draw(st.sampled_from(BARS)).split()
+    return toks
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tunes())
+def test_round_trip_is_a_fixed_point_and_keeps_the_music(toks):
+    abc = detokenize(toks, title="Prop")
+    (t,) = tokenize(abc)
+    assert t.error is None, (t.error, abc)
+    y = t.tokens
+    assert tokenize(detokenize(y))[0].tokens == y
+    # the same sounding pitches, durations and bar lines (spelling may change, music may not)
+    assert sounding(y) == sounding(toks)
+    assert t.transpose == 0
+    assert y[:2] == toks[:2]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tunes(pitch=st.sampled_from(PLAIN), allow_changes=False))
+def test_plain_sequences_round_trip_unchanged_and_stay_in_vocabulary(toks):
+    (t,) = tokenize(detokenize(toks))
+    assert t.tokens == toks
+    assert t.in_vocab and t.oov == []
+    assert VOCAB.decode(t.ids) == toks
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PLAIN), min_size=1, max_size=40), st.sampled_from(["C", "D", "Bb", "F#", "Ab"]))
+def test_transposed_pitches_stay_in_range_and_keep_intervals(notes, key):
+    """A melody written in any key comes back inside the vocabulary range whenever some octave of
+    the transposition to C fits it, with its intervals unchanged."""
+    (t,) = tokenize("X:1\nM:4/4\nL:1/8\nK:C\n" + "".join(notes) + "|\n")
+    original, _, _ = sounding(t.tokens)
+    lo, hi = PITCH_RANGE
+    s0 = -{"C": 0, "D": 2, "Bb": 10, "F#": 6, "Ab": 8}[key] % 12
+    assume(any(lo <= min(original) + s0 + 12 * k and max(original) + s0 + 12 * k <= hi for k in range(-3, 4)))
+    (u,) = tokenize(f"X:1\nM:4/4\nL:1/8\nK:{key}\n[K:C]" + "".join(notes) + "|\n")
+    moved, _, _ = sounding(u.tokens)
+    assert all(lo <= p <= hi for p in moved)
+    assert [b - a for a, b in zip(moved, moved[1:])] == [b - a for a, b in zip(original, original[1:])]
+    assert {m - o for o, m in zip(original, moved)} == {u.transpose}
+
+
+@settings(max_examples=200, deadline=None)
+@given(tunes(allow_changes=False))
+def test_detokenized_abc_beams_within_beats(toks):
+    """Notes written together (no space) last at most one beat, unless the group is one note
+    (or a tuplet / broken-rhythm pair); the body has no field lines or blank lines."""
+    abc = detokenize(toks)
+    head, body = abc.split("\n")[:5], abc.split("\n")[5:]
+    assert head[3] == "L:1/8" and head[2] == toks[0] and body[-1] == ""
+    n, d = map(int, toks[0][2:].split("/"))
+    beat = Fraction(3) if d == 8 and n % 3 == 0 and n > 3 else Fraction(n) if d == 8 else Fraction(2)
+    for line in body[:-1]:
+        assert line and not re.match(r"[A-Za-z]:", line)
+        for group in line.split():
+            if group.startswith(("|", ":|", "[M:", "[K:")) or "(" in group or re.search("[<>]", group):
+                continue
+            (g,) = tokenize(f"X:1\nM:{n}/{d}\nL:1/8\nK:C\n{group}\n")
+            _, durs, _ = sounding(g.tokens)
+            assert len(durs) == 1 or sum(durs) <= beat, (group, line)
