@@ -109,3 +109,37 @@ def test_detokenize_rejects_bad_sequences():
         detokenize(["K:Cmaj", "C"])
     with pytest.raises(TokenSequenceError, match="token 3"):
         detokenize(["M:4/4", "K:Cmaj", "|", "2"])
+
+
+# ------------------------------------------------------------------ CLI
+
+def test_cli_tokenize_blocks_ids_and_json(tmp_path, capsys, folkrnn_examples):
+    import json
+
+    from folkabc.cli import main
+
+    f = tmp_path / "tunes.abc"
+    f.write_text("X:1\nT:Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd:|\n\nX:2\nT:Three\nM:3/8\nL:1/8\nK:D\nDFA|\n",
+                 encoding="utf-8")
+    assert main(["tokenize", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert out == ("M:6/8\nK:Cmaj\n|: c d c c d e | d e d d e g :|\n\n"
+                   "M:3/8\nK:Cmaj\nC E G |\n")
+    assert main(["tokenize", "--ids", str(f)]) == 1  # tune 2's meter is outside the vocabulary
+    out, err = capsys.readouterr()
+    ids = [int(i) for i in out.split()]
+    assert VOCAB.decode(ids)[:3] == ["M:6/8", "K:Cmaj", "|:"] and len(out.splitlines()) == 1
+    assert "token 'M:3/8' (position 0) is not in the vocabulary" in err
+    assert main(["tokenize", "--json", str(f)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["index"] for d in data] == [1, 2]
+    assert data[0]["title"] == "Kesh" and data[0]["error"] is None
+    assert data[0]["tokens"].startswith("M:6/8 K:Cmaj |: c d c")
+    assert data[1]["in_vocab"] is False and data[1]["oov"] == ["M:3/8"]
+
+    g = tmp_path / "ex.txt"
+    g.write_text(folkrnn_examples, encoding="utf-8")
+    assert main(["abc", str(g)]) == 0
+    abc = capsys.readouterr().out
+    assert abc.count("X:") == 2 and "K:C\n" in abc and "L:1/8" in abc
+    assert [t.tokens for t in tokenize(abc)] == read_folkrnn(folkrnn_examples)
