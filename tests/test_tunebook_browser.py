@@ -107,7 +107,8 @@ def test_tunebook_shows_check_and_novelty(tmp_path):
     first = page.split('class="novelty">', 1)[1].split("</p>", 1)[0]
     assert first.startswith("Novelty: 100%")
     assert page.count('class="check ok"') >= 1
-    assert 'class="check bad"' in page and "bar 2 (part A) is short: 3 units of 1/8 instead of 8" in page
+    assert 'class="check bad">Check: 1 problem(s)' in page
+    assert "<li>bar 2 (part A) is short: 3 units of 1/8 instead of 8 (line 6)</li>" in page
 
 
 def test_cli_tunebook_from_token_file(folkrnn_examples, tmp_path, capsys):

@@ -73,7 +73,7 @@ def _player_js() -> str:
 
 def _check_html(abc: str) -> str:
     try:
-        from ..validate import check
+        from ..validate import ERROR_KINDS, check
     except ImportError:  # pragma: no cover - validate ships with folkabc
         return '<p class="note">bar check unavailable</p>'
     try:
@@ -85,12 +85,21 @@ def _check_html(abc: str) -> str:
     r = results[0]
     summary = getattr(r.structure, "summary", "") if r.structure is not None else ""
     structure = html.escape(summary() if callable(summary) else str(summary))
-    if r.ok:
-        return f'<p class="check ok">Check: every bar is complete &mdash; {structure}</p>'
-    items = "".join(f"<li>{html.escape(f.message)}</li>" for f in r.findings[:6])
-    more = f"<li>… {len(r.findings) - 6} more</li>" if len(r.findings) > 6 else ""
-    return (f'<div class="check bad">Check: {len(r.findings)} problem(s) &mdash; {structure}'
-            f"<ul>{items}{more}</ul></div>")
+    problems = [f for f in r.findings if f.kind in ERROR_KINDS]
+    remarks = [f for f in r.findings if f.kind not in ERROR_KINDS]
+
+    def items(findings) -> str:
+        rows = [f"<li>{html.escape(f.message)}" + (f" (line {f.line})" if f.line else "") + "</li>"
+                for f in findings[:6]]
+        if len(findings) > 6:
+            rows.append(f"<li>… {len(findings) - 6} more</li>")
+        return "".join(rows)
+
+    notes = f'<ul class="note">{items(remarks)}</ul>' if remarks else ""
+    if r.ok and not problems:
+        return f'<div class="check ok">Check: every bar is complete &mdash; {structure}{notes}</div>'
+    return (f'<div class="check bad">Check: {len(problems)} problem(s) &mdash; {structure}'
+            f"<ul>{items(problems)}</ul>{notes}</div>")
 
 
 def _open_corpus(corpus: Any) -> tuple[Any, str | None]:
