@@ -180,3 +180,19 @@ def test_engrave_timeout_stops_the_worker():
     assert str(out) == "verovio took more than 1e-06 s on this tune"
     with pytest.raises(RenderError, match="timeout must be positive, not 0"):
         engrave_many([GOOD], timeout=0)
+
+
+def test_json_reports(tmp_path, capsys):
+    import json
+
+    src = tmp_path / "mixed.abc"
+    src.write_text("\n".join([GOOD, RESTS]))
+    code, printed, err = _cli(capsys, "render", str(src), "--to", "midi", "-o", str(tmp_path / "o"), "--json")
+    assert code == 1
+    assert json.loads(printed) == {
+        "tunes": 2, "written": [str(tmp_path / "o" / "001-good-one.mid")],
+        "failures": [{"tune": "2 'Only rests'", "message": "the tune has no notes to play"}]}
+    code, printed, err = _cli(capsys, "tunebook", str(src), "-o", str(tmp_path / "b.html"), "--no-novelty", "--json")
+    assert code == 1
+    report = json.loads(printed)
+    assert (report["tunes"], report["rendered"], report["path"]) == (2, 1, str(tmp_path / "b.html"))

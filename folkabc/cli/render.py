@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, read_input
+from ._common import example_epilog, print_json, read_input
 
 __all__ = ["ORDER", "add_parser"]
 
@@ -32,6 +32,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("-o", "--output", default=None,
                    help="output file (one tune, or pdf/html) or folder (default: current folder)")
     p.add_argument("--width", type=int, default=None, help="PNG width in pixels")
+    p.add_argument("--json", action="store_true", help="print the files written and the failures as JSON")
     p.set_defaults(func=run)
 
 
@@ -49,8 +50,12 @@ def run(args) -> int:
             exc.path = args.file
             exc.args = (str(exc),)
         raise
-    for path in report.written:
-        print(path)
+    if args.json:
+        print_json({"tunes": report.tunes, "written": report.written,
+                    "failures": [{"tune": label, "message": msg} for label, msg in report.failures]})
+    else:
+        for path in report.written:
+            print(path)
     for label, message in report.failures:
         print(f"folkabc render: tune {label}: {message}", file=sys.stderr)
     if report.failures and not report.written:

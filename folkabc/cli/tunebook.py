@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, read_input
+from ._common import example_epilog, print_json, read_input
 
 __all__ = ["ORDER", "add_parser"]
 
@@ -29,6 +29,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--title", default=None, help="page heading (default: the file name)")
     p.add_argument("--corpus", default=None, help="corpus folder for the novelty summary")
     p.add_argument("--no-novelty", action="store_true", help="leave the novelty summary out")
+    p.add_argument("--json", action="store_true", help="print what went into the page as JSON")
     p.set_defaults(func=run)
 
 
@@ -42,7 +43,11 @@ def run(args) -> int:
     out = args.output or f"{stem}.html"
     corpus = False if args.no_novelty else args.corpus
     report = write_tunebook(text, out, title=args.title or stem, corpus=corpus)
-    print(f"{report.path}: {report.rendered} of {report.tunes} tune(s) rendered")
+    if args.json:
+        print_json({"path": report.path, "tunes": report.tunes, "rendered": report.rendered, "notes": report.notes,
+                    "failures": [{"tune": label, "message": msg} for label, msg in report.failures]})
+    else:
+        print(f"{report.path}: {report.rendered} of {report.tunes} tune(s) rendered")
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for label, message in report.failures:
