@@ -52,7 +52,7 @@ import numpy as np
 
 from ..errors import IndexFileError, ParameterError
 from ..vocab import VOCAB
-from .bars import bar_table, tune_rows
+from .bars import bar_table
 
 __all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "INDEX_FORMAT", "INDEX_VERSION"]
 
