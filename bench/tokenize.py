@@ -78,7 +78,8 @@ def main() -> None:
     for t in sample:
         tokenize(t.abc)
     same = time.perf_counter() - t0
-    print(f"music21 parse    : {len(sample)} tunes ({parsed} parsed) in {m21:.2f} s = {m21_rate:,.1f} tunes/s")
+    print(f"music21 parse    : {len(sample)} tunes ({parsed} parsed) in {m21:.2f} s "
+          f"= {m21_rate:,.1f} tunes/s")
     print(f"folkabc on the same {len(sample)} tunes: {len(sample) / same:,.0f} tunes/s")
     print(f"ratio folkabc / music21: {fk_rate / m21_rate:,.0f}x (whole collections), "
           f"{(len(sample) / same) / m21_rate:,.0f}x (same sample)")

@@ -39,7 +39,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -143,7 +142,8 @@ class TokenizedTune:
         try:
             return VOCAB.encode(self.tokens)
         except UnknownTokenError as exc:
-            raise UnknownTokenError(exc.token, tune=self.index, title=self.title, position=exc.position) from None
+            raise UnknownTokenError(exc.token, tune=self.index, title=self.title,
+                                    position=exc.position) from None
 
     def to_dict(self) -> dict:
         """The JSON form: index, title, tokens (space-joined), error (str or None), …
@@ -273,7 +273,8 @@ def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int
                 bar_letter.clear()
                 append("K:C" + cur_mode)
             elif k.tonic_pc != tonic_pc:
-                warnings.append(f"line {ev[3]}: key change to K:{k.tonic}{'#' if k.tonic_alter > 0 else 'b' if k.tonic_alter < 0 else ''}"
+                acc = "#" if k.tonic_alter > 0 else "b" if k.tonic_alter < 0 else ""
+                warnings.append(f"line {ev[3]}: key change to K:{k.tonic}{acc}"
                                 f"{k.mode} written in the first key's transposition")
                 continue
             else:
@@ -377,20 +378,25 @@ _DUR_RE = re.compile(r"(?P<num>\d*)(?:/(?P<den>\d*))?(?P<br>[<>]{0,3})")
 _TUPLET_RE = re.compile(r"\((?P<p>[2-9])(?::(?P<q>\d*)(?::(?P<r>\d*))?)?")
 _METER_TOK_RE = re.compile(r"M:(?:none|\d+/\d+|[\d+()]+/\d+)")
 _MODE_KEY = {"K:Cmaj": "C", "K:Cmin": "Cmin", "K:Cdor": "Cdor", "K:Cmix": "Cmix"}
+_DUR_TICKS: dict[str, tuple[int, str]] = {}
 _BAR_TOKENS = re.compile(r"\||\|:|:\||\|[1-9](?:[,\-][1-9])*")
-_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
-           ">>>": (Fraction(15, 8), Fraction(1, 8)), "<": (Fraction(1, 2), Fraction(3, 2)),
-           "<<": (Fraction(1, 4), Fraction(7, 4)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
+# broken rhythm: (this note, next note) lengths in eighths of the written length
+_BROKEN = {">": (12, 4), ">>": (14, 2), ">>>": (15, 1), "<": (4, 12), "<<": (2, 14), "<<<": (1, 15)}
 
 
-def _beat(meter: str) -> Fraction:
+#: Ticks per eighth note in :func:`detokenize`'s clock (divisible by 2..9, 16 and 32).
+_TICKS = 10080
+
+
+def _beat(meter: str) -> int:
+    """Beat length in ticks: a dotted quarter in 6/8 9/8 12/8, the bar in other /8 meters, else a quarter."""
     m = re.fullmatch(r"M:(\d+)/(\d+)", meter)
     if not m:
-        return Fraction(2)
+        return 2 * _TICKS
     n, d = int(m.group(1)), int(m.group(2))
     if d == 8:
-        return Fraction(3) if n % 3 == 0 and n > 3 else Fraction(n)
-    return Fraction(2)
+        return (3 if n % 3 == 0 and n > 3 else n) * _TICKS
+    return 2 * _TICKS
 
 
 def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1) -> str:
@@ -451,13 +457,13 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
                                  tune=index, title=title, position=1)
     beat = _beat(toks[0])
     out: list[str] = []
-    pos = Fraction(0)
+    pos = 0  # in ticks (_TICKS per eighth)
     bars = 0
     tuplet_left = 0
-    tuplet_factor = Fraction(1)
-    next_mult = Fraction(1)
+    tuplet_q, tuplet_p = 1, 1
+    next_mult = 8  # eighths of the written length for the next note (broken rhythm)
     glued = False  # no space before the next note (inside a tuplet or broken pair)
-    last_dur = Fraction(0)
+    last_dur = 0
     ending_open = False
     crossed = False
     n = len(toks)
@@ -484,10 +490,10 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
                 elif t != "|":
                     ending_open = False
             bars += 1
-            pos = Fraction(0)
+            pos = 0
             glued = False
             tuplet_left = 0
-            next_mult = Fraction(1)
+            next_mult = 8
             if bars >= 4 and t in ("|", ":|"):  # never break right after |: or an ending
                 out.append("\n")
                 bars = 0
@@ -514,7 +520,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             p = int(tm.group("p"))
             q = int(tm.group("q")) if tm.group("q") else {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 2)
             tuplet_left = int(tm.group("r")) if tm.group("r") else p
-            tuplet_factor = Fraction(q, p)
+            tuplet_q, tuplet_p = q, p
             glued = True
             i += 1
             continue
@@ -523,7 +529,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
                 pass
             out.append(t)
             this, nxt = _BROKEN[t]
-            pos += last_dur * (this - 1)
+            pos += last_dur * (this - 8) // 8
             next_mult = nxt
             glued = True
             i += 1
@@ -544,38 +550,38 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             raise fail(f"duration {t!r} with no note before it", i)
         else:
             raise fail(f"not a folk-rnn token: {t!r}", i)
-        dur = Fraction(1)
+        dur = _TICKS
         broken = ""
-        if i < n and toks[i] and _DUR_RE.fullmatch(toks[i]) and not _BAR_TOKENS.fullmatch(toks[i]) \
-                and toks[i] not in _BROKEN:
-            dm = _DUR_RE.fullmatch(toks[i])
-            num = int(dm.group("num")) if dm.group("num") else 1
-            if dm.group("den") is not None:
-                den = int(dm.group("den")) if dm.group("den") else 2
-            else:
-                den = 1
-            if den == 0 or num == 0:
-                raise fail(f"zero duration {toks[i]!r}", i)
-            dur = Fraction(num, den)
-            broken = dm.group("br")
-            text += toks[i]
-            i += 1
-        scale = tuplet_factor if tuplet_left else 1
-        d = dur * next_mult * scale
+        if i < n:
+            got = _DUR_TICKS.get(toks[i])
+            if got is None and toks[i] and toks[i] not in _BROKEN and _DUR_RE.fullmatch(toks[i]):
+                dm = _DUR_RE.fullmatch(toks[i])
+                num = int(dm.group("num")) if dm.group("num") else 1
+                den = (int(dm.group("den")) if dm.group("den") else 2) if dm.group("den") is not None else 1
+                if den == 0 or num == 0:
+                    raise fail(f"zero duration {toks[i]!r}", i)
+                got = _DUR_TICKS[toks[i]] = (_TICKS * num // den, dm.group("br"))
+            if got is not None:
+                dur, broken = got
+                text += toks[i]
+                i += 1
+        if tuplet_left:
+            dur = dur * tuplet_q // tuplet_p
+        d = dur * next_mult // 8
         if broken:
             this, nxt = _BROKEN[broken]
-            d = dur * this * scale
+            d = dur * this // 8
         crosses = pos + d > (pos // beat + 1) * beat  # ends past the beat it starts in
         if not glued and (pos % beat == 0 or crosses or crossed):
             space()
         out.append(text)
         crossed = crosses
-        next_mult = Fraction(1)
+        next_mult = 8
         glued = False
         if broken:
             next_mult = nxt
             glued = True
-        last_dur = dur * scale
+        last_dur = dur
         if tuplet_left:
             tuplet_left -= 1
             glued = glued or tuplet_left > 0

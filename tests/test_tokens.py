@@ -57,7 +57,8 @@ def test_folkrnn_examples_round_trip_unchanged(folkrnn_examples):
         # rests: x → z; Z is a whole-bar rest
         ("X:1\nM:3/4\nL:1/8\nK:C\nz2 x2 C2|Z2|", "M:3/4 K:Cmaj z 2 z 2 C 2 | z 6 | z 6 |"),
         # inline meter and same-tonic mode changes
-        ("X:1\nM:3/4\nL:1/8\nK:G\nGAB [M:2/4]cd|[K:Gmix]=f2g2|", "M:3/4 K:Cmaj c d e M:2/4 f g | K:Cmix b 2 c' 2 |"),
+        ("X:1\nM:3/4\nL:1/8\nK:G\nGAB [M:2/4]cd|[K:Gmix]=f2g2|",
+         "M:3/4 K:Cmaj c d e M:2/4 f g | K:Cmix b 2 c' 2 |"),
     ],
 )
 def test_abc_to_tokens(abc, expected):
@@ -119,8 +120,8 @@ def test_cli_tokenize_blocks_ids_and_json(tmp_path, capsys, folkrnn_examples):
     from folkabc.cli import main
 
     f = tmp_path / "tunes.abc"
-    f.write_text("X:1\nT:Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd:|\n\nX:2\nT:Three\nM:3/8\nL:1/8\nK:D\nDFA|\n",
-                 encoding="utf-8")
+    f.write_text("X:1\nT:Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd:|\n\n"
+                 "X:2\nT:Three\nM:3/8\nL:1/8\nK:D\nDFA|\n", encoding="utf-8")
     assert main(["tokenize", str(f)]) == 0
     out = capsys.readouterr().out
     assert out == ("M:6/8\nK:Cmaj\n|: c d c c d e | d e d d e g :|\n\n"

@@ -44,7 +44,8 @@ def test_every_tune_is_read_and_rates_per_collection(corpus):
         assert tunes, name
         n_fit = sum(t.in_vocab for t in tunes)
         n_err = sum(t.error is not None for t in tunes)
-        rows.append(f"{name:15s} {len(tunes):5d} tunes  {n_fit:5d} in vocabulary ({100 * n_fit / len(tunes):5.1f}%)"
+        rate = 100 * n_fit / len(tunes)
+        rows.append(f"{name:15s} {len(tunes):5d} tunes  {n_fit:5d} in vocabulary ({rate:5.1f}%)"
                     f"  {n_err:3d} unreadable")
         for t in tunes:
             if t.error is not None:  # every failure names tune, line and column
@@ -59,7 +60,8 @@ def test_every_tune_is_read_and_rates_per_collection(corpus):
 
 
 def test_reasons_outside_the_vocabulary_are_reported(corpus):
-    reasons = Counter(tok for name in COLLECTIONS for t in corpus[name] if t.error is None for _, tok in t.oov)
+    reasons = Counter(tok for name in COLLECTIONS for t in corpus[name] if t.error is None
+                      for _, tok in t.oov)
     print("\nmost common out-of-vocabulary tokens:", reasons.most_common(15))
     # Essen's meters outside the vocabulary stay as they are (reported, not forced)
     essen_meters = Counter(t.meter for t in corpus["essenFolksong"] if t.error is None)

@@ -20,7 +20,8 @@ MODES = [t for t in VOCAB.tokens if VOCAB.category(t) == "mode"]
 BARS = ["|", "|", "|", "|:", ":|", ":| |2", ":| |:"]
 
 # independent reference semantics of a token sequence (ABC 2.1 reading of folk-rnn tokens)
-_SIG = {"K:Cmaj": {}, "K:Cmin": {"E": -1, "A": -1, "B": -1}, "K:Cdor": {"E": -1, "B": -1}, "K:Cmix": {"B": -1}}
+_SIG = {"K:Cmaj": {}, "K:Cmin": {"E": -1, "A": -1, "B": -1}, "K:Cdor": {"E": -1, "B": -1},
+        "K:Cmix": {"B": -1}}
 _NAT = dict(zip("CDEFGAB", (0, 2, 4, 5, 7, 9, 11)))
 _PITCH = re.compile(r"([_=^]?)([A-Ga-g])([,']*)")
 
@@ -114,7 +115,8 @@ def test_plain_sequences_round_trip_unchanged_and_stay_in_vocabulary(toks):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(PLAIN), min_size=1, max_size=40), st.sampled_from(["C", "D", "Bb", "F#", "Ab"]))
+@given(st.lists(st.sampled_from(PLAIN), min_size=1, max_size=40),
+       st.sampled_from(["C", "D", "Bb", "F#", "Ab"]))
 def test_transposed_pitches_stay_in_range_and_keep_intervals(notes, key):
     """A melody written in any key comes back inside the vocabulary range whenever some octave of
     the transposition to C fits it, with its intervals unchanged."""

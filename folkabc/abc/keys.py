@@ -159,7 +159,8 @@ def parse_key(text: str) -> Key:
     rest = text[m.end():]
     if m.group("none") is not None or m.group(0).strip() == "":
         tonic, alter, mode, sig = "C", 0, "none", [0] * 7
-        if m.group("none") is None and text and not text.startswith(("clef", "treble", "bass", "^", "_", "=")):
+        clef_only = text.startswith(("clef", "treble", "bass", "^", "_", "="))
+        if m.group("none") is None and text and not clef_only:
             raise ValueError(f"unreadable key {text!r}")
         if m.group("none") is None:
             warnings.append(f"key {text!r} has no tonic: read as written, root C")
@@ -203,7 +204,8 @@ def parse_key(text: str) -> Key:
                 for letter in _SHARP_ORDER[::-1][: max(-n - 7, 0)]:
                     sig[LETTERS.index(letter)] -= 1
     for am in _ACC_RE.finditer(rest):
-        sig[LETTERS.index(am.group("letter").upper())] = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}[am.group("acc")]
+        alter = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}[am.group("acc")]
+        sig[LETTERS.index(am.group("letter").upper())] = alter
     return Key(tonic, alter, mode, tuple(sig), tuple(warnings))
 
 

@@ -13,8 +13,8 @@ warning) and ``bad`` (anything else: a syntax error).
 
 Examples
 --------
->>> [m.lastgroup for m in BODY_RE.finditer('|:"G"~G2>A [CE]2 (3Bcd :|2')]
-['bar', 'gchord', 'skip', 'note', 'broken', 'note', 'ws', 'chord', 'ws', 'tuplet', 'note', 'note', 'note', 'ws', 'bar']
+>>> " ".join(m.lastgroup for m in BODY_RE.finditer('|:"G"~G2>A [CE]2 (3Bc :|2'))
+'bar gchord skip note broken note ws chord ws tuplet note note ws bar'
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ BODY_RE = re.compile(
 
 #: Items inside a chord ``[…]``: notes, and what is ignored there.
 CHORD_RE = re.compile(
-    r"(?P<note>" + _NOTE + r")|(?P<skip>[ \t()\-.~H-Wh-w]+|[zx]\d*(?:/+\d*)?|\"[^\"]*\"|![^!]*!|\+[^+]*\+)|(?P<bad>.)"
+    r"(?P<note>" + _NOTE + r")"
+    r"|(?P<skip>[ \t()\-.~H-Wh-w]+|[zx]\d*(?:/+\d*)?|\"[^\"]*\"|![^!]*!|\+[^+]*\+)"
+    r"|(?P<bad>.)"
 )
 
 #: A field line (``T:The Kesh``); ``+:`` continues the previous field.

@@ -225,7 +225,8 @@ def duration_text(num: int, den: int, unit: Fraction) -> str:
 
     Examples
     --------
-    >>> duration_text(3, 1, Fraction(1, 16)), duration_text(1, 2, Fraction(1, 8)), duration_text(1, 1, Fraction(1, 8))
+    >>> eighth = Fraction(1, 8)
+    >>> duration_text(3, 1, Fraction(1, 16)), duration_text(1, 2, eighth), duration_text(1, 1, eighth)
     ('3/2', '/2', '')
     """
     k = (num, den, unit)
@@ -272,7 +273,8 @@ def _unit_cache(unit: Fraction) -> dict[str, str]:
 
 def _pitch(m, sig: tuple[int, ...], bar_acc: dict[int, int]) -> tuple[int, int]:
     """Diatonic step and sounding MIDI number of a note match; updates the bar's accidentals."""
-    d, li, base = _PITCH_INFO.get((m.group("let"), m.group("oct"))) or _pitch_info(m.group("let"), m.group("oct"))
+    let, oc = m.group("let", "oct")
+    d, li, base = _PITCH_INFO.get((let, oc)) or _pitch_info(let, oc)
     acc = m.group("acc")
     if acc is not None:
         alt = _ACC[acc]
