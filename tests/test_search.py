@@ -257,3 +257,18 @@ def test_default_corpus_search_cli(capsys):
     whole = json.loads(capsys.readouterr().out)
     assert whole["query_tokens"] == bar.split()
     assert placed["matches"][0]["tune_id"] in [m["tune_id"] for m in whole["matches"]]
+
+
+def test_match_onset_in_units_of_l(example_index):
+    from folkabc.search import search_index
+
+    # first example, bar 1 = "G, C C 2 G, C E C": "E C" starts 6 tokens and 6 eighths in
+    res = search_index(example_index, "G, C E C", limit=None)
+    first = res.matches[0]
+    assert (first.bar, first.offset, first.onset) == (1, 4, 4.0)
+    res = search_index(example_index, ["C", "E", "C", "|", "G,"], limit=1)
+    assert (res.matches[0].offset, res.matches[0].onset) == (5, 5.0)
+    # 6/8 example: "c 3 c B c" — the second c comes after a dotted quarter
+    res = search_index(example_index, ["c", "B", "c", "|", "d"], limit=1)
+    assert res.matches[0].bar_tokens[:2] == ["c", "3"] and res.matches[0].onset == 3.0
+    assert search_index(example_index, "G, C C 2", limit=1).matches[0].onset == 0.0

@@ -20,7 +20,8 @@ def add_parser(subparsers) -> None:
                     "(\"G, C C 2\") or plain ABC (\"G,CC2 G,CEC\", read in the key of --key and transposed "
                     "to C like the corpus). Prints the number of tunes containing it and of occurrences, "
                     "then each match: tune id, title, source, bar (pickup = bar 0), offset in the bar "
-                    "(in tokens from the bar's first token) and the bar itself. Exit 0 when found, 1 when "
+                    "(in tokens from the bar's first token; its time in units of L in brackets) and the "
+                    "bar itself. Exit 0 when found, 1 when "
                     "not, 2 on a bad query.",
         epilog=example_epilog('folkabc search "G, C C 2"',
                               'folkabc search "G, C C 2" --same-position 1:0 --limit 5',
@@ -48,10 +49,10 @@ def format_result(res) -> str:
     Examples
     --------
     >>> from folkabc.search import Match, SearchResult
-    >>> m = Match(7, 6, 4, 1, 0, "The Kesh", "oneills1850", ["G,", "C", "C", "2", "|"])
-    >>> print(format_result(SearchResult(["G,", "C"], 1, 3, [m], approx=True, limit=1)))
-    'G, C': 3 occurrences in 1 tune
-      #7      The Kesh [oneills1850]: bar 1, offset 0:  G, C C 2 |
+    >>> m = Match(7, 6, 5, 1, 1, "The Kesh", "oneills1850", ["G,", "C", "C", "2", "|"], onset=1)
+    >>> print(format_result(SearchResult(["C", "C"], 1, 3, [m], approx=True, limit=1)))
+    'C C': 3 occurrences in 1 tune
+      #7      The Kesh [oneills1850]: bar 1, offset 1 (1 L):  G, C C 2 |
       ... 2 more (use --limit N or --all)
     """
     q = " ".join(res.query_tokens)
@@ -60,7 +61,9 @@ def format_result(res) -> str:
     for m in res.matches:
         title = m.title or "(untitled)"
         src = f" [{m.source}]" if m.source else ""
-        out.append(f"  #{m.tune_id:<6} {title}{src}: bar {m.bar}, offset {m.offset}:  {' '.join(m.bar_tokens)}")
+        onset = f" ({m.onset:g} L)" if m.onset else ""
+        out.append(f"  #{m.tune_id:<6} {title}{src}: bar {m.bar}, offset {m.offset}{onset}:  "
+                   f"{' '.join(m.bar_tokens)}")
     if res.approx and res.matches:
         out.append(f"  ... {res.occurrences - len(res.matches)} more (use --limit N or --all)")
     return "\n".join(out)

@@ -7,7 +7,8 @@ alone (rows, bars, offsets); :func:`search_corpus` adds what the corpus knows
 
 A match's bar and offset are those of its first token that is not a bar line
 (so ``"| G, C"`` is placed at the ``G,``); the offset is counted in tokens
-from the first token of the bar (0 = the figure opens the bar).
+from the first token of the bar (0 = the figure opens the bar), and the
+listed matches also carry their ``onset`` in the bar in units of L:1/8.
 
 Examples
 --------
@@ -29,6 +30,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..vocab import VOCAB
+from .bars import token_durations
 from .index import SuffixIndex
 from .query import MEASURE_TOKENS, parse_meter, parse_mode, parse_query, parse_same_position
 
@@ -57,6 +59,9 @@ class Match:
     title, source : str or None
     bar_tokens : list of str
         The bar the figure starts in, with its closing bar line.
+    onset : float or None
+        Time from the bar's start to the figure's first token, in units of
+        L:1/8 (tuplets approximated as in :mod:`folkabc.search.bars`).
     """
 
     tune_id: int
@@ -67,6 +72,7 @@ class Match:
     title: str | None = None
     source: str | None = None
     bar_tokens: list[str] = field(default_factory=list)
+    onset: float | None = None
 
     def to_dict(self) -> dict:
         """JSON form (``tune_id``, ``title``, ``source``, ``bar``, ``offset``, ``position``, ``bar_tokens``).
@@ -77,7 +83,8 @@ class Match:
         'G A |'
         """
         return {"tune_id": self.tune_id, "title": self.title, "source": self.source, "bar": self.bar,
-                "offset": self.offset, "position": self.position, "bar_tokens": " ".join(self.bar_tokens)}
+                "offset": self.offset, "onset": self.onset, "position": self.position,
+                "bar_tokens": " ".join(self.bar_tokens)}
 
 
 @dataclass
@@ -131,11 +138,22 @@ def match_places(index: SuffixIndex, query_ids: np.ndarray, starts: np.ndarray) 
     >>> [a.tolist() for a in match_places(ix, VOCAB.encode(["|", "D"]), np.array([4]))]
     [[2], [0]]
     """
-    q = np.asarray(query_ids, dtype=np.uint8)
-    not_bar = np.flatnonzero(~np.isin(q, _MEASURE_IDS))
-    skip = int(not_bar[0]) if len(not_bar) else 0
-    at = np.asarray(starts, dtype=np.int64) + skip
+    at = np.asarray(starts, dtype=np.int64) + _lead(query_ids)
     return (np.asarray(index.bars[at], dtype=np.int64), np.asarray(index.bar_offsets[at], dtype=np.int64))
+
+
+def _lead(query_ids) -> int:
+    """How many bar lines open the query (a match is placed at its first other token)."""
+    not_bar = np.flatnonzero(~np.isin(np.asarray(query_ids, dtype=np.uint8), _MEASURE_IDS))
+    return int(not_bar[0]) if len(not_bar) else 0
+
+
+def _onset(index: SuffixIndex, place: int, offset: int) -> float:
+    """Time (units of L) from the start of the bar to the token at global position ``place``."""
+    if offset == 0:
+        return 0.0
+    durs = token_durations(np.asarray(index.ids[place - offset:place + 1]))
+    return round(float(durs[:offset].sum()), 4)
 
 
 def bar_tokens(index: SuffixIndex, row: int, bar: int) -> list[str]:
@@ -256,6 +274,7 @@ def search_index(
     shown = n_occ if limit is None else min(limit, n_occ)
     if same_position is None:  # place only the matches listed
         bars, offs = match_places(index, q, starts[:shown])
+    lead = _lead(q)
     matches = []
     for j in range(shown):
         r = int(row_of[j])
@@ -263,7 +282,8 @@ def search_index(
         matches.append(Match(
             tune_id=int(tune_ids[r]) if tune_ids is not None else r, row=r,
             position=int(starts[j] - index.offsets[r]), bar=int(bars[j]), offset=int(offs[j]),
-            title=title, source=source, bar_tokens=bar_tokens(index, r, int(bars[j]))))
+            title=title, source=source, bar_tokens=bar_tokens(index, r, int(bars[j])),
+            onset=_onset(index, int(starts[j]) + lead, int(offs[j]))))
     return SearchResult(query_tokens=toks, tunes=n_tunes, occurrences=n_occ, matches=matches,
                         approx=shown < n_occ, limit=limit)
 
