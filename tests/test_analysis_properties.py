@@ -1,4 +1,7 @@
-"""Property tests for folkabc.analysis.arrays: round trips and invariants."""
+"""Property tests for folkabc.analysis.arrays: round trips and invariants.
+
+No deadlines: the machines these run on are shared, and a slow example is not a wrong one.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ probs = st.floats(min_value=1e-6, max_value=1 - 1e-6)
 finite = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False)
 
 
+@settings(deadline=None)
 @given(delta=st.floats(min_value=-20, max_value=20), p=probs)
 def test_delta_alpha_round_trip(delta, p):
     alpha = A.delta_to_alpha(delta, p)
@@ -24,6 +28,7 @@ def test_delta_alpha_round_trip(delta, p):
         np.testing.assert_allclose(back, delta, rtol=1e-6, atol=1e-6)
 
 
+@settings(deadline=None)
 @given(frac=st.floats(min_value=0.0, max_value=1.0), p=probs)
 def test_alpha_delta_round_trip(frac, p):
     alpha = frac / p  # anywhere in [0, 1/p]
@@ -31,6 +36,7 @@ def test_alpha_delta_round_trip(frac, p):
     np.testing.assert_allclose(A.delta_to_alpha(delta, p), alpha, rtol=1e-6, atol=1e-9)
 
 
+@settings(deadline=None)
 @given(
     delta=hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(-8, 8)),
     p=hnp.arrays(np.float64, st.integers(1, 6), elements=probs),
@@ -43,7 +49,7 @@ def test_delta_alpha_vectorised_matches_scalar(delta, p):
             assert grid[i, j] == A.delta_to_alpha(float(d), float(q))
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 6)), elements=finite))
 def test_gramian_invariants(x):
     g = A.gramian(x)
@@ -53,14 +59,14 @@ def test_gramian_invariants(x):
     assert np.all(np.abs(g) <= 1.0)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 8)), elements=finite))
 def test_svd_reconstructs(V):
     U, s, Wt = A.softmax_svd(V)
     np.testing.assert_allclose(A.svd_reconstruct(U, s, Wt), V, atol=1e-9 * (1 + np.abs(V).max()))
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(
     st.integers(2, 5).flatmap(
         lambda n: hnp.arrays(np.float64, (n,), elements=st.floats(0.01, 1.0))
