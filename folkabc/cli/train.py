@@ -115,7 +115,7 @@ def run(args) -> int:
         print_json(summary)
     else:
         print(
-            f"trained {'x'.join(map(str, settings.layers))} on {result.n_train} tunes "
+            f"trained LSTM {'x'.join(map(str, settings.layers))} on {result.n_train} tunes "
             f"({result.n_train_tokens} tokens) in {result.elapsed_s:.0f} s; stopped by {result.stop_reason}; "
             f"best held-out loss {result.best_valid_loss:.4f} (perplexity {result.best_valid_perplexity:.3f}) "
             f"on {result.n_valid} tunes; model in {out}"
