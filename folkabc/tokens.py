@@ -6,9 +6,9 @@ turns it into folk-rnn v2 tokens: ``[meter, mode, *body]``, e.g.
 ``docs/tokens.md``):
 
 - transposed to root C, by letter steps, keeping each sounding interval; of the
-  three octave choices (the nearest transposition up, down, and one octave
-  further), the one keeping the most notes inside the vocabulary range
-  ``C,`` … ``b'`` wins, ties going to the smallest shift;
+  octave choices, the one keeping the most notes inside the vocabulary range
+  ``C,`` … ``b'`` wins, then the one keeping more notes that need an accidental
+  inside ``G,`` … ``f'`` (where the vocabulary has accidentals), then the smallest shift;
 - the key reduced to ``K:Cmaj K:Cmin K:Cdor K:Cmix``; pitches written against
   that C-mode signature, with ``^ _ =`` wherever a note differs from the
   signature or from an earlier accidental in the bar (on the same letter in any
@@ -62,6 +62,9 @@ __all__ = [
 
 #: MIDI range of the vocabulary's plain pitches (``C,`` = 48 … ``b'`` = 95).
 PITCH_RANGE = (48, 95)
+# MIDI range where the vocabulary has sharps, flats and naturals (``_G,`` … ``^f'``): a tie on
+# PITCH_RANGE goes to the octave keeping more notes written with an accidental inside it
+_ACCIDENTAL_RANGE = (55, 90)
 
 _ACC_TEXT = {1: "^", -1: "_", 0: "=", 2: "^^", -2: "__"}
 
@@ -189,17 +192,32 @@ def pitch_token(step: int, alter: int | None) -> str:
     return text if alter is None else _ACC_TEXT[alter] + text
 
 
-def _choose_shift(midis: list[int], steps: int, semis: int) -> tuple[int, int]:
+def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: str) -> tuple[int, int]:
+    """(letter steps, semitones) of the transposition to C; see the module docstring.
+
+    Of the shifts ``semis + 12k`` (k = -3..3), the one with the most notes inside
+    :data:`PITCH_RANGE` wins; then the one with the most notes that need an accidental
+    mark inside the range where the vocabulary has them; then the one nearest zero.
+    """
     lo, hi = PITCH_RANGE
-    midis = sorted(midis)
+    alo, ahi = _ACCIDENTAL_RANGE
+    sig = FOLK_SIGNATURES[mode]
+    midis = sorted(m for _, m in notes)
+    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig)
+    for d, m in set(notes):
+        octv, li = divmod(d + steps, 7)
+        if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
+            marked.append(m)
+    marked.sort()
     best = None
     for k in (-3, -2, -1, 0, 1, 2, 3):
         s = semis + 12 * k
         n = bisect_right(midis, hi - s) - bisect_left(midis, lo - s)
-        cand = (-n, abs(s), s, steps + 7 * k)
+        nm = bisect_right(marked, ahi - s) - bisect_left(marked, alo - s)
+        cand = (-n, -nm, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
-    return best[3], best[2]
+    return best[4], best[3]
 
 
 def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
@@ -312,7 +330,8 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         key = reading.key
         steps0 = (7 - LETTERS.index(key.tonic)) % 7
         semis0 = (-key.tonic_pc) % 12
-        steps, semis = _choose_shift([ev[2] for ev in events if ev[0] == "n"], steps0, semis0)
+        steps, semis = _choose_shift([(ev[1], ev[2]) for ev in events if ev[0] == "n"], steps0, semis0,
+                                     key.folk_mode)
         tt.transpose = semis
         if reading.meter is None:
             tt.warnings.append("no M: field; meter token M:none")
