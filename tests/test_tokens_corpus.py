@@ -158,13 +158,23 @@ def _flatten(events, shift=0):
     return out
 
 
+_DECORATION = re.compile(r"(\[[A-Za-z]:[^\]]*\])|![^!\n]*!|[H-Wh-w~]")
+
+
 def _music21_pitches(abc):
     """music21's pitches of an ABC tune: all notes, and without the tied continuations it makes
     when it splits a note across a bar line (a note starting a measure with a tie stop)."""
     from music21 import converter, harmony
 
-    # chord symbols and annotations are not notes; music21 mis-parses some ('">"' eats the next note)
+    # chord symbols, annotations and decorations are not notes; music21 mis-parses some of them
+    # ('">"A' and 'Ha' lose the note after them), so they are removed from the body first
     abc = re.sub(r'"[^"\n]*"', "", abc)
+    head, sep, body = abc.partition("\nK:")
+    if sep:
+        first, nl, rest = body.partition("\n")
+        lines = [ln if re.match(r"[A-Za-z]:|%", ln) else _DECORATION.sub(lambda m: m.group(1) or "", ln)
+                 for ln in rest.split("\n")]
+        abc = head + sep + first + nl + "\n".join(lines)
     score = converter.parse(abc, format="abc", forceSource=True)
     parts = getattr(score, "parts", None)
     part = parts[0] if parts is not None and len(parts) else score
@@ -206,8 +216,8 @@ def test_pitch_fidelity_against_music21(corpus):
     for row in other:
         print("  differs:", row)
     explained = len(sample) - kinds["other"]
-    assert kinds["same"] / len(sample) >= 0.8
-    assert explained / len(sample) >= 0.98
+    assert kinds["same"] / len(sample) >= 0.85
+    assert explained / len(sample) >= 0.99
 
 
 # ------------------------------------------------------------------ shared data
