@@ -7,8 +7,8 @@ turns it into folk-rnn v2 tokens: ``[meter, mode, *body]``, e.g.
 
 - transposed to root C, by letter steps, keeping each sounding interval; of the
   octave choices, the one keeping the most notes inside the vocabulary range
-  ``C,`` … ``b'`` wins, then the one keeping more notes that need an accidental
-  inside ``G,`` … ``f'`` (where the vocabulary has accidentals), then the smallest shift;
+  ``C,`` … ``b'`` wins, then the one whose notes written with an accidental have
+  more of their tokens in the vocabulary, then the smallest shift;
 - the key reduced to ``K:Cmaj K:Cmin K:Cdor K:Cmix``; pitches written against
   that C-mode signature, with ``^ _ =`` wherever a note differs from the
   signature or from an earlier accidental in the bar (on the same letter in any
@@ -62,9 +62,6 @@ __all__ = [
 
 #: MIDI range of the vocabulary's plain pitches (``C,`` = 48 … ``b'`` = 95).
 PITCH_RANGE = (48, 95)
-# MIDI range where the vocabulary has sharps, flats and naturals (``_G,`` … ``^f'``): a tie on
-# PITCH_RANGE goes to the octave keeping more notes written with an accidental inside it
-_ACCIDENTAL_RANGE = (55, 90)
 
 _ACC_TEXT = {1: "^", -1: "_", 0: "=", 2: "^^", -2: "__"}
 
@@ -196,28 +193,34 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     """(letter steps, semitones) of the transposition to C; see the module docstring.
 
     Of the shifts ``semis + 12k`` (k = -3..3), the one with the most notes inside
-    :data:`PITCH_RANGE` wins; then the one with the most notes that need an accidental
-    mark inside the range where the vocabulary has them; then the one nearest zero.
+    :data:`PITCH_RANGE` wins; then the one with the most notes written with an accidental
+    whose token is in the vocabulary; then the one nearest zero.
     """
     lo, hi = PITCH_RANGE
-    alo, ahi = _ACCIDENTAL_RANGE
     sig = FOLK_SIGNATURES[mode]
-    midis = sorted(m for _, m in notes)
+    midis = sorted([m for _, m in notes])
     marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig)
-    for d, m in set(notes):
+    for d, m in notes:
         octv, li = divmod(d + steps, 7)
         if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
-            marked.append(m)
-    marked.sort()
+            marked.append((d + steps, m + semis))
+    index = VOCAB.index
     best = None
     for k in (-3, -2, -1, 0, 1, 2, 3):
         s = semis + 12 * k
         n = bisect_right(midis, hi - s) - bisect_left(midis, lo - s)
-        nm = bisect_right(marked, ahi - s) - bisect_left(marked, alo - s)
+        nm = 0
+        for d, m in marked:
+            key = (d + 7 * k, m + 12 * k)
+            info = _SPELLED.get(key) or _spelling(*key)
+            nm += info[4] in index
         cand = (-n, -nm, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
     return best[4], best[3]
+
+
+_SPELLED: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}
 
 
 def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
@@ -244,13 +247,15 @@ def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int
     last_kind = ""
     append = tokens.append
     pappend = positions.append
-    spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}
     for ev in events:
         kind = ev[0]
         if kind == "n":
-            info = spelled.get((ev[1], ev[2]))
+            key = (ev[1] + steps, ev[2] + semis)
+            info = _SPELLED.get(key)
             if info is None:
-                info = spelled[(ev[1], ev[2])] = _spelling(ev[1] + steps, ev[2] + semis)
+                info = _spelling(*key)
+                if len(_SPELLED) < 8192:
+                    _SPELLED[key] = info
             d, li, a, plain, marked = info
             s_li = sig[li]
             if a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
@@ -553,9 +558,9 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             glued = True
             i += 1
             continue
-        if t in (">", "<", ">>", "<<", ">>>", "<<<"):
-            if not out or out[-1].endswith((" ", "\n")) and not out[-1].strip():
-                pass
+        if t in _BROKEN:
+            if out and out[-1].endswith((">", "<")):  # keep `> >` two tokens, not one `>>`
+                out.append(" ")
             out.append(t)
             this, nxt = _BROKEN[t]
             pos += last_dur * (this - 8) // 8

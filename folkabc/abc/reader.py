@@ -286,7 +286,20 @@ def _pitch(m, sig: tuple[int, ...], bar_acc: dict[int, int]) -> tuple[int, int]:
     return d, base + alt
 
 
-def _bar_tokens(bl: str) -> list[str]:
+_BAR_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+def _bar_tokens(bl: str) -> tuple[str, ...]:
+    """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``), cached."""
+    got = _BAR_CACHE.get(bl)
+    if got is None:
+        got = tuple(_bar_tokens_uncached(bl))
+        if len(_BAR_CACHE) < 1024:
+            _BAR_CACHE[bl] = got
+    return got
+
+
+def _bar_tokens_uncached(bl: str) -> list[str]:
     left = bl.startswith(":")
     right = bl.endswith(":")
     if left and right:
@@ -461,10 +474,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 col = m.start() + 1
                 if end:
                     e = "|" + end.strip().lstrip("[")
-                    if toks[-1] == "|":
-                        toks[-1] = e
-                    else:
-                        toks.append(e)
+                    toks = toks[:-1] + (e,) if toks[-1] == "|" else toks + (e,)
                 for t in toks:
                     append(("b", t, None, lineno, col))
             elif kind == "rest":
