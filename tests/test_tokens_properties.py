@@ -150,3 +150,51 @@ def test_detokenized_abc_beams_within_beats(toks):
             (g,) = tokenize(f"X:1\nM:{n}/{d}\nL:1/8\nK:C\n{group}\n")
             _, durs, _ = sounding(g.tokens)
             assert len(durs) == 1 or sum(durs) <= beat, (group, line)
+
+
+def bar_sums(tokens):
+    """Length of each bar in eighths (tuplets and broken rhythm not used by the generator below)."""
+    sums, cur = [], Fraction(0)
+    last = Fraction(0)
+    for t in tokens[2:]:
+        if t.startswith(("|", ":|")):
+            sums.append(cur)
+            cur = Fraction(0)
+        elif _PITCH.fullmatch(t) or t == "z":
+            last = Fraction(1)
+            cur += last
+        elif re.fullmatch(r"\d*(/\d+)?", t):
+            num, slash, den = t.partition("/")
+            d = Fraction(int(num or 1), int(den or 1) if slash else 1)
+            cur += d - last
+            last = d
+    return sums
+
+
+@st.composite
+def full_bars(draw):
+    meter = draw(st.sampled_from(["M:4/4", "M:6/8", "M:3/4", "M:2/4", "M:9/8"]))
+    n, d = map(int, meter[2:].split("/"))
+    length = n * 8 // d
+    toks = [meter, draw(st.sampled_from(MODES))]
+    for _ in range(draw(st.integers(1, 6))):
+        left = length
+        while left:
+            dur = draw(st.integers(1, min(4, left)))
+            toks.append(draw(st.sampled_from(PLAIN + ["z"])))
+            if dur > 1:
+                toks.append(str(dur))
+            left -= dur
+        toks.append(draw(st.sampled_from(["|", "|", ":|"])))
+    return toks, length
+
+
+@settings(max_examples=200, deadline=None)
+@given(full_bars())
+def test_bar_sums_survive_the_round_trip(drawn):
+    """Every bar of a sequence built from full bars still sums to the meter after abc → tokens."""
+    toks, length = drawn
+    (t,) = tokenize(detokenize(toks))
+    assert bar_sums(t.tokens) == [length] * len(bar_sums(toks))
+    lo, hi = PITCH_RANGE
+    assert all(lo <= p <= hi for p in sounding(t.tokens)[0])
