@@ -144,3 +144,28 @@ def test_cli_tokenize_blocks_ids_and_json(tmp_path, capsys, folkrnn_examples):
     abc = capsys.readouterr().out
     assert abc.count("X:") == 2 and "K:C\n" in abc and "L:1/8" in abc
     assert [t.tokens for t in tokenize(abc)] == read_folkrnn(folkrnn_examples)
+
+
+@pytest.mark.parametrize(
+    "key, body, transpose",
+    [
+        # highland pipes: HP read as written, Hp with F# C#; both root A, mode mix
+        ("HP", "c d _e f g _a b c'", 3),
+        ("Hp", "c d e f g a b c'", 3),
+        ("none", "A B c d e f g a", 0),
+        # explicit accidentals change the reading signature; the mode word gives the mode token
+        ("D exp ^f ^c", "G A B c d e f g", -2),
+        ("D exp _b", "G _A _B c d _e f g", -2),
+        ("Dmix ^g", "G A B c d e ^f g", -2),
+        # phrygian → min, lydian → maj (with a warning)
+        ("E phr", "F G A B c _d e f", -4),
+        ("G Lydian", "d e ^f g a b c' d'", 5),
+    ],
+)
+def test_key_policies(key, body, transpose):
+    t = one(f"X:1\nM:4/4\nL:1/8\nK:{key}\nABcd efga|\n")
+    assert " ".join(t.body) == body + " |"
+    assert t.transpose == transpose
+    assert tokenize(detokenize(t.tokens))[0].tokens == t.tokens
+    if key in ("E phr", "G Lydian", "HP", "Hp"):
+        assert t.warnings

@@ -204,8 +204,8 @@ def parse_key(text: str) -> Key:
                 for letter in _SHARP_ORDER[::-1][: max(-n - 7, 0)]:
                     sig[LETTERS.index(letter)] -= 1
     for am in _ACC_RE.finditer(rest):
-        alter = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}[am.group("acc")]
-        sig[LETTERS.index(am.group("letter").upper())] = alter
+        explicit = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}[am.group("acc")]
+        sig[LETTERS.index(am.group("letter").upper())] = explicit
     return Key(tonic, alter, mode, tuple(sig), tuple(warnings))
 
 
