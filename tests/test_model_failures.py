@@ -97,6 +97,10 @@ def test_bad_run_inputs(model):
         model.run(["M:4/4"], inputs=np.full((2, 137), np.nan))
     with pytest.raises(ParameterError, match="needs tokens or inputs"):
         model.run()
+    with pytest.raises(ParameterError, match=r"inputs has shape \(0, 137\)"):
+        model.run(inputs=np.zeros((0, 137)))
+    with pytest.raises(ParameterError, match="numeric array"):
+        model.run(["M:4/4"], inputs=[["a"] * 137] * 2)
 
 
 def test_delta_alpha_ranges():

@@ -414,18 +414,23 @@ class Model:
         """
         _check_temperature(temperature)
         V = len(self.vocab)
+        x = None
+        if inputs is not None:
+            try:
+                x = np.asarray(inputs, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ParameterError("inputs must be a numeric array of shape (T, V)") from None
+            if x.ndim != 2 or x.shape[0] == 0:
+                raise ParameterError(f"inputs has shape {x.shape}, expected (T, {V}) with T >= 1")
         if tokens is None:
-            if inputs is None:
+            if x is None:
                 raise ParameterError("run needs tokens or inputs")
-            x = np.asarray(inputs)
-            ids = np.argmax(x, axis=1)[1:] if x.ndim == 2 else np.empty(0, np.int64)
+            ids = np.argmax(x, axis=1)[1:]
         else:
             ids = self._sequence_ids(tokens)
         T = ids.size + 1
         full = np.concatenate([[self.start_id], ids]).astype(np.int64)
-        x = None
-        if inputs is not None:
-            x = np.asarray(inputs)
+        if x is not None:
             if x.shape != (T, V):
                 raise ParameterError(f"inputs has shape {x.shape}, expected ({T}, {V}) "
                                      f"(one row per input step, '<s>' first)")
