@@ -289,7 +289,7 @@ class Model:
 
     def __repr__(self) -> str:
         return (f"Model(layers={self.layers}, vocabulary={len(self.vocab)} tokens, "
-                f"dtype={self.params.dtype}, source={self.provenance.get('source', '?')!r})")
+                f"dtype={self.params.dtype}, source={self.provenance.get('source', self.provenance.get('trainer', '?'))!r})")
 
     def network(self, ablate: Mapping[int, Sequence[int]] | None = None) -> Network:
         """The rearranged network (cached when not ablated).
