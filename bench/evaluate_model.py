@@ -22,21 +22,27 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
-from collections import Counter
 from pathlib import Path
 
-import numpy as np
+# ``python bench/evaluate_model.py`` puts bench/ first on sys.path, where a sibling script
+# may shadow a standard module (bench/tokenize.py hides the stdlib tokenize numpy needs).
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
 
-from folkabc.corpus import Corpus
-from folkabc.errors import FolkabcError
-from folkabc.model import load_model
-from folkabc.train import TrainSettings, corpus_sequences, sequences_from_corpus, training_split
-from folkabc.validate import check
-from folkabc.vocab import VOCAB
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from folkabc.corpus import Corpus  # noqa: E402
+from folkabc.errors import FolkabcError  # noqa: E402
+from folkabc.model import load_model  # noqa: E402
+from folkabc.train import TrainSettings, corpus_sequences, sequences_from_corpus, training_split  # noqa: E402
+from folkabc.validate import check  # noqa: E402
+from folkabc.vocab import VOCAB  # noqa: E402
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "folkabc" / "data" / "model"
 

@@ -210,8 +210,9 @@ def test_early_stopping_and_time_limit(torch, oneill_tunes):
     r = train(seqs, settings=s)
     assert r.stop_reason == "early_stopping"
     assert len(r.history) < 50 and not any(h["best"] for h in r.history[-2:])
-    r = train(seqs, settings=s.replace(learning_rate=0.01, time_limit=0.05, patience=50))
-    assert r.stop_reason == "time_limit" and r.history[-1]["epoch"] == 1
+    # a budget spent by the first batch: one step, then the closing validation
+    r = train(seqs, settings=s.replace(learning_rate=0.01, time_limit=1e-9, patience=50))
+    assert r.stop_reason == "time_limit" and [(h["epoch"], h["step"]) for h in r.history] == [(1, 1)]
 
 
 def test_train_rejects_too_few_tunes(torch):
