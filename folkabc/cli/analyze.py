@@ -37,8 +37,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--n-ablation", type=int, default=20, metavar="N",
                    help="tunes per ablation condition (0 skips the study; default 20)")
     p.add_argument("--fraction", type=float, default=0.33, help="fraction of the periodic units cut (default 0.33)")
-    p.add_argument("--threshold", type=float, default=0.1,
-                   help="share of power in periods 8.7-9.3 that makes a unit periodic (default 0.1)")
+    p.add_argument("--threshold", type=float, default=0.05,
+                   help="share of power in periods 8.7-9.3 that makes a unit periodic (default 0.05)")
     p.add_argument("--beam-depth", type=int, default=3, metavar="D", help="beam coverage depth (default 3)")
     p.add_argument("--json", action="store_true", help="print the report's numbers as JSON")
     p.set_defaults(func=run)
