@@ -130,6 +130,10 @@ class TrainSettings:
     corpus : str or None
         The corpus trained on (a corpus directory; None = the default corpus).
         Used by the CLI; :func:`train` takes sequences.
+    only_clean : bool
+        Train only on corpus tunes whose bars all count (``folkabc check``): a
+        model learns bar counting from tunes that count. Used by the CLI with
+        ``corpus``; :func:`train` takes sequences.
 
     Examples
     --------
@@ -159,6 +163,7 @@ class TrainSettings:
     seed: int = 0
     threads: int | None = None
     corpus: str | None = None
+    only_clean: bool = False
 
     def __post_init__(self) -> None:
         layers = tuple(self.layers) if isinstance(self.layers, (list, tuple)) else self.layers
@@ -308,13 +313,16 @@ def sequences_from_corpus(corpus: Any) -> list[np.ndarray]:
             if offsets[k + 1] > offsets[k]]
 
 
-def corpus_sequences(path: str | Path | None = None) -> tuple[list[np.ndarray], dict[str, Any]]:
+def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False
+                     ) -> tuple[list[np.ndarray], dict[str, Any]]:
     """The training sequences of a corpus and a description of it for the model's provenance.
 
     Parameters
     ----------
     path : str or Path or None
         A corpus directory; None = the default corpus (built on first use).
+    only_clean : bool
+        Keep only the tunes whose bars all count (the corpus's stored check result).
 
     Returns
     -------
@@ -327,9 +335,13 @@ def corpus_sequences(path: str | Path | None = None) -> tuple[list[np.ndarray], 
 
     corpus = Corpus.open(path)
     seqs = sequences_from_corpus(corpus)
+    if only_clean:
+        clean = corpus.meta_array("check_ok")
+        seqs = [s for s, ok in zip(seqs, clean) if ok == 1]
     manifest = getattr(corpus, "manifest", None)
     info = {
         "path": "default" if path is None else str(path),
+        "only_clean": bool(only_clean),
         "tunes": len(seqs),
         "tokens": int(sum(s.size for s in seqs)),
     }

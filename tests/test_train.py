@@ -261,3 +261,21 @@ def test_interrupt_exports_best_checkpoint(torch, oneill_tunes, tmp_path):
     meta = json.loads((tmp_path / "m" / "model.json").read_text())
     assert meta["provenance"]["checkpoint"] is False and meta["provenance"]["stop_reason"] == "interrupted"
     assert load_model(tmp_path / "m").layers == [8]
+
+
+def test_only_clean_keeps_exactly_the_tunes_whose_bars_count():
+    """``only_clean`` trains on the corpus tunes that check clean (re-checked here from their ABC)."""
+    from folkabc.corpus import Corpus
+    from folkabc.train import corpus_sequences
+    from folkabc.validate import check
+
+    every, _ = corpus_sequences(None)
+    clean, prov = corpus_sequences(None, only_clean=True)
+    assert prov["corpus"]["only_clean"] is True
+    assert 0.3 * len(every) < len(clean) < len(every)
+    clean_set = {s.tobytes() for s in clean}
+    corpus = Corpus.open()
+    rng = np.random.default_rng(0)
+    for row in rng.choice(len(every), size=60, replace=False):
+        abc = corpus.tune_at(int(row)).abc
+        assert check(abc)[0].ok == (every[row].tobytes() in clean_set), abc

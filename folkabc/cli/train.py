@@ -34,6 +34,8 @@ def add_parser(subparsers) -> None:
     src.add_argument("--corpus", help="corpus directory (default: the default corpus)")
     src.add_argument("--abc", nargs="+", metavar="FILE",
                      help="train on these ABC or folk-rnn token files instead of a corpus")
+    p.add_argument("--only-clean", action="store_true", default=None,
+                   help="train only on corpus tunes whose bars all count (folkabc check)")
     p.add_argument("--layers", help="LSTM sizes, comma-separated (e.g. 256,256)")
     p.add_argument("--optimizer", choices=["rmsprop", "adam"])
     p.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
@@ -94,7 +96,7 @@ def run(args) -> int:
         layers=layers, optimizer=args.optimizer, learning_rate=args.learning_rate, dropout=args.dropout,
         batch_size=args.batch_size, max_epochs=args.max_epochs, patience=args.patience,
         eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
-        corpus=args.corpus,
+        corpus=args.corpus, only_clean=args.only_clean,
     )
     if args.abc:
         from ..tokens import tokenize
@@ -104,7 +106,7 @@ def run(args) -> int:
         provenance = {"corpus": {"files": [Path(f).name for f in args.abc], "tunes": len(seqs)}}
         settings = settings.replace(corpus="files: " + ", ".join(Path(f).name for f in args.abc))
     else:
-        seqs, provenance = tr.corpus_sequences(settings.corpus)
+        seqs, provenance = tr.corpus_sequences(settings.corpus, only_clean=settings.only_clean)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = Path(args.log) if args.log else out / "train-log.jsonl"

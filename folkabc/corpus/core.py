@@ -50,7 +50,7 @@ from .store import corpus_lock, read_manifest, recover, vocabulary_sha256
 
 __all__ = ["Corpus", "CorpusTune", "normalize_meter", "normalize_mode"]
 
-_META_FIELDS = ("meter", "mode", "type", "source", "title", "key", "status")
+_META_FIELDS = ("meter", "mode", "type", "source", "title", "key", "status", "check_ok")
 
 
 @dataclass
@@ -405,7 +405,8 @@ class Corpus:
 
     # ------------------------------------------------------------------ metadata, vectorised
     def meta_array(self, name: str) -> np.ndarray:
-        """One value per row of ``meter``, ``mode``, ``type``, ``source``, ``title``, ``key`` or ``status``.
+        """One value per row of ``meter``, ``mode``, ``type``, ``source``, ``title``, ``key``, ``status``
+        or ``check_ok`` (1 when every bar of the tune counts, else 0).
 
         Returns
         -------
