@@ -25,11 +25,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# ``python bench/evaluate_model.py`` puts bench/ first on sys.path, where a sibling script
-# may shadow a standard module (bench/tokenize.py hides the stdlib tokenize numpy needs).
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
-
 import argparse  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402

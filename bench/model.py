@@ -26,12 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-
-# This script needs nothing beside it; keep bench/ off the import path so a sibling file
-# (e.g. bench/tokenize.py) cannot shadow a standard-library module.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 
 CPU = {}  # label -> CPU seconds of the best run (this process)

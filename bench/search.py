@@ -32,10 +32,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# run as a script, bench/ is sys.path[0]: keep its files (bench/tokenize.py ...) from
-# shadowing standard-library modules of the same name
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402

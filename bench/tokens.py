@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/tokenize.py [--sample 150] [--repeat 2]
+    python bench/tokens.py [--sample 150] [--repeat 2]
 
 It reads every ABC file of the music21 collections (O'Neill's, Ryan's, Aird's,
 misc folk, Essen) into memory, then times, on one core:
