@@ -229,3 +229,17 @@ def test_cli_render_html(tmp_path, capsys, monkeypatch):
     page = (tmp_path / "two.html").read_text()
     assert page.count('<section class="tune"') == 2 and "<title>two</title>" in page
     assert "novelty not measured: the default corpus is not built yet (run `folkabc corpus build`)" in page
+
+
+def test_generate_writes_a_tunebook_of_its_tunes(tmp_path, capsys):
+    """``folkabc generate … --tunebook`` writes one section per generated tune, titled and engraved."""
+    book = tmp_path / "book.html"
+    code = main(["generate", "-n", "3", "--seed", "2", "--meter", "4/4", "--tunebook", str(book)])
+    out = capsys.readouterr()
+    assert code in (0, 1)  # 1 only if a tune could not be rendered (reported below)
+    page = book.read_text(encoding="utf-8")
+    assert page.count('class="tune"') == 3
+    assert page.count("<svg") >= 3
+    assert f"{book}: " in out.err and "tune(s) rendered" in out.err
+    blocks = [b for b in out.out.split("\n\n") if b.strip()]
+    assert len(blocks) == 3 and all(b.startswith("M:4/4") for b in blocks)

@@ -49,6 +49,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--abc", action="store_true", help="print ABC instead of token blocks")
     p.add_argument("--check", action="store_true", help="check the bars of each tune (report on stderr)")
     p.add_argument("--json", action="store_true", help="print a JSON list of tunes")
+    p.add_argument("--tunebook", metavar="BOOK.html",
+                   help="also write an HTML tunebook of the tunes (notation, play button, check, novelty)")
     p.set_defaults(func=run)
 
 
@@ -172,6 +174,12 @@ def run(args) -> int:
                 failed += 1
                 print(f"tune {k + 1}: cannot write ABC: {exc}", file=sys.stderr)
         records.append(rec)
+    if args.tunebook:
+        from ..render import write_tunebook
+
+        book = write_tunebook([g.tokens for g in gens], args.tunebook, title="folkabc generate")
+        print(f"{args.tunebook}: {book.rendered} of {book.tunes} tune(s) rendered", file=sys.stderr)
+        failed += len(book.failures)
     if args.check:
         print(f"{len(gens) - sum(1 for r in records if not r['check']['ok'])} of {len(gens)} tunes pass check",
               file=sys.stderr)
