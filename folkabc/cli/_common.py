@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypeVar
+from typing import Any
 
+from .._progress import progress
 from ..errors import FolkabcError
 
 __all__ = ["read_input", "print_json", "to_jsonable", "progress", "example_epilog"]
-
-T = TypeVar("T")
-
 
 def read_input(path: str) -> str:
     """Read a text file, or stdin when ``path`` is ``-``; errors become :class:`FolkabcError`."""
@@ -67,28 +64,6 @@ def print_json(obj: Any) -> None:
     """Print ``obj`` as indented JSON on stdout."""
     json.dump(to_jsonable(obj), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-
-
-def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", quiet: bool = False) -> Iterator[T]:
-    """Yield ``items``, drawing a progress bar on stderr when it is a TTY and not ``quiet``."""
-    show = not quiet and sys.stderr.isatty() and not os.environ.get("FOLKABC_QUIET")
-    if total is None and hasattr(items, "__len__"):
-        total = len(items)  # type: ignore[arg-type]
-    if not show:
-        yield from items
-        return
-    n = 0
-    width = 30
-    for item in items:
-        yield item
-        n += 1
-        if total:
-            done = int(width * n / total)
-            sys.stderr.write(f"\r{desc} [{'#' * done}{'.' * (width - done)}] {n}/{total}")
-        else:
-            sys.stderr.write(f"\r{desc} {n}")
-        sys.stderr.flush()
-    sys.stderr.write("\n")
 
 
 def example_epilog(*lines: str) -> str:

@@ -254,7 +254,7 @@ def _batches(items: Iterator[SourceItem], *, max_items: int, max_chars: int) -> 
 
 def _converted(sources: list[Source], *, workers: int, check: bool, quiet: bool) -> Iterator[list[Entry]]:
     """Entries of every item, in source order, converted by ``workers`` processes."""
-    from ..cli._common import progress
+    from .._progress import progress
 
     total = sum(len(s) for s in sources if s.kind == "abc") if all(s.kind == "abc" for s in sources) else None
 
