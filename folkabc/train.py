@@ -584,22 +584,11 @@ def export_model(net, path: str | Path, *, vocabulary: Sequence[str] = VOCAB.tok
     """
     if len(vocabulary) != net.vocab_size:
         raise ParameterError(f"vocabulary has {len(vocabulary)} tokens; the network has {net.vocab_size}")
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    meta = {
-        "format": "folkabc-model",
-        "version": 1,
-        "vocabulary": list(vocabulary),
-        "layers": list(net.sizes),
-        "provenance": provenance or {},
-    }
-    weights = network_weights(net)
-    tmp = path / "weights.npz.tmp"
-    with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **weights)
-    tmp.replace(path / "weights.npz")
-    (path / "model.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    from .model import Model, Params
+
+    model = Model(list(vocabulary), Params.from_arrays(network_weights(net), n_vocab=len(vocabulary)),
+                  provenance=provenance or {})
+    return model.save(path)
 
 
 # --------------------------------------------------------------------------- training
