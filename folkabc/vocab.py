@@ -57,6 +57,8 @@ __all__ = [
     "vocabulary_rule",
     "token_category",
     "load_vocabulary",
+    "meter_token",
+    "mode_token",
 ]
 
 #: The published indices 0–32 of the folk-rnn v2 vocabulary.
@@ -162,6 +164,57 @@ def token_category(token: str) -> str:
     if re.fullmatch(r"(\d+|\d*/\d*)?([<>]{1,3})?", token) and token:
         return "duration"
     return "unknown"
+
+
+def meter_token(meter: str) -> str:
+    """A meter as the user writes it, as a meter token: ``6/8`` → ``M:6/8``.
+
+    The inverse of dropping the ``M:`` prefix; the token may be outside the vocabulary.
+
+    Examples
+    --------
+    >>> meter_token("6/8"), meter_token(" M:3/4 ")
+    ('M:6/8', 'M:3/4')
+    """
+    m = str(meter).strip()
+    return m if m.startswith("M:") else f"M:{m}"
+
+
+def mode_token(mode: str, *, strict: bool = True) -> str:
+    """A mode as the user writes it, as a mode token: ``dor``, ``Cdor``, ``dorian``, ``K:Cdor`` → ``K:Cdor``.
+
+    Parameters
+    ----------
+    mode : str
+    strict : bool
+        With False, a name that is none of the four v2 modes still gives a token
+        (``lyd`` → ``K:Clyd``), for the caller to refuse with the token named.
+
+    Raises
+    ------
+    ParameterError
+        When ``strict`` and it names none of the four v2 modes (maj, min, dor, mix).
+
+    Examples
+    --------
+    >>> mode_token("dorian"), mode_token("K:Cmix"), mode_token("major"), mode_token("min")
+    ('K:Cdor', 'K:Cmix', 'K:Cmaj', 'K:Cmin')
+    >>> mode_token("lyd", strict=False)
+    'K:Clyd'
+    """
+    from .errors import ParameterError
+
+    m = str(mode).strip()
+    if m.startswith("K:"):
+        m = m[2:]
+    if m[:1] == "C" and len(m) > 1:
+        m = m[1:]
+    short = m[:3].lower()
+    if short not in ("maj", "min", "dor", "mix"):
+        if not strict:
+            return f"K:C{m}"
+        raise ParameterError(f"mode {mode!r} is not one of maj, min, dor, mix")
+    return f"K:C{short}"
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..errors import CorpusError, ParameterError
-from ..vocab import VOCAB
+from ..vocab import VOCAB, meter_token, mode_token
 from .store import corpus_lock, read_manifest, recover, vocabulary_sha256
 
 __all__ = ["Corpus", "CorpusTune", "normalize_meter", "normalize_mode"]
@@ -122,40 +122,10 @@ class CorpusTune:
         return d
 
 
-def normalize_meter(meter: str) -> str:
-    """A meter filter value as a meter token: ``6/8`` → ``M:6/8``.
-
-    Examples
-    --------
-    >>> normalize_meter("6/8"), normalize_meter("M:C|")
-    ('M:6/8', 'M:C|')
-    """
-    meter = meter.strip()
-    return meter if meter.startswith("M:") else f"M:{meter}"
-
-
-def normalize_mode(mode: str) -> str:
-    """A mode filter value as a mode token: ``dor``, ``Cdor``, ``dorian`` → ``K:Cdor``.
-
-    Raises
-    ------
-    ParameterError
-        When it names none of the four modes.
-
-    Examples
-    --------
-    >>> normalize_mode("dorian"), normalize_mode("K:Cmix"), normalize_mode("major")
-    ('K:Cdor', 'K:Cmix', 'K:Cmaj')
-    """
-    m = mode.strip()
-    if m.startswith("K:"):
-        m = m[2:]
-    if m[:1] == "C" and len(m) > 1:
-        m = m[1:]
-    short = m[:3].lower()
-    if short not in ("maj", "min", "dor", "mix"):
-        raise ParameterError(f"mode {mode!r} is not one of maj, min, dor, mix")
-    return f"K:C{short}"
+#: A meter filter value as a meter token (``6/8`` → ``M:6/8``); see :func:`folkabc.vocab.meter_token`.
+normalize_meter = meter_token
+#: A mode filter value as a mode token (``dorian`` → ``K:Cdor``); see :func:`folkabc.vocab.mode_token`.
+normalize_mode = mode_token
 
 
 def _example_corpus() -> "Corpus":

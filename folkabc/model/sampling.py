@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..vocab import meter_token, mode_token
 from .core import END, START, Model, Trace, _check_temperature, log_softmax
 from .hooks import Mix, resolve_bias, unknown_token
 from .lstm import Stepper
@@ -114,16 +115,12 @@ def _base_seed(seed) -> int:
 def _prefix_ids(model: Model, meter, mode, prime) -> list[int]:
     out: list[int] = []
     if meter is not None:
-        m = str(meter).strip()
-        tok = m if m.startswith("M:") else f"M:{m}"
+        tok = meter_token(meter)
         if tok not in model.vocab.index:
             raise unknown_token(tok, None, "meter")
         out.append(model.vocab.index[tok])
     if mode is not None:
-        m = str(mode).strip()
-        if m.startswith("K:"):
-            m = m[2:]
-        tok = f"K:{m}" if m.startswith("C") else f"K:C{m}"
+        tok = mode_token(mode, strict=False)
         if tok not in model.vocab.index:
             raise unknown_token(tok, None, "mode")
         out.append(model.vocab.index[tok])
