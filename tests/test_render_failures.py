@@ -196,3 +196,19 @@ def test_json_reports(tmp_path, capsys):
     assert code == 1
     report = json.loads(printed)
     assert (report["tunes"], report["rendered"], report["path"]) == (2, 1, str(tmp_path / "b.html"))
+
+
+def test_render_writes_are_atomic_and_leave_no_temp_file(tmp_path):
+    """A write that fails keeps the earlier file whole; a good one leaves only the file."""
+    from folkabc.errors import RenderError
+
+    book = tmp_path / "b.html"
+    write_tunebook(GOOD, book, corpus=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.html"]
+    (tmp_path / "d.html").mkdir()  # a folder where the page should go: os.replace fails
+    with pytest.raises(RenderError, match="cannot write the tunebook"):
+        write_tunebook(GOOD, tmp_path / "d.html", corpus=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.html", "d.html"]
+    report = render_tunes(GOOD, to="midi", out=tmp_path / "one.mid")
+    assert report.written == [tmp_path / "one.mid"] and read_midi((tmp_path / "one.mid").read_bytes()).melody()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

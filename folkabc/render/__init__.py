@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FolkabcError, RenderError
-from ._source import TuneSource, load_tunes, output_name
+from ._source import TuneSource, load_tunes, output_name, write_output
 from .midi import performance_to_midi, read_midi
 from .notation import abc_to_svg, count_systems, engrave_many, svg_to_png, svgs_to_pdf
 from .perform import Note, Performance, perform
@@ -136,16 +136,6 @@ class RenderReport:
     tunes: int = 0
 
 
-def _write(path: Path, data: str | bytes) -> None:
-    try:
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
-    except OSError as exc:
-        raise RenderError(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
-
-
 def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: str = "tunes",
                  width: int | None = None, corpus: Any = None) -> RenderReport:
     """Render every tune of ``source`` to files; a failing tune does not stop the others.
@@ -203,7 +193,7 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
             else:
                 pages.append(svg)
         if pages:
-            _write(target, svgs_to_pdf(pages))
+            write_output(target, svgs_to_pdf(pages))
             report.written.append(target)
         return report
     if out is not None and len(tunes) == 1 and str(out).lower().endswith("." + ext):
@@ -222,7 +212,7 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
         except RenderError as exc:
             report.failures.append((tune.label, exc.message))
             continue
-        _write(target, data)
+        write_output(target, data)
         report.written.append(target)
     return report
 

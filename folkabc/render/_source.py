@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import FolkabcError, RenderError
 
-__all__ = ["TuneSource", "load_tunes", "output_name"]
+__all__ = ["TuneSource", "load_tunes", "output_name", "write_output"]
 
 
 @dataclass
@@ -140,3 +142,36 @@ def output_name(tune: TuneSource, ext: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", (tune.title or "").lower()).strip("-")[:60]
     return f"{tune.index:03d}-{slug}.{ext}" if slug else f"{tune.index:03d}.{ext}"
+
+
+def write_output(path: str | Path, data: str | bytes, *, what: str = "cannot write") -> Path:
+    """Write ``data`` to ``path`` atomically (a temp file beside it, then ``os.replace``).
+
+    A failed write leaves any earlier file at ``path`` whole and no temp file behind.
+
+    Raises
+    ------
+    RenderError
+        ``"<what>: <reason>"`` naming ``path`` when it cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = write_output(os.path.join(tempfile.mkdtemp(), "t.svg"), "<svg/>")
+    >>> p.read_text(), os.listdir(p.parent)
+    ('<svg/>', ['t.svg'])
+    """
+    target = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # open() keeps the umask's file mode
+    try:
+        with open(tmp, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise RenderError(f"{what}: {exc.strerror or exc}", path=str(path)) from exc
+    return target

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FolkabcError, RenderError
-from ._source import TuneSource, load_tunes, output_name
+from ._source import TuneSource, load_tunes, output_name, write_output
 from .midi import performance_to_midi
 from .notation import engrave_many
 from .perform import perform
@@ -253,10 +253,5 @@ def write_tunebook(tunes: Any, path: str | Path, *, title: str = "folkabc tunebo
     1
     """
     page, report = tunebook_html(tunes, title=title, corpus=corpus, check=check)
-    target = Path(path)
-    try:
-        target.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise RenderError(f"cannot write the tunebook: {exc.strerror or exc}", path=str(path)) from exc
-    report.path = target
+    report.path = write_output(path, page, what="cannot write the tunebook")
     return report
