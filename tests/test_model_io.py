@@ -311,3 +311,15 @@ def test_load_model_accepts_json_and_npz_paths(tmp_path):
     assert load_model(d / "model.json").layers == [4]
     assert load_model(d / "weights.npz").layers == [4]
     assert load_model(str(d), dtype="float64").params.dtype == np.float64
+
+
+def test_save_failure_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import folkabc.model.io as mio
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mio.np, "savez", boom)
+    with pytest.raises(ModelFileError, match="No space left"):
+        mio.save_model(Model.random(layers=[3], rng=0), tmp_path / "m")
+    assert list((tmp_path / "m").iterdir()) == []

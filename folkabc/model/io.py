@@ -128,7 +128,6 @@ def _read_pickle(data: bytes, path: str | None) -> Any:
     try:
         return RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()
     except ModelFileError as exc:
-        exc.path = path
         raise ModelFileError(exc.message, path=path) from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
             struct.error, UnicodeDecodeError, OverflowError, MemoryError) as exc:
@@ -277,18 +276,27 @@ def save_model(model, path: str | Path) -> Path:
         "layers": list(model.layers),
         "provenance": _jsonable(model.provenance),
     }
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".weights.", suffix=".npz")
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **model.params.to_arrays())
         os.replace(tmp, d / "weights.npz")
+        tmp = None
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".model.", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(meta, fh, ensure_ascii=False, indent=1)
             fh.write("\n")
         os.replace(tmp, d / "model.json")
+        tmp = None
     except OSError as exc:
         raise ModelFileError(f"cannot write model: {exc.strerror or exc}", path=str(d)) from exc
+    finally:
+        if tmp is not None:  # a failed write leaves no stray temporary file behind
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
     return d
 
 
