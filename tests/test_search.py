@@ -99,6 +99,13 @@ def test_save_load_roundtrip_mmap(example_index, tmp_path):
     np.testing.assert_array_equal(loaded.bars, example_index.bars)
 
 
+def test_save_over_another_index_replaces_its_ids(tmp_path):
+    SuffixIndex.build(*encode_tunes([["M:4/4", "K:Cmaj", "C", "D", "C"]])).save(tmp_path)
+    SuffixIndex.build(*encode_tunes([["M:4/4", "K:Cmaj", "E", "E", "E"]])).save(tmp_path)
+    loaded = SuffixIndex.load(tmp_path)
+    assert loaded.count(VOCAB.encode(["E"])) == 3 and loaded.count(VOCAB.encode(["C"])) == 0
+
+
 def test_bar_numbers_first_example(example_index, example_tunes):
     # first example: pickup "B," is bar 0; "G, C C 2 G, C E C" is bar 1
     tune = example_tunes[0]

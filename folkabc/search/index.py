@@ -290,7 +290,7 @@ class SuffixIndex:
         """Write the index files into ``directory`` (atomically, file by file).
 
         ``ids.npy`` and ``offsets.npy`` are written too unless the directory
-        already holds them (the corpus writes its own).
+        already holds the same arrays (the corpus writes its own).
 
         Returns
         -------
@@ -315,7 +315,7 @@ class SuffixIndex:
             directory.mkdir(parents=True, exist_ok=True)
             arrays = {"sa.npy": self.sa, "bars.npy": self.bars, "bar_offsets.npy": self.bar_offsets}
             for name, arr in (("ids.npy", self.ids), ("offsets.npy", self.offsets)):
-                if not (directory / name).exists():
+                if not _holds(directory / name, arr):  # never pair new sa.npy with stale ids
                     arrays[name] = arr
             for name, arr in arrays.items():
                 _atomic_write(directory / name, lambda f, a=arr: np.save(f, np.asarray(a)))
@@ -539,6 +539,15 @@ def _atomic_write(path: Path, write) -> None:
         except OSError:
             pass
         raise
+
+
+def _holds(path: Path, arr: np.ndarray) -> bool:
+    """Whether the ``.npy`` file at ``path`` holds exactly ``arr`` (False when missing or unreadable)."""
+    try:
+        have = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return False
+    return have.dtype == arr.dtype and have.shape == arr.shape and bool(np.array_equal(have, arr))
 
 
 def _load_array(path: Path, mode: str | None) -> np.ndarray:
