@@ -88,7 +88,7 @@ def test_thesession_json_streams_objects_across_chunk_boundaries(session_csv, tm
 @pytest.mark.parametrize("mode, key", [
     ("Gmajor", "Gmaj"), ("Bminor", "Bmin"), ("Edorian", "Edor"), ("Amixolydian", "Amix"),
     ("F#minor", "F#min"), ("Bbmajor", "Bbmaj"), ("Dlydian", "Dlyd"), ("Ephrygian", "Ephr"),
-    ("Aaeolian", "Amin"), ("D", "Dmaj"),
+    ("Aaeolian", "Amin"), ("D", "Dmaj"), ("Em", "Emin"), ("Ebm", "Ebmin"),
 ])
 def test_session_mode_to_key(mode, key):
     assert session_mode_to_key(mode) == key
@@ -165,6 +165,16 @@ def test_truncated_json(session_csv, tmp_path):
     path.write_text(json.dumps(rows)[:-40], encoding="utf-8")
     with pytest.raises(CorpusError, match="bad JSON"):
         list(open_source(path).items())
+
+
+def test_json_that_is_not_utf8_is_a_corpus_error(tmp_path):
+    path = tmp_path / "tunes.json"
+    row = {"tune_id": "1", "setting_id": "2", "name": "Caf\xe9", "type": "jig", "meter": "6/8",
+           "mode": "Gmajor", "abc": "GAB"}
+    path.write_bytes(json.dumps([row], ensure_ascii=False).encode("latin-1"))
+    with pytest.raises(CorpusError, match="not UTF-8 text") as info:
+        list(open_source(path).items())
+    assert info.value.path == str(path)
 
 
 def test_non_abc_text_file(tmp_path):

@@ -334,6 +334,8 @@ def session_mode_to_key(mode: str) -> str:
     --------
     >>> session_mode_to_key("Gmajor"), session_mode_to_key("F#minor"), session_mode_to_key("Bbmixolydian")
     ('Gmaj', 'F#min', 'Bbmix')
+    >>> session_mode_to_key("Em")
+    'Emin'
     """
     m = re.fullmatch(r"\s*([A-Ga-g][#b]?)\s*([A-Za-z]*)\s*", mode or "")
     if not m:
@@ -341,6 +343,8 @@ def session_mode_to_key(mode: str) -> str:
     root, name = m.group(1), m.group(2).lower()
     if not name:
         return root[0].upper() + root[1:] + "maj"
+    if name == "m":  # ABC's short minor (Am), not a prefix of "major"
+        return root[0].upper() + root[1:] + "min"
     short = _MODE_NAMES.get(name) or next((v for k, v in _MODE_NAMES.items() if k.startswith(name[:3])), None)
     if short is None:
         raise CorpusError(f"mode {mode!r} has an unknown mode name {name!r}")
@@ -452,12 +456,16 @@ def _session_json_items(path: Path, name: str) -> Iterator[SourceItem]:
     except OSError as exc:
         raise CorpusError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
     with fh:
-        for n, obj in enumerate(_iter_json_array(fh, path), start=1):
-            if n == 1:
-                missing = [c for c in SESSION_COLUMNS if c not in obj]
-                if missing:
-                    raise CorpusError(
-                        f"not a thesession dump: missing key(s) {', '.join(missing)} in the first setting",
-                        path=str(path),
-                    )
-            yield _session_item({k: str(v) if v is not None else "" for k, v in obj.items()}, name, f"setting {n}")
+        try:
+            for n, obj in enumerate(_iter_json_array(fh, path), start=1):
+                if n == 1:
+                    missing = [c for c in SESSION_COLUMNS if c not in obj]
+                    if missing:
+                        raise CorpusError(
+                            f"not a thesession dump: missing key(s) {', '.join(missing)} in the first setting",
+                            path=str(path),
+                        )
+                yield _session_item({k: str(v) if v is not None else "" for k, v in obj.items()}, name,
+                                    f"setting {n}")
+        except UnicodeDecodeError as exc:  # read as text in chunks: a Latin-1 dump fails here
+            raise CorpusError(f"not UTF-8 text: {exc.reason}", path=str(path)) from exc
