@@ -212,3 +212,20 @@ def test_render_writes_are_atomic_and_leave_no_temp_file(tmp_path):
     report = render_tunes(GOOD, to="midi", out=tmp_path / "one.mid")
     assert report.written == [tmp_path / "one.mid"] and read_midi((tmp_path / "one.mid").read_bytes()).melody()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_bad_png_width_is_refused_once_before_engraving(tmp_path, capsys):
+    src = tmp_path / "two.abc"
+    src.write_text("\n".join([GOOD, GOOD.replace("X:1", "X:2")]))
+    with pytest.raises(RenderError, match="width must be positive, not -5"):
+        render_tunes(src.read_text(), to="png", out=tmp_path, width=-5)
+    assert main(["render", str(src), "--to", "png", "--width", "0", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("width must be positive") == 1 and str(src) in err
+
+
+def test_tunebook_cli_names_the_input_file_that_holds_no_tune(tmp_path, capsys):
+    src = tmp_path / "words.txt"
+    src.write_text("just some words\n")
+    assert main(["tunebook", str(src), "-o", str(tmp_path / "b.html"), "--no-novelty"]) == 2
+    assert f"{src}: no tune found" in capsys.readouterr().err

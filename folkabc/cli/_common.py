@@ -11,7 +11,8 @@ from typing import Any
 from .._progress import progress
 from ..errors import FolkabcError
 
-__all__ = ["read_input", "print_json", "to_jsonable", "progress", "example_epilog"]
+__all__ = ["read_input", "name_input", "print_json", "to_jsonable", "progress", "example_epilog"]
+
 
 def read_input(path: str) -> str:
     """Read a text file, or stdin when ``path`` is ``-``; errors become :class:`FolkabcError`."""
@@ -28,6 +29,20 @@ def read_input(path: str) -> str:
         except UnicodeDecodeError:
             continue
     raise FolkabcError("cannot decode file", path=path)  # pragma: no cover (latin-1 never fails)
+
+
+def name_input(exc: FolkabcError, path: str) -> FolkabcError:
+    """Name the input file ``path`` in an error that names no file (not for stdin ``-``).
+
+    Examples
+    --------
+    >>> str(name_input(FolkabcError("no tune found"), "t.abc"))
+    't.abc: no tune found'
+    """
+    if exc.path is None and path != "-":
+        exc.path = path
+        exc.args = (str(exc),)
+    return exc
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, name_input, print_json, read_input
 
 __all__ = ["ORDER", "add_parser"]
 
@@ -46,10 +46,7 @@ def run(args) -> int:
     try:
         report = render_tunes(text, to=args.to, out=args.output, stem=stem, width=args.width)
     except RenderError as exc:
-        if exc.path is None and args.file != "-":
-            exc.path = args.file
-            exc.args = (str(exc),)
-        raise
+        raise name_input(exc, args.file)
     if args.json:
         print_json({"tunes": report.tunes, "written": report.written,
                     "failures": [{"tune": label, "message": msg} for label, msg in report.failures]})

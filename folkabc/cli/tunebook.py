@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, name_input, print_json, read_input
 
 __all__ = ["ORDER", "add_parser"]
 
@@ -42,7 +42,10 @@ def run(args) -> int:
     stem = Path(args.file).stem if args.file != "-" else "tunebook"
     out = args.output or f"{stem}.html"
     corpus = False if args.no_novelty else args.corpus
-    report = write_tunebook(text, out, title=args.title or stem, corpus=corpus)
+    try:
+        report = write_tunebook(text, out, title=args.title or stem, corpus=corpus)
+    except RenderError as exc:
+        raise name_input(exc, args.file)
     if args.json:
         print_json({"path": report.path, "tunes": report.tunes, "rendered": report.rendered, "notes": report.notes,
                     "failures": [{"tune": label, "message": msg} for label, msg in report.failures]})

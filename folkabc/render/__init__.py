@@ -47,6 +47,12 @@ def _check_format(to: str) -> str:
     return fmt
 
 
+def _check_width(width: int | None) -> None:
+    """Refuse a bad PNG width once, before any tune is engraved."""
+    if width is not None and width <= 0:
+        raise RenderError(f"width must be positive, not {width}")
+
+
 def _render_one(tune: TuneSource, fmt: str, *, width: int | None, svg: str | RenderError | None = None) -> str | bytes:
     try:
         if tune.error is not None:
@@ -107,6 +113,7 @@ def render(tune: Any, *, to: str = "svg", width: int | None = None) -> str | byt
     True
     """
     fmt = _check_format(to)
+    _check_width(width)
     tunes = load_tunes(tune)
     if fmt == "html":
         return tunebook_html(tunes)[0]
@@ -163,7 +170,8 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
     Raises
     ------
     RenderError
-        For an unknown format, input with no tune, or an output that cannot be written.
+        For an unknown format, a PNG width that is not positive, input with no tune, or an
+        output that cannot be written.
 
     Examples
     --------
@@ -174,6 +182,7 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
     ['001-one.mid', '002-two.mid']
     """
     fmt = _check_format(to)
+    _check_width(width)
     tunes = load_tunes(source)
     report = RenderReport(tunes=len(tunes))
     ext = FORMATS[fmt]
