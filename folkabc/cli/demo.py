@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import example_epilog
+from ._common import example_epilog, print_json
 
 ORDER = 1
 
@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
         description="Tokenise and check the example tunes, search the default corpus for their opening "
                     "figures, generate tunes with the default model, check them, report their novelty, "
                     "and write a tunebook (HTML), notation (SVG), MIDI and a summary.",
-        epilog=example_epilog("folkabc demo -o out", "folkabc demo -o out -n 8 --seed 7"),
+        epilog=example_epilog("folkabc demo -o out", "folkabc demo -o out -n 8 --seed 7", "folkabc demo -o out --json"),
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
     )
     p.add_argument("-o", "--out", default="out", help="output folder (default: out)")
@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("--corpus", default=None, help="corpus folder (default: the embedded default corpus)")
     p.add_argument("--model", default=None, help="model folder or folk-rnn pickle (default: the shipped model)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the whole report (examples, generated tunes, files) as JSON")
     p.set_defaults(func=run)
 
 
@@ -46,6 +47,9 @@ def run(args) -> int:
                       quiet=args.quiet, progress=progress)
     if show:
         sys.stderr.write("\n")
+    if args.json:
+        print_json(report)
+        return 0
     print(report.summary(), end="")
     print(f"\nWrote {len(report.files)} files to {report.out}/ (open {report.out}/tunebook.html).")
     return 0
