@@ -238,7 +238,10 @@ class TrainSettings:
 
     def save(self, path: str | Path) -> None:
         """Write the settings as JSON (the inverse of :meth:`load`)."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        try:
+            Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise FolkabcError(f"cannot write settings: {exc.strerror or exc}", path=str(path)) from exc
 
     def replace(self, **changes: Any) -> "TrainSettings":
         """A copy with some fields changed (None values are ignored).
@@ -771,7 +774,10 @@ def train(
         n_train_tokens=int(sum(seqs[i].size - 1 for i in train_idx)),
         n_valid_tokens=int(sum(seqs[i].size - 1 for i in valid_idx)),
     )
-    log_fh = open(log, "a", encoding="utf-8") if log is not None else None
+    try:
+        log_fh = open(log, "a", encoding="utf-8") if log is not None else None
+    except OSError as exc:
+        raise FolkabcError(f"cannot open training log: {exc.strerror or exc}", path=str(log)) from exc
     best_state = None
     since_best = 0
     since_valid = 0  # batches since the last validation
@@ -797,8 +803,12 @@ def train(
         path = export_model(model, out, provenance=prov)
         settings.save(path / "train-settings.json")
         held = [seqs[i][1:] for i in valid_idx]  # meter mode body </s>, as in a corpus
-        np.savez_compressed(path / "heldout.npz", ids=np.concatenate(held).astype(np.uint8),
-                            offsets=np.concatenate([[0], np.cumsum([h.size for h in held])]).astype(np.int64))
+        try:
+            np.savez_compressed(path / "heldout.npz", ids=np.concatenate(held).astype(np.uint8),
+                                offsets=np.concatenate([[0], np.cumsum([h.size for h in held])]).astype(np.int64))
+        except OSError as exc:
+            raise FolkabcError(f"cannot write held-out tunes: {exc.strerror or exc}",
+                               path=str(path / "heldout.npz")) from exc
         return path
 
     def validate(epoch: int) -> bool:

@@ -279,3 +279,21 @@ def test_only_clean_keeps_exactly_the_tunes_whose_bars_count():
     for row in rng.choice(len(every), size=60, replace=False):
         abc = corpus.tune_at(int(row)).abc
         assert check(abc)[0].ok == (every[row].tobytes() in clean_set), abc
+
+
+def test_unwritable_paths_are_folkabc_errors(torch, tmp_path, capsys):
+    from folkabc.cli import main
+
+    with pytest.raises(FolkabcError, match="cannot write settings") as e:
+        TrainSettings().save(tmp_path / "missing" / "s.json")
+    assert e.value.path.endswith("s.json")
+    from folkabc.train import train
+
+    seqs = [VOCAB.encode(["M:4/4", "K:Cmaj", "C"]), VOCAB.encode(["M:4/4", "K:Cmaj", "D"])]
+    with pytest.raises(FolkabcError, match="cannot open training log"):
+        train(seqs, settings=TrainSettings(layers=(4,)), log=tmp_path)  # a directory
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    path = music21_abc_paths("oneills1850")[0]
+    assert main(["train", "--abc", str(path), "--out", str(blocker / "m"), "--quiet"]) == 2
+    assert "cannot create directory" in capsys.readouterr().err

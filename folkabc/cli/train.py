@@ -108,7 +108,10 @@ def run(args) -> int:
     else:
         seqs, provenance = tr.corpus_sequences(settings.corpus, only_clean=settings.only_clean)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"--out: cannot create directory: {exc.strerror or exc}", path=str(out)) from exc
     log = Path(args.log) if args.log else out / "train-log.jsonl"
     result = tr.train(seqs, settings=settings, out=out, log=log, callback=_progress(args.quiet),
                       provenance=provenance)
