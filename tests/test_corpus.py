@@ -220,6 +220,12 @@ def test_cli_list_filters(session_corpus, capsys):
     assert len(json.loads(capsys.readouterr().out)) == 2
 
 
+def test_cli_list_negative_limit_is_refused(session_corpus, capsys):
+    _, corpus = session_corpus
+    assert main(["corpus", "list", "-c", str(corpus.path), "--limit", "-1"]) == 2
+    assert "--limit must be >= 0, got -1" in capsys.readouterr().err
+
+
 def test_cli_show(session_corpus, capsys):
     _, corpus = session_corpus
     tid = corpus.select(title="10-Na")[0].id

@@ -129,6 +129,26 @@ def test_cli_abc_file_of_corpus_tune(corpus, tmp_path, capsys):
     assert "100.0% covered" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("option", [["--k", "0"], ["--max-tunes", "0"]])
+def test_cli_bad_option_is_one_error_before_any_work(shared_data, tmp_path, option, capsys):
+    code = main(["novelty", str(shared_data / "folkrnn-v2-examples.txt"), "--corpus", str(tmp_path / "none"),
+                 *option])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("error:") == 1 and f"{option[0]} must be >= 1, got 0" in err
+
+
+def test_cli_corpus_without_index_is_one_error(shared_data, tmp_path, capsys):
+    from folkabc.corpus.build import build_corpus
+
+    src = tmp_path / "t.abc"
+    src.write_text("X:1\nT:A\nM:2/4\nL:1/8\nK:G\nGABc|d2d2|\n", encoding="utf-8")
+    build_corpus([src], tmp_path / "c", index=False, quiet=True, workers=1)
+    code = main(["novelty", str(shared_data / "folkrnn-v2-examples.txt"), "--corpus", str(tmp_path / "c")])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.count("error:") == 1 and "search.json missing" in captured.err
+
+
 def test_vocab_ids_unchanged():
     # the novelty sentinel id must stay outside the vocabulary
     assert len(VOCAB) < 255

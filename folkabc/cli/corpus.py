@@ -154,6 +154,10 @@ def _select(corpus, args, **kw):
 
 def run_list(args) -> int:
     """``folkabc corpus list``."""
+    if args.limit is not None and args.limit < 0:
+        from ..errors import ParameterError
+
+        raise ParameterError(f"--limit must be >= 0, got {args.limit}")
     with _open(args) as corpus:
         tunes = _select(corpus, args, status=args.status, limit=args.limit)
     if args.json:
