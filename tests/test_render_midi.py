@@ -188,3 +188,13 @@ def test_midi_agrees_with_abc2midi(tmp_path: Path):
           f"by collection: {Counter(c for c, _, _ in disagree)}; abc2midi wrote nothing for {skipped}")
     assert compared >= 300
     assert agree / compared >= 0.98
+
+
+@pytest.mark.parametrize("q, qpm", [("1/4=0", 120.0), ("1/4=2", 4.0), ("1/4=90", 90.0), ("1/4=5000", 1000.0)])
+def test_an_absurd_tempo_is_clamped_not_a_traceback(q, qpm):
+    """Q:1/4=0 divided by zero and Q:1/4=2 overflowed the MIDI tempo event."""
+    from folkabc.render import performance_to_midi, perform, read_midi
+
+    perf = perform(f"X:1\nT:t\nM:2/4\nL:1/8\nQ:{q}\nK:D\nDFAd|\n")
+    assert perf.qpm == qpm
+    assert read_midi(performance_to_midi(perf)).qpm == pytest.approx(qpm, rel=1e-3)

@@ -66,6 +66,8 @@ def performance_to_midi(perf: Performance, *, program: int = 0, velocity: int = 
         raise RenderError(f"program must be in 0..127, not {program}")
     if not 1 <= velocity <= 127:
         raise RenderError(f"velocity must be in 1..127, not {velocity}")
+    if not perf.qpm > 0:
+        raise RenderError(f"tempo must be positive, not {perf.qpm} qpm")
     events: list[tuple[int, int, bytes]] = []  # (tick, order, bytes): note-offs before note-ons
     for n in perf.notes:
         on = round(n.onset * TICKS_PER_QUARTER)
@@ -77,7 +79,7 @@ def performance_to_midi(perf: Performance, *, program: int = 0, velocity: int = 
     track = bytearray()
     if perf.title:
         track += _varlen(0) + _meta(0x03, perf.title.encode("utf-8")[:120])
-    tempo = round(60_000_000 / perf.qpm)
+    tempo = min(max(round(60_000_000 / perf.qpm), 1), 0xFFFFFF)  # what a MIDI tempo event holds
     track += _varlen(0) + _meta(0x51, tempo.to_bytes(3, "big"))
     track += _varlen(0) + bytes([0xC0, program])
     last = 0

@@ -52,6 +52,9 @@ TEMPO_BY_TYPE: dict[str, float] = {
 TEMPO_BY_METER: dict[str, float] = {"6/8": 165.0, "9/8": 165.0, "12/8": 195.0}
 #: Tempo without ``Q:``, a known ``R:`` or a meter above (abc2midi's default).
 DEFAULT_QPM = 120.0
+#: The slowest and fastest tempo a performance takes (a ``Q:`` outside them is clamped; a MIDI
+#: tempo holds at most 0xFFFFFF microseconds per quarter, i.e. about 3.6 qpm).
+MIN_QPM, MAX_QPM = 4.0, 1000.0
 
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _LETTERS = "CDEFGAB"
@@ -201,20 +204,35 @@ def _key_signature(text: str) -> tuple[dict[str, int], str]:
     return sig, tonic
 
 
+def _written_qpm(q: str, unit: Fraction) -> float | None:
+    """The tempo a ``Q:`` value writes, in quarter notes per minute (None when it gives none)."""
+    text = re.sub(r'"[^"]*"', " ", q)
+    m = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
+    if m:
+        beat = sum((_parse_fraction(f) or Fraction(0) for f in m.group(1).split()), Fraction(0))
+        if beat:
+            return float(m.group(2)) * float(beat) * 4
+    m = re.search(r"C(\d*)\s*=\s*(\d+)", text)
+    if m:
+        return float(m.group(2)) * float(unit) * 4 * (int(m.group(1)) if m.group(1) else 1)
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", text)
+    if m:
+        return float(m.group(1)) * float(unit) * 4
+    return None
+
+
 def _tempo_qpm(q: str | None, unit: Fraction, rhythm: str | None, meter: str | None = None) -> float:
-    if q:
-        text = re.sub(r'"[^"]*"', " ", q)
-        m = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
-        if m:
-            beat = sum((_parse_fraction(f) or Fraction(0) for f in m.group(1).split()), Fraction(0))
-            if beat:
-                return float(m.group(2)) * float(beat) * 4
-        m = re.search(r"C(\d*)\s*=\s*(\d+)", text)
-        if m:
-            return float(m.group(2)) * float(unit) * 4 * (int(m.group(1)) if m.group(1) else 1)
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", text)
-        if m:
-            return float(m.group(1)) * float(unit) * 4
+    """The performance tempo: ``Q:`` (clamped to MIN_QPM..MAX_QPM; a zero tempo is ignored), else the
+    tune type's or the meter's.
+
+    Examples
+    --------
+    >>> _tempo_qpm("1/4=0", Fraction(1, 8), None), _tempo_qpm("1/4=1", Fraction(1, 8), None)
+    (120.0, 4.0)
+    """
+    written = _written_qpm(q, unit) if q else None
+    if written:
+        return min(max(written, MIN_QPM), MAX_QPM)
     if rhythm:
         r = rhythm.strip().lower()
         for name in sorted(TEMPO_BY_TYPE, key=len, reverse=True):
