@@ -46,7 +46,6 @@ from .lexer import BODY_RE, CHORD_RE, FIELD_LINE_RE, X_LINE_RE, parse_duration
 
 __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text"]
 
-_BODY_FIELDS_IGNORED = set("ABCDFGHINOPQRSTUWZdmrswI+")
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
 _TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
@@ -345,6 +344,9 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
     def err(msg: str, line: int, col: int) -> AbcSyntaxError:
         return AbcSyntaxError(msg, line=line, column=col, **where)
 
+    def bad_duration(num: int, text: str, line: int, col: int) -> AbcSyntaxError:
+        return err(f"{'zero duration' if num == 0 else 'duration divided by zero'} {text!r}", line, col)
+
     # --- header
     meter: Meter | None = None
     mfield = tune.fields.get("M") or tune.defaults.get("M")
@@ -455,9 +457,11 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                     t = dcache.get(dur)
                     if t is None:
                         num, den = parse_duration(dur)
-                        if num == 0:
-                            raise err(f"zero duration {m.group()!r}", lineno, col)
-                        t = dcache[dur] = duration_text(num, den, unit)
+                        if num == 0 or den == 0:
+                            raise bad_duration(num, m.group(), lineno, col)
+                        t = duration_text(num, den, unit)
+                        if len(dcache) < 1024:
+                            dcache[dur] = t
                     if t:
                         append(("d", t, None, lineno, m.start("dur") + 1))
                 elif plain:
@@ -494,8 +498,8 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                         if t:
                             append(("d", t, None, lineno, col))
                     continue
-                if num == 0:
-                    raise err(f"zero duration {m.group()!r}", lineno, col)
+                if num == 0 or den == 0:
+                    raise bad_duration(num, m.group(), lineno, col)
                 append(("z", "z", None, lineno, col))
                 t = duration_text(num, den, unit)
                 if t:
@@ -524,8 +528,8 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 num, den = parse_duration(m.group("cdur"))
                 num *= first[0]
                 den *= first[1]
-                if num == 0:
-                    raise err(f"zero duration {m.group()!r}", lineno, col)
+                if num == 0 or den == 0:
+                    raise bad_duration(num, m.group(), lineno, col)
                 append(("[", "[", None, lineno, col))
                 events.extend(notes)
                 append(("]", "]", None, lineno, m.start("cdur")))
