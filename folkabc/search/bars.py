@@ -45,9 +45,12 @@ import numpy as np
 
 from ..vocab import VOCAB
 
-__all__ = ["bar_table", "bar_length", "token_durations", "tune_rows"]
+__all__ = ["MEASURE_IDS", "MEASURE_TOKENS", "bar_table", "bar_length", "token_durations", "tune_rows"]
 
-_BAR_LINES = ("|", "|:", ":|", "|1", "|2")
+#: Tokens that are bar lines (``[`` and ``]`` are chord brackets, not bar lines).
+MEASURE_TOKENS = frozenset({"|", "|:", ":|", "|1", "|2"})
+#: Their ids, ascending.
+MEASURE_IDS = np.array(sorted(VOCAB.id(t) for t in MEASURE_TOKENS), dtype=np.uint8)
 
 
 def bar_length(meter: str) -> Fraction:
@@ -77,7 +80,7 @@ def _tables() -> dict[str, np.ndarray]:
     v = len(VOCAB)
     cats = np.array(VOCAB.categories)
     is_bar = np.zeros(256, dtype=bool)
-    is_bar[[VOCAB.id(t) for t in _BAR_LINES]] = True
+    is_bar[MEASURE_IDS] = True
     is_note = np.zeros(256, dtype=bool)
     is_note[:v] = (cats == "pitch") | (cats == "rest")
     is_note[VOCAB.id("[")] = True  # a chord starts with "[", counts as one note at "]"

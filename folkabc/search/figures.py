@@ -30,13 +30,12 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..vocab import VOCAB
-from .bars import token_durations
+from .bars import MEASURE_IDS, token_durations
 from .index import SuffixIndex
-from .query import MEASURE_TOKENS, parse_meter, parse_mode, parse_query, parse_same_position
+from .query import parse_meter, parse_mode, parse_query, parse_same_position
 
 __all__ = ["Match", "SearchResult", "search_index", "search_corpus", "bar_tokens", "match_places"]
 
-_MEASURE_IDS = np.array(sorted(VOCAB.id(t) for t in MEASURE_TOKENS), dtype=np.uint8)
 _HEADER = ("meter", "mode", "special")
 
 
@@ -144,7 +143,7 @@ def match_places(index: SuffixIndex, query_ids: np.ndarray, starts: np.ndarray) 
 
 def _lead(query_ids) -> int:
     """How many bar lines open the query (a match is placed at its first other token)."""
-    not_bar = np.flatnonzero(~np.isin(np.asarray(query_ids, dtype=np.uint8), _MEASURE_IDS))
+    not_bar = np.flatnonzero(~np.isin(np.asarray(query_ids, dtype=np.uint8), MEASURE_IDS))
     return int(not_bar[0]) if len(not_bar) else 0
 
 

@@ -40,10 +40,9 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..vocab import VOCAB
-from .bars import bar_table
+from .bars import MEASURE_IDS, bar_table
 from .figures import match_places
 from .index import SuffixIndex
-from .query import MEASURE_TOKENS
 
 __all__ = ["BarReport", "SharedFigure", "NoveltyReport", "matching_statistics", "novelty_index",
            "novelty"]
@@ -342,7 +341,7 @@ def novelty_index(
 
 def _written_bars(ids: np.ndarray, *, start: int) -> list[tuple[int, int]]:
     """``[first, end)`` of each run of tokens between bar lines that holds a note."""
-    measure = np.isin(ids, [VOCAB.id(t) for t in MEASURE_TOKENS])
+    measure = np.isin(ids, MEASURE_IDS)
     out, first = [], None
     for p in range(start, len(ids) + 1):
         if p == len(ids) or measure[p]:

@@ -21,11 +21,9 @@ import re
 
 from ..errors import FolkabcError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB, token_category
+from .bars import MEASURE_TOKENS
 
 __all__ = ["parse_query", "parse_meter", "parse_mode", "parse_same_position", "MEASURE_TOKENS"]
-
-#: Tokens that are bar lines (``[`` and ``]`` are chord brackets, not bar lines).
-MEASURE_TOKENS = frozenset({"|", "|:", ":|", "|1", "|2"})
 
 _MODE_NAMES = {"maj": "maj", "major": "maj", "ion": "maj", "ionian": "maj",
                "min": "min", "minor": "min", "m": "min", "aeo": "min", "aeolian": "min",
