@@ -74,6 +74,8 @@ def test_misplaced_special_tokens(model):
     ({"mix": Mix(weight=2.0)}, "mix weight=2.0"),
     ({"mix": Mix(tokens="notes")}, "not a category"),
     ({"beam": 0}, "beam=0"),
+    ({"beam": 2, "ablate": {0: [1]}}, "ablate cannot be combined with beam search"),
+    ({"beam": 2, "logit_bias": {"C": 1.0}, "mix": Mix()}, "logit_bias, mix cannot be combined with beam search"),
     ({"prime": 12}, "prime: expected tokens"),
     ({"ablate": {0: "abc"}}, "units of layer 0 must be integers"),
     ({"ablate": {0: 3}}, "units of layer 0 must be a sequence"),

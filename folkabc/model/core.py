@@ -591,7 +591,8 @@ class Model:
             Attach a :class:`Trace` of each tune (its inputs: ``<s>`` and every token).
         beam : int, optional
             Beam width: return the ``n`` most likely tunes found by beam search
-            (deterministic; sampling options are ignored).
+            (deterministic; sampling options are ignored; ``ablate``, ``logit_bias``,
+            ``mix`` and ``force`` are refused).
         force : dict of int to str, optional
             Forced tokens at later positions, ``{position: token}`` (0-based over the tune's
             tokens, 0 = the meter), e.g. ``{20: "|"}``; forcing ``'</s>'`` ends the tune there.

@@ -231,6 +231,10 @@ def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, tem
     if beam is not None:
         if forced:
             raise ParameterError("force cannot be combined with beam search")
+        hooks = [name for name, value in (("ablate", ablate), ("logit_bias", logit_bias), ("mix", mix))
+                 if value is not None and (name != "ablate" or ablate)]
+        if hooks:  # they change the distribution: ignoring them would search the wrong model
+            raise ParameterError(f"{', '.join(hooks)} cannot be combined with beam search")
         width = _positive_int("beam", beam)
         found = beam_search(model, prefix=prefix, width=max(width, n), max_length=max_length)
         return [Generated(t[:-1] if ended else t, ended, lp, None)
