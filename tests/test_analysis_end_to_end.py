@@ -174,3 +174,14 @@ def test_cli_analyze_index_out_of_range(tiny_dir, tmp_path, capsys):
     f.write_text("M:4/4\nK:Cmaj\nC D E F |\n", encoding="utf-8")
     assert main(["analyze", "--model", str(tiny_dir), "--tune", str(f), "--index", "2", "-o", str(tmp_path)]) == 2
     assert "--index 2 is out of range: the file holds 1 tune(s)" in capsys.readouterr().err
+
+
+def test_cli_analyze_reads_only_the_chosen_tune(tmp_path):
+    from folkabc.cli.analyze import read_tune
+    from folkabc.errors import FolkabcError
+
+    f = tmp_path / "two.abc"
+    f.write_text("X:1\nT:bad\nM:4/4\nK:Zzz\nCDEF|\n\nX:2\nT:good\nM:4/4\nK:C\nCDEF|\n", encoding="utf-8")
+    assert read_tune(str(f), index=2)[:4] == ["M:4/4", "K:Cmaj", "C", "D"]
+    with pytest.raises(FolkabcError, match="unreadable key 'Zzz'"):
+        read_tune(str(f), index=1)

@@ -45,28 +45,22 @@ def add_parser(subparsers) -> None:
 
 
 def read_tune(path: str, *, index: int = 1) -> list[str]:
-    """Tokens (meter, mode, body) of tune ``index`` (1-based) of an ABC or folk-rnn token file."""
+    """Tokens (meter, mode, body) of tune ``index`` (1-based) of an ABC or folk-rnn token file.
+
+    Only the chosen tune has to be readable: an error in another tune of the file does not matter.
+    """
     from ..errors import FolkabcError
-    from ..validate import is_token_file
+    from .score import read_tunes
 
-    text = read_input(path)
-    if is_token_file(text):
-        from ..tokens import read_folkrnn
-
-        tunes = read_folkrnn(text)
-    else:
-        from ..tokens import tokenize
-
-        tunes = []
-        for t in tokenize(text):
-            if t.error is not None:
-                raise t.error
-            tunes.append(list(t.tokens))
+    tunes = read_tunes(read_input(path))
     if not tunes:
         raise FolkabcError("no tune found", path=path)
     if not 1 <= index <= len(tunes):
         raise FolkabcError(f"--index {index} is out of range: the file holds {len(tunes)} tune(s)", path=path)
-    return list(tunes[index - 1])
+    tune = tunes[index - 1]
+    if tune["error"] is not None:
+        raise tune["error"]
+    return list(tune["tokens"])
 
 
 def run(args) -> int:
