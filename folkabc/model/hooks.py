@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -159,7 +159,6 @@ class LogitBias:
 
     delta: Mapping | np.ndarray | None = None
     alpha: Mapping | None = None
-    _cache: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
 
 def unknown_token(token: str, position: int | None, what: str) -> UnknownTokenError:
