@@ -167,6 +167,16 @@ def test_bad_rows_of_a_dump_are_counted_not_dropped(tmp_path):
     assert n == 1 and reason.startswith("bad row: row 3: mode 'Hmajor'")
 
 
+def test_token_block_without_meter_and_mode_is_an_error_not_a_row(tmp_path):
+    src = tmp_path / "tokens.txt"
+    src.write_text("M:4/4\nK:Cmaj\nC D E |\n\nK:Cmaj\nM:4/4\nC D E |\n\nM:9/8\n", encoding="utf-8")
+    report = build_corpus([src], tmp_path / "c", workers=1, quiet=True)
+    assert report.counts["transcriptions"] == 3 and report.counts["rows"] == 1
+    assert report.counts["failures"] == {"token sequence error: a tune starts with its meter and mode tokens": 2}
+    c = Corpus.open(tmp_path / "c")
+    assert c.meta_array("mode").tolist() == ["K:Cmaj"] and c[2].tokens[:2] == ["K:Cmaj", "M:4/4"]
+
+
 # ---------------------------------------------------------------- a build killed mid-way
 
 BUILDER = "import sys; from folkabc.corpus import build_corpus; build_corpus([sys.argv[1]], sys.argv[2], workers=1, quiet=True)"

@@ -184,6 +184,9 @@ def convert_item(item: SourceItem, *, check: bool = True) -> list[Entry]:
     >>> [e] = convert_item(SourceItem("demo", "tiny.abc", "abc", abc), check=False)
     >>> e.ref, e.titles, e.type, e.key, e.status, e.tokens[:2]
     ('tiny.abc X:3', ['Tiny'], 'polka', 'D', 'ok', ['M:2/4', 'K:Cmaj'])
+    >>> [bad] = convert_item(SourceItem("demo", "t.txt block 1", "tokens", tokens=["K:Cmaj", "M:4/4", "C"]))
+    >>> bad.status, bad.reason
+    ('error', 'token sequence error: a tune starts with its meter and mode tokens')
     """
     try:
         return _convert(item, check)
@@ -199,6 +202,9 @@ def _convert(item: SourceItem, check: bool) -> list[Entry]:
         from ..vocab import VOCAB, token_category
 
         toks = list(item.tokens or [])
+        if len(toks) < 2 or token_category(toks[0]) != "meter" or token_category(toks[1]) != "mode":
+            return [Entry(item.source, item.ref, [], tokens=toks or None, status="error",
+                          reason="token sequence error: a tune starts with its meter and mode tokens")]
         oov = [t for t in toks if t not in VOCAB]
         reason = f"{token_category(oov[0])} {oov[0]} outside vocabulary" if oov else None
         e = Entry(item.source, item.ref, [], tokens=toks, status="oov" if oov else "ok", reason=reason)
@@ -256,7 +262,7 @@ def _converted(sources: list[Source], *, workers: int, check: bool, quiet: bool)
     """Entries of every item, in source order, converted by ``workers`` processes."""
     from .._progress import progress
 
-    total = sum(len(s) for s in sources if s.kind == "abc") if all(s.kind == "abc" for s in sources) else None
+    total = sum(len(s) for s in sources) if all(s.kind == "abc" for s in sources) else None
 
     def all_items() -> Iterator[SourceItem]:
         for s in sources:
