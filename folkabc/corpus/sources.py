@@ -230,7 +230,7 @@ def open_source(spec: str | Path) -> Source:
     ----------
     spec : str or Path
         ``default`` is not accepted here (it is several sources: use
-        :func:`default_sources`); ``music21:NAME``, a collection name, or a path.
+        :func:`expand_sources`); ``music21:NAME``, a collection name, or a path.
 
     Returns
     -------
