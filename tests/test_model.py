@@ -347,3 +347,20 @@ def test_run_score_and_batches_agree(toks, batch_size):
 
 
 _PROP_MODEL = Model.random(layers=[12, 9], rng=17, scale=0.5)
+
+
+def test_record_traces_of_a_batch_equal_their_runs():
+    """Tunes leave the batch at different steps; each keeps its own rows of every recorded step."""
+    m = ending_model()
+    gens = m.generate(n=4, seed=3, max_length=30, record=True)
+    assert len({len(g.tokens) for g in gens}) > 1
+    for g in gens:
+        tr = m.run(g.tokens)
+        assert g.trace.tokens == ["<s>"] + g.tokens == tr.tokens
+        np.testing.assert_allclose(g.trace.posterior, tr.posterior, atol=1e-5)
+        np.testing.assert_allclose(g.trace.logits, tr.logits, atol=1e-4)
+        for li in range(len(m.layers)):
+            np.testing.assert_allclose(g.trace.hidden[li], tr.hidden[li], atol=1e-5)
+            np.testing.assert_allclose(g.trace.cell[li], tr.cell[li], atol=1e-5)
+            for name, a in tr.gates[li].items():
+                np.testing.assert_allclose(g.trace.gates[li][name], a, atol=1e-5)
