@@ -44,7 +44,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL
+from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
+from .abc.keys import tuplet_q as _default_q
 from .abc.reader import RawTune, read_body, split_tunes
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .vocab import VOCAB
@@ -433,6 +434,14 @@ def _beat(meter: str) -> int:
     return 2 * _TICKS
 
 
+def _meter_num(meter: str) -> int:
+    """The written numerator of a meter token (6 for ``M:6/8``), 0 when free or unreadable."""
+    try:
+        return parse_meter(meter[2:]).numerator
+    except ValueError:
+        return 0
+
+
 def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1) -> str:
     """Write a token sequence as a complete ABC tune.
 
@@ -490,6 +499,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
         raise TokenSequenceError(f"expected a mode token (K:Cmaj K:Cmin K:Cdor K:Cmix), got {toks[1]!r}",
                                  tune=index, title=title, position=1)
     beat = _beat(toks[0])
+    meter_num = _meter_num(toks[0])
     out: list[str] = []
     pos = 0  # in ticks (_TICKS per eighth)
     bars = 0
@@ -544,6 +554,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             space()
             out.append(f"[{t}] ")
             beat = _beat(t)
+            meter_num = _meter_num(t)
             i += 1
             continue
         tm = _TUPLET_RE.fullmatch(t)
@@ -552,7 +563,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
                 space()
             out.append(t)
             p = int(tm.group("p"))
-            q = int(tm.group("q")) if tm.group("q") else {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 2)
+            q = int(tm.group("q")) if tm.group("q") else _default_q(p, meter_num)
             tuplet_left = int(tm.group("r")) if tm.group("r") else p
             tuplet_q, tuplet_p = q, p
             glued = True

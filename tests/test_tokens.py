@@ -169,3 +169,25 @@ def test_key_policies(key, body, transpose):
     assert tokenize(detokenize(t.tokens))[0].tokens == t.tokens
     if key in ("E phr", "G Lydian", "HP", "Hp"):
         assert t.warnings
+
+
+
+@pytest.mark.parametrize(
+    "header, inline, written, token, actual",
+    [("6/8", "", "(5:2:5", "(5:2:5", 3), ("6/8", "", "(5:3:5", "(5", 4), ("6/8", "", "(5", "(5", 4),
+     ("12/8", "", "(7:2:7", "(7:2:7", 3), ("4/4", "", "(5:2:5", "(5", 3), ("2/4", "[M:6/8]", "(5:3:5", "(5", 4)],
+)
+def test_tuplet_default_q_follows_the_written_meter_in_force(header, inline, written, token, actual):
+    # ABC 2.1: (5 (7 (9 take the time of 3 in a compound meter; 6/8 is compound although 6/8 == 3/4
+    from folkabc.validate import check
+
+    n = int(written[1])
+    (t,) = tokenize(f"X:1\nM:{header}\nL:1/8\nK:C\n{inline}{written}{'c' * n} c|\n")
+    assert t.body[-n - 3:] == [token] + ["c"] * (n + 1) + ["|"]
+    assert check(t)[0].findings[0].actual == actual  # q eighths for the tuplet, one for the last c
+    assert tokenize(detokenize(t.tokens))[0].tokens == t.tokens
+
+
+def test_multi_bar_rest_uses_the_meter_in_force():
+    (t,) = tokenize("X:1\nM:2/4\nL:1/8\nK:C\nCDEF|[M:6/8] Z2|\n")
+    assert t.body == ["C", "D", "E", "F", "|", "M:6/8", "z", "6", "|", "z", "6", "|"]

@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from .keys import Key, Meter, default_length, parse_key, parse_length, parse_meter
+from .keys import Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
 from .reader import RawTune, Reading, duration_text, read_body, split_tunes
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "parse_meter",
     "read_body",
     "split_tunes",
+    "tuplet_q",
 ]

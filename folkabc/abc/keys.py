@@ -37,6 +37,7 @@ __all__ = [
     "parse_meter",
     "parse_length",
     "default_length",
+    "tuplet_q",
     "LETTERS",
     "NATURAL",
     "FOLK_SIGNATURES",
@@ -233,6 +234,17 @@ class Meter:
     value: Fraction | None
     token: str
 
+    @property
+    def numerator(self) -> int:
+        """The numerator of :attr:`token` as written (6 for 6/8, not 3), 0 for free meter.
+
+        Examples
+        --------
+        >>> parse_meter("6/8").numerator, parse_meter("C|").numerator, parse_meter("none").numerator
+        (6, 4, 0)
+        """
+        return int(self.token[2:].partition("/")[0]) if self.value is not None else 0
+
 
 _METER_RE = re.compile(r"\s*\(?\s*(?P<num>\d+(?:\s*\+\s*\d+)*)\s*\)?\s*/\s*(?P<den>\d+)\s*$")
 
@@ -304,3 +316,29 @@ def default_length(meter: Meter | None) -> Fraction:
     if meter is None or meter.value is None:
         return Fraction(1, 8)
     return Fraction(1, 16) if meter.value < Fraction(3, 4) else Fraction(1, 8)
+
+
+def tuplet_q(p: int, meter_num: int) -> int:
+    """The default ``q`` of a tuplet ``(p`` (``p`` notes in the time of ``q``; ABC 2.1 §4.13).
+
+    2, 4 and 8 notes go in the time of 3, 3 and 6 in the time of 2, and 5, 7 and 9 in
+    the time of 3 in a compound meter (numerator 6, 9, 12, …), else of 2.
+
+    Parameters
+    ----------
+    p : int
+        The tuplet's number of notes, 2 to 9.
+    meter_num : int
+        The written numerator of the meter in force (6 for 6/8, see :attr:`Meter.numerator`;
+        0 for free meter).
+
+    Examples
+    --------
+    >>> tuplet_q(3, 6), tuplet_q(2, 4), tuplet_q(5, 6), tuplet_q(5, 4), tuplet_q(5, 3)
+    (2, 3, 3, 2, 2)
+    """
+    if p in (2, 4, 8):
+        return 3
+    if p in (3, 6):
+        return 2
+    return 3 if meter_num % 3 == 0 and meter_num > 3 else 2

@@ -41,13 +41,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import AbcSyntaxError
-from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter
+from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
 from .lexer import BODY_RE, CHORD_RE, FIELD_LINE_RE, X_LINE_RE, parse_duration
 
 __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text"]
 
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
-_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
 
 @dataclass
@@ -380,6 +379,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
     first_voice = voices[0].split()[0] if voices and voices[0].split() else None
     sig = key.signature
 
+    cur_meter = meter  # the meter in force (inline [M:] changes it)
     events: list[tuple] = []
     append = events.append
     bar_acc: dict[int, int] = {}
@@ -388,7 +388,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
     multi_voice = False
 
     def apply_field(letter: str, value: str, line: int, col: int) -> None:
-        nonlocal unit, sig, active, first_voice, multi_voice, meter, dcache, plain
+        nonlocal unit, sig, active, first_voice, multi_voice, meter, cur_meter, dcache, plain
         if letter == "K":
             try:
                 k = parse_key(value)
@@ -405,6 +405,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 raise err(str(exc), line, col) from None
             if active:
                 append(("M", m.token, None, line, col))
+                cur_meter = m
                 if meter is None:
                     meter = m
         elif letter == "L":
@@ -487,10 +488,10 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 col = m.start() + 1
                 num, den = parse_duration(m.group("rdur"))
                 if m.group("rl") in "ZX":  # whole-bar rests: one bar of z per bar
-                    if meter is None or meter.value is None:
+                    if cur_meter is None or cur_meter.value is None:
                         raise err("multi-bar rest Z in free meter", lineno, col)
                     bars = num if den == 1 else 1
-                    t = duration_text(meter.value.numerator, meter.value.denominator, Fraction(1))
+                    t = duration_text(cur_meter.value.numerator, cur_meter.value.denominator, Fraction(1))
                     for j in range(bars):
                         if j:
                             append(("b", "|", None, lineno, col))
@@ -544,8 +545,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                     continue
                 p = int(m.group("tp"))
                 q, r = m.group("tq"), m.group("tr")
-                dq = _TUPLET_Q.get(p, 3 if meter is not None and meter.value is not None
-                                   and meter.value.numerator % 3 == 0 and meter.value.numerator > 3 else 2)
+                dq = tuplet_q(p, cur_meter.numerator if cur_meter is not None else 0)
                 qn = int(q) if q else dq
                 rn = int(r) if r else p
                 tok = f"({p}" if (qn == dq and rn == p) else f"({p}:{qn}:{rn}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
+from ..abc.keys import tuplet_q
 from ..errors import TokenSequenceError
 
 __all__ = [
@@ -155,15 +156,6 @@ def parse_meter(tok: str) -> tuple[Fraction | None, int]:
     return Fraction(8 * num, den), num
 
 
-def _tuplet_q(p: int, meter_num: int) -> int:
-    if p in (2, 4, 8):
-        return 3
-    if p in (3, 6):
-        return 2
-    compound = meter_num % 3 == 0 and meter_num > 3
-    return 3 if compound else 2
-
-
 @dataclass(slots=True)
 class RawBar:
     """One written bar: token span, length and the signs around it (lengths in ticks)."""
@@ -298,7 +290,7 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
                 length += cur
                 pending = False
             p, q, r = c[1], c[2], c[3]
-            tup_num = q or _tuplet_q(p, meter_num)
+            tup_num = q or tuplet_q(p, meter_num)
             tup_den = p
             tup_left = r or p
         elif k == BAR or k == ENDING:
