@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ._common import example_epilog, print_json, read_input
 
@@ -100,10 +101,10 @@ def run(args) -> int:
             s = t["score"]
             lines.append(f"{name}: {len(s.tokens)} tokens, nll {s.nll:.2f} nats, perplexity {s.perplexity:.2f}")
             for pos, tok, lp in s.surprising(args.top):
-                lines.append(f"  {_where(t, pos)}: {tok!r} logprob {lp:.2f} (p = {pow(2.718281828459045, lp):.2g})")
+                lines.append(f"  {_where(t, pos)}: {tok!r} logprob {lp:.2f} (p = {math.exp(lp):.2g})")
         n_tok = sum(len(t["score"].tokens) for t in ok)
         nll = sum(t["score"].nll for t in ok)
         lines.append(f"{len(ok)} of {len(tunes)} tunes scored: {n_tok} tokens, nll {nll:.2f} nats, "
-                     f"perplexity {pow(2.718281828459045, nll / n_tok):.2f}")
+                     f"perplexity {math.exp(nll / n_tok):.2f}")
         print("\n".join(lines))
     return 0 if len(ok) == len(tunes) else 1
