@@ -229,3 +229,16 @@ def test_tunebook_cli_names_the_input_file_that_holds_no_tune(tmp_path, capsys):
     src.write_text("just some words\n")
     assert main(["tunebook", str(src), "-o", str(tmp_path / "b.html"), "--no-novelty"]) == 2
     assert f"{src}: no tune found" in capsys.readouterr().err
+
+
+def test_a_zero_length_denominator_is_a_render_error_not_a_traceback(tmp_path, capsys):
+    """``D/0`` raised ZeroDivisionError in perform and killed the engraving worker with a traceback."""
+    bad = "X:1\nT:Zero\nM:2/4\nL:1/8\nK:D\nD/0 FAd|\n"
+    with pytest.raises(RenderError, match="divides by zero"):
+        perform(bad)
+    assert engrave_many([bad])[0].startswith("<svg")
+    src = tmp_path / "z.abc"
+    src.write_text(bad)
+    assert main(["render", str(src), "--to", "midi", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "tune 1 'Zero': note length '/0' divides by zero" in err

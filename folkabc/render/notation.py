@@ -117,6 +117,8 @@ def _serve(conn, width: int, scale: int, header: bool) -> None:
             conn.send((True, _engrave(abc, width, scale, header)))
         except RenderError as exc:
             conn.send((False, exc.message))
+        except Exception as exc:  # noqa: BLE001 - any other failure fails this tune, not the worker
+            conn.send((False, f"cannot engrave the tune: {exc}"))
 
 
 class _Worker:

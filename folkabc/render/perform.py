@@ -273,6 +273,8 @@ def _length(text: str, i: int) -> tuple[Fraction, int]:
     value = Fraction(int(num)) if num else Fraction(1)
     if slashes:
         if den:
+            if not int(den):
+                raise RenderError(f"note length {m.group(0)!r} divides by zero")
             value /= int(den) * (2 ** (len(slashes) - 1))
         else:
             value /= 2 ** len(slashes)
