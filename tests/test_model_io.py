@@ -323,3 +323,13 @@ def test_save_failure_leaves_no_temporary_file(tmp_path, monkeypatch):
     with pytest.raises(ModelFileError, match="No space left"):
         mio.save_model(Model.random(layers=[3], rng=0), tmp_path / "m")
     assert list((tmp_path / "m").iterdir()) == []
+
+
+def test_provenance_that_is_not_an_object_is_a_model_file_error(tmp_path):
+    d = Model.random(layers=[3], rng=0).save(tmp_path / "m")
+    meta = json.loads((d / "model.json").read_text())
+    meta["provenance"] = ["not", "an", "object"]
+    (d / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match='"provenance" must be a JSON object') as e:
+        load_model(d)
+    assert e.value.path.endswith("model.json")

@@ -333,6 +333,9 @@ def _load_own(d: Path, *, dtype) -> "Model":  # noqa: F821
     layers = meta.get("layers")
     if not isinstance(layers, list) or not layers or not all(isinstance(h, int) and h > 0 for h in layers):
         raise ModelFileError("\"layers\" must be a non-empty list of positive integers", path=str(meta_path))
+    provenance = meta.get("provenance") or {}
+    if not isinstance(provenance, dict):
+        raise ModelFileError("\"provenance\" must be a JSON object", path=str(meta_path))
     w_path = d / "weights.npz"
     try:
         with np.load(w_path, allow_pickle=False) as z:
@@ -346,7 +349,7 @@ def _load_own(d: Path, *, dtype) -> "Model":  # noqa: F821
     if params.sizes != layers:
         raise ModelFileError(f"weights have layers {params.sizes} but model.json says {layers}", path=str(w_path))
     try:
-        return Model(vocab, params.astype(dtype), provenance=meta.get("provenance") or {})
+        return Model(vocab, params.astype(dtype), provenance=provenance)
     except ParameterError as exc:
         raise ModelFileError(exc.message, path=str(meta_path)) from exc
 
