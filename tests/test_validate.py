@@ -397,3 +397,10 @@ def test_airds_endings_that_start_mid_bar():
         assert r.structure.summary == "AABB, 8+8 bars"
         assert r.structure.parts[0].endings == 2
         assert r.pickups[0].reason == "completed"
+
+
+@pytest.mark.parametrize("header, unit", [("M:6/8\nL:1/16 % sixteenths", Fraction(1, 16)),
+                                          ("M:3+2/8", Fraction(1, 16)), ("M:C|", Fraction(1, 8))])
+def test_findings_use_the_unit_length_the_reader_used(header, unit):
+    (r,) = check(f"X:1\n{header}\nK:C\nCDE|\n")
+    assert r.unit == unit

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
 
-from ..errors import FolkabcError, TokenSequenceError
-from ._bars import SCALE, Inexact, section_ends, segment
+from ..abc.keys import default_length, parse_length, parse_meter
+from ..errors import FolkabcError, ParameterError, TokenSequenceError
+from ._bars import SCALE, Inexact, classify, section_ends, segment
 from ._parts import analyse
 
 __all__ = [
@@ -492,8 +493,6 @@ def is_token_file(text: str) -> bool:
 
 def _all_tokens(words: list[str]) -> bool:
     """True when most words have a token shape (``GABc|`` is ABC, ``G A B c |`` tokens)."""
-    from ._bars import classify
-
     return not words or sum(classify(w) is not None for w in words) >= 0.75 * len(words)
 
 
@@ -540,17 +539,14 @@ def _block_start(line: str) -> bool:
 
 
 def _unit_of(tt: Any) -> Fraction:
-    for val in (tt.header.get("L") or [])[:1]:
-        try:
-            f = Fraction(val.strip())
-            if f > 0:
-                return f
-        except (ValueError, ZeroDivisionError):
-            pass
-    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", tt.meter_text or "")
-    if m and int(m.group(2)) and Fraction(int(m.group(1)), int(m.group(2))) < Fraction(3, 4):
-        return Fraction(1, 16)
-    return _EIGHTH
+    """The tune's unit note length, read as :func:`folkabc.abc.read_body` reads it (L:, else from M:)."""
+    try:
+        lengths = tt.header.get("L")
+        if lengths:
+            return parse_length(lengths[0])
+        return default_length(parse_meter(tt.meter_text) if tt.meter_text else None)
+    except ValueError:  # a tune that read has readable fields; kept for hand-made TokenizedTunes
+        return _EIGHTH
 
 
 def _empty(index: int, title: str | None, error: str, line: int | None = None) -> CheckResult:
@@ -596,8 +592,6 @@ def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
     >>> check(["c", "4", "c", "4", "|"], meter="M:4/4")[0].ok
     True
     """
-    from ..errors import ParameterError
-
     if meter is not None and not re.fullmatch(r"M:\S+", meter):
         raise ParameterError(f"meter must be a meter token such as 'M:6/8', not {meter!r}")
     if isinstance(source, str):
