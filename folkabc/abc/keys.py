@@ -91,7 +91,7 @@ class Key:
     signature : tuple of int
         Alteration of each letter ``C D E F G A B`` in the key signature.
     warnings : tuple of str
-        Policy notes (mode reduced, unknown words ignored).
+        Policy notes (mode reduced, highland pipes, no tonic).
 
     Examples
     --------
@@ -180,10 +180,9 @@ def parse_key(text: str) -> Key:
             mode = "maj"
         elif low == "m":
             mode = "min"
-        elif low[:3] in _MODE_WORDS and (low.startswith(("maj", "ion", "min", "aeo", "dor", "phr",
-                                                         "lyd", "mix", "loc"))):
+        elif low[:3] in _MODE_WORDS:  # "m" alone was read above: here a word of 3+ letters
             mode = _MODE_WORDS[low[:3]]
-        elif low.lower() in _CLEF_WORDS:
+        elif low in _CLEF_WORDS:
             mode = "maj"
         elif low == "s" and tonic in "EA":  # German Es / As
             mode, alter = "maj", -1
@@ -194,16 +193,10 @@ def parse_key(text: str) -> Key:
         n = _MAJOR_SHARPS[tonic] + 7 * alter + _MODE_OFFSET[mode]
         sig = [0] * 7
         if "exp" not in text.lower().split():
-            if n > 0:
-                for letter in _SHARP_ORDER[: min(n, 7)]:
-                    sig[LETTERS.index(letter)] += 1
-                for letter in _SHARP_ORDER[: max(n - 7, 0)]:
-                    sig[LETTERS.index(letter)] += 1
-            elif n < 0:
-                for letter in _SHARP_ORDER[::-1][: min(-n, 7)]:
-                    sig[LETTERS.index(letter)] -= 1
-                for letter in _SHARP_ORDER[::-1][: max(-n - 7, 0)]:
-                    sig[LETTERS.index(letter)] -= 1
+            # n sharps go F C G D A E B (then round again: double sharps); -n flats the other way
+            order, step = (_SHARP_ORDER, 1) if n > 0 else (_SHARP_ORDER[::-1], -1)
+            for i in range(abs(n)):
+                sig[LETTERS.index(order[i % 7])] += step
     for am in _ACC_RE.finditer(rest):
         explicit = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}[am.group("acc")]
         sig[LETTERS.index(am.group("letter").upper())] = explicit
@@ -264,9 +257,7 @@ def parse_meter(text: str) -> Meter:
     ('M:4/4', 'M:none', 'M:3/8')
     """
     t = text.split("%", 1)[0].strip()
-    if t in ("C", "c"):
-        return Meter(t, Fraction(1), "M:4/4")
-    if t in ("C|", "c|"):
+    if t in ("C", "c", "C|", "c|"):
         return Meter(t, Fraction(1), "M:4/4")
     if t.lower() in ("none", "") or t.upper().startswith("FREI"):  # Essen: FREI4/4 = free meter
         return Meter(t, None, "M:none")
