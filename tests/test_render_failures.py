@@ -242,3 +242,5 @@ def test_a_zero_length_denominator_is_a_render_error_not_a_traceback(tmp_path, c
     assert main(["render", str(src), "--to", "midi", "-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "tune 1 'Zero': note length '/0' divides by zero" in err
+    with pytest.raises(RenderError, match="a tuplet of 0 notes"):
+        perform("X:1\nT:Zero\nM:2/4\nL:1/8\nK:D\n(0DFA|\n")

@@ -379,6 +379,8 @@ class _Reader:
         return None
 
     def start_tuplet(self, p: int, q: int | None, r: int | None) -> None:
+        if not p:
+            raise RenderError("a tuplet of 0 notes: '(0'")
         if q is None:
             q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 3 if self.compound else 2)
         self.tuplet = [Fraction(q, p), r or p]
