@@ -599,13 +599,15 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
         broken = ""
         if i < n:
             got = _DUR_TICKS.get(toks[i])
-            if got is None and toks[i] and toks[i] not in _BROKEN and _DUR_RE.fullmatch(toks[i]):
-                dm = _DUR_RE.fullmatch(toks[i])
-                num = int(dm.group("num")) if dm.group("num") else 1
-                den = (int(dm.group("den")) if dm.group("den") else 2) if dm.group("den") is not None else 1
+            dm = _DUR_RE.fullmatch(toks[i]) if got is None and toks[i] and toks[i] not in _BROKEN else None
+            if dm is not None:
+                num = int(dm.group("num") or 1)
+                den = 1 if dm.group("den") is None else int(dm.group("den") or 2)  # "/" alone halves
                 if den == 0 or num == 0:
                     raise fail(f"zero duration {toks[i]!r}", i)
-                got = _DUR_TICKS[toks[i]] = (_TICKS * num // den, dm.group("br"))
+                got = (_TICKS * num // den, dm.group("br"))
+                if len(_DUR_TICKS) < 1024:
+                    _DUR_TICKS[toks[i]] = got
             if got is not None:
                 dur, broken = got
                 text += toks[i]
