@@ -159,7 +159,7 @@ def compare_with_abc2midi(path: str | Path, *, ignore_fermata: bool = True) -> l
     """
     from ..tokens import tokenize
     from . import check_tokens
-    from ._bars import section_ends, segment
+    from ._bars import Inexact, section_ends, segment
 
     path = Path(path)
     text = path.read_text(encoding="latin-1")
@@ -171,9 +171,9 @@ def compare_with_abc2midi(path: str | Path, *, ignore_fermata: bool = True) -> l
             continue
         try:
             res = check_tokens(tt.tokens, positions=tt.positions, index=tt.index, title=tt.title, source=lines)
-        except FolkabcError:
+            bars = segment(tt.tokens, start=2, hard_at=section_ends(tt.tokens, tt.positions, lines)).bars
+        except (FolkabcError, Inexact):  # Inexact: check_tokens needed a finer grid than segment's default
             continue
-        bars = segment(tt.tokens, start=2, hard_at=section_ends(tt.tokens, tt.positions, lines)).bars
         ends = [tuple(tt.positions[b.end]) if b.end < len(tt.positions) else None for b in bars]
         ours, skipped = set(), set()
         for f in res.findings:
