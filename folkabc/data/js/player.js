@@ -52,7 +52,8 @@
       osc.stop(on + dur + 0.1);
       nodes.push(osc);
     });
-    var total = tune.notes.length ? tune.notes[tune.notes.length - 1][0] + tune.notes[tune.notes.length - 1][2] : 0;
+    // the latest end, not the last onset's: a held note can outlast the notes after it
+    var total = tune.notes.reduce(function (end, n) { return Math.max(end, n[0] + n[2]); }, 0);
     current = { index: index, nodes: nodes, button: button,
                 timer: setTimeout(stop, (total + 0.3) * 1000) };
     button.textContent = "\u25A0 Stop";
