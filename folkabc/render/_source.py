@@ -57,6 +57,20 @@ def _from_tokens(tokens: list[str], index: int, title: str | None) -> TuneSource
     return TuneSource(index, title, detokenize(tokens, title=title, index=index), list(tokens))
 
 
+def _tokens_tune(tokens: list[str], index: int) -> TuneSource:
+    """One tune's tokens as a TuneSource; tokens that make no ABC give a tune with its error."""
+    try:
+        return _from_tokens(tokens, index, None)
+    except FolkabcError as exc:  # one bad tune does not stop the others
+        return TuneSource(index, f"Tune {index}", "", list(tokens), error=exc)
+
+
+def _is_token_list(item: Any) -> bool:
+    """One tune's token list (no token holds a space)."""
+    return (isinstance(item, (list, tuple)) and bool(item)
+            and all(isinstance(t, str) and t and not any(ch.isspace() for ch in t) for t in item))
+
+
 def load_tunes(source: Any) -> list[TuneSource]:
     """Every tune of ``source`` as :class:`TuneSource`.
 
@@ -84,10 +98,13 @@ def load_tunes(source: Any) -> list[TuneSource]:
     if isinstance(source, TuneSource):
         return [source]
     if isinstance(source, (list, tuple)):
-        if source and all(isinstance(t, str) and t and not any(ch.isspace() for ch in t) for t in source):
-            return [_from_tokens(list(source), 1, None)]  # one tune's tokens (no token holds a space)
+        if _is_token_list(source):
+            return [_from_tokens(list(source), 1, None)]
         out: list[TuneSource] = []
         for k, item in enumerate(source, 1):
+            if _is_token_list(item):
+                out.append(_tokens_tune(list(item), k))
+                continue
             for t in load_tunes(item):
                 if isinstance(item, (list, tuple)):
                     t.index, t.title = k, t.title if t.title != "Tune 1" else f"Tune {k}"
@@ -113,12 +130,7 @@ def load_tunes(source: Any) -> list[TuneSource]:
             seqs = read_folkrnn(text)
         except FolkabcError as exc:
             raise RenderError(f"cannot read the token file: {exc.message}") from exc
-        tunes = []
-        for k, seq in enumerate(seqs, 1):
-            try:
-                tunes.append(_from_tokens(seq, k, None))
-            except FolkabcError as exc:  # one bad tune does not stop the others
-                tunes.append(TuneSource(k, f"Tune {k}", "", list(seq), error=exc))
+        tunes = [_tokens_tune(seq, k) for k, seq in enumerate(seqs, 1)]
     else:
         from ..tokens import split_tunes
 
