@@ -247,9 +247,9 @@ def test_a_zero_length_denominator_is_a_render_error_not_a_traceback(tmp_path, c
 
 
 def test_a_bad_token_list_among_several_fails_alone_and_is_named_by_its_place(tmp_path):
+    """A list of token lists with one bad tune raised for the whole book, naming it 'tune 1'."""
     from folkabc.render import load_tunes
 
-    """A list of token lists with one bad tune raised for the whole book, naming it 'tune 1'."""
     good, bad = ["M:4/4", "K:Cmaj", "C", "D", "E", "F", "|"], ["M:4/4", "K:Cxyz", "C", "|"]
     tunes = load_tunes([good, bad, good])
     assert [t.index for t in tunes] == [1, 2, 3] and tunes[1].error is not None and "tune 2" in str(tunes[1].error)
