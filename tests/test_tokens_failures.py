@@ -51,6 +51,10 @@ def test_bad_header_fields_are_located():
     assert (t.error.line, t.error.column) == (4, 3)
     (t,) = tokenize("X:5\nK:H#q\nDEF|\n")
     assert t.error.line == 2 and "key" in t.error.message
+    (t,) = tokenize("X:6\nK:D\nDEF|\nM:  seven\nDEF|\n")  # a field line in the body: its value's column
+    assert (t.error.line, t.error.column) == (4, 5) and "unreadable meter" in t.error.message
+    (t,) = tokenize("M:  seven\n\nX:7\nK:D\nDEF|\n")  # the file header's meter
+    assert (t.error.line, t.error.column) == (1, 5)
 
 
 def test_a_bad_tune_does_not_stop_the_others():

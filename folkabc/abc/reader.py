@@ -161,7 +161,7 @@ def split_tunes(text: str) -> list[RawTune]:
         if cur is None:  # file header
             fm = FIELD_LINE_RE.match(ln)
             if fm and fm.group("letter") in "ML":
-                defaults[fm.group("letter")] = (fm.group("value").strip(), lineno, fm.start("value") + 1)
+                defaults[fm.group("letter")] = (fm.group("value").strip(), lineno, _value_column(fm))
             continue
         if not ln.strip():
             if has_x and (not in_header or cur.header):
@@ -175,7 +175,7 @@ def split_tunes(text: str) -> list[RawTune]:
             if fm and not ln.startswith("%"):
                 letter = fm.group("letter")
                 value = fm.group("value").strip()
-                col = fm.start("value") + 1 + (len(fm.group("value")) - len(fm.group("value").lstrip()))
+                col = _value_column(fm)
                 if letter == "+" and last_field:
                     cur.header[last_field][-1] += " " + value
                     continue
@@ -204,6 +204,12 @@ def split_tunes(text: str) -> list[RawTune]:
     for t in tunes:
         _close(t)
     return tunes
+
+
+def _value_column(fm) -> int:
+    """1-based column of a field line's value, past the blanks after ``M:``, ``K:``, …"""
+    value = fm.group("value")
+    return fm.start("value") + 1 + len(value) - len(value.lstrip())
 
 
 def _close(tune: RawTune) -> None:
@@ -430,7 +436,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
         if fm is not None and not text.startswith("%"):
             letter = fm.group("letter")
             if letter in "KMLV":
-                apply_field(letter, fm.group("value").strip(), lineno, fm.start("value") + 1)
+                apply_field(letter, fm.group("value").strip(), lineno, _value_column(fm))
             continue
         if text.startswith("%"):
             continue
