@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..abc.keys import tuplet_q
 from ..errors import RenderError
 
 __all__ = ["Note", "Performance", "perform", "measure_endings", "TEMPO_BY_TYPE", "TEMPO_BY_METER", "DEFAULT_QPM"]
@@ -164,9 +165,10 @@ def _meter_value(text: str) -> Fraction | None:
     return Fraction(num, den) if den else None
 
 
-def _compound(meter: str) -> bool:
+def _meter_numerator(meter: str) -> int:
+    """The written numerator of an ``M:`` value (0 for ``C``, ``none`` ...), for :func:`tuplet_q`."""
     m = re.match(r"\s*(\d+)\s*/", meter)
-    return bool(m) and int(m.group(1)) % 3 == 0 and int(m.group(1)) > 3
+    return int(m.group(1)) if m else 0
 
 
 def _key_signature(text: str) -> tuple[dict[str, int], str]:
@@ -299,7 +301,7 @@ class _Reader:
         self.warnings: list[str] = []
         self.first_voice: str | None = None
         self.voice_on = True
-        self.compound = _compound(header.get("M", "") or "")
+        self.meter_num = _meter_numerator(header.get("M", "") or "")
         meter_text = (header.get("M", "") or "").replace(" ", "")
         self.hornpipe = (header.get("R", "") or "").strip().lower().startswith("hornpipe")
         self.swing = self.hornpipe and meter_text in ("2/4", "4/4", "C")
@@ -315,7 +317,7 @@ class _Reader:
             mv = _meter_value(value)
             if mv:
                 self.meter = mv
-                self.compound = _compound(value)
+                self.meter_num = _meter_numerator(value)
         elif letter == "L":
             u = _parse_fraction(value)
             if u:
@@ -382,7 +384,7 @@ class _Reader:
         if not p:
             raise RenderError("a tuplet of 0 notes: '(0'")
         if q is None:
-            q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 3 if self.compound else 2)
+            q = tuplet_q(p, self.meter_num)
         self.tuplet = [Fraction(q, p), r or p]
 
     def bar(self, text: str, ending: str) -> None:
