@@ -169,15 +169,22 @@ def token_category(token: str) -> str:
 def meter_token(meter: str) -> str:
     """A meter as the user writes it, as a meter token: ``6/8`` → ``M:6/8``.
 
-    The inverse of dropping the ``M:`` prefix; the token may be outside the vocabulary.
+    ``C``, ``C|`` and ``2/2`` give ``M:4/4``, as the tokenizer maps them; the token
+    may be outside the vocabulary (``3/8`` → ``M:3/8``).
 
     Examples
     --------
-    >>> meter_token("6/8"), meter_token(" M:3/4 ")
-    ('M:6/8', 'M:3/4')
+    >>> meter_token("6/8"), meter_token(" M:3/4 "), meter_token("C|"), meter_token("M:2/2")
+    ('M:6/8', 'M:3/4', 'M:4/4', 'M:4/4')
     """
     m = str(meter).strip()
-    return m if m.startswith("M:") else f"M:{m}"
+    m = m[2:].strip() if m[:2].upper() == "M:" else m
+    return "M:" + _COMMON_TIME.get(m, m)
+
+
+_COMMON_TIME = {"C": "4/4", "C|": "4/4", "2/2": "4/4"}
+_MODE_ALIASES = {"maj": "maj", "ion": "maj", "min": "min", "aeo": "min", "m": "min", "dor": "dor",
+                 "mix": "mix"}
 
 
 def mode_token(mode: str, *, strict: bool = True) -> str:
@@ -197,23 +204,25 @@ def mode_token(mode: str, *, strict: bool = True) -> str:
 
     Examples
     --------
-    >>> mode_token("dorian"), mode_token("K:Cmix"), mode_token("major"), mode_token("min")
+    >>> mode_token("dorian"), mode_token("K:Cmix"), mode_token("major"), mode_token("m")
     ('K:Cdor', 'K:Cmix', 'K:Cmaj', 'K:Cmin')
+    >>> mode_token("Aeolian"), mode_token("ionian")
+    ('K:Cmin', 'K:Cmaj')
     >>> mode_token("lyd", strict=False)
     'K:Clyd'
     """
     from .errors import ParameterError
 
     m = str(mode).strip()
-    if m.startswith("K:"):
-        m = m[2:]
-    if m[:1] == "C" and len(m) > 1:
+    if m[:2].upper() == "K:":
+        m = m[2:].strip()
+    if m[:1] in "Cc" and len(m) > 1 and m[:3].lower() not in _MODE_ALIASES:
         m = m[1:]
-    short = m[:3].lower()
-    if short not in ("maj", "min", "dor", "mix"):
+    short = _MODE_ALIASES.get(m[:3].lower())
+    if short is None:
         if not strict:
             return f"K:C{m}"
-        raise ParameterError(f"mode {mode!r} is not one of maj, min, dor, mix")
+        raise ParameterError(f"mode {mode!r} is not one of maj, min, dor or mix (modes are C-rooted)")
     return f"K:C{short}"
 
 

@@ -80,7 +80,7 @@ def test_bad_source_leaves_the_previous_corpus_untouched(good_corpus, tmp_path, 
 @pytest.mark.parametrize("argv, message", [
     (["corpus", "info", "-c", "/no/such/corpus"], "/no/such/corpus: not a corpus: no manifest.json"),
     (["corpus", "show", "-c", "{c}", "999"], "no tune with id 999 (ids run 1..15)"),
-    (["corpus", "list", "-c", "{c}", "--mode", "lydian"], "mode 'lydian' is not one of maj, min, dor, mix"),
+    (["corpus", "list", "-c", "{c}", "--mode", "lydian"], "mode 'lydian' is not one of maj, min, dor or mix"),
     (["corpus", "export", "-c", "{c}", "-o", "/no/such/dir/out.txt"], "/no/such/dir/out.txt: cannot write"),
 ])
 def test_cli_errors_are_one_line(good_corpus, capsys, argv, message):

@@ -189,7 +189,7 @@ def test_normalize_mode(value, token):
 
 
 def test_normalize_mode_rejects_other_modes():
-    with pytest.raises(ParameterError, match="'lydian' is not one of maj, min, dor, mix"):
+    with pytest.raises(ParameterError, match="'lydian' is not one of maj, min, dor or mix"):
         normalize_mode("lydian")
 
 

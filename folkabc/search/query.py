@@ -20,15 +20,10 @@ from __future__ import annotations
 import re
 
 from ..errors import FolkabcError, ParameterError, UnknownTokenError
-from ..vocab import VOCAB, token_category
+from ..vocab import VOCAB, meter_token, mode_token, token_category
 from .bars import MEASURE_TOKENS
 
 __all__ = ["parse_query", "parse_meter", "parse_mode", "parse_same_position", "MEASURE_TOKENS"]
-
-_MODE_NAMES = {"maj": "maj", "major": "maj", "ion": "maj", "ionian": "maj",
-               "min": "min", "minor": "min", "m": "min", "aeo": "min", "aeolian": "min",
-               "dor": "dor", "dorian": "dor", "mix": "mix", "mixolydian": "mix"}
-
 
 def parse_query(text: str, *, key: str = "C") -> list[str]:
     """Turn query text into vocabulary tokens.
@@ -117,10 +112,7 @@ def parse_meter(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    v = value.strip()
-    v = v[2:] if v.upper().startswith("M:") else v
-    v = {"C": "4/4", "C|": "2/2"}.get(v, v)
-    tok = f"M:{v}"
+    tok = meter_token(value)
     if tok not in VOCAB:
         choices = ", ".join(t[2:] for t in VOCAB.tokens if t.startswith("M:"))
         raise ParameterError(f"meter {value!r} is not in the corpus vocabulary (choose from {choices})")
@@ -140,17 +132,7 @@ def parse_mode(value: str | None) -> str | None:
     >>> parse_mode("minor"), parse_mode("K:Cmix")
     ('K:Cmin', 'K:Cmix')
     """
-    if value is None:
-        return None
-    v = value.strip()
-    v = v[2:] if v.upper().startswith("K:") else v
-    low = v.lower()
-    if low not in _MODE_NAMES and low[:1] == "c":
-        low = low[1:]
-    name = _MODE_NAMES.get(low)
-    if name is None:
-        raise ParameterError(f"mode {value!r}: choose maj, min, dor or mix (the corpus keys are C-rooted)")
-    return f"K:C{name}"
+    return None if value is None else mode_token(value)
 
 
 def parse_same_position(value: str | None) -> tuple[int, int | None] | None:
