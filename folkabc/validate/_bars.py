@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
+from ..abc import keys
 from ..abc.keys import tuplet_q
 from ..errors import TokenSequenceError
 
@@ -146,14 +147,13 @@ def parse_meter(tok: str) -> tuple[Fraction | None, int]:
     >>> parse_meter("M:6/8"), parse_meter("M:2+3/8"), parse_meter("M:none")
     ((Fraction(6, 1), 6), (Fraction(5, 1), 5), (None, 0))
     """
-    m = _METER_RE.fullmatch(tok.replace(" ", ""))
-    if not m:
+    if not _METER_RE.fullmatch(tok.replace(" ", "")):
+        return None, 0  # M:none, or a shape the tokenizer never writes (M:C)
+    try:
+        meter = keys.parse_meter(tok[2:])
+    except ValueError:  # M:0/4
         return None, 0
-    num = sum(int(x) for x in m.group(1).split("+"))
-    den = int(m.group(2))
-    if den == 0 or num == 0:
-        return None, 0
-    return Fraction(8 * num, den), num
+    return (8 * meter.value, meter.numerator) if meter.value is not None else (None, 0)
 
 
 @dataclass(slots=True)
