@@ -72,10 +72,8 @@ def _player_js() -> str:
 
 
 def _check_html(abc: str) -> str:
-    try:
-        from ..validate import ERROR_KINDS, check
-    except ImportError:  # pragma: no cover - validate ships with folkabc
-        return '<p class="note">bar check unavailable</p>'
+    from ..validate import ERROR_KINDS, check
+
     try:
         results = check(abc)
     except FolkabcError as exc:
@@ -83,8 +81,7 @@ def _check_html(abc: str) -> str:
     if not results:
         return '<p class="note">Check: nothing to check</p>'
     r = results[0]
-    summary = getattr(r.structure, "summary", "") if r.structure is not None else ""
-    structure = html.escape(summary() if callable(summary) else str(summary))
+    structure = html.escape(r.structure.summary) if r.structure is not None else ""
     problems = [f for f in r.findings if f.kind in ERROR_KINDS]
     remarks = [f for f in r.findings if f.kind not in ERROR_KINDS]
 
@@ -106,10 +103,8 @@ def _open_corpus(corpus: Any) -> tuple[Any, str | None]:
     """The corpus to measure novelty against, or None and the reason."""
     if corpus is False:
         return None, "novelty not measured (no corpus asked for)"
-    try:
-        from ..corpus import Corpus, default_corpus_path
-    except ImportError as exc:  # pragma: no cover
-        return None, f"novelty not measured: corpus support unavailable ({exc})"
+    from ..corpus import Corpus, default_corpus_path
+
     try:
         if corpus is None:
             path = default_corpus_path()
