@@ -212,7 +212,6 @@ def run_export(args) -> int:
     """``folkabc corpus export``."""
     import numpy as np
 
-    from ..errors import FolkabcError
 
     with _open(args) as corpus:
         rows = np.flatnonzero(corpus.mask(meter=args.meter, mode=args.mode, type=args.type,
@@ -222,10 +221,9 @@ def run_export(args) -> int:
             return 0
         text = corpus.export_folkrnn(rows=rows)
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise FolkabcError(f"cannot write: {exc.strerror or exc}", path=args.output) from exc
+        from .._io import atomic_write
+
+        atomic_write(args.output, text)
         print(f"wrote {len(rows)} tunes to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -44,12 +44,12 @@ import bisect
 import json
 import mmap
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from .._io import atomic_write
 from ..errors import IndexFileError, ParameterError
 from ..vocab import VOCAB
 from .bars import bar_table
@@ -318,11 +318,10 @@ class SuffixIndex:
                 if not _holds(directory / name, arr):  # never pair new sa.npy with stale ids
                     arrays[name] = arr
             for name, arr in arrays.items():
-                _atomic_write(directory / name, lambda f, a=arr: np.save(f, np.asarray(a)))
+                atomic_write(directory / name, lambda f, a=arr: np.save(f, np.asarray(a)), error=IndexFileError)
             meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "n_tokens": len(self.ids),
                     "n_tunes": len(self.offsets) - 1, "sa_dtype": str(self.sa.dtype)}
-            _atomic_write(directory / _META,
-                          lambda f: f.write(json.dumps(meta, indent=2).encode("utf-8")))
+            atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)
         except OSError as exc:
             raise IndexFileError(f"cannot write index: {exc.strerror or exc}", path=str(directory)) from exc
         return directory
@@ -524,21 +523,6 @@ class SuffixIndex:
         """
         rows, _ = self.positions(query_ids)
         return np.unique(rows)
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write ``path`` through a temp file in the same directory and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _holds(path: Path, arr: np.ndarray) -> bool:

@@ -1,0 +1,63 @@
+"""Atomic file writes: a temp file in the same folder, then ``os.replace`` (nothing half-written)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Callable
+
+from .errors import FolkabcError
+
+__all__ = ["atomic_write"]
+
+
+def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes]], None], *,
+                 error: type[FolkabcError] = FolkabcError) -> Path:
+    """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never a part.
+
+    Parameters
+    ----------
+    path : path
+        The file to write (its folder must exist).
+    data : str, bytes, or callable
+        Text (written as UTF-8), bytes, or a function that writes into the open binary file.
+    error : FolkabcError subclass
+        Raised, naming the path, when the file cannot be written (the temp file is removed).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = atomic_write(os.path.join(tempfile.mkdtemp(), "x.txt"), "hello")
+    >>> p.read_text()
+    'hello'
+    >>> atomic_write("/nonexistent-folder/x.txt", "hello")
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.FolkabcError: /nonexistent-folder/x.txt: cannot write: No such file or directory
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise error(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise error(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
+        raise
+    return path
