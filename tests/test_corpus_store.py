@@ -301,3 +301,13 @@ def test_a_corpus_of_an_older_format_is_refused_on_open_but_can_be_replaced(tmp_
     _write(tmp, [Entry("new", "1", ["New"], tokens=REEL)])
     install(tmp, target)
     assert Corpus.open(target)[1].title == "New"
+
+
+def test_title_filter_takes_percent_and_underscore_literally():
+    """``--title`` matches text, not SQL LIKE patterns (``_`` and ``%`` are not wildcards)."""
+    from folkabc.corpus.core import _example_corpus
+
+    c = _example_corpus()
+    assert [t.title for t in c.select(title="une A")] == ["Tune A"]
+    assert c.select(title="Tune_A") == [] and c.select(title="%A") == []
+    assert not c.mask(title="Tune_A").any() and c.mask(title="une A").sum() == 1

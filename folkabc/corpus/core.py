@@ -128,6 +128,17 @@ normalize_meter = meter_token
 normalize_mode = mode_token
 
 
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its ``%`` and ``_`` taken literally.
+
+    Examples
+    --------
+    >>> _like("50%_off")
+    '%50\\\\%\\\\_off%'
+    """
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _example_corpus() -> "Corpus":
     """A two-tune corpus in a temporary folder, written once per process (for the examples)."""
     global _EXAMPLE_DIR
@@ -424,7 +435,7 @@ class Corpus:
             ("SELECT DISTINCT t.row FROM copies c JOIN tunes t ON t.id = c.tune_id"
              " WHERE t.row IS NOT NULL AND c.source = ?", source),
             ("SELECT DISTINCT t.row FROM titles x JOIN tunes t ON t.id = x.tune_id"
-             " WHERE t.row IS NOT NULL AND x.title LIKE ?", f"%{title}%" if title else None),
+             " WHERE t.row IS NOT NULL AND x.title LIKE ? ESCAPE '\\'", _like(title) if title else None),
         ):
             if arg:
                 hit = np.zeros(self.n_rows, dtype=bool)
@@ -460,8 +471,8 @@ class Corpus:
             where.append("t.id IN (SELECT tune_id FROM copies WHERE source = ?)")
             args.append(source)
         if title:
-            where.append("t.id IN (SELECT tune_id FROM titles WHERE title LIKE ?)")
-            args.append(f"%{title}%")
+            where.append("t.id IN (SELECT tune_id FROM titles WHERE title LIKE ? ESCAPE '\\')")
+            args.append(_like(title))
         sql = f"SELECT {', '.join('t.' + c.strip() for c in self._COLS.split(','))} FROM tunes t"
         if where:
             sql += " WHERE " + " AND ".join(where)
