@@ -119,4 +119,4 @@ def run(args) -> int:
         blocks = [format_report(r, number=n) if not isinstance(r, Exception) else f"tune {n}: error: {r}"
                   for n, r in enumerate(reports, 1)]
         print("\n\n".join(blocks))
-    return 2 if failed == len(tunes) else 0
+    return 2 if failed == len(tunes) else 1 if failed else 0
