@@ -255,3 +255,11 @@ def test_a_bad_token_list_among_several_fails_alone_and_is_named_by_its_place(tm
     assert [t.index for t in tunes] == [1, 2, 3] and tunes[1].error is not None and "tune 2" in str(tunes[1].error)
     report = write_tunebook([good, bad, good], tmp_path / "b.html", corpus=False)
     assert report.rendered == 2 and [label for label, _ in report.failures] == ["2 'Tune 2'"]
+
+
+def test_a_header_parts_order_that_would_fill_the_memory_is_refused():
+    """``P:((AB)999)999`` expanded to a million parts (and a nested one to billions) before playing."""
+    tune = "X:1\nT:Parts\nM:2/4\nL:1/8\nP:((AB)999)999\nK:D\nP:A\nDFAd|\nP:B\nAdfa|\n"
+    with pytest.raises(RenderError, match="P: field plays more than 1000 parts"):
+        perform(tune)
+    assert len(perform(tune.replace("((AB)999)999", "(AB)2")).notes) == 16

@@ -553,15 +553,34 @@ def _split_header(abc: str) -> tuple[dict[str, str], list[str], list[str]]:
     return header, titles, body
 
 
+#: The most parts a header ``P:`` may play (``P:((AB)99)99`` would otherwise fill the memory).
+MAX_PARTS = 1000
+
+
+def _repeat(m: re.Match) -> str:
+    letters, times = m.group(1), int(m.group(2) or 1)
+    if len(letters) * times > MAX_PARTS:
+        raise RenderError(f"the P: field plays more than {MAX_PARTS} parts")
+    return letters * times
+
+
 def _parts_order(text: str) -> list[str]:
-    """``P:ABA``, ``P:A2B``, ``P:(AB)2C`` → the part letters in playing order."""
+    """``P:ABA``, ``P:A2B``, ``P:(AB)2C`` → the part letters in playing order.
+
+    Examples
+    --------
+    >>> "".join(_parts_order("(AB)2C")), "".join(_parts_order("A2B"))
+    ('ABABC', 'AAB')
+    """
     text = re.sub(r"[^A-Za-z0-9()]", "", text)
     while True:
-        new = re.sub(r"\(([A-Za-z]*)\)(\d*)", lambda m: m.group(1) * int(m.group(2) or 1), text)
+        new = re.sub(r"\(([A-Za-z]*)\)(\d*)", _repeat, text)
+        if len(new) > MAX_PARTS:
+            raise RenderError(f"the P: field plays more than {MAX_PARTS} parts")
         if new == text:
             break
         text = new
-    return list(re.sub(r"([A-Za-z])(\d+)", lambda m: m.group(1) * int(m.group(2)), text).replace("(", "")
+    return list(re.sub(r"([A-Za-z])(\d+)", _repeat, text).replace("(", "")
                 .replace(")", "").translate(str.maketrans("", "", "0123456789")))
 
 
