@@ -13,7 +13,7 @@ __all__ = ["atomic_write"]
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes]], None], *,
-                 error: type[FolkabcError] = FolkabcError) -> Path:
+                 error: type[FolkabcError] = FolkabcError, what: str = "cannot write") -> Path:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never a part.
 
     Parameters
@@ -24,6 +24,10 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
         Text (written as UTF-8), bytes, or a function that writes into the open binary file.
     error : FolkabcError subclass
         Raised, naming the path, when the file cannot be written (the temp file is removed).
+    what : str
+        The start of that error's message (``"<what>: <reason>"``).
+
+    The new file gets the usual mode for new files (``0o666`` less the umask), as ``open`` gives.
 
     Returns
     -------
@@ -33,8 +37,8 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
     --------
     >>> import tempfile, os
     >>> p = atomic_write(os.path.join(tempfile.mkdtemp(), "x.txt"), "hello")
-    >>> p.read_text()
-    'hello'
+    >>> p.read_text(), oct(p.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    ('hello', True)
     >>> atomic_write("/nonexistent-folder/x.txt", "hello")
     Traceback (most recent call last):
     ...
@@ -44,8 +48,9 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise error(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
+        raise error(f"{what}: {exc.strerror or exc}", path=str(path)) from exc
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
         with os.fdopen(fd, "wb") as fh:
             if callable(data):
                 data(fh)
@@ -58,6 +63,13 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise error(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
+            raise error(f"{what}: {exc.strerror or exc}", path=str(path)) from exc
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask (read without changing it for longer than the call)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

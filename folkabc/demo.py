@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ._io import atomic_write
 from .errors import FolkabcError
 from .tokens import TokenizedTune, read_folkrnn, tokenize, write_folkrnn
 from .vocab import VOCAB
@@ -225,11 +226,7 @@ def run_demo(out: str | Path, *, n: int = 4, seed: int = 1, meter: str | None = 
     report = DemoReport(out=out)
 
     def write(name: str, text: str) -> None:
-        path = out / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        report.files.append(path)
+        report.files.append(atomic_write(out / name, text))
 
     step("examples")
     examples = example_tunes()

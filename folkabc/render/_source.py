@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,17 +172,6 @@ def write_output(path: str | Path, data: str | bytes, *, what: str = "cannot wri
     >>> p.read_text(), os.listdir(p.parent)
     ('<svg/>', ['t.svg'])
     """
-    target = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # open() keeps the umask's file mode
-    try:
-        with open(tmp, "wb") as f:
-            f.write(raw)
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise RenderError(f"{what}: {exc.strerror or exc}", path=str(path)) from exc
-    return target
+    from .._io import atomic_write
+
+    return atomic_write(path, data, error=RenderError, what=what)
