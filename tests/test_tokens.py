@@ -191,3 +191,20 @@ def test_tuplet_default_q_follows_the_written_meter_in_force(header, inline, wri
 def test_multi_bar_rest_uses_the_meter_in_force():
     (t,) = tokenize("X:1\nM:2/4\nL:1/8\nK:C\nCDEF|[M:6/8] Z2|\n")
     assert t.body == ["C", "D", "E", "F", "|", "M:6/8", "z", "6", "|", "z", "6", "|"]
+
+
+def test_cli_abc_json_gives_tokens_and_abc(folkrnn_examples, tmp_path, capsys):
+    """``folkabc abc --json`` lists each block's tokens and the ABC written for it."""
+    import json
+
+    from folkabc.cli import main
+    from folkabc.tokens import read_folkrnn, tokenize
+
+    path = tmp_path / "tunes.txt"
+    path.write_text(folkrnn_examples, encoding="utf-8")
+    assert main(["abc", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    blocks = read_folkrnn(folkrnn_examples)
+    assert [d["index"] for d in data] == [1, 2]
+    assert [d["tokens"].split() for d in data] == blocks
+    assert [tokenize(d["abc"])[0].tokens for d in data] == blocks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import example_epilog, read_input
+from ._common import example_epilog, print_json, read_input
 
 __all__ = ["ORDER", "add_parser", "run"]
 
@@ -25,6 +25,7 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("file", metavar="FILE", help="folk-rnn token file, or - for stdin")
     p.add_argument("--title", default=None, help="title of every tune (default 'Tune N')")
+    p.add_argument("--json", action="store_true", help="print a JSON list of {index, title, tokens, abc}")
     p.set_defaults(func=run)
 
 
@@ -38,5 +39,9 @@ def run(args) -> int:
     if not seqs:
         raise FolkabcError("no token blocks in the input", path=args.file)
     out = [detokenize(s, title=args.title, index=i) for i, s in enumerate(seqs, 1)]
-    sys.stdout.write("\n".join(out))
+    if args.json:
+        print_json([{"index": i, "title": args.title or f"Tune {i}", "tokens": " ".join(s), "abc": abc}
+                    for i, (s, abc) in enumerate(zip(seqs, out), 1)])
+    else:
+        sys.stdout.write("\n".join(out))
     return 0
