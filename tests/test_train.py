@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -297,3 +298,13 @@ def test_unwritable_paths_are_folkabc_errors(torch, tmp_path, capsys):
     path = music21_abc_paths("oneills1850")[0]
     assert main(["train", "--abc", str(path), "--out", str(blocker / "m"), "--quiet"]) == 2
     assert "cannot create directory" in capsys.readouterr().err
+
+
+def test_only_clean_with_abc_files_is_refused(tmp_path, capsys):
+    """``--only-clean`` works on a corpus's stored checks; with ``--abc`` it is refused, not ignored."""
+    from folkabc.cli import main
+
+    abc = Path(__file__).resolve().parent.parent / "folkabc" / "data" / "examples" / "oneills-sample.abc"
+    assert main(["train", "--abc", str(abc), "--only-clean", "--out", str(tmp_path / "m")]) == 2
+    assert "--only-clean" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()

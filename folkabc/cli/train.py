@@ -98,6 +98,9 @@ def run(args) -> int:
         eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
         corpus=args.corpus, only_clean=args.only_clean,
     )
+    if args.abc and settings.only_clean:
+        raise ParameterError("--only-clean selects corpus tunes by their stored check; with --abc, "
+                             "check the files first (folkabc check) and train on the clean ones")
     if args.abc:
         from ..tokens import tokenize
 
