@@ -71,9 +71,8 @@ def delta_to_alpha(delta, p):
     d = np.asarray(delta, dtype=np.float64)
     pp = _check_p(p, upper_open=False)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        e = np.exp(d)
-        a = e / (1.0 - (1.0 - e) * pp)
-        a = np.where(np.isposinf(d), np.where(pp > 0, 1.0 / np.maximum(pp, 1e-300), np.inf), a)
+        # the same as e^δ / (1 − (1 − e^δ)·p), written so that a large δ cannot overflow into nan
+        a = 1.0 / ((1.0 - pp) * np.exp(-d) + pp)
     return a if a.ndim else float(a)
 
 
