@@ -193,7 +193,9 @@ def test_sigkill_mid_build_leaves_the_previous_corpus_working(good_corpus):
     before = _snapshot(good_corpus)
     killed = 0
     for delay in (0.4, 1.2, 2.5):
-        proc = subprocess.Popen([sys.executable, "-c", BUILDER, "music21:oneills1850", str(good_corpus)])
+        # the whole default source (~13k tunes, 10 s or more on one worker) so that every kill lands
+        # mid-build: a smaller source can finish and install itself before a late kill
+        proc = subprocess.Popen([sys.executable, "-c", BUILDER, "default", str(good_corpus)])
         time.sleep(delay)
         if proc.poll() is not None:  # pragma: no cover - a very fast machine finished first
             continue
