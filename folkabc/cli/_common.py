@@ -11,7 +11,7 @@ from typing import Any
 from .._progress import progress
 from ..errors import FolkabcError
 
-__all__ = ["read_input", "name_input", "print_json", "to_jsonable", "progress", "example_epilog"]
+__all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "progress", "example_epilog"]
 
 
 def read_input(path: str) -> str:
@@ -43,6 +43,23 @@ def name_input(exc: FolkabcError, path: str) -> FolkabcError:
         exc.path = path
         exc.args = (str(exc),)
     return exc
+
+
+def require_text(text: str, path: str) -> str:
+    """``text``, or a :class:`FolkabcError` "empty input" naming ``path`` when it holds only blanks.
+
+    Examples
+    --------
+    >>> require_text("X:1", "tune.abc")
+    'X:1'
+    >>> require_text("  \\n", "-")
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.FolkabcError: -: empty input
+    """
+    if not text.strip():
+        raise FolkabcError("empty input", path=path)
+    return text
 
 
 def to_jsonable(obj: Any) -> Any:

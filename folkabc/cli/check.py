@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, print_json, read_input, require_text
 
 __all__ = ["ORDER", "add_parser", "run", "format_report"]
 
@@ -95,8 +95,7 @@ def run(args) -> int:
     from ..validate import check
 
     text = read_input(args.file)
-    if not text.strip():
-        raise FolkabcError("empty input", path=args.file)
+    require_text(text, args.file)
     results = check(text)
     if results and all(r.error for r in results):
         raise FolkabcError(f"no tune could be read: {results[0].error}", path=args.file)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, print_json, read_input, require_text
 
 __all__ = ["ORDER", "add_parser", "run", "read_tunes", "format_report"]
 
@@ -45,8 +45,7 @@ def read_tunes(text: str, *, path: str | None = None) -> list:
     from ..errors import FolkabcError
     from ..validate import is_token_file, read_token_file
 
-    if not text.strip():
-        raise FolkabcError("empty input", path=path)
+    require_text(text, path)
     if is_token_file(text):
         return [toks for toks, _pos, _line in read_token_file(text)]
     from ..tokens import tokenize

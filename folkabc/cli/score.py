@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, print_json, read_input, require_text
 
 __all__ = ["ORDER", "add_parser", "run", "read_tunes"]
 
@@ -61,8 +61,7 @@ def run(args) -> int:
     if args.top < 0:
         raise ParameterError(f"--top={args.top} must be >= 0")
     text = read_input(args.file)
-    if not text.strip():
-        raise FolkabcError("empty input", path=args.file)
+    require_text(text, args.file)
     model = load_model(args.model)
     tunes = read_tunes(text)
     ok = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, print_json, read_input, require_text
 
 __all__ = ["ORDER", "add_parser", "run"]
 
@@ -42,8 +42,7 @@ def run(args) -> int:
     from ..tokens import tokenize, write_folkrnn
 
     text = read_input(args.file)
-    if not text.strip():
-        raise FolkabcError("empty input", path=args.file)
+    require_text(text, args.file)
     tunes = tokenize(text)
     if not tunes or all(t.error for t in tunes):
         first = tunes[0].error if tunes else "no tunes"
