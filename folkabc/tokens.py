@@ -48,6 +48,8 @@ from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
 from .abc.keys import tuplet_q as _default_q
 from .abc.reader import RawTune, read_body, split_tunes
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
+from .normalize import explicit_broken, explicit_repeats, nested_tuplet
+from .validate._bars import section_ends
 from .vocab import VOCAB
 
 __all__ = [
@@ -351,6 +353,7 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         tt.tokens.append("K:C" + key.folk_mode)
         tt.positions.append((kf[1], kf[2]) if kf else (0, 0))
         _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions, tt.warnings)
+        _normalise(tt, raw)
     except AbcSyntaxError as exc:
         if strict:
             raise
@@ -358,6 +361,35 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         tt.tokens = []
         tt.positions = []
     return tt
+
+
+_ENDING_RE = re.compile(r"\|\d")
+
+
+def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
+    """Apply :mod:`folkabc.normalize` (repeats abc2midi would repair, unequal broken pairs);
+    a nested tuplet raises :class:`AbcSyntaxError`."""
+    toks = tt.tokens
+    joined = " ".join(toks)  # cheap gates: most tunes need none of the passes
+    if "|:" in joined or _ENDING_RE.search(joined):
+        def hard() -> set[int]:  # bar tokens written `||` or `|]`: called only when a repeat changes
+            lines = dict(raw.body)
+            first = min(lines) if lines else 1
+            text = [lines.get(n, "") for n in range(first, max(lines) + 1)] if lines else []
+            return section_ends(toks, tt.positions, text, first_line=first)
+
+        tt.tokens, tt.positions, notes = explicit_repeats(toks, tt.positions, hard)
+        tt.warnings.extend(notes)
+    if joined.count(" (") > 1:
+        at = nested_tuplet(tt.tokens)
+        if at is not None:
+            line, col = tt.positions[at]
+            raise AbcSyntaxError(f"tuplet {tt.tokens[at]} starts inside another tuplet (abc2midi and the "
+                                 "folk-rnn grammar have no nested tuplets)",
+                                 tune=raw.index, title=raw.title, line=line, column=col)
+    if ">" in joined or "<" in joined:
+        tt.tokens, tt.positions, notes = explicit_broken(tt.tokens, tt.positions)
+        tt.warnings.extend(notes)
 
 
 def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
@@ -451,7 +483,10 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     spaces, and a line break follows every fourth bar line. Inline meter and
     mode tokens become ``[M:…]`` and ``[K:…]``. The first plain bar line after a
     later ending (``|2``) is written ``||`` to close that ending (abc2midi requires
-    it; :func:`tokenize` reads it back as ``|``).
+    it; :func:`tokenize` reads it back as ``|``). The sequence is first put in the
+    form :func:`tokenize` writes (:mod:`folkabc.normalize`: repeats made explicit,
+    broken rhythm over unequal notes written out), so that abc2midi reads the ABC
+    of any sequence, a generated one included, without an error.
 
     Parameters
     ----------
@@ -498,6 +533,11 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     if toks[1] not in _MODE_KEY:
         raise TokenSequenceError(f"expected a mode token (K:Cmaj K:Cmin K:Cdor K:Cmix), got {toks[1]!r}",
                                  tune=index, title=title, position=1)
+    # the normalised form tokenize writes (repeats explicit, unequal broken pairs written out),
+    # so that abc2midi reads any sequence; `origin` keeps each token's index for error messages
+    origin = [(k, 0) for k in range(len(toks))]
+    toks, origin, _ = explicit_repeats(toks, origin)
+    toks, origin, _ = explicit_broken(toks, origin)
     beat = _beat(toks[0])
     meter_num = _meter_num(toks[0])
     out: list[str] = []
@@ -514,7 +554,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     i = 2
 
     def fail(msg: str, at: int) -> TokenSequenceError:
-        return TokenSequenceError(msg, tune=index, title=title, position=at)
+        return TokenSequenceError(msg, tune=index, title=title, position=origin[at][0] if at < len(origin) else at)
 
     def space() -> None:
         if out and not out[-1].endswith((" ", "\n")):

@@ -203,3 +203,19 @@ def test_html_entities_of_the_dump_are_decoded(tmp_path):
                     "1,2,Tom &amp; Jerry&#039;s,hornpipe,4/4,Gmajor,G&gt;A B&lt;c|\n", encoding="utf-8")
     [item] = open_source(path).items()
     assert item.meta["name"] == "Tom & Jerry's" and item.text.endswith("K:Gmaj\nG>A B<c|\n")
+
+
+def test_essen_items_get_their_line_end_bar_lines_back():
+    """Only Essen drops the bar line at its line ends; the builder restores it there (a bar that
+    is full at the line end), so Halewyn's bars all count in the corpus."""
+    from folkabc.corpus.build import convert_item
+
+    assert open_source("music21:essenFolksong").line_bars is True
+    assert not any(open_source(f"music21:{n}").line_bars for n in ("oneills1850", "ryansMammoth", "miscFolk"))
+    item = next(open_source("music21:essenFolksong").items())
+    assert item.ref == "altdeu10.abc" and item.line_bars
+    halewyn = [e for e in convert_item(item) if e.ref == "altdeu10.abc X:9"][0]
+    assert halewyn.check_ok is True
+    assert " ".join(halewyn.tokens[14:30]) == "D 2 C 2 _B, 2 | A, 6 | C 2 _B, 2 A, 2"
+    plain = item.__class__(item.source, item.ref, "abc", item.text)  # the same text, read as ABC says
+    assert [e for e in convert_item(plain) if e.ref == "altdeu10.abc X:9"][0].check_ok is False

@@ -38,7 +38,12 @@ def test_folkrnn_examples_round_trip_unchanged(folkrnn_examples):
         ("X:1\nM:2/4\nK:C\nC2D2 E4|", "M:2/4 K:Cmaj C D E 2 |"),
         ("X:1\nM:2/4\nL:1/8\nK:C\nC/D/ E|", "M:2/4 K:Cmaj C /2 D /2 E |"),
         # broken rhythm fused onto the first note's duration, or alone
-        ("X:1\nM:4/4\nL:1/8\nK:C\nA2>B A>B c<d|", "M:4/4 K:Cmaj A 2> B A > B c < d |"),
+        ("X:1\nM:4/4\nL:1/8\nK:C\nA2>B2 A>B c<d|", "M:4/4 K:Cmaj A 2> B 2 A > B c < d |"),
+        # broken rhythm over unequal notes is written out (abc2midi refuses it): A3 B/
+        ("X:1\nM:2/4\nL:1/8\nK:C\nA2>B c|", "M:2/4 K:Cmaj A 3 B /2 c |"),
+        # repeats made explicit as abc2midi plays them
+        ("X:1\nM:2/4\nL:1/8\nK:C\nA4:|B4|1c4:|2d4|]", "M:2/4 K:Cmaj A 4 :| |: B 4 |1 c 4 :| |2 d 4 |"),
+        ("X:1\nM:2/4\nL:1/8\nK:C\nA4|:B4|]", "M:2/4 K:Cmaj A 4 | B 4 |"),
         # ties and slurs dropped, durations unchanged
         ("X:1\nM:4/4\nL:1/8\nK:C\n(A2-A2) B4|", "M:4/4 K:Cmaj A 2 A 2 B 4 |"),
         # chords, guitar chords, decorations, grace notes
@@ -68,7 +73,7 @@ def test_abc_to_tokens(abc, expected):
 
 
 def test_positions_point_into_the_source():
-    text = "X:5\nT:Pos\nM:6/8\nK:D\n|:DFA d2f|\n"
+    text = "X:5\nT:Pos\nM:6/8\nK:D\n|:DFA d2f:|\n"
     t = one(text)
     assert len(t.positions) == len(t.tokens)
     assert t.positions[0] == (3, 3)  # M: value

@@ -87,9 +87,6 @@ def test_round_trip_all_converted_tunes(corpus):
     assert n > 12_800
 
 
-_MID_BAR_ENDING = re.compile(r"[^|\s:]\s*\[[1-9]")
-
-
 def _abc2midi_errors(abc2midi, texts, tmp_path, name):
     """abc2midi's error messages for each of ``texts`` (one tune each), read in one run."""
     starts, lines = [], 1
@@ -112,28 +109,20 @@ def _abc2midi_errors(abc2midi, texts, tmp_path, name):
 
 
 def test_abc2midi_reads_every_detokenized_tune(corpus, tmp_path):
-    """abc2midi reads the written ABC of every converted tune with no error of its own: the only
-    errors it reports are those it also reports on the tune's source (repeat/ending structure
-    and unequal broken-rhythm pairs that the tunebook itself has)."""
+    """abc2midi reads the written ABC of every converted tune with no error (issue 2): the
+    tokenizer makes repeats explicit and writes out unequal broken rhythm (folkabc.normalize),
+    where abc2midi reports errors on about 130 of the sources."""
     abc2midi = require_tool("abc2midi")
     tunes = [t for name in COLLECTIONS for t in corpus[name] if t.error is None]
     texts = [detokenize(t.tokens, title=t.title, index=i) for i, t in enumerate(tunes, 1)]
     errors = _abc2midi_errors(abc2midi, texts, tmp_path, "written")
-    assert len(list(tmp_path.glob("*.mid"))) >= len(tunes) * 0.99
-    flagged = sorted(errors)
-    sources = [re.sub(r"^X:.*", f"X:{i}", tunes[k].abc, count=1) + "\n" for i, k in enumerate(flagged, 1)]
-    source_errors = _abc2midi_errors(abc2midi, sources, tmp_path, "sources")
-    new = []
-    for i, k in enumerate(flagged):
-        extra = errors[k] - source_errors.get(i, set())
-        if _MID_BAR_ENDING.search(tunes[k].abc):
-            # an ending `[1` that starts mid-bar in the source becomes the bar token |1 (folk-rnn has
-            # no other form); abc2midi then wants a |: before it (documented in docs/tokens.md)
-            extra.discard("found [1 or like before |:")
-        if extra:
-            new.append((tunes[k].index, tunes[k].title, extra))
-    print(f"\nabc2midi: {len(tunes)} tunes written, {len(flagged)} with errors that their source has too")
-    assert not new, new[:10]
+    assert len(list(tmp_path.glob("*.mid"))) == len(tunes)
+    flagged = [(tunes[k].index, tunes[k].title, sorted(msgs)) for k, msgs in sorted(errors.items())]
+    assert not flagged, flagged[:10]
+    normalised = sum(any(w.startswith(("|:", "first ending", "broken rhythm")) for w in t.warnings)
+                     for t in tunes)
+    print(f"\nabc2midi: {len(tunes)} tunes written, none with an error; {normalised} normalised")
+    assert normalised > 100
 
 
 # ------------------------------------------------------------------ pitch fidelity vs music21
@@ -231,14 +220,22 @@ def test_folkrnn_examples_round_trip(folkrnn_examples):
 
 
 def test_thesession_settings_all_convert(shared_data):
+    """All 15 settings are read, with meter, mode, voices and key changes as documented; 14 convert
+    fully into the vocabulary. Setting 10 writes `f<a3f` (6/8) twice: a broken pair over unequal
+    notes, so its lengths are written out (folkabc.normalize) as f/2 a9/2, and 9/2 is outside the
+    vocabulary. Kept as `f < a 3`, abc2midi would refuse its written ABC (and its bar counts 9
+    eighths of 6 in either reading)."""
     rows = list(csv.DictReader((shared_data / "thesession-sample.csv").open(encoding="utf-8")))
     assert len(rows) == 15
     text = "\n\n".join(f"X:{i}\nT:{r['name']}\nR:{r['type']}\nM:{r['meter']}\nL:1/8\nK:{r['mode']}\n"
                        f"{r['abc'].strip()}" for i, r in enumerate(rows, 1))
     tunes = tokenize(text)
     assert len(tunes) == 15
+    assert [t.index for t in tunes if not t.in_vocab] == [10]
+    assert [tok for _, tok in tunes[9].oov] == ["9/2", "9/2"]
+    assert sum("written out: a < c' 3 → a /2 c' 9/2" in w for w in tunes[9].warnings) == 2  # in C
     for t, r in zip(tunes, rows):
-        assert t.error is None and t.in_vocab, (t.index, t.error, t.oov)
+        assert t.error is None, (t.index, t.error)
         assert t.meter == f"M:{r['meter']}"
         mode = {"major": "maj", "minor": "min", "dorian": "dor", "mixolydian": "mix"}[r["mode"][1:]]
         assert t.mode == f"K:C{mode}"

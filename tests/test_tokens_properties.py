@@ -9,6 +9,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from folkabc.normalize import explicit_broken, explicit_repeats
 from folkabc.tokens import PITCH_RANGE, detokenize, tokenize
 from folkabc.vocab import VOCAB
 
@@ -18,6 +19,9 @@ DURS = ["", "2", "3", "4", "6", "8", "/2", "3/2"]
 METERS = [t for t in VOCAB.tokens if VOCAB.category(t) == "meter"]
 MODES = [t for t in VOCAB.tokens if VOCAB.category(t) == "mode"]
 BARS = ["|", "|", "|", "|:", ":|", ":| |2", ":| |:"]
+
+_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
+           ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
 
 # independent reference semantics of a token sequence (ABC 2.1 reading of folk-rnn tokens)
 _SIG = {"K:Cmaj": {}, "K:Cmin": {"E": -1, "A": -1, "B": -1}, "K:Cdor": {"E": -1, "B": -1},
@@ -32,7 +36,16 @@ def sounding(tokens):
     acc: dict[tuple[str, int], int] = {}
     pitches, durs, bars = [], [], []
     in_chord = False
+    factors: list[tuple[int, Fraction]] = []  # broken rhythm: (note index, factor), applied at the end
+    pending = None
     for t in tokens[2:]:
+        if t[-1] in "<>" and durs:
+            a, b = _BROKEN[re.sub(r"[^<>]", "", t)]
+            factors.append((len(durs) - 1, a))
+            pending = b
+        elif pending is not None and (_PITCH.fullmatch(t) or t in ("z", "[")) and not in_chord:
+            factors.append((len(durs), pending))
+            pending = None
         m = _PITCH.fullmatch(t)
         if m:
             letter = m.group(2).upper()
@@ -59,14 +72,21 @@ def sounding(tokens):
         elif re.fullmatch(r"\d*(/\d+)?[<>]*", t):
             num, _, den = t.rstrip("<>").partition("/")
             durs[-1] = Fraction(int(num or 1), int(den or 1) if _ else 1)
+    for i, f in factors:
+        if i < len(durs):
+            durs[i] *= f
     return pitches, durs, bars
 
 
 @st.composite
-def tunes(draw, pitch=st.sampled_from(PITCHES), allow_changes=True):
+def tunes(draw, pitch=st.sampled_from(PITCHES), allow_changes=True, canonical=False):
+    """Token sequences from the grammar; ``canonical``: only forms the tokenizer writes itself
+    (broken rhythm over equal notes, every ``|:`` closed: see folkabc.normalize)."""
     toks = [draw(st.sampled_from(METERS)), draw(st.sampled_from(MODES))]
+    open_repeat = first = closed = False
     if draw(st.booleans()):
         toks.append("|:")
+        open_repeat = True
     for _ in range(draw(st.integers(1, 8))):
         if allow_changes and draw(st.integers(0, 9)) == 0:
             toks.append(draw(st.sampled_from(METERS + MODES)))
@@ -82,12 +102,30 @@ def tunes(draw, pitch=st.sampled_from(PITCHES), allow_changes=True):
                 toks += ["(3"] + draw(st.lists(pitch, min_size=3, max_size=3))
                 continue
             else:  # broken rhythm pair
-                toks += [draw(pitch), draw(st.sampled_from(["2>", ">", "<", "2<", "/2>"])), draw(pitch)]
+                op = draw(st.sampled_from(["2>", ">", "<", "2<", "/2>"]))
+                toks += [draw(pitch), op, draw(pitch)]
+                if canonical and op[0] in "2/":  # the second note as long as the first
+                    toks.append(op[:-1])
                 continue
             d = draw(st.sampled_from(DURS))
             if d:
                 toks.append(d)
-        toks += draw(st.sampled_from(BARS)).split()
+        bar = draw(st.sampled_from(BARS))
+        if canonical:  # well-formed repeats: |: … |1 … :| |2 …, every |: closed
+            if first:
+                bar, first = ":| |2", False
+            elif bar == ":| |2":
+                bar, first = ("|", False) if closed else ("|1", True)
+            elif open_repeat and bar == "|:":
+                bar = ":| |:"
+        open_repeat = bar.endswith("|:") or (open_repeat and ":|" not in bar)
+        closed = ":|" in bar and not bar.endswith("|:") or (closed and "|:" not in bar)
+        toks += bar.split()
+    if canonical and (open_repeat or first):
+        if toks[-1] in ("|", "|:", "|1"):
+            first = first and toks[-1] != "|1"
+            toks.pop()
+        toks += [":|", "|2"] if first else [":|"]
     return toks
 
 
@@ -99,14 +137,16 @@ def test_round_trip_is_a_fixed_point_and_keeps_the_music(toks):
     assert t.error is None, (t.error, abc)
     y = t.tokens
     assert tokenize(detokenize(y))[0].tokens == y
-    # the same sounding pitches, durations and bar lines (spelling may change, music may not)
-    assert sounding(y) == sounding(toks)
+    # the same sounding pitches and durations (spelling may change, music may not), and the bar
+    # lines, with the repeats made explicit as abc2midi plays them
+    assert sounding(y)[:2] == sounding(toks)[:2]
+    assert sounding(y)[2] == sounding(explicit_repeats(toks, [(0, 0)] * len(toks))[0])[2]
     assert t.transpose == 0
     assert y[:2] == toks[:2]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tunes(pitch=st.sampled_from(PLAIN), allow_changes=False))
+@given(tunes(pitch=st.sampled_from(PLAIN), allow_changes=False, canonical=True))
 def test_plain_sequences_round_trip_unchanged_and_stay_in_vocabulary(toks):
     (t,) = tokenize(detokenize(toks))
     assert t.tokens == toks
@@ -198,3 +238,33 @@ def test_bar_sums_survive_the_round_trip(drawn):
     assert bar_sums(t.tokens) == [length] * len(bar_sums(toks))
     lo, hi = PITCH_RANGE
     assert all(lo <= p <= hi for p in sounding(t.tokens)[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(tunes(allow_changes=False))
+def test_written_out_broken_rhythm_keeps_every_length(toks):
+    """explicit_broken changes how lengths are written, never the lengths (reference semantics
+    above, independent of folkabc), and leaves a canonical sequence alone."""
+    out, pos, notes = explicit_broken(toks, [(0, 0)] * len(toks))
+    assert sounding(out) == sounding(toks)
+    assert len(pos) == len(out)
+    assert explicit_broken(out, pos)[0] == out
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(tunes(), min_size=40, max_size=40))
+def test_abc2midi_reads_the_abc_of_any_sequence(tmp_path_factory, seqs):
+    """Any sequence from the grammar (unclosed `|:`, endings with no `|:`, broken rhythm over
+    unequal notes, as a model may write them) is written as ABC that abc2midi reads with no error."""
+    import subprocess
+
+    from conftest import require_tool
+
+    abc2midi = require_tool("abc2midi")
+    folder = tmp_path_factory.mktemp("anyseq")
+    text = "\n".join(detokenize(s, index=i) for i, s in enumerate(seqs, 1))
+    (folder / "seqs.abc").write_text(text, encoding="utf-8")
+    proc = subprocess.run([abc2midi, "seqs.abc"], capture_output=True, text=True, cwd=folder, timeout=120)
+    errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "Error" in ln]
+    assert errors == [], (errors[:5], text[:2000])
+    assert len(list(folder.glob("*.mid"))) == len(seqs)

@@ -322,7 +322,11 @@ def test_oneills_collection_reads_and_counts():
         assert len(res) == text.count("\nX:") + text.startswith("X:")
         n_tunes += len(res)
         ok += sum(r.ok for r in res)
-        assert all(r.error is None for r in res)
+        # every tune is read, but for O'Neill's 83, whose `(9(9` nests a tuplet in a tuplet
+        assert [(r.index, r.error) for r in res if r.error is not None] == (
+            [(83, "tune 83 'THE BRINK OF THE WHITE ROCKS', line 568, column 30: tuplet (9 starts inside "
+                  "another tuplet (abc2midi and the folk-rnn grammar have no nested tuplets)")]
+            if p.name == "0051-0100.abc" else [])
     # real transcriptions are mostly well counted, but not all
     assert n_tunes > 150 and 0.6 < ok / n_tunes < 1.0
 
@@ -404,3 +408,47 @@ def test_airds_endings_that_start_mid_bar():
 def test_findings_use_the_unit_length_the_reader_used(header, unit):
     (r,) = check(f"X:1\n{header}\nK:C\nCDE|\n")
     assert r.unit == unit
+
+
+# ------------------------------------------------------------------ Essen: line ends as bar lines
+
+
+def test_close_line_bars_restores_essens_phrase_end_bar_lines():
+    """Essen writes one phrase per line and drops the bar line at its end; close_line_bars puts it
+    back only where the bar is full. On the first four Essen files it turns 470 of 876 clean tunes
+    into 652, and no clean tune gets worse."""
+    from conftest import music21_abc_paths
+
+    from folkabc import tokenize
+    from folkabc.validate import close_line_bars
+
+    paths = music21_abc_paths("essenFolksong")[:4]
+    halewyn = [t for t in tokenize(paths[0].read_text(encoding="latin-1")) if t.index == 9][0]
+    assert halewyn.title == "Halewyn"
+    fixed = close_line_bars(halewyn)
+    assert " ".join(fixed.tokens) == (
+        "M:3/4 K:Cmaj C 2 A, 2 _B, 2 | C 4 C 2 | D 2 C 2 _B, 2 | A, 6 | C 2 _B, 2 A, 2 | G, 2 F, 2 G, 2 | "
+        "A, 2 _B, 2 C 2 | D 6 | D 2 _E 2 D 2 | C 4 D 2 | C 2 A, 2 _B, 2 | C 6")
+    assert fixed.warnings[-1] == "2 bar lines added at line ends where the bar was full"
+    assert [f.kind for f in check(halewyn)[0].errors] == ["long", "long"] and check(fixed)[0].ok
+    n = before = after = worse = 0
+    for p in paths:
+        for t in tokenize(p.read_text(encoding="latin-1")):
+            if t.error is None:
+                a, b = check(t)[0].ok, check(close_line_bars(t))[0].ok
+                n, before, after, worse = n + 1, before + a, after + b, worse + (a and not b)
+    assert (n, before, after, worse) == (876, 470, 652, 0)
+
+
+def test_close_line_bars_leaves_upbeat_lines_and_other_tunes_alone():
+    from folkabc import tokenize
+    from folkabc.validate import close_line_bars
+
+    # a line that ends mid-bar (the next phrase starts with an upbeat) gets no bar line
+    upbeat = tokenize("X:1\nM:3/4\nL:1/4\nK:C\nC2 | E3 | c\nc | c3 |]\n")[0]
+    assert close_line_bars(upbeat) is upbeat
+    # a tune that could not be read, and a free meter, come back as they are
+    bad = tokenize("X:1\nK:C\nC#D|\n")[0]
+    assert bad.error is not None and close_line_bars(bad) is bad
+    free = tokenize("X:1\nM:none\nL:1/8\nK:C\nCDEF\nGABc|\n")[0]
+    assert close_line_bars(free) is free

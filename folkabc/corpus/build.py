@@ -222,6 +222,10 @@ def _convert(item: SourceItem, check: bool) -> list[Entry]:
     if not tunes:
         return [Entry(item.source, item.ref, status="error", reason="no X: tune in the file",
                       abc=item.text[:10000] or None)]
+    if item.line_bars:
+        from ..validate import close_line_bars
+
+        tunes = [close_line_bars(t) for t in tunes]
     out = []
     for t in tunes:
         reason = _failure_reason(t)

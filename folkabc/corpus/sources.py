@@ -58,6 +58,7 @@ from ..errors import CorpusError
 
 __all__ = [
     "MUSIC21_COLLECTIONS",
+    "LINE_BAR_COLLECTIONS",
     "SESSION_COLUMNS",
     "SourceItem",
     "Source",
@@ -72,6 +73,10 @@ __all__ = [
 MUSIC21_COLLECTIONS: tuple[str, ...] = (
     "oneills1850", "ryansMammoth", "airdsAirs", "essenFolksong", "miscFolk",
 )
+
+#: Collections that drop the bar line at the end of a line of music: the builder
+#: puts it back where the bar is full (:func:`folkabc.validate.close_line_bars`).
+LINE_BAR_COLLECTIONS: tuple[str, ...] = ("essenFolksong",)
 
 #: The columns a thesession.org dump must have (``date, username, composer`` are optional).
 SESSION_COLUMNS: tuple[str, ...] = ("tune_id", "setting_id", "name", "type", "meter", "mode", "abc")
@@ -102,6 +107,8 @@ class SourceItem:
     meta : dict
         Extra metadata kept with the tune (thesession: ``tune_id``, ``setting_id``,
         ``name``, ``type``, ``meter``, ``mode``).
+    line_bars : bool
+        The source drops the bar line at line ends (see :data:`LINE_BAR_COLLECTIONS`).
 
     Examples
     --------
@@ -115,6 +122,7 @@ class SourceItem:
     text: str = ""
     tokens: list[str] | None = None
     meta: dict = field(default_factory=dict)
+    line_bars: bool = False
 
 
 @dataclass
@@ -130,6 +138,10 @@ class Source:
     kind : {'abc', 'session-csv', 'session-json', 'folkrnn'}
     paths : list of Path
         The files read, in order.
+    root : Path or None
+        The folder that item refs are relative to.
+    line_bars : bool
+        Line ends may stand for bar lines (see :data:`LINE_BAR_COLLECTIONS`).
 
     Examples
     --------
@@ -143,6 +155,7 @@ class Source:
     kind: str
     paths: list[Path]
     root: Path | None = None
+    line_bars: bool = False
 
     def __len__(self) -> int:
         """The number of files (a cheap size for progress bars)."""
@@ -164,7 +177,7 @@ class Source:
         if self.kind == "abc":
             for path in self.paths:
                 ref = path.relative_to(self.root).as_posix() if self.root else path.name
-                yield SourceItem(self.name, ref, "abc", _read_text(path))
+                yield SourceItem(self.name, ref, "abc", _read_text(path), line_bars=self.line_bars)
         elif self.kind == "session-csv":
             yield from _session_csv_items(self.paths[0], self.name)
         elif self.kind == "session-json":
@@ -215,7 +228,7 @@ def _music21_source(spec: str, name: str) -> Source:
     paths = sorted(folder.glob("*.abc"))
     if not paths:
         raise CorpusError("no .abc files in the music21 collection", path=str(folder))
-    return Source(spec, name, "abc", paths, folder)
+    return Source(spec, name, "abc", paths, folder, line_bars=name in LINE_BAR_COLLECTIONS)
 
 
 def _looks_like_folkrnn(head: str) -> bool:

@@ -36,9 +36,11 @@ from ..abc.keys import default_length, parse_length, parse_meter
 from ..errors import FolkabcError, ParameterError, TokenSequenceError
 from ._bars import SCALE, Inexact, classify, section_ends, segment
 from ._parts import analyse
+from .repair import close_line_bars
 
 __all__ = [
     "check",
+    "close_line_bars",
     "check_tokens",
     "is_token_file",
     "read_token_file",

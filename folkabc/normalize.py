@@ -1,0 +1,426 @@
+"""Token normalisations that make the written ABC play as its source plays.
+
+:func:`folkabc.tokenize` applies these to every tune after spelling its tokens,
+so that the ABC :func:`folkabc.detokenize` writes is read by abc2midi without
+an error, plays as abc2midi plays the source, and reads back to the same tokens.
+Each change adds a warning to the tune. The rules (``docs/tokens.md``):
+
+Repeats (:func:`explicit_repeats`), as abc2midi repairs them itself:
+
+- a first ending ``|1`` in a part that no ``|:`` opened (``A :| B |1 C :| |2 D``)
+  repeats from the part's start: a ``|:`` is written there, after the ``:|`` or the
+  section end (``||``) that closed the part before (``A :| |: B |1 …``);
+- a ``|:`` while another ``|:`` is still open closes the first part:
+  ``|: A |: B :|`` → ``|: A :| |: B :|``;
+- a ``|:`` that nothing closes repeats nothing: it becomes a plain ``|`` (or goes,
+  where a bar line stands beside it), and so does a first ending ``|1`` inside it;
+- a second ending that follows a first one with no ``:|`` between gets the ``:|``
+  (``|1 B |2 C`` → ``|1 B :| |2 C``); an ending with no first ending before it, or
+  a first ending inside an ending, is a plain bar line.
+
+Tuplets (:func:`nested_tuplet`): a tuplet that starts inside another is refused.
+
+Broken rhythm (:func:`explicit_broken`): ABC 2.1 applies ``>`` to any two notes
+(``g>e/``: ``g`` times 3/2, ``e/`` times 1/2), abc2midi refuses notes of unequal
+written lengths. Such a pair is written with explicit lengths: ``g 3/2 e /4``.
+
+Examples
+--------
+>>> toks = "M:4/4 K:Cmaj c 8 :| d 8 |1 e 8 :| |2 f 8 |".split()
+>>> out, pos, notes = explicit_repeats(toks, [(0, 0)] * len(toks))
+>>> " ".join(out[2:]), notes
+('c 8 :| |: d 8 |1 e 8 :| |2 f 8 |', ['|: added before the part of the ending |1 (it repeats from there)'])
+>>> toks = "M:2/4 K:Cmaj g > e /2 d c |".split()
+>>> " ".join(explicit_broken(toks, [(0, 0)] * len(toks))[0][2:])
+'g 3/2 e /4 d c |'
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Callable, Collection, Sequence
+
+from .abc.keys import tuplet_q
+
+__all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet"]
+
+Positions = list[tuple[int, int]]
+
+_ENDING = re.compile(r"\|\[?\d|\[\d")
+_NOTE = re.compile(r"[_=^]*[A-Ga-gz][,']*")
+_DUR = re.compile(r"(\d*)(?:/(\d*))?([<>]{0,3})")
+_TUPLET = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
+_METER = re.compile(r"M:\s*(\d+)")
+_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
+           ">>>": (Fraction(15, 8), Fraction(1, 8)), "<": (Fraction(1, 2), Fraction(3, 2)),
+           "<<": (Fraction(1, 4), Fraction(7, 4)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
+
+
+def _is_bar(tok: str) -> bool:
+    return "|" in tok or tok == "::"
+
+
+def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]],
+                     section_ends: Collection[int] | Callable[[], Collection[int]] = ()
+                     ) -> tuple[list[str], Positions, list[str]]:
+    """Make a tune's repeat structure explicit and well formed (see the module doc).
+
+    Parameters
+    ----------
+    tokens, positions : sequences
+        ``[meter, mode, *body]`` and their source positions.
+    section_ends : collection of int, or a function returning one
+        Indices of bar tokens written ``||``/``|]`` in the source (a part may start there);
+        a function is called only when something is to change.
+
+    Returns
+    -------
+    tokens, positions, notes
+        New lists (copies of the inputs when nothing changed) and one note per change.
+
+    Examples
+    --------
+    >>> t = "M:6/8 K:Cmaj |: c 6 |: d 6 :|".split()
+    >>> explicit_repeats(t, [(0, 0)] * len(t))[0][2:]
+    ['|:', 'c', '6', ':|', '|:', 'd', '6', ':|']
+    >>> t = "M:6/8 K:Cmaj c 6 |: d 6 |".split()
+    >>> explicit_repeats(t, [(0, 0)] * len(t))[0][2:]
+    ['c', '6', '|', 'd', '6', '|']
+    >>> t = "M:6/8 K:Cmaj |: c 6 |1 d 6 |2 e 6 :|".split()
+    >>> explicit_repeats(t, [(0, 0)] * len(t))[0][2:]
+    ['|:', 'c', '6', '|1', 'd', '6', ':|', '|2', 'e', '6', ':|']
+    """
+    if _repeats_well_formed(tokens):
+        return list(tokens), list(positions), []
+    if callable(section_ends):
+        section_ends = section_ends()
+    out: list[str] = list(tokens[:2])
+    pos: Positions = list(positions[:2])
+    notes: list[str] = []
+    # start: no |: yet (the tune's start opens); open: after |:; first: inside |1;
+    # closed: after :|; closed1: after the :| that ends a first ending; second: inside |2
+    state = "start"
+    open_at: int | None = None      # out index of the |: that opened the part
+    first_at: int | None = None     # out index of the open part's |1
+    part_start: int | None = None   # out index of the bar a new part would start after
+
+    def insert(at: int, tok: str) -> None:
+        nonlocal open_at, first_at
+        out.insert(at, tok)
+        pos.insert(at, pos[at - 1] if at > 0 else (0, 0))
+        open_at = open_at + 1 if open_at is not None and open_at >= at else open_at
+        first_at = first_at + 1 if first_at is not None and first_at >= at else first_at
+
+    for i in range(2, len(tokens)):
+        tok = tokens[i]
+        ending = _ENDING.match(tok)
+        if tok == "|:":
+            if state in ("open", "first"):
+                out.append(":|")
+                pos.append(positions[i])
+                notes.append("|: inside an open repeat closes it first (:| |:)")
+            state, open_at, first_at = "open", len(out), None
+        elif tok == ":|":
+            state = "closed1" if state == "first" else "closed"
+            part_start, open_at, first_at = len(out), None, None
+        elif ending and tok.lstrip("|[").startswith("1"):
+            if state in ("closed", "closed1") and part_start is not None:
+                if out[part_start] == "|":   # a section end `||`: it becomes the `|:`
+                    out[part_start] = "|:"
+                    open_at = part_start
+                else:                        # after a `:|`
+                    insert(part_start + 1, "|:")
+                    open_at = part_start + 1
+                notes.append(f"|: added before the part of the ending {tok} (it repeats from there)")
+            elif state in ("first", "second"):
+                notes.append(f"ending {tok} inside an ending written as a plain bar line")
+                tok = "|"
+            if tok != "|":
+                state, first_at = "first", len(out)
+        elif ending:
+            if state == "first":
+                out.append(":|")
+                pos.append(positions[i])
+                notes.append(f":| added to close the first ending before {tok}")
+                state = "closed1"
+            if state == "closed1":
+                state = "second"
+            else:
+                notes.append(f"ending {tok} with no first ending before it written as a plain bar line")
+                tok = "|"
+        elif (i in section_ends and state in ("closed", "closed1", "second")) or (tok == "|" and state == "second"):
+            # a section end; after a later ending the first plain bar ends it (written `||`)
+            part_start = len(out)
+            state = "closed" if state == "second" else state
+        if tok == "|" and out and _is_bar(out[-1]) and len(out) > 2:
+            continue  # no empty bars: a plain bar beside another bar token goes
+        out.append(tok)
+        pos.append(positions[i])
+    if state in ("open", "first"):
+        if first_at is not None:  # `|: A |1 B` and no `:|`: the ending is a plain bar line
+            out[first_at] = "|"
+            notes.append("first ending that no :| closes written as a plain bar line")
+        if open_at is not None:
+            prev = out[open_at - 1] if open_at > 2 else None
+            nxt = out[open_at + 1] if open_at + 1 < len(out) else None
+            if prev is None or _is_bar(prev) or nxt is None or _is_bar(nxt):
+                del out[open_at], pos[open_at]
+            else:
+                out[open_at] = "|"
+            notes.append("|: that no :| closes dropped (nothing repeats)")
+    if not notes:
+        return list(tokens), list(positions), notes
+    return out, pos, notes
+
+
+_REPEAT_TOKENS = frozenset({"|:", ":|"})
+
+
+def _repeats_well_formed(tokens: Sequence[str]) -> bool:
+    """Fast check: True when :func:`explicit_repeats` would change nothing (the same state
+    machine over the bar tokens alone; section ends never change its decisions)."""
+    state = "start"
+    for tok in tokens:
+        if tok in _REPEAT_TOKENS:
+            if tok == "|:":
+                if state in ("open", "first"):
+                    return False
+                state = "open"
+            else:
+                state = "closed1" if state == "first" else "closed"
+        elif tok[:1] == "|" and tok[1:2].isdigit():
+            if tok[1] == "1":
+                if state != "start" and state != "open":
+                    return False
+                state = "first"
+            elif state == "closed1":
+                state = "second"
+            else:
+                return False
+        elif tok == "|" and state == "second":
+            state = "closed"
+    return state not in ("open", "first")
+
+
+def _dur(tok: str) -> tuple[Fraction, str] | None:
+    """``(length, broken)`` of a length token (``2``, ``/2``, ``3/2``, ``2>``, ``>``), else None."""
+    m = _DUR.fullmatch(tok)
+    if m is None or not tok:
+        return None
+    num = int(m.group(1)) if m.group(1) else 1
+    den = 1 if tok.find("/") < 0 else (int(m.group(2)) if m.group(2) else 2)
+    if den == 0:
+        return None
+    return Fraction(num, den), m.group(3)
+
+
+def _length_token(f: Fraction) -> str:
+    if f == 1:
+        return ""
+    if f.denominator == 1:
+        return str(f.numerator)
+    return f"/{f.denominator}" if f.numerator == 1 else f"{f.numerator}/{f.denominator}"
+
+
+def _scan(tokens: Sequence[str]) -> tuple[list, int | None]:
+    """The body's notes and rests as ``[i, j, written, broken, tuplet factor]`` (``tokens[i]`` the
+    note, ``tokens[i + 1:j]`` its length and broken-rhythm tokens; None between runs of notes:
+    bars, chords, fields), and the index of the first tuplet that starts inside another (or None)."""
+    head = _METER.match(tokens[0]) if tokens else None
+    meter_num = int(head.group(1)) if head else 0
+    recs: list = []
+    nested = None
+    left, factor = 0, Fraction(1)
+    n = len(tokens)
+    k = 2
+    while k < n:
+        tok = tokens[k]
+        if _NOTE.fullmatch(tok):
+            j = k + 1
+            written, op = Fraction(1), ""
+            d = _dur(tokens[j]) if j < n else None
+            if d is not None:
+                written, op = d
+                j += 1
+            if not op and j < n and tokens[j] in _BROKEN:
+                op = tokens[j]
+                j += 1
+            recs.append([k, j, written, op, factor if left else Fraction(1)])
+            left = max(left - 1, 0)
+            k = j
+            continue
+        m = _TUPLET.fullmatch(tok)
+        if m:
+            if left and nested is None:
+                nested = k
+            p = int(m.group(1))
+            q = int(m.group(2)) if m.group(2) else tuplet_q(p, meter_num)
+            left, factor = (int(m.group(3)) if m.group(3) else p), Fraction(q, p)
+        elif tok == "[":
+            while k < n and tokens[k] != "]":
+                k += 1
+            left = max(left - 1, 0)
+        elif tok.startswith("M:"):
+            mm = _METER.match(tok)
+            meter_num = int(mm.group(1)) if mm else 0
+        recs.append(None)
+        k += 1
+    return recs, nested
+
+
+def nested_tuplet(tokens: Sequence[str]) -> int | None:
+    """Index of the first tuplet token that starts inside another tuplet, or None.
+
+    abc2midi cannot play a tuplet inside a tuplet, and folk-rnn's grammar has none:
+    :func:`folkabc.tokenize` refuses such a tune with a located error.
+
+    Examples
+    --------
+    >>> nested_tuplet("M:6/8 K:Cmaj (3 (3 c d e f g a |".split())
+    3
+    >>> nested_tuplet("M:6/8 K:Cmaj (3 c d e (3 f g a |".split()) is None
+    True
+    """
+    rem = 0
+    in_chord = False
+    for k in range(2, len(tokens)):
+        c = tokens[k][0]
+        if c == "(":
+            if rem:
+                return k
+            m = _TUPLET.fullmatch(tokens[k])
+            rem = (int(m.group(3)) if m.group(3) else int(m.group(1))) if m else 0
+        elif c == "[":
+            in_chord = True
+        elif c == "]":
+            in_chord = False
+            rem = rem - 1 if rem else 0
+        elif c in _NOTE_START and not in_chord:
+            rem = rem - 1 if rem else 0
+    return None
+
+
+def _is_length(tok: str) -> bool:
+    return tok[:1] in _LENGTH_START
+
+
+_LENGTH_START = frozenset("0123456789/<>")
+
+
+def _broken_equal(tokens: Sequence[str]) -> bool:
+    """Fast check: True when every broken pair is plainly equal (``a > b``, ``a 2> b 2``: no
+    tuplet, chain or chord in it), so :func:`explicit_broken` would change nothing."""
+    n = len(tokens)
+    left_tup = False   # the last note was in a tuplet
+    rem = 0            # notes left in the tuplet in force
+    for k in range(2, n):
+        tok = tokens[k]
+        c = tok[0]
+        if c in _NOTE_START:
+            left_tup = rem > 0
+            rem = rem - 1 if rem else 0
+            continue
+        if c == "(":
+            m = _TUPLET.fullmatch(tok)
+            rem = (int(m.group(3)) if m.group(3) else int(m.group(1))) if m else 0
+            continue
+        if tok[-1] not in "<>":
+            continue
+        if left_tup or rem:
+            return False
+        written = tok.rstrip("<>")
+        left = tokens[k - 1]
+        if _is_length(left) or left == "]" or k + 1 >= n:
+            return False
+        right = tokens[k + 1]
+        if _is_length(right) or right == "[":
+            return False
+        after = tokens[k + 2] if k + 2 < n else ""
+        if after and _is_length(after):
+            if after != written:
+                return False
+        elif written:
+            return False
+    return True
+
+
+_NOTE_START = frozenset("ABCDEFGabcdefgz^_=")
+
+
+def _equal_pairs(run: list) -> bool:
+    """True when each pair of a run joins notes of equal length as abc2midi sees them: the
+    tuplet in force counted, and a middle note with the previous pair's change applied."""
+    cur = run[0][2] * run[0][4]
+    for m in range(len(run) - 1):
+        nxt = run[m + 1][2] * run[m + 1][4]
+        if cur != nxt:
+            return False
+        cur = nxt * _BROKEN[run[m][3]][1]
+    return True
+
+
+def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
+                    ) -> tuple[list[str], Positions, list[str]]:
+    """Write broken rhythm over notes of unequal length with explicit lengths.
+
+    A run of notes joined by ``>``/``<`` (``a > b``, ``a > b > c``) stays as written
+    when each pair joins notes of equal length as abc2midi counts them (the tuplet in
+    force counted, a middle note with the change of the pair before applied: so a run
+    of three or more is always written out); otherwise each note of the run gets its
+    length, broken rhythm applied, written out. Chords end a run.
+
+    Returns
+    -------
+    tokens, positions, notes
+        New lists (the inputs when nothing changed) and one note per run rewritten.
+
+    Examples
+    --------
+    >>> t = "M:4/4 K:Cmaj c < e 3 g 2> a 2 |".split()
+    >>> explicit_broken(t, [(0, 0)] * len(t))[0][2:]
+    ['c', '/2', 'e', '9/2', 'g', '2>', 'a', '2', '|']
+    >>> t = "M:6/8 K:Cmaj (3 c d e > B c 2 |".split()
+    >>> explicit_broken(t, [(0, 0)] * len(t))[0][2:]
+    ['(3', 'c', 'd', 'e', '3/2', 'B', '/2', 'c', '2', '|']
+    """
+    if _broken_equal(tokens):
+        return list(tokens), list(positions), []
+    recs, _ = _scan(tokens)
+    runs: list[list] = []
+    run: list = []
+    for rec in recs + [None]:
+        if rec is not None and run and run[-1][3] and run[-1][1] == rec[0]:
+            run.append(rec)
+            continue
+        if len(run) > 1:
+            runs.append(run)
+        run = [rec] if rec is not None and rec[3] in _BROKEN else []
+    out, pos = list(tokens), list(positions)
+    notes: list[str] = []
+    for run in reversed(runs):
+        if _equal_pairs(run):
+            continue
+        lengths = [r[2] for r in run]
+        for m in range(len(run) - 1):
+            a, b = _BROKEN[run[m][3]]
+            lengths[m] *= a
+            lengths[m + 1] *= b
+        first, last = run[0][0], run[-1][1]
+        new_t: list[str] = []
+        new_p: Positions = []
+        for r, length in zip(run, lengths):
+            new_t.append(out[r[0]])
+            new_p.append(pos[r[0]])
+            lt = _length_token(length)
+            if lt:
+                new_t.append(lt)
+                new_p.append(pos[r[0]])
+        notes.append(f"broken rhythm over unequal notes written out: {' '.join(out[first:last])} → "
+                     f"{' '.join(new_t)}")
+        out[first:last] = new_t
+        pos[first:last] = new_p
+    if not notes:
+        return list(tokens), list(positions), notes
+    notes.reverse()
+    return out, pos, notes
