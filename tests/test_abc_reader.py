@@ -116,3 +116,15 @@ def test_every_music21_collection_file_splits():
         counts[name] = sum(len(split_tunes(p.read_text(encoding="latin-1"))) for p in music21_abc_paths(name))
     assert counts["oneills1850"] == 2009 and counts["ryansMammoth"] == 1059 and counts["airdsAirs"] == 1180
     assert counts["miscFolk"] == 185 and counts["essenFolksong"] == 8514
+
+
+def test_fields_between_tunes_are_free_text_as_abc2midi_reads_them():
+    """ABC 2.1: only the file header (before the first X:) gives defaults; an M: or L: line between
+    two tunes sets nothing (abc2midi plays tune 2 below in L:1/8, not 1/4)."""
+    from folkabc import tokenize
+
+    text = "M:6/8\nL:1/4\n\nX:1\nK:C\nCD|\n\nM:2/4\nL:1/16\n\nX:2\nK:C\nCD|\n"
+    assert [" ".join(t.tokens) for t in tokenize(text)] == [
+        "M:6/8 K:Cmaj C 2 D 2 |", "M:6/8 K:Cmaj C 2 D 2 |"]
+    text = "X:1\nM:4/4\nL:1/8\nK:C\nCDEF GABc|\n\nM:6/8\nL:1/4\n\nX:2\nK:C\nCDEF GABc|\n"
+    assert " ".join(tokenize(text)[1].tokens) == "M:none K:Cmaj C D E F G A B c |"

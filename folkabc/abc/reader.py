@@ -114,7 +114,8 @@ def split_tunes(text: str) -> list[RawTune]:
 
     A tune runs from its ``X:`` line to the next blank line (ABC 2.1) or the next
     ``X:``. Text before the first ``X:`` is the file header: its ``M:`` and ``L:``
-    apply to every tune. A text with no ``X:`` line is one tune (index 1), so a
+    apply to every tune. Text between tunes is free text (ABC 2.1, as abc2midi reads
+    it): an ``M:`` or ``L:`` line there sets nothing. A text with no ``X:`` line is one tune (index 1), so a
     bare fragment such as ``"G,CC2 G,CEC"`` can be read.
 
     Parameters
@@ -158,9 +159,9 @@ def split_tunes(text: str) -> list[RawTune]:
             start = i
             last_field = None
             continue
-        if cur is None:  # file header
+        if cur is None:  # file header (before the first X:), or free text between tunes
             fm = FIELD_LINE_RE.match(ln)
-            if fm and fm.group("letter") in "ML":
+            if fm and fm.group("letter") in "ML" and not tunes:
                 defaults[fm.group("letter")] = (fm.group("value").strip(), lineno, _value_column(fm))
             continue
         if not ln.strip():
