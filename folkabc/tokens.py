@@ -323,9 +323,12 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
     """
     kf = raw.fields.get("K")
     mf = raw.fields.get("M") or raw.defaults.get("M")
+    header = raw.header
+    if "L" not in header and "L" in raw.defaults:  # the file header's L: is the tune's unit
+        header = {**header, "L": [raw.defaults["L"][0]]}
     tt = TokenizedTune(
         index=raw.index, title=raw.title, titles=list(raw.titles), tokens=[], positions=[],
-        header=raw.header, key=kf[0] if kf else "", meter_text=mf[0] if mf else "", transpose=0,
+        header=header, key=kf[0] if kf else "", meter_text=mf[0] if mf else "", transpose=0,
         abc=raw.abc, line=raw.line, warnings=list(raw.warnings),
     )
     try:

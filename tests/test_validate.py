@@ -452,3 +452,10 @@ def test_close_line_bars_leaves_upbeat_lines_and_other_tunes_alone():
     assert bad.error is not None and close_line_bars(bad) is bad
     free = tokenize("X:1\nM:none\nL:1/8\nK:C\nCDEF\nGABc|\n")[0]
     assert close_line_bars(free) is free
+
+
+def test_a_file_header_unit_is_the_unit_findings_count_in():
+    # L:1/16 in the file header, before X:1: lengths are reported in sixteenths, as in the tune
+    r = check("L:1/16\n\nX:1\nM:2/4\nK:C\nCDEF GABc|CDEF GAB|\n")[0]
+    assert r.unit == Fraction(1, 16)
+    assert [f.message for f in r.findings] == ["bar 2 (part A) is short: 7 units of 1/16 instead of 8"]
