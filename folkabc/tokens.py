@@ -690,7 +690,9 @@ def read_folkrnn(text: str) -> list[list[str]]:
     """Read a folk-rnn token file: blocks (meter line, mode line, body line) separated by blank lines.
 
     ``<s>`` and ``</s>`` are dropped; each block becomes one token list
-    ``[meter, mode, *body]``.
+    ``[meter, mode, *body]``. A tune written on one line (``M:4/4 K:Cmaj C D |``), or a
+    meter line with no blank line before it, starts a new tune (as :func:`folkabc.check` reads
+    such files).
 
     See Also
     --------
@@ -700,16 +702,22 @@ def read_folkrnn(text: str) -> list[list[str]]:
     --------
     >>> read_folkrnn("M:4/4\\nK:Cmaj\\nC D E F |\\n\\nM:6/8\\nK:Cmin\\nC 3 |\\n")
     [['M:4/4', 'K:Cmaj', 'C', 'D', 'E', 'F', '|'], ['M:6/8', 'K:Cmin', 'C', '3', '|']]
+    >>> read_folkrnn("M:4/4 K:Cmaj C D |\\nM:6/8 K:Cmin C 6 |\\n")
+    [['M:4/4', 'K:Cmaj', 'C', 'D', '|'], ['M:6/8', 'K:Cmin', 'C', '6', '|']]
     """
     seqs: list[list[str]] = []
     cur: list[str] = []
     for ln in text.splitlines():
-        if not ln.strip():
+        words = [t for t in ln.split() if t not in ("<s>", "</s>")]
+        if not words:
             if cur:
                 seqs.append(cur)
                 cur = []
             continue
-        cur.extend(t for t in ln.split() if t not in ("<s>", "</s>"))
+        if len(cur) > 2 and words[0].startswith("M:") and (len(words) == 1 or words[1].startswith("K:")):
+            seqs.append(cur)  # a tune's meter line with no blank line before it: the next tune
+            cur = []
+        cur.extend(words)
     if cur:
         seqs.append(cur)
     return seqs

@@ -219,3 +219,21 @@ def test_essen_items_get_their_line_end_bar_lines_back():
     assert " ".join(halewyn.tokens[14:30]) == "D 2 C 2 _B, 2 | A, 6 | C 2 _B, 2 A, 2"
     plain = item.__class__(item.source, item.ref, "abc", item.text)  # the same text, read as ABC says
     assert [e for e in convert_item(plain) if e.ref == "altdeu10.abc X:9"][0].check_ok is False
+
+
+def test_token_files_in_either_layout_are_corpus_sources(tmp_path):
+    """One sniffer (validate.is_token_file) decides, for the corpus as for check/score/novelty:
+    three-line blocks and one-line tunes are token files; ABC without X: is not."""
+    three = tmp_path / "three.txt"
+    three.write_text("M:4/4\nK:Cmaj\nC D E F |\n\nM:6/8\nK:Cmin\nC 6 |\n", encoding="utf-8")
+    one = tmp_path / "one.txt"
+    one.write_text("M:4/4 K:Cmaj C D E F |\nM:6/8 K:Cmin C 6 |\n", encoding="utf-8")
+    for path in (three, one):
+        src = open_source(str(path))
+        assert src.kind == "folkrnn"
+        assert [it.tokens for it in src.items()] == [["M:4/4", "K:Cmaj", "C", "D", "E", "F", "|"],
+                                                     ["M:6/8", "K:Cmin", "C", "6", "|"]]
+    abc = tmp_path / "abc.txt"
+    abc.write_text("M:4/4\nK:Cmaj\nCDEF|\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="not a corpus source"):
+        open_source(str(abc))

@@ -231,11 +231,6 @@ def _music21_source(spec: str, name: str) -> Source:
     return Source(spec, name, "abc", paths, folder, line_bars=name in LINE_BAR_COLLECTIONS)
 
 
-def _looks_like_folkrnn(head: str) -> bool:
-    lines = [ln.strip() for ln in head.splitlines() if ln.strip()]
-    return len(lines) >= 2 and lines[0].startswith("M:") and lines[1].startswith("K:") and " " not in lines[0]
-
-
 def open_source(spec: str | Path) -> Source:
     """Turn a source specification into a :class:`Source` (see the module docstring).
 
@@ -285,7 +280,9 @@ def open_source(spec: str | Path) -> Source:
     head = _read_head(path)
     if re.search(r"^\s*X:", head, re.M):
         return Source(text, path.stem, "abc", [path])
-    if _looks_like_folkrnn(head):
+    from ..validate import is_token_file  # the one sniffer check, score and novelty use too
+
+    if is_token_file(head):
         return Source(text, path.stem, "folkrnn", [path])
     raise CorpusError(
         "not a corpus source: no ABC tune (X: line), not a folk-rnn token file "
