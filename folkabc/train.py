@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ._io import atomic_write
 from .errors import CorpusError, FolkabcError, ParameterError
 from .vocab import VOCAB
 
@@ -238,10 +239,7 @@ class TrainSettings:
 
     def save(self, path: str | Path) -> None:
         """Write the settings as JSON (the inverse of :meth:`load`)."""
-        try:
-            Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise FolkabcError(f"cannot write settings: {exc.strerror or exc}", path=str(path)) from exc
+        atomic_write(path, json.dumps(self.to_dict(), indent=2) + "\n", what="cannot write settings")
 
     def replace(self, **changes: Any) -> "TrainSettings":
         """A copy with some fields changed (None values are ignored).
@@ -646,8 +644,10 @@ class TrainResult:
             "stop_reason": self.stop_reason,
             "epochs": self.history[-1]["epoch"] if self.history else 0,
             "steps": self.history[-1]["step"] if self.history else 0,
-            "best_valid_loss": round(self.best_valid_loss, 5),
-            "best_valid_perplexity": round(self.best_valid_perplexity, 4),
+            # None until a validation has run (JSON has no Infinity)
+            "best_valid_loss": round(self.best_valid_loss, 5) if math.isfinite(self.best_valid_loss) else None,
+            "best_valid_perplexity": (round(self.best_valid_perplexity, 4)
+                                      if math.isfinite(self.best_valid_perplexity) else None),
             "n_train": self.n_train,
             "n_valid": self.n_valid,
             "n_train_tokens": self.n_train_tokens,
@@ -785,6 +785,8 @@ def train(
     tokens = 0
     run_loss, run_tokens = 0.0, 0
 
+    side_files_written: list[bool] = []
+
     def save(*, final: bool) -> Path:
         """Export the best weights so far (a checkpoint) or at the end (``final``)."""
         model = net
@@ -801,14 +803,14 @@ def train(
             **(provenance or {}),
         }
         path = export_model(model, out, provenance=prov)
-        settings.save(path / "train-settings.json")
-        held = [seqs[i][1:] for i in valid_idx]  # meter mode body </s>, as in a corpus
-        try:
-            np.savez_compressed(path / "heldout.npz", ids=np.concatenate(held).astype(np.uint8),
-                                offsets=np.concatenate([[0], np.cumsum([h.size for h in held])]).astype(np.int64))
-        except OSError as exc:
-            raise FolkabcError(f"cannot write held-out tunes: {exc.strerror or exc}",
-                               path=str(path / "heldout.npz")) from exc
+        if not side_files_written:  # the settings and held-out tunes do not change: written once
+            settings.save(path / "train-settings.json")
+            held = [seqs[i][1:] for i in valid_idx]  # meter mode body </s>, as in a corpus
+            ids = np.concatenate(held).astype(np.uint8)
+            offsets = np.concatenate([[0], np.cumsum([h.size for h in held])]).astype(np.int64)
+            atomic_write(path / "heldout.npz", lambda fh: np.savez_compressed(fh, ids=ids, offsets=offsets),
+                         what="cannot write held-out tunes")
+            side_files_written.append(True)
         return path
 
     def validate(epoch: int) -> bool:

@@ -251,7 +251,7 @@ def test_own_format_round_trip(tmp_path, v2_pickle):
     m = Model.random(layers=[24, 16], rng=3, scale=0.3)
     d = m.save(tmp_path / "m")
     meta = json.loads((d / "model.json").read_text())
-    assert set(meta) == {"format", "version", "vocabulary", "layers", "provenance"}
+    assert set(meta) == {"format", "version", "vocabulary", "layers", "provenance", "weights_sha256"}
     assert meta["format"] == "folkabc-model" and meta["version"] == 1
     assert meta["vocabulary"] == list(m.vocab.tokens) and meta["layers"] == [24, 16]
     with np.load(d / "weights.npz") as z:
@@ -316,10 +316,12 @@ def test_load_model_accepts_json_and_npz_paths(tmp_path):
 def test_save_failure_leaves_no_temporary_file(tmp_path, monkeypatch):
     import folkabc.model.io as mio
 
+    import folkabc._io as fio
+
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(mio.np, "savez", boom)
+    monkeypatch.setattr(fio.os, "replace", boom)  # the disk fills as the weights are put in place
     with pytest.raises(ModelFileError, match="No space left"):
         mio.save_model(Model.random(layers=[3], rng=0), tmp_path / "m")
     assert list((tmp_path / "m").iterdir()) == []
@@ -333,3 +335,25 @@ def test_provenance_that_is_not_an_object_is_a_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match='"provenance" must be a JSON object') as e:
         load_model(d)
     assert e.value.path.endswith("model.json")
+
+
+def test_a_save_interrupted_between_its_two_files_is_refused_not_mixed(tmp_path):
+    """save_model writes weights.npz, then model.json with the weights' SHA-256: a model.json whose
+    weights were replaced (a save killed between the two renames) is refused with a clear error."""
+    import json as _json
+
+    from folkabc.errors import ModelFileError
+    from folkabc.model import Model, load_model
+
+    a, b = Model.random(layers=[4], rng=0), Model.random(layers=[4], rng=1)
+    pa, pb = a.save(tmp_path / "a"), b.save(tmp_path / "b")
+    meta = _json.loads((pa / "model.json").read_text())
+    assert len(meta["weights_sha256"]) == 64
+    assert oct((pa / "weights.npz").stat().st_mode & 0o777) == oct((pa / "model.json").stat().st_mode & 0o777)
+    (pa / "weights.npz").write_bytes((pb / "weights.npz").read_bytes())  # b's weights, a's model.json
+    with pytest.raises(ModelFileError, match="sha256 differs: an interrupted save"):
+        load_model(pa)
+    # a model.json written before the digest existed still loads
+    del meta["weights_sha256"]
+    (pb / "model.json").write_text(_json.dumps(meta))
+    assert load_model(pb).layers == [4]

@@ -314,3 +314,27 @@ def test_only_clean_with_abc_files_is_refused(tmp_path, capsys):
     assert main(["train", "--abc", str(abc), "--only-clean", "--out", str(tmp_path / "m")]) == 2
     assert "--only-clean" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_interrupt_before_any_validation_writes_valid_json(torch, oneill_tunes, tmp_path):
+    """Ctrl-C at the first batch: the exported model.json is strict JSON (no Infinity: the loss is
+    null until a validation has run), and the settings and held-out files are complete."""
+    from folkabc.model import load_model
+    from folkabc.train import train
+
+    seqs = sequences_from_tunes(oneill_tunes)[:40]
+
+    def stop_at_once(ev):
+        if ev["event"] == "batch":
+            raise KeyboardInterrupt
+
+    s = TrainSettings(layers=(8,), batch_size=8, max_epochs=2, eval_every=50, dropout=0.0, threads=1)
+    r = train(seqs, settings=s, out=tmp_path / "m", callback=stop_at_once)
+    assert r.stop_reason == "interrupted" and r.history == []
+    text = (tmp_path / "m" / "model.json").read_text()
+    meta = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in model.json"))
+    assert meta["provenance"]["best_valid_loss"] is None
+    assert TrainSettings.load(tmp_path / "m" / "train-settings.json") == s
+    with np.load(tmp_path / "m" / "heldout.npz") as z:
+        assert z["offsets"][-1] == z["ids"].size > 0
+    assert load_model(tmp_path / "m").layers == [8]

@@ -29,12 +29,12 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import pickle
 import struct
-import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_write
 from ..errors import ModelFileError, ParameterError
 from .lstm import LayerParams, Params
 
@@ -250,7 +251,9 @@ def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noq
 def save_model(model, path: str | Path) -> Path:
     """Write ``model`` in the own format into directory ``path`` (created if needed).
 
-    Files are written under temporary names and renamed into place.
+    Each file is written under a temporary name and renamed into place (``weights.npz``
+    first, then ``model.json``, which records the weights' SHA-256: :func:`load_model`
+    refuses a pair whose digests differ, so an interrupted save never loads as a mixed model).
 
     See Also
     --------
@@ -276,27 +279,15 @@ def save_model(model, path: str | Path) -> Path:
         "layers": list(model.layers),
         "provenance": _jsonable(model.provenance),
     }
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".weights.", suffix=".npz")
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **model.params.to_arrays())
-        os.replace(tmp, d / "weights.npz")
-        tmp = None
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".model.", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(meta, fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
-        os.replace(tmp, d / "model.json")
-        tmp = None
-    except OSError as exc:
-        raise ModelFileError(f"cannot write model: {exc.strerror or exc}", path=str(d)) from exc
-    finally:
-        if tmp is not None:  # a failed write leaves no stray temporary file behind
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    buf = io.BytesIO()
+    np.savez(buf, **model.params.to_arrays())
+    data = buf.getvalue()
+    # model.json names the weights' digest and is written last: a save interrupted between the two
+    # files leaves a pair that load_model refuses, never a silently mixed model
+    meta["weights_sha256"] = hashlib.sha256(data).hexdigest()
+    atomic_write(d / "weights.npz", data, error=ModelFileError, what="cannot write model")
+    text = json.dumps(meta, ensure_ascii=False, indent=1) + "\n"
+    atomic_write(d / "model.json", text, error=ModelFileError, what="cannot write model")
     return d
 
 
@@ -338,16 +329,24 @@ def _load_own(d: Path, *, dtype) -> "Model":  # noqa: F821
         raise ModelFileError("\"provenance\" must be a JSON object", path=str(meta_path))
     w_path = d / "weights.npz"
     try:
-        with np.load(w_path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+        data = w_path.read_bytes()
     except FileNotFoundError as exc:
         raise ModelFileError("missing weights.npz beside model.json", path=str(w_path)) from exc
+    except OSError as exc:
+        raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=str(w_path)) from exc
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, struct.error) as exc:
         raise ModelFileError(f"truncated or corrupt weight file ({type(exc).__name__}: {exc})",
                              path=str(w_path)) from exc
     params = Params.from_arrays(arrays, n_vocab=len(vocab), path=str(w_path))
     if params.sizes != layers:
         raise ModelFileError(f"weights have layers {params.sizes} but model.json says {layers}", path=str(w_path))
+    digest = meta.get("weights_sha256")  # checked last, so a damaged file gets its own message first
+    if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+        raise ModelFileError("weights.npz is not the file model.json was saved with (its sha256 differs: "
+                             "an interrupted save, or files from two models)", path=str(w_path))
     try:
         return Model(vocab, params.astype(dtype), provenance=provenance)
     except ParameterError as exc:
