@@ -208,3 +208,22 @@ def test_cli_errors_are_one_line(argv, needle, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and needle in err and "Traceback" not in err
+
+
+def test_a_damaged_suffix_array_of_the_right_size_is_refused(tmp_path):
+    """Zeroing part of sa.npy keeps its size and dtype; the SHA-256 recorded by save catches it, so
+    searches never run on a damaged index (they would return wrong counts silently)."""
+    from folkabc.errors import IndexFileError
+    from folkabc.search.index import SuffixIndex, encode_tunes
+    from folkabc.vocab import VOCAB
+
+    ids, offsets = encode_tunes([["M:4/4", "K:Cmaj", "C", "D", "C", "|"], ["M:6/8", "K:Cmin", "D", "C", "|"]])
+    SuffixIndex.build(ids, offsets).save(tmp_path)
+    assert SuffixIndex.load(tmp_path).count(VOCAB.encode(["C"])) == 3
+    sa = np.load(tmp_path / "sa.npy")
+    sa[:4] = 0
+    np.save(tmp_path / "sa.npy", sa)
+    with pytest.raises(IndexFileError, match="differ from the SHA-256 recorded") as e:
+        SuffixIndex.load(tmp_path)
+    assert e.value.path.endswith("sa.npy")
+    assert SuffixIndex.load(tmp_path, verify=False).n_tunes == 2  # a big index skips the check on request

@@ -21,7 +21,7 @@ Files written by :meth:`SuffixIndex.save` (next to the corpus's
 ``ids.npy`` / ``offsets.npy``): ``sa.npy`` (suffix array, ``uint32`` when
 N < 2**32), ``bars.npy`` (per-token bar number, ``uint16``),
 ``bar_offsets.npy`` (per-token offset in its bar, in tokens, ``uint16``) and
-``search.json`` (format, version, sizes).
+``search.json`` (format, version, sizes, and each array's SHA-256, checked on load).
 
 Examples
 --------
@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import mmap
 import os
@@ -320,14 +321,18 @@ class SuffixIndex:
             for name, arr in arrays.items():
                 atomic_write(directory / name, lambda f, a=arr: np.save(f, np.asarray(a)), error=IndexFileError)
             meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "n_tokens": len(self.ids),
-                    "n_tunes": len(self.offsets) - 1, "sa_dtype": str(self.sa.dtype)}
+                    "n_tunes": len(self.offsets) - 1, "sa_dtype": str(self.sa.dtype),
+                    "sha256": {name: _digest(arr) for name, arr in (
+                        ("ids.npy", self.ids), ("offsets.npy", self.offsets), ("sa.npy", self.sa),
+                        ("bars.npy", self.bars), ("bar_offsets.npy", self.bar_offsets))}}
             atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)
         except OSError as exc:
             raise IndexFileError(f"cannot write index: {exc.strerror or exc}", path=str(directory)) from exc
         return directory
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, *, mmap: bool = True) -> "SuffixIndex":
+    def load(cls, directory: str | os.PathLike, *, mmap: bool = True,
+             verify: bool | None = None) -> "SuffixIndex":
         """Open an index written by :meth:`save`.
 
         Parameters
@@ -337,12 +342,17 @@ class SuffixIndex:
             ``bar_offsets.npy`` and ``search.json``.
         mmap : bool
             Memory-map the arrays (default) instead of reading them.
+        verify : bool or None
+            Check each array against the SHA-256 that :meth:`save` recorded. None
+            (default): when the arrays total at most 256 MB (the default corpus: 9 MB,
+            a few ms), so a damaged file of the right size is refused; a larger index
+            is checked on ``verify=True`` only (reading it all defeats the memory map).
 
         Raises
         ------
         IndexFileError
-            A file missing, unreadable, of another format or version, or of
-            sizes that disagree (naming the file).
+            A file missing, unreadable, of another format or version, of
+            sizes that disagree, or (verified) whose contents changed (naming the file).
 
         Examples
         --------
@@ -384,6 +394,14 @@ class SuffixIndex:
             raise IndexFileError("holds non-integer positions", path=str(directory / "sa.npy"))
         if len(offsets) and (offsets[0] != 0 or offsets[-1] != n):
             raise IndexFileError("offsets do not span ids", path=str(directory / "offsets.npy"))
+        digests = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
+        if verify is None:
+            verify = sum(a.nbytes for a in arrays.values()) <= _VERIFY_BYTES
+        if verify:
+            for name, want in digests.items():
+                if name in arrays and _digest(arrays[name]) != want:
+                    raise IndexFileError("contents differ from the SHA-256 recorded when the index was "
+                                         "saved (a damaged file): rebuild the index", path=str(directory / name))
         buffer = _byte_view(directory / "ids.npy", ids) if mmap else None
         return cls(ids, np.asarray(offsets, dtype=np.int64), sa, arrays["bars.npy"],
                    arrays["bar_offsets.npy"], buffer=buffer)
@@ -523,6 +541,14 @@ class SuffixIndex:
         """
         rows, _ = self.positions(query_ids)
         return np.unique(rows)
+
+
+_VERIFY_BYTES = 256 << 20
+
+
+def _digest(arr: np.ndarray) -> str:
+    """SHA-256 of an array's data (its bytes in memory, not the ``.npy`` header)."""
+    return hashlib.sha256(np.ascontiguousarray(arr).view(np.uint8).data).hexdigest()
 
 
 def _holds(path: Path, arr: np.ndarray) -> bool:
