@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -263,3 +264,17 @@ def test_a_header_parts_order_that_would_fill_the_memory_is_refused():
     with pytest.raises(RenderError, match="P: field plays more than 1000 parts"):
         perform(tune)
     assert len(perform(tune.replace("((AB)999)999", "(AB)2")).notes) == 16
+
+
+def test_pdf_into_a_new_folder_named_with_a_slash(tmp_path, capsys):
+    """`-o book/` (a folder that does not exist yet) is a folder: the PDF goes inside, named after
+    the input, instead of a file called `book`."""
+    from folkabc.cli import main
+
+    src = tmp_path / "two.abc"
+    src.write_text("X:1\nT:One\nK:C\nCDEF|\n\nX:2\nT:Two\nK:G\nGABc|\n", encoding="utf-8")
+    out = tmp_path / "book"
+    assert main(["render", str(src), "--to", "pdf", "-o", str(out) + "/", "--json"]) == 0
+    assert out.is_dir() and (out / "two.pdf").read_bytes()[:5] == b"%PDF-"
+    report = json.loads(capsys.readouterr().out)
+    assert report == {"tunes": 2, "written": [str(out / "two.pdf")], "failures": []}

@@ -48,8 +48,7 @@ def run(args) -> int:
     except RenderError as exc:
         raise name_input(exc, args.file)
     if args.json:
-        print_json({"tunes": report.tunes, "written": report.written,
-                    "failures": [{"tune": label, "message": msg} for label, msg in report.failures]})
+        print_json(report.to_dict())
     else:
         for path in report.written:
             print(path)

@@ -47,8 +47,7 @@ def run(args) -> int:
     except RenderError as exc:
         raise name_input(exc, args.file)
     if args.json:
-        print_json({"path": report.path, "tunes": report.tunes, "rendered": report.rendered, "notes": report.notes,
-                    "failures": [{"tune": label, "message": msg} for label, msg in report.failures]})
+        print_json(report.to_dict())
     else:
         print(f"{report.path}: {report.rendered} of {report.tunes} tune(s) rendered")
     for note in report.notes:

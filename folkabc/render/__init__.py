@@ -11,6 +11,7 @@ Modules: :mod:`.perform` (ABC → notes as played), :mod:`.midi` (MIDI files),
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +143,17 @@ class RenderReport:
     failures: list[tuple[str, str]] = field(default_factory=list)
     tunes: int = 0
 
+    def to_dict(self) -> dict:
+        """JSON-ready form (``folkabc render --json``).
+
+        Examples
+        --------
+        >>> RenderReport([Path("a.mid")], [("2 'Bad'", "no notes")], 2).to_dict()
+        {'tunes': 2, 'written': ['a.mid'], 'failures': [{'tune': "2 'Bad'", 'message': 'no notes'}]}
+        """
+        return {"tunes": self.tunes, "written": [str(p) for p in self.written],
+                "failures": [{"tune": label, "message": msg} for label, msg in self.failures]}
+
 
 def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: str = "tunes",
                  width: int | None = None, corpus: Any = None) -> RenderReport:
@@ -153,7 +165,8 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
         ABC text or a token file's text (any number of tunes), or token lists.
     to : {'svg', 'png', 'pdf', 'midi', 'musicxml', 'html'}
     out : path or None
-        ``pdf``/``html``: the file (default ``<stem>.<ext>``). Other formats: with one tune
+        ``pdf``/``html``: the file (default ``<stem>.<ext>``), or a folder (one that exists, or
+        a path ending in ``/``, created) to write ``<stem>.<ext>`` into. Other formats: with one tune
         and a path ending in the format's extension, that file; otherwise a directory
         (created) holding ``<index>-<title>.<ext>`` per tune (default: the current one).
     stem : str
@@ -188,7 +201,12 @@ def render_tunes(source: Any, *, to: str, out: str | Path | None = None, stem: s
     ext = FORMATS[fmt]
     if fmt in _WHOLE_BOOK:
         target = Path(out) if out is not None else Path(f"{stem}.{ext}")
-        if target.is_dir():
+        if target.is_dir() or str(out or "").endswith(("/", os.sep)):  # a folder, perhaps new: `-o book/`
+            try:
+                target.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RenderError(f"cannot create the output folder: {exc.strerror or exc}",
+                                  path=str(target)) from exc
             target = target / f"{stem}.{ext}"
         if fmt == "html":
             book = write_tunebook(tunes, target, title=stem, corpus=corpus)

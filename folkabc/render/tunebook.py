@@ -50,6 +50,18 @@ class TunebookReport:
     failures: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> dict:
+        """JSON-ready form (``folkabc tunebook --json``).
+
+        Examples
+        --------
+        >>> TunebookReport(Path("book.html"), 3, 2, [("3 'X'", "no notes")]).to_dict()["failures"]
+        [{'tune': "3 'X'", 'message': 'no notes'}]
+        """
+        return {"path": None if self.path is None else str(self.path), "tunes": self.tunes,
+                "rendered": self.rendered, "notes": list(self.notes),
+                "failures": [{"tune": label, "message": msg} for label, msg in self.failures]}
+
 
 _CSS = """
 body{font-family:Georgia,'DejaVu Serif',serif;max-width:1000px;margin:1.5em auto;padding:0 1em;color:#222}
