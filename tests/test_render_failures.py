@@ -278,3 +278,16 @@ def test_pdf_into_a_new_folder_named_with_a_slash(tmp_path, capsys):
     assert out.is_dir() and (out / "two.pdf").read_bytes()[:5] == b"%PDF-"
     report = json.loads(capsys.readouterr().out)
     assert report == {"tunes": 2, "written": [str(out / "two.pdf")], "failures": []}
+
+
+def test_a_note_too_long_for_a_midi_delta_is_a_clear_error_not_a_broken_file():
+    """A MIDI delta time holds 2^28 - 1 ticks; a longer gap is refused with the numbers, where the
+    writer used to emit a five-byte quantity that no reader parses."""
+    from folkabc.errors import RenderError
+    from folkabc.render.midi import performance_to_midi, read_midi
+    from folkabc.render.perform import perform
+
+    ok = performance_to_midi(perform("X:1\nT:t\nM:4/4\nL:1/8\nK:C\nC8000 D|\n"))  # 4,000 quarters
+    assert [n[1] for n in read_midi(ok).notes] == [60, 62]
+    with pytest.raises(RenderError, match=r"at most 268,435,455 ticks \(559,240 quarter notes\)"):
+        performance_to_midi(perform("X:1\nT:t\nM:4/4\nL:1/8\nK:C\nC99999999 D|\n"))

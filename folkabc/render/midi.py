@@ -21,6 +21,10 @@ __all__ = ["performance_to_midi", "read_midi", "MidiNotes", "TICKS_PER_QUARTER"]
 TICKS_PER_QUARTER = 480
 
 
+#: The largest delta time a MIDI variable-length quantity holds (four bytes of seven bits).
+_MAX_DELTA = 0x0FFFFFFF
+
+
 def _varlen(value: int) -> bytes:
     out = [value & 0x7F]
     value >>= 7
@@ -84,6 +88,10 @@ def performance_to_midi(perf: Performance, *, program: int = 0, velocity: int = 
     track += _varlen(0) + bytes([0xC0, program])
     last = 0
     for tick, _, data in events:
+        if tick - last > _MAX_DELTA:
+            raise RenderError(f"a gap of {(tick - last) / TICKS_PER_QUARTER:,.0f} quarter notes between two MIDI "
+                              f"events: a MIDI file holds at most {_MAX_DELTA:,} ticks "
+                              f"({_MAX_DELTA // TICKS_PER_QUARTER:,} quarter notes) there")
         track += _varlen(tick - last) + data
         last = tick
     track += _varlen(0) + _meta(0x2F, b"")
