@@ -274,3 +274,34 @@ def test_output_that_cannot_be_written(tmp_path, capsys):
     blocker.write_text("a file, not a folder")
     code, _, err = _run(["corpus", "build", "music21:miscFolk", "-o", str(blocker / "corpus")], capsys)
     assert code == 2 and err.count("\n") == 1 and f"{blocker / 'corpus'}: cannot write here: " in err
+
+
+def test_an_unreadable_output_folder_is_a_corpus_error_not_a_traceback(tmp_path, capsys):
+    """recover() and the look inside the output folder run before the build proper: an OSError there
+    (a folder the user may not read) is a CorpusError naming it, and the CLI exits 2."""
+    import os
+
+    from folkabc.cli import main
+
+    if os.geteuid() == 0:
+        import folkabc.corpus.build as build
+
+        def denied(target):
+            raise PermissionError(13, "Permission denied", str(target))
+
+        real = build.recover
+        build.recover = denied
+        try:
+            assert main(["corpus", "build", "music21:miscFolk", "-o", str(tmp_path / "c"), "--quiet"]) == 2
+        finally:
+            build.recover = real
+    else:
+        locked = tmp_path / "c"
+        locked.mkdir()
+        locked.chmod(0)
+        try:
+            assert main(["corpus", "build", "music21:miscFolk", "-o", str(locked), "--quiet"]) == 2
+        finally:
+            locked.chmod(0o755)
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "Traceback" not in err

@@ -363,6 +363,15 @@ def build_corpus(
         return _build_locked(srcs, target, t0=t0, workers=workers, check=check, index=index, quiet=quiet)
 
 
+def _recover(target: Path) -> None:
+    """:func:`recover`, with an OSError (a folder it cannot read or rename) as a CorpusError."""
+    try:
+        recover(target)
+    except OSError as exc:
+        raise CorpusError(f"cannot recover the corpus folder: {exc.strerror or exc}",
+                          path=str(exc.filename or target)) from exc
+
+
 def _write_error(target: Path, exc: OSError) -> CorpusError:
     return CorpusError(f"cannot write the corpus: {exc.strerror or exc}", path=str(exc.filename or target))
 
@@ -372,8 +381,12 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
     """The build proper; the caller holds :func:`corpus_lock` for ``target``."""
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
-    recover(target)
-    if target.exists() and any(target.iterdir()):
+    _recover(target)
+    try:
+        occupied = target.exists() and any(target.iterdir())
+    except OSError as exc:  # an unreadable output folder
+        raise CorpusError(f"cannot read the corpus folder: {exc.strerror or exc}", path=str(target)) from exc
+    if occupied:
         read_manifest(target, any_version=True)  # never replace a folder that is not a corpus
     try:
         tmp = temp_build_dir(target)
@@ -453,7 +466,7 @@ def ensure_default_corpus(*, quiet: bool = False) -> Path:
     if is_current(path, sources=DEFAULT_SOURCES):
         return path
     with corpus_lock(path):
-        recover(path)
+        _recover(path)
         if not is_current(path, sources=DEFAULT_SOURCES):
             _build_locked(expand_sources(list(DEFAULT_SOURCES)), path, t0=time.perf_counter(),
                           workers=None, check=True, index=True, quiet=quiet)
