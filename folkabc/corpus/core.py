@@ -320,9 +320,11 @@ class Corpus:
     __getitem__ = tune
 
     def __iter__(self) -> Iterator[CorpusTune]:
-        """Every tune, in id order."""
-        for r in self.db.execute(f"SELECT {self._COLS} FROM tunes ORDER BY id").fetchall():
-            yield self._record(r)
+        """Every tune, in id order, read a few hundred at a time (flat memory on any corpus)."""
+        cur = self.db.execute(f"SELECT {self._COLS} FROM tunes ORDER BY id")
+        while rows := cur.fetchmany(256):
+            for r in rows:
+                yield self._record(r)
 
     def tune_at(self, row: int) -> CorpusTune:
         """The tune of a row (a searchable tune).
