@@ -211,3 +211,22 @@ def test_forced_inputs_change_only_what_follows(model, tune):
     np.testing.assert_allclose(tr.posterior[:10], base.posterior[:10], atol=1e-6)
     assert np.abs(tr.posterior[10] - base.posterior[10]).max() > 1e-6
     assert np.abs(tr.hidden[0][10] - base.hidden[0][10]).max() > 1e-3
+
+
+def test_beam_search_runs_in_the_ablated_and_biased_model():
+    """Beam search honours ablate and logit_bias: width 1 is the greedy path of the changed model
+    (generate with top_k=1 and the same hooks), and the hooks change what is found."""
+    from folkabc.model import load_model
+
+    m = load_model()
+    hooks = {"ablate": {0: list(range(0, m.layers[0], 2))}, "logit_bias": {"z": 3.0, "|": -1.0}}
+    [(beam_tokens, beam_lp)] = m.beam_search(prefix="M:6/8 K:Cmaj", width=1, max_length=60, **hooks)
+    [greedy] = m.generate(meter="M:6/8", mode="K:Cmaj", top_k=1, seed=0, max_length=60, **hooks)
+    assert beam_tokens[:len(greedy.tokens)] == greedy.tokens
+    assert beam_lp == pytest.approx(greedy.logprob, abs=1e-3)
+    [(plain, _)] = m.beam_search(prefix="M:6/8 K:Cmaj", width=1, max_length=60)
+    assert plain != beam_tokens
+    assert beam_tokens.count("z") > plain.count("z")
+    # and through generate(beam=...)
+    [g] = m.generate(meter="M:6/8", mode="K:Cmaj", beam=1, max_length=60, **hooks)
+    assert g.tokens == [t for t in beam_tokens if t != "</s>"]

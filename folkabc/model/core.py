@@ -625,7 +625,8 @@ class Model:
                         top_k=top_k, top_p=top_p, max_length=max_length, banned=banned, ablate=ablate,
                         logit_bias=logit_bias, mix=mix, record=record, beam=beam, force=force)
 
-    def beam_search(self, *, prefix=None, width: int = 5, max_length: int = 200) -> list[tuple[list[str], float]]:
+    def beam_search(self, *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,
+                    logit_bias=None) -> list[tuple[list[str], float]]:
         """The most likely continuations of ``<s>`` + ``prefix`` found by beam search.
 
         Parameters
@@ -637,12 +638,15 @@ class Model:
         max_length : int > 0
             Most tokens per sequence (``</s>`` not counted); hypotheses still open at that
             length are returned without ``'</s>'``.
+        ablate, logit_bias : optional
+            As for :meth:`generate`: the search runs in the changed model (its units cut,
+            its logits shifted), and the log-probabilities are that model's.
 
         Returns
         -------
         list of (list of str, float)
             Tokens (prefix included, ``'</s>'`` last when finished) and total natural
-            log-probability, in decreasing log-probability. Each equals
+            log-probability, in decreasing log-probability. Without hooks each equals
             ``score(tokens, end=False).token_logprobs.sum()``.
 
         Examples
@@ -654,7 +658,8 @@ class Model:
         """
         from .sampling import beam_search
 
-        return beam_search(self, prefix=prefix, width=width, max_length=max_length)
+        return beam_search(self, prefix=prefix, width=width, max_length=max_length, ablate=ablate,
+                           logit_bias=logit_bias)
 
 
 def _check_temperature(temperature) -> None:

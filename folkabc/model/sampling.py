@@ -231,12 +231,11 @@ def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, tem
     if beam is not None:
         if forced:
             raise ParameterError("force cannot be combined with beam search")
-        hooks = [name for name, value in (("ablate", ablate), ("logit_bias", logit_bias), ("mix", mix))
-                 if value is not None and (name != "ablate" or ablate)]
-        if hooks:  # they change the distribution: ignoring them would search the wrong model
-            raise ParameterError(f"{', '.join(hooks)} cannot be combined with beam search")
+        if mix is not None:  # a random input: there is no one most likely tune to search for
+            raise ParameterError("mix cannot be combined with beam search (it draws random inputs)")
         width = _positive_int("beam", beam)
-        found = beam_search(model, prefix=prefix, width=max(width, n), max_length=max_length)
+        found = beam_search(model, prefix=prefix, width=max(width, n), max_length=max_length,
+                            ablate=ablate, logit_bias=logit_bias)
         return [Generated(t[:-1] if ended else t, ended, lp, None)
                 for t, lp in found[:n] for ended in [bool(t) and t[-1] == END]]
     V = len(model.vocab)
@@ -331,8 +330,8 @@ def _stack_trace(model: Model, ids: list[int], steps: list) -> Trace:
     return tr
 
 
-def beam_search(model: Model, *, prefix=None, width: int = 5, max_length: int = 200
-                ) -> list[tuple[list[str], float]]:
+def beam_search(model: Model, *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,
+                logit_bias=None) -> list[tuple[list[str], float]]:
     """Beam search; see :meth:`folkabc.model.Model.beam_search`.
 
     Examples
@@ -352,12 +351,21 @@ def beam_search(model: Model, *, prefix=None, width: int = 5, max_length: int = 
         pre = [int(i) for i in model.encode(prefix, what="prefix")]
     if len(pre) > max_length:
         raise ParameterError(f"max_length={max_length} is shorter than the {len(pre)}-token prefix")
-    st = Stepper(model.network(), 1)
-    logp = log_softmax(st.step(np.array([model.start_id])))
+    st = Stepper(model.network(ablate), 1)
+    bias = resolve_bias(logit_bias, model.vocab)
+
+    def step(ids) -> np.ndarray:
+        logits = st.step(ids)
+        if bias is not None:
+            logits = logits.copy()
+            bias.apply(logits)
+        return log_softmax(logits)
+
+    logp = step(np.array([model.start_id]))
     score = 0.0
     for tok in pre:
         score += logp[0, tok]
-        logp = log_softmax(st.step(np.array([tok])))
+        logp = step(np.array([tok]))
     seqs: list[list[int]] = [list(pre)]
     scores = np.array([score])
     finished: list[tuple[list[int], float, bool]] = []
@@ -389,6 +397,6 @@ def beam_search(model: Model, *, prefix=None, width: int = 5, max_length: int = 
         if not seqs:
             break
         st.keep(np.array(keep))
-        logp = log_softmax(st.step(np.array(feed, dtype=np.int64)))
+        logp = step(np.array(feed, dtype=np.int64))
     finished.sort(key=lambda f: -f[1])
     return [(model.vocab.decode(s), sc) for s, sc, _ in finished[:width]]
