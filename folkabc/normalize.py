@@ -223,14 +223,13 @@ def _length_token(f: Fraction) -> str:
     return f"/{f.denominator}" if f.numerator == 1 else f"{f.numerator}/{f.denominator}"
 
 
-def _scan(tokens: Sequence[str]) -> tuple[list, int | None]:
+def _scan(tokens: Sequence[str]) -> list:
     """The body's notes and rests as ``[i, j, written, broken, tuplet factor]`` (``tokens[i]`` the
-    note, ``tokens[i + 1:j]`` its length and broken-rhythm tokens; None between runs of notes:
-    bars, chords, fields), and the index of the first tuplet that starts inside another (or None)."""
+    note, ``tokens[i + 1:j]`` its length and broken-rhythm tokens), with None between runs of
+    notes (bars, chords, fields)."""
     head = _METER.match(tokens[0]) if tokens else None
     meter_num = int(head.group(1)) if head else 0
     recs: list = []
-    nested = None
     left, factor = 0, Fraction(1)
     n = len(tokens)
     k = 2
@@ -252,8 +251,6 @@ def _scan(tokens: Sequence[str]) -> tuple[list, int | None]:
             continue
         m = _TUPLET.fullmatch(tok)
         if m:
-            if left and nested is None:
-                nested = k
             p = int(m.group(1))
             q = int(m.group(2)) if m.group(2) else tuplet_q(p, meter_num)
             left, factor = (int(m.group(3)) if m.group(3) else p), Fraction(q, p)
@@ -266,7 +263,7 @@ def _scan(tokens: Sequence[str]) -> tuple[list, int | None]:
             meter_num = int(mm.group(1)) if mm else 0
         recs.append(None)
         k += 1
-    return recs, nested
+    return recs
 
 
 def nested_tuplet(tokens: Sequence[str]) -> int | None:
@@ -314,12 +311,18 @@ def _broken_equal(tokens: Sequence[str]) -> bool:
     n = len(tokens)
     left_tup = False   # the last note was in a tuplet
     rem = 0            # notes left in the tuplet in force
+    in_chord = False
     for k in range(2, n):
         tok = tokens[k]
         c = tok[0]
-        if c in _NOTE_START:
-            left_tup = rem > 0
-            rem = rem - 1 if rem else 0
+        if c in _NOTE_START or c == "]":
+            if c == "]" or not in_chord:  # a chord counts once, at its `]`
+                left_tup = rem > 0
+                rem = rem - 1 if rem else 0
+            in_chord = in_chord and c != "]"
+            continue
+        if c == "[":
+            in_chord = True
             continue
         if c == "(":
             m = _TUPLET.fullmatch(tok)
@@ -386,7 +389,7 @@ def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     """
     if _broken_equal(tokens):
         return list(tokens), list(positions), []
-    recs, _ = _scan(tokens)
+    recs = _scan(tokens)
     runs: list[list] = []
     run: list = []
     for rec in recs + [None]:

@@ -268,3 +268,21 @@ def test_abc2midi_reads_the_abc_of_any_sequence(tmp_path_factory, seqs):
     errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "Error" in ln]
     assert errors == [], (errors[:5], text[:2000])
     assert len(list(folder.glob("*.mid"))) == len(seqs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tunes())
+def test_the_fast_paths_agree_with_the_full_passes(toks):
+    """explicit_repeats and explicit_broken skip their full pass when a quick look says nothing
+    changes; on any grammar sequence that look is right (the full pass changes nothing either)."""
+    import folkabc.normalize as N
+
+    pos = [(0, 0)] * len(toks)
+    fast = (N.explicit_repeats(toks, pos)[0], N.explicit_broken(toks, pos)[0])
+    real = N._repeats_well_formed, N._broken_equal
+    N._repeats_well_formed = N._broken_equal = lambda tokens: False
+    try:
+        full = (N.explicit_repeats(toks, pos)[0], N.explicit_broken(toks, pos)[0])
+    finally:
+        N._repeats_well_formed, N._broken_equal = real
+    assert fast == full
