@@ -7,7 +7,8 @@ Prints, for the model:
    beside the model; else the corpus split is rebuilt from ``train-settings.json``);
 2. of N tunes generated at temperature 1 (tune k with seed ``SEED + k``, at most
    ``--max-length`` tokens): the share that ended with ``</s>`` before the limit and the
-   share whose bars all count (:func:`folkabc.check`, i.e. ``folkabc check``);
+   share whose bars all count (:func:`folkabc.check`, i.e. ``folkabc check``), and how many
+   failing tunes have each kind of error (short or long bar, unmatched pickup, unreadable);
 3. meter and mode distributions of the generated tunes against the corpus's, with the
    total-variation distance ``0.5 * sum |p - q|`` (0 = identical, 1 = disjoint);
 4. novelty: for each generated tune the longest run of consecutive body tokens that also
@@ -93,12 +94,14 @@ def _slot(tokens: list[str], i: int, category: str) -> str:
     return f"(no {category})"
 
 
-def _checks(tokens: list[str]) -> bool:
-    """True when every bar counts; a sequence ``check`` cannot read (no meter first) fails."""
+def _checks(tokens: list[str]) -> tuple[bool, set[str]]:
+    """Whether every bar counts, and the kinds of error found (``short``, ``long``,
+    ``unmatched-pickup``; ``unreadable`` for a sequence ``check`` cannot read)."""
     try:
-        return bool(check(list(tokens))[0].ok)
+        r = check(list(tokens))[0]
     except FolkabcError:
-        return False
+        return False, {"unreadable"}
+    return bool(r.ok), {f.kind for f in r.findings if f.is_error} | ({"unreadable"} if r.error else set())
 
 
 def tv_distance(p: Counter, q: Counter) -> float:
@@ -122,7 +125,9 @@ def evaluate(model_dir: Path, *, n: int, seed: int, max_length: int, corpus_path
     gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
     t_gen = time.perf_counter() - t_gen
     ended = [g.ended for g in gen]
-    ok = [_checks(g.tokens) for g in gen]
+    outcomes = [_checks(g.tokens) for g in gen]
+    ok = [o for o, _ in outcomes]
+    kinds = Counter(k for _, ks in outcomes for k in ks)
 
     meters_gen = Counter(_slot(g.tokens, 0, "meter") for g in gen)
     modes_gen = Counter(_slot(g.tokens, 1, "mode") for g in gen)
@@ -157,6 +162,7 @@ def evaluate(model_dir: Path, *, n: int, seed: int, max_length: int, corpus_path
             "check_ok_share": round(float(np.mean(ok)), 4),
             "check_ok_share_of_ended": round(float(np.mean([o for o, e in zip(ok, ended) if e])), 4)
             if any(ended) else None,
+            "failing_tunes_with": dict(kinds.most_common()),
         },
         "meter": {"tv_distance": round(tv_distance(meters_gen, meters_corpus), 4),
                   "generated": _shares(meters_gen), "corpus": _shares(meters_corpus)},
@@ -191,6 +197,7 @@ def _report(r: dict) -> str:
         f"  all bars count (folkabc check)    {100 * g['check_ok_share']:.1f}%"
         + (f"  (of the ended ones: {100 * g['check_ok_share_of_ended']:.1f}%)"
            if g["check_ok_share_of_ended"] is not None else ""),
+        "  failing tunes with              " + ", ".join(f"{k} {v}" for k, v in g["failing_tunes_with"].items()),
     ]
     for what in ("meter", "mode"):
         d = r[what]
