@@ -47,9 +47,9 @@ import numpy as np
 from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
 from .abc.keys import tuplet_q as _default_q
 from .abc.reader import RawTune, read_body, split_tunes
+from .abc.sections import section_ends
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .normalize import explicit_broken, explicit_repeats, nested_tuplet
-from .validate._bars import section_ends
 from .vocab import VOCAB
 
 __all__ = [

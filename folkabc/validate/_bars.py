@@ -17,6 +17,7 @@ from typing import Sequence
 
 from ..abc import keys
 from ..abc.keys import tuplet_q
+from ..abc.sections import section_ends  # noqa: F401 (part of this module's interface)
 from ..errors import TokenSequenceError
 
 __all__ = [
@@ -358,37 +359,6 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
 
 def _harden(sign: Sign) -> Sign:
     return Sign(sign.text, sign.end_repeat, sign.start_repeat, sign.ending, True, sign.closes)
-
-
-def section_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]], lines: Sequence[str],
-                 *, first_line: int = 1) -> set[int]:
-    """Indices of bar-line tokens written ``||``, ``|]`` or ``[|`` in the source ``lines``.
-
-    ``lines[0]`` is line ``first_line`` of the text the positions count in.
-
-    Examples
-    --------
-    >>> sorted(section_ends(["M:4/4", "c", "|", "d", "|"], [(1, 1), (2, 1), (2, 2), (2, 5), (2, 6)],
-    ...                     ["M:4/4", "c|| d|]"]))
-    [2, 4]
-    """
-    out = set()
-    for i, tok in enumerate(tokens):
-        if "|" not in tok:
-            continue
-        ln, col = positions[i]
-        ln -= first_line
-        if not 0 <= ln < len(lines) or col < 1:
-            continue
-        text = lines[ln]
-        j = col - 1
-        k = j
-        while k < len(text) and text[k] in "|:[]":
-            k += 1
-        run = text[j:k]
-        if "||" in run or "|]" in run or "[|" in run:
-            out.add(i)
-    return out
 
 
 def _merge(a: Sign | None, b: Sign) -> Sign:
