@@ -125,6 +125,40 @@ def test_abc2midi_reads_every_detokenized_tune(corpus, tmp_path):
     assert normalised > 100
 
 
+def test_explicit_repeats_play_as_abc2midi_plays_the_unmended_tokens(corpus, tmp_path, monkeypatch):
+    """Where the tokenizer makes repeats explicit, abc2midi plays the new tokens' ABC note for note as
+    it plays the tokens left as the source wrote them (with its own repairs), but in a handful of
+    tunes where a part's first ending follows a `||`. There abc2midi's reading depends on where the
+    endings before were closed, which tokens without `||` cannot say (abc2midi may skip the part's
+    first ending and repeat; with the explicit `|:` it plays them)."""
+    import folkabc.tokens as tokens_module
+    from folkabc.render.midi import read_midi
+
+    abc2midi = require_tool("abc2midi")
+    mended = [t for name in COLLECTIONS for t in corpus[name] if t.error is None
+              and any(w.startswith(("|:", "first ending", ":| added", "ending ")) for w in t.warnings)
+              and not any(w.startswith("broken rhythm") for w in t.warnings)]
+    assert len(mended) > 140
+    monkeypatch.setattr(tokens_module, "_normalise", lambda tt, raw: None)
+    as_written = [tokenize(t.abc)[0] for t in mended]
+    monkeypatch.undo()
+
+    def played(seqs, name):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "t.abc").write_text("\n".join(detokenize(s, index=i) for i, s in enumerate(seqs, 1)))
+        subprocess.run([abc2midi, "t.abc"], capture_output=True, cwd=folder, timeout=300)
+        return [[(n[0], n[1], n[2]) for n in read_midi((folder / f"t{i}.mid").read_bytes()).notes]
+                for i in range(1, len(seqs) + 1)]
+
+    new, old = played([t.tokens for t in mended], "new"), played([t.tokens for t in as_written], "old")
+    differ = [k for k in range(len(mended)) if new[k] != old[k]]
+    print(f"\nrepeats made explicit in {len(mended)} tunes; abc2midi plays {len(mended) - len(differ)} the same")
+    assert len(differ) <= 6, [(mended[k].index, mended[k].title) for k in differ]
+    for k in differ:  # each: a section end, then a first ending, in the source
+        assert re.search(r"\|\|.*?[\[|]1", mended[k].abc.replace("\n", " ")), mended[k].title
+
+
 # ------------------------------------------------------------------ pitch fidelity vs music21
 
 
