@@ -139,9 +139,12 @@ def test_round_trip_is_a_fixed_point_and_keeps_the_music(toks):
     assert tokenize(detokenize(y))[0].tokens == y
     # the same sounding pitches and durations (spelling may change, music may not), and the bar
     # lines, with the repeats made explicit as abc2midi plays them
-    assert sounding(y)[:2] == sounding(toks)[:2]
+    # (a sequence already in C moves by at most whole octaves: the octave rule may prefer the one
+    # whose accidentals are in the vocabulary, counted against the first key, e.g. after K:Cmin)
+    assert t.transpose % 12 == 0
+    assert [p - t.transpose for p in sounding(y)[0]] == sounding(toks)[0]
+    assert sounding(y)[1] == sounding(toks)[1]
     assert sounding(y)[2] == sounding(explicit_repeats(toks, [(0, 0)] * len(toks))[0])[2]
-    assert t.transpose == 0
     assert y[:2] == toks[:2]
 
 
