@@ -256,7 +256,7 @@ def _scan(tokens: Sequence[str]) -> list:
         if m:
             p = int(m.group(1))
             q = int(m.group(2)) if m.group(2) else tuplet_q(p, meter_num)
-            left, factor = (int(m.group(3)) if m.group(3) else p), Fraction(q, p)
+            left, factor = _tuplet_notes(tok), Fraction(q, p)
         elif tok == "[":
             while k < n and tokens[k] != "]":
                 k += 1
@@ -267,6 +267,12 @@ def _scan(tokens: Sequence[str]) -> list:
         recs.append(None)
         k += 1
     return recs
+
+
+def _tuplet_notes(tok: str) -> int:
+    """How many notes a tuplet token ``(p``/``(p:q:r`` covers (r, else p); 0 for another token."""
+    m = _TUPLET.fullmatch(tok)
+    return (int(m.group(3)) if m.group(3) else int(m.group(1))) if m else 0
 
 
 def nested_tuplet(tokens: Sequence[str]) -> int | None:
@@ -289,8 +295,7 @@ def nested_tuplet(tokens: Sequence[str]) -> int | None:
         if c == "(":
             if rem:
                 return k
-            m = _TUPLET.fullmatch(tokens[k])
-            rem = (int(m.group(3)) if m.group(3) else int(m.group(1))) if m else 0
+            rem = _tuplet_notes(tokens[k])
         elif c == "[":
             in_chord = True
         elif c == "]":
@@ -328,8 +333,7 @@ def _broken_equal(tokens: Sequence[str]) -> bool:
             in_chord = True
             continue
         if c == "(":
-            m = _TUPLET.fullmatch(tok)
-            rem = (int(m.group(3)) if m.group(3) else int(m.group(1))) if m else 0
+            rem = _tuplet_notes(tok)
             continue
         if tok[-1] not in "<>":
             continue
