@@ -44,7 +44,7 @@ import re
 from fractions import Fraction
 from typing import Callable, Collection, Sequence
 
-from .abc.keys import tuplet_q
+from .abc.keys import BROKEN_RHYTHM, tuplet_q
 
 __all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet"]
 
@@ -55,9 +55,7 @@ _NOTE = re.compile(r"[_=^]*[A-Ga-gz][,']*")
 _DUR = re.compile(r"(\d*)(?:/(\d*))?([<>]{0,3})")
 _TUPLET = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
 _METER = re.compile(r"M:\s*(\d+)")
-_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
-           ">>>": (Fraction(15, 8), Fraction(1, 8)), "<": (Fraction(1, 2), Fraction(3, 2)),
-           "<<": (Fraction(1, 4), Fraction(7, 4)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
+_BROKEN = BROKEN_RHYTHM
 
 
 def _is_bar(tok: str) -> bool:

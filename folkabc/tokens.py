@@ -44,7 +44,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
+from .abc.keys import BROKEN_RHYTHM, FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
 from .abc.keys import tuplet_q as _default_q
 from .abc.reader import RawTune, read_body, split_tunes
 from .abc.sections import section_ends
@@ -451,7 +451,8 @@ _MODE_KEY = {"K:Cmaj": "C", "K:Cmin": "Cmin", "K:Cdor": "Cdor", "K:Cmix": "Cmix"
 _DUR_TICKS: dict[str, tuple[int, str]] = {}
 _BAR_TOKENS = re.compile(r"\||\|:|:\||\|[1-9](?:[,\-][1-9])*")
 # broken rhythm: (this note, next note) lengths in eighths of the written length
-_BROKEN = {">": (12, 4), ">>": (14, 2), ">>>": (15, 1), "<": (4, 12), "<<": (2, 14), "<<<": (1, 15)}
+# broken rhythm in eighths of the pair's plain length: ">" → 12/8 and 4/8
+_BROKEN = {k: (int(a * 8), int(b * 8)) for k, (a, b) in BROKEN_RHYTHM.items()}
 
 
 #: Ticks per eighth note in :func:`detokenize`'s clock (divisible by 2..9, 16 and 32).

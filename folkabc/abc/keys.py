@@ -38,6 +38,7 @@ __all__ = [
     "parse_length",
     "default_length",
     "tuplet_q",
+    "BROKEN_RHYTHM",
     "LETTERS",
     "NATURAL",
     "FOLK_SIGNATURES",
@@ -307,6 +308,19 @@ def default_length(meter: Meter | None) -> Fraction:
     if meter is None or meter.value is None:
         return Fraction(1, 8)
     return Fraction(1, 16) if meter.value < Fraction(3, 4) else Fraction(1, 8)
+
+
+#: Broken rhythm (ABC 2.1 §4.4): the factors on the lengths of the note before and after
+#: ``>``, ``>>``, ``>>>`` and their mirrors ``<`` … (a dotted pair, double and triple dotted).
+#: The tokenizer, the normaliser and the bar checker all read it from here.
+BROKEN_RHYTHM: dict[str, tuple[Fraction, Fraction]] = {
+    ">": (Fraction(3, 2), Fraction(1, 2)),
+    ">>": (Fraction(7, 4), Fraction(1, 4)),
+    ">>>": (Fraction(15, 8), Fraction(1, 8)),
+    "<": (Fraction(1, 2), Fraction(3, 2)),
+    "<<": (Fraction(1, 4), Fraction(7, 4)),
+    "<<<": (Fraction(1, 8), Fraction(15, 8)),
+}
 
 
 def tuplet_q(p: int, meter_num: int) -> int:

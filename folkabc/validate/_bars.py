@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..abc import keys
-from ..abc.keys import tuplet_q
+from ..abc.keys import BROKEN_RHYTHM, tuplet_q
 from ..abc.sections import section_ends  # noqa: F401 (part of this module's interface)
 from ..errors import TokenSequenceError
 
@@ -34,13 +34,9 @@ _TUPLET_RE = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
 _METER_RE = re.compile(r"M:\s*(\d+(?:\+\d+)*)\s*/\s*(\d+)")
 _PITCH_RE = re.compile(r"[_=^]{0,2}[A-Ga-g][,']*")
 _BAR_RE = re.compile(r"[|:\[\]]*\|[|:\[\]]*[0-9,\-]*|::|\[[0-9][0-9,\-]*")
-# broken rhythm: (first note num, den, second note num, den)
-_BROKEN = {
-    "": (0, 1, 0, 1),
-    ">": (3, 2, 1, 2), "<": (1, 2, 3, 2),
-    ">>": (7, 4, 1, 4), "<<": (1, 4, 7, 4),
-    ">>>": (15, 8, 1, 8), "<<<": (1, 8, 15, 8),
-}
+# broken rhythm as ints: (first note num, den, second note num, den); "" = none
+_BROKEN = {"": (0, 1, 0, 1), **{k: (a.numerator, a.denominator, b.numerator, b.denominator)
+                                 for k, (a, b) in BROKEN_RHYTHM.items()}}
 
 
 class Inexact(Exception):
