@@ -58,6 +58,7 @@ __all__ = [
     "sequences_from_corpus",
     "corpus_sequences",
     "sequences_from_tunes",
+    "tokens_count_clean",
     "require_torch",
 ]
 
@@ -132,9 +133,13 @@ class TrainSettings:
         The corpus trained on (a corpus directory; None = the default corpus).
         Used by the CLI; :func:`train` takes sequences.
     only_clean : bool
-        Train only on corpus tunes whose bars all count (``folkabc check``): a
-        model learns bar counting from tunes that count. Used by the CLI with
-        ``corpus``; :func:`train` takes sequences.
+        Train only on corpus tunes whose bars all count (``folkabc check``), as ABC
+        and as tokens: a model learns bar counting from tunes that count. Used by
+        the CLI with ``corpus``; :func:`train` takes sequences.
+    average : float in (0, 1) or None
+        Keep an exponential moving average of the weights with this decay per
+        batch (Polyak averaging); it is what is validated, kept and exported.
+        None: the raw weights.
 
     Examples
     --------
@@ -165,6 +170,7 @@ class TrainSettings:
     threads: int | None = None
     corpus: str | None = None
     only_clean: bool = False
+    average: float | None = None
 
     def __post_init__(self) -> None:
         layers = tuple(self.layers) if isinstance(self.layers, (list, tuple)) else self.layers
@@ -190,6 +196,7 @@ class TrainSettings:
         _check(self.max_length is None or (_is_int(self.max_length) and self.max_length > 2),
                "max_length", self.max_length, "an int > 2 or null")
         _check(_is_int(self.seed), "seed", self.seed, "an int")
+        _check(self.average is None or 0 < self.average < 1, "average", self.average, "in (0, 1) or null")
         _check(self.threads is None or (_is_int(self.threads) and self.threads > 0),
                "threads", self.threads, "an int > 0 or null")
 
@@ -323,7 +330,11 @@ def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False
     path : str or Path or None
         A corpus directory; None = the default corpus (built on first use).
     only_clean : bool
-        Keep only the tunes whose bars all count (the corpus's stored check result).
+        Keep only the tunes whose bars all count, both in their ABC (the corpus's
+        stored check result) and in their token form, which is what a model reads
+        and what its own tunes are checked in: tokens write ``||`` as ``|``, so a
+        tune whose part closes its pickup at a ``||`` counts clean as ABC but shows
+        two short bars as tokens (~7% of the clean tunes of the default corpus).
 
     Returns
     -------
@@ -338,7 +349,7 @@ def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False
     seqs = sequences_from_corpus(corpus)
     if only_clean:
         clean = corpus.meta_array("check_ok")
-        seqs = [s for s, ok in zip(seqs, clean) if ok == 1]
+        seqs = [s for s, ok in zip(seqs, clean) if ok == 1 and tokens_count_clean(s)]
     manifest = getattr(corpus, "manifest", None)
     info = {
         "path": "default" if path is None else str(path),
@@ -350,6 +361,25 @@ def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False
         info["manifest"] = {k: manifest[k] for k in ("builder_version", "vocabulary_sha256", "sources",
                                                       "counts") if k in manifest}
     return seqs, {"corpus": info}
+
+
+def tokens_count_clean(seq: Sequence[int] | np.ndarray) -> bool:
+    """Whether a tune's token form (ids, with or without ``<s>``/``</s>``) checks clean.
+
+    Examples
+    --------
+    >>> tokens_count_clean(VOCAB.encode(["M:2/4", "K:Cmaj", "C", "D", "|", "E", "F", "|"]))
+    True
+    >>> tokens_count_clean(VOCAB.encode(["M:2/4", "K:Cmaj", "C", "D", "|", "E", "|", "F", "|"]))
+    False
+    """
+    from .validate import check
+
+    ids = [int(i) for i in seq if int(i) not in (_START, _END)]
+    try:
+        return bool(check(VOCAB.decode(ids))[0].ok)
+    except FolkabcError:
+        return False
 
 
 def sequences_from_tunes(tunes: Iterable[Any], *, dedupe: bool = True) -> list[np.ndarray]:
@@ -769,6 +799,9 @@ def train(
     else:
         opt = torch.optim.RMSprop(params, lr=settings.learning_rate, alpha=settings.rmsprop_alpha, eps=1e-6)
     valid_batches = _batches(seqs, valid_idx, max(settings.batch_size, 64), None)
+    # Polyak averaging: `judged` is the network validated, kept and exported
+    judged = copy.deepcopy(net) if settings.average is not None else net
+    averaged = list(judged.parameters())
     result = TrainResult(
         network=net, settings=settings, n_train=int(train_idx.size), n_valid=int(valid_idx.size),
         n_train_tokens=int(sum(seqs[i].size - 1 for i in train_idx)),
@@ -817,12 +850,12 @@ def train(
         """Measure, record and keep the best; True when training should stop early."""
         nonlocal best_state, since_best, since_valid, run_loss, run_tokens
         since_valid = 0
-        vl = _valid_loss(torch, net, seqs, valid_batches)
+        vl = _valid_loss(torch, judged, seqs, valid_batches)
         elapsed = time.monotonic() - t_start
         improved = vl < result.best_valid_loss
         if improved:
             result.best_valid_loss = vl
-            best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
+            best_state = {k: t.detach().clone() for k, t in judged.state_dict().items()}
             since_best = 0
         else:
             since_best += 1
@@ -863,6 +896,11 @@ def train(
                 if settings.clip is not None:
                     torch.nn.utils.clip_grad_norm_(params, settings.clip)
                 opt.step()
+                if judged is not net:  # decay warmed up over the first batches
+                    weight = 1.0 - min(settings.average, (1 + step) / (10 + step))
+                    with torch.no_grad():
+                        for a, p in zip(averaged, params):
+                            a.lerp_(p.detach(), weight)
                 n_tok = int((y >= 0).sum())
                 step += 1
                 tokens += n_tok
@@ -895,6 +933,8 @@ def train(
             log_fh.close()
     if best_state is not None:
         net.load_state_dict(best_state)
+    elif judged is not net:
+        net.load_state_dict(judged.state_dict())
     net.eval()
     result.elapsed_s = time.monotonic() - t_start
     if out is not None:

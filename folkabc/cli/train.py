@@ -35,13 +35,15 @@ def add_parser(subparsers) -> None:
     src.add_argument("--abc", nargs="+", metavar="FILE",
                      help="train on these ABC or folk-rnn token files instead of a corpus")
     p.add_argument("--only-clean", action="store_true", default=None,
-                   help="train only on corpus tunes whose bars all count (folkabc check)")
+                   help="train only on corpus tunes whose bars all count (folkabc check), as ABC and as tokens")
     p.add_argument("--layers", help="LSTM sizes, comma-separated (e.g. 256,256)")
     p.add_argument("--optimizer", choices=["rmsprop", "adam"])
     p.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
     p.add_argument("--dropout", type=float)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--epochs", type=int, dest="max_epochs", help="maximum epochs")
+    p.add_argument("--average", type=float, metavar="DECAY",
+                   help="validate and export a moving average of the weights (e.g. 0.998 per batch)")
     p.add_argument("--patience", type=int, help="validations without improvement before stopping")
     p.add_argument("--eval-every", type=int, help="also validate every N batches")
     p.add_argument("--time-limit", type=float, help="wall-clock budget in seconds")
@@ -96,7 +98,7 @@ def run(args) -> int:
         layers=layers, optimizer=args.optimizer, learning_rate=args.learning_rate, dropout=args.dropout,
         batch_size=args.batch_size, max_epochs=args.max_epochs, patience=args.patience,
         eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
-        corpus=args.corpus, only_clean=args.only_clean,
+        corpus=args.corpus, only_clean=args.only_clean, average=args.average,
     )
     if args.abc and settings.only_clean:
         raise ParameterError("--only-clean selects corpus tunes by their stored check; with --abc, "
