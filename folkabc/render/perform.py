@@ -16,6 +16,10 @@ against it note for note (``tests/test_render_midi.py``):
   chords ``[...]`` last as long as their first note; tuplets ``(p:q:r`` as in ABC 2.1;
 - ``Z``/``X`` rest whole bars; only the first voice of a multi-voice tune is played.
 
+``K:``, ``M:`` and ``L:`` values are read by :mod:`folkabc.abc.keys`, as everywhere else in
+folkabc; the body is read here, since a performance needs what tokens drop (ties, ornaments,
+grace notes, voices).
+
 Tempo comes from ``Q:`` or, without one, from the tune type ``R:`` (see :data:`TEMPO_BY_TYPE`),
 then from the meter (:data:`TEMPO_BY_METER`), else :data:`DEFAULT_QPM`.
 """
@@ -26,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..abc.keys import tuplet_q
+from ..abc.keys import LETTERS, parse_key, parse_length, parse_meter, tuplet_q
 from ..errors import RenderError
 
 __all__ = ["Note", "Performance", "perform", "measure_endings", "TEMPO_BY_TYPE", "TEMPO_BY_METER", "DEFAULT_QPM"]
@@ -58,12 +62,7 @@ DEFAULT_QPM = 120.0
 MIN_QPM, MAX_QPM = 4.0, 1000.0
 
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_LETTERS = "CDEFGAB"
-_MODES = {"maj": 0, "ion": 0, "min": -3, "aeo": -3, "m": -3, "dor": -2, "phr": -4, "lyd": 1, "mix": -1,
-          "loc": -5}
-_SHARP_ORDER = "FCGDAEB"
 _ACC = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}
-_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
 
 
 @dataclass(frozen=True)
@@ -151,59 +150,32 @@ def _parse_fraction(text: str) -> Fraction | None:
     return None
 
 
-def _meter_value(text: str) -> Fraction | None:
-    t = text.strip()
-    if t.startswith("C|"):
-        return Fraction(2, 2)
-    if t.startswith("C"):
-        return Fraction(4, 4)
-    m = re.match(r"\s*([\d+]+)\s*/\s*(\d+)", t)
-    if not m:
+def _meter(text: str) -> tuple[Fraction | None, int]:
+    """Bar length (in whole notes) and written numerator of an ``M:`` value (:func:`parse_meter`);
+    ``(None, 0)`` for free meter or a value that is no meter."""
+    try:
+        meter = parse_meter(text)
+    except ValueError:
+        return None, 0
+    return meter.value, meter.numerator
+
+
+def _unit_length(text: str) -> Fraction | None:
+    """An ``L:`` value (:func:`parse_length`); None when it is not a positive fraction."""
+    try:
+        return parse_length(text)
+    except ValueError:
         return None
-    num = sum(int(x) for x in m.group(1).split("+") if x)
-    den = int(m.group(2))
-    return Fraction(num, den) if den else None
 
 
-def _meter_numerator(meter: str) -> int:
-    """The written numerator of an ``M:`` value (0 for ``C``, ``none`` ...), for :func:`tuplet_q`."""
-    m = re.match(r"\s*(\d+)\s*/", meter)
-    return int(m.group(1)) if m else 0
-
-
-def _key_signature(text: str) -> tuple[dict[str, int], str]:
-    """Accidentals per letter for a ``K:`` value, and the tonic letter."""
-    t = text.strip()
-    t = re.sub(r"\b(clef|middle|transpose|octave|stafflines|m)\s*=\s*\S+", " ", t, flags=re.I)
-    sig = {ch: 0 for ch in _LETTERS}
-    if not t or t.lower().startswith("none"):
-        return sig, "C"
-    if t.startswith("HP"):
-        return sig, "A"
-    if t.startswith("Hp"):
-        sig.update(F=1, C=1)
-        return sig, "A"
-    m = re.match(r"([A-Ga-g])([#b]?)\s*([A-Za-z]*)(.*)", t)
-    if not m:
-        explicit = t
-        tonic = "C"
-    else:
-        tonic = m.group(1).upper()
-        fifths = _FIFTHS[tonic] + {"#": 7, "b": -7, "": 0}[m.group(2)]
-        mode = m.group(3).lower()
-        if mode.startswith("exp"):
-            mode = ""
-        shift = _MODES.get(mode[:3], _MODES.get(mode, 0)) if mode else 0
-        fifths += shift
-        for i in range(min(abs(fifths), 7)):
-            if fifths > 0:
-                sig[_SHARP_ORDER[i]] = 1
-            else:
-                sig[_SHARP_ORDER[6 - i]] = -1
-        explicit = m.group(4)
-    for acc, letter in re.findall(r"(\^\^|\^|__|_|=)([A-Ga-g])", explicit):
-        sig[letter.upper()] = _ACC[acc]
-    return sig, tonic
+def _key_signature(text: str) -> dict[str, int]:
+    """Alteration per letter for a ``K:`` value (:func:`parse_key`); an unreadable value reads
+    as no signature (as abc2midi, which warns and goes on)."""
+    try:
+        signature = parse_key(text).signature
+    except ValueError:
+        signature = (0,) * 7
+    return dict(zip(LETTERS, signature))
 
 
 def _written_qpm(q: str, unit: Fraction) -> float | None:
@@ -287,11 +259,12 @@ class _Reader:
     """Reads the body of one tune into events and bar markers (written order)."""
 
     def __init__(self, header: dict[str, str]) -> None:
-        self.meter = _meter_value(header.get("M", "") or "") or Fraction(1)
-        self.unit = _parse_fraction(header["L"]) if header.get("L") else None
+        meter, self.meter_num = _meter(header.get("M", "") or "")
+        self.meter = meter or Fraction(1)
+        self.unit = _unit_length(header["L"]) if header.get("L") else None
         if self.unit is None:
             self.unit = Fraction(1, 16) if self.meter < Fraction(3, 4) else Fraction(1, 8)
-        self.sig, _ = _key_signature(header.get("K", ""))
+        self.sig = _key_signature(header.get("K", ""))
         self.bar_acc: dict[str, int] = {}
         self.items: list = []
         self.tuplet: list = []  # [ratio, remaining]
@@ -301,7 +274,6 @@ class _Reader:
         self.warnings: list[str] = []
         self.first_voice: str | None = None
         self.voice_on = True
-        self.meter_num = _meter_numerator(header.get("M", "") or "")
         meter_text = (header.get("M", "") or "").replace(" ", "")
         self.hornpipe = (header.get("R", "") or "").strip().lower().startswith("hornpipe")
         self.swing = self.hornpipe and meter_text in ("2/4", "4/4", "C")
@@ -311,15 +283,14 @@ class _Reader:
     def field(self, letter: str, value: str) -> None:
         value = value.split("%")[0].strip()
         if letter == "K":
-            self.sig, _ = _key_signature(value)
+            self.sig = _key_signature(value)
             self.bar_acc = {}
         elif letter == "M":
-            mv = _meter_value(value)
+            mv, num = _meter(value)
             if mv:
-                self.meter = mv
-                self.meter_num = _meter_numerator(value)
+                self.meter, self.meter_num = mv, num
         elif letter == "L":
-            u = _parse_fraction(value)
+            u = _unit_length(value)
             if u:
                 self.unit = u
         elif letter == "V":
@@ -655,9 +626,9 @@ def _expand(items: list) -> list[_Event]:
 def _neighbour(ev: _Event, pitch: int, step: int) -> int:
     """The diatonic neighbour (key signature) of ``pitch`` a step up (+1) or down (-1)."""
     letter, natural = ev.letters[0] if ev.letters else ("C", pitch)
-    idx = _LETTERS.index(letter) + step
+    idx = LETTERS.index(letter) + step
     octave_shift = 12 if idx >= 7 else -12 if idx < 0 else 0
-    other = _LETTERS[idx % 7]
+    other = LETTERS[idx % 7]
     base = natural - _STEPS[letter] + _STEPS[other] + octave_shift
     return base + ev.sig.get(other, 0)
 
