@@ -136,6 +136,10 @@ class TrainSettings:
         Train only on corpus tunes whose bars all count (``folkabc check``), as ABC
         and as tokens: a model learns bar counting from tunes that count. Used by
         the CLI with ``corpus``; :func:`train` takes sequences.
+    weights_dtype : {'float32', 'float16'}
+        How the exported weights are stored: float16 halves the file (a 2 x 512
+        network in 7 MB) at a precision far below what sampling notices; the model
+        computes in float32 either way.
     average : float in (0, 1) or None
         Keep an exponential moving average of the weights with this decay per
         batch (Polyak averaging); it is what is validated, kept and exported.
@@ -171,6 +175,7 @@ class TrainSettings:
     corpus: str | None = None
     only_clean: bool = False
     average: float | None = None
+    weights_dtype: str = "float32"
 
     def __post_init__(self) -> None:
         layers = tuple(self.layers) if isinstance(self.layers, (list, tuple)) else self.layers
@@ -196,6 +201,8 @@ class TrainSettings:
         _check(self.max_length is None or (_is_int(self.max_length) and self.max_length > 2),
                "max_length", self.max_length, "an int > 2 or null")
         _check(_is_int(self.seed), "seed", self.seed, "an int")
+        _check(self.weights_dtype in ("float32", "float16"), "weights_dtype", self.weights_dtype,
+               "'float32' or 'float16'")
         _check(self.average is None or 0 < self.average < 1, "average", self.average, "in (0, 1) or null")
         _check(self.threads is None or (_is_int(self.threads) and self.threads > 0),
                "threads", self.threads, "an int > 0 or null")
@@ -590,7 +597,7 @@ def network_weights(net) -> dict[str, np.ndarray]:
 
 
 def export_model(net, path: str | Path, *, vocabulary: Sequence[str] = VOCAB.tokens,
-                 provenance: dict[str, Any] | None = None) -> Path:
+                 provenance: dict[str, Any] | None = None, weights_dtype: str = "float32") -> Path:
     """Write a trained network in folkabc's own model format.
 
     Parameters
@@ -603,6 +610,8 @@ def export_model(net, path: str | Path, *, vocabulary: Sequence[str] = VOCAB.tok
         Tokens in id order (the network's input/output size).
     provenance : dict or None
         Stored under ``"provenance"`` in ``model.json``.
+    weights_dtype : {'float32', 'float16'}
+        How the weights are stored (float16: half the size; read back as float32).
 
     Returns
     -------
@@ -619,7 +628,7 @@ def export_model(net, path: str | Path, *, vocabulary: Sequence[str] = VOCAB.tok
 
     model = Model(list(vocabulary), Params.from_arrays(network_weights(net), n_vocab=len(vocabulary)),
                   provenance=provenance or {})
-    return model.save(path)
+    return model.save(path, weights_dtype=weights_dtype)
 
 
 # --------------------------------------------------------------------------- training
@@ -835,7 +844,7 @@ def train(
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **(provenance or {}),
         }
-        path = export_model(model, out, provenance=prov)
+        path = export_model(model, out, provenance=prov, weights_dtype=settings.weights_dtype)
         if not side_files_written:  # the settings and held-out tunes do not change: written once
             settings.save(path / "train-settings.json")
             held = [seqs[i][1:] for i in valid_idx]  # meter mode body </s>, as in a corpus

@@ -273,6 +273,28 @@ def test_own_format_round_trip(tmp_path, v2_pickle):
     np.testing.assert_array_equal(p2.score(toks).token_logprobs, p.score(toks).token_logprobs)
 
 
+def test_weights_stored_as_float16_are_half_the_size_and_read_back_as_float32(tmp_path):
+    """``weights_dtype="float16"`` halves weights.npz; the model reads back in float32 with each
+    weight within float16's rounding (2^-11 relative) and scores within 1e-3 nats per token."""
+    from folkabc.errors import ParameterError
+
+    m = Model.random(layers=[64, 64], rng=5, scale=0.3)
+    full, half = m.save(tmp_path / "f32"), m.save(tmp_path / "f16", weights_dtype="float16")
+    assert (half / "weights.npz").stat().st_size < 0.52 * (full / "weights.npz").stat().st_size
+    with np.load(half / "weights.npz") as z:
+        assert {z[k].dtype for k in z.files} == {np.dtype("float16")}
+    m16 = load_model(half)
+    assert m16.params.dtype == np.float32
+    for k, a in m.params.to_arrays().items():
+        np.testing.assert_allclose(m16.params[k], a, rtol=2.0 ** -11, atol=2.0 ** -24)
+    toks = "M:6/8 K:Cmaj |: G c e g 2 e | d 3 c 3 :|".split()
+    diff = np.abs(m16.score(toks).token_logprobs - m.score(toks).token_logprobs)
+    assert 0 < diff.max() < 1e-3
+    with pytest.raises(ParameterError, match="weights_dtype='int8' must be a floating dtype"):
+        m.save(tmp_path / "bad", weights_dtype="int8")
+    assert not (tmp_path / "bad").exists()
+
+
 def test_torch_lstm_export_matches(tmp_path):
     """The own format's gate order (i, f, c, o) is PyTorch's; an exported nn.LSTM scores the same."""
     torch = pytest.importorskip("torch")

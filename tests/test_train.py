@@ -65,6 +65,8 @@ def test_settings_file_round_trip(tmp_path):
         ({"batch_size": 0}, "batch_size=0 must be an int > 0"),
         ({"validation_fraction": 1.5}, "validation_fraction=1.5 must be in (0, 1)"),
         ({"time_limit": -1}, "time_limit=-1 must be > 0 or null"),
+        ({"average": 1.0}, "average=1.0 must be in (0, 1) or null"),
+        ({"weights_dtype": "int8"}, "weights_dtype='int8' must be 'float32' or 'float16'"),
     ],
 )
 def test_settings_reject_bad_values(kw, message):

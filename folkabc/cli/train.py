@@ -44,6 +44,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--epochs", type=int, dest="max_epochs", help="maximum epochs")
     p.add_argument("--average", type=float, metavar="DECAY",
                    help="validate and export a moving average of the weights (e.g. 0.998 per batch)")
+    p.add_argument("--weights-dtype", choices=["float32", "float16"],
+                   help="how the exported weights are stored (float16: half the size)")
     p.add_argument("--patience", type=int, help="validations without improvement before stopping")
     p.add_argument("--eval-every", type=int, help="also validate every N batches")
     p.add_argument("--time-limit", type=float, help="wall-clock budget in seconds")
@@ -99,6 +101,7 @@ def run(args) -> int:
         batch_size=args.batch_size, max_epochs=args.max_epochs, patience=args.patience,
         eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
         corpus=args.corpus, only_clean=args.only_clean, average=args.average,
+        weights_dtype=args.weights_dtype,
     )
     if args.abc and settings.only_clean:
         raise ParameterError("--only-clean selects corpus tunes by their stored check; with --abc, "

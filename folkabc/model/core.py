@@ -251,8 +251,11 @@ class Model:
         return cls(vocab, Params.random(n_vocab=n, layers=layers, rng=rng, scale=scale, dtype=dtype),
                    provenance={"source": "random", "scale": scale})
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, weights_dtype=None) -> Path:
         """Write the model in folkabc's own format (a directory: model.json + weights.npz).
+
+        ``weights_dtype="float16"`` stores the weights at half size (they are read back
+        into the computation dtype); None keeps the model's own dtype.
 
         See Also
         --------
@@ -270,7 +273,7 @@ class Model:
         """
         from .io import save_model
 
-        return save_model(self, path)
+        return save_model(self, path, weights_dtype=weights_dtype)
 
     @property
     def layers(self) -> list[int]:

@@ -248,8 +248,12 @@ def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noq
         raise ModelFileError(exc.message, path=p) from exc
 
 
-def save_model(model, path: str | Path) -> Path:
+def save_model(model, path: str | Path, *, weights_dtype=None) -> Path:
     """Write ``model`` in the own format into directory ``path`` (created if needed).
+
+    ``weights_dtype`` (e.g. ``"float16"``, half the size of float32) is the dtype the weights
+    are stored in; :func:`load_model` reads them into its computation dtype. None: the
+    model's own dtype.
 
     Each file is written under a temporary name and renamed into place (``weights.npz``
     first, then ``model.json``, which records the weights' SHA-256: :func:`load_model`
@@ -267,6 +271,13 @@ def save_model(model, path: str | Path) -> Path:
     >>> json.loads((p / "model.json").read_text())["layers"]
     [3]
     """
+    if weights_dtype is not None:
+        try:
+            ok = np.dtype(weights_dtype).kind == "f"
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ParameterError(f"weights_dtype={weights_dtype!r} must be a floating dtype (float16, float32, float64)")
     d = Path(path)
     try:
         d.mkdir(parents=True, exist_ok=True)
@@ -280,7 +291,8 @@ def save_model(model, path: str | Path) -> Path:
         "provenance": _jsonable(model.provenance),
     }
     buf = io.BytesIO()
-    np.savez(buf, **model.params.to_arrays())
+    params = model.params if weights_dtype is None else model.params.astype(weights_dtype)
+    np.savez(buf, **params.to_arrays())
     data = buf.getvalue()
     # model.json names the weights' digest and is written last: a save interrupted between the two
     # files leaves a pair that load_model refuses, never a silently mixed model
