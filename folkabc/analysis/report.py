@@ -258,9 +258,9 @@ def ablation_study(
         raise ParameterError(f"threshold must be in [0, 1), got {threshold!r}")
     rng = _rng(seed if rng is None else rng)
     opts = dict(n=int(n), meter=meter, mode=mode, seed=int(seed), max_length=int(max_length))
-    base = model.generate(**opts)
-    # the unablated tunes' runs give both the hidden states and their log-likelihood
-    traces = [model.run(g.tokens, record=True) for g in base]
+    base = model.generate(record=True, **opts)
+    # the unablated tunes' traces give both the hidden states and their log-likelihood
+    traces = [g.trace for g in base]
     frac = _mean_band_fraction([tr.hidden[li] for tr in traces], band=band)
     periodic = np.flatnonzero(frac > threshold)
     periodic = periodic[np.argsort(-frac[periodic], kind="stable")]
