@@ -46,7 +46,7 @@ from typing import Callable, Collection, Sequence
 
 from .abc.keys import BROKEN_RHYTHM, tuplet_q
 
-__all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet"]
+__all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet", "may_have_repeats"]
 
 Positions = list[tuple[int, int]]
 
@@ -60,6 +60,18 @@ _BROKEN = BROKEN_RHYTHM
 
 def _is_bar(tok: str) -> bool:
     return "|" in tok or tok == "::"
+
+
+def may_have_repeats(text: str) -> bool:
+    """A cheap gate for :func:`explicit_repeats`: False when ``text`` (tokens joined by
+    spaces) holds no ``|:`` and no ending, so there is nothing for it to do.
+
+    Examples
+    --------
+    >>> may_have_repeats("M:4/4 K:Cmaj c d e f | g 4 |"), may_have_repeats("c 4 |1 d 4 :|")
+    (False, True)
+    """
+    return "|:" in text or _ENDING.search(text) is not None
 
 
 def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]],

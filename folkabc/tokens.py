@@ -49,7 +49,7 @@ from .abc.keys import tuplet_q as _default_q
 from .abc.reader import RawTune, read_body, split_tunes
 from .abc.sections import section_ends
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
-from .normalize import explicit_broken, explicit_repeats, nested_tuplet
+from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .vocab import VOCAB
 
 __all__ = [
@@ -366,15 +366,12 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
     return tt
 
 
-_ENDING_RE = re.compile(r"\|\d")
-
-
 def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
     """Apply :mod:`folkabc.normalize` (repeats abc2midi would repair, unequal broken pairs);
     a nested tuplet raises :class:`AbcSyntaxError`."""
     toks = tt.tokens
     joined = " ".join(toks)  # cheap gates: most tunes need none of the passes
-    if "|:" in joined or _ENDING_RE.search(joined):
+    if may_have_repeats(joined):
         def hard() -> set[int]:  # bar tokens written `||` or `|]`: called only when a repeat changes
             lines = dict(raw.body)
             first = min(lines) if lines else 1
