@@ -55,7 +55,6 @@ _NOTE = re.compile(r"[_=^]*[A-Ga-gz][,']*")
 _DUR = re.compile(r"(\d*)(?:/(\d*))?([<>]{0,3})")
 _TUPLET = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
 _METER = re.compile(r"M:\s*(\d+)")
-_BROKEN = BROKEN_RHYTHM
 
 
 def _is_bar(tok: str) -> bool:
@@ -255,7 +254,7 @@ def _scan(tokens: Sequence[str]) -> list:
             if d is not None:
                 written, op = d
                 j += 1
-            if not op and j < n and tokens[j] in _BROKEN:
+            if not op and j < n and tokens[j] in BROKEN_RHYTHM:
                 op = tokens[j]
                 j += 1
             recs.append([k, j, written, op, factor if left else Fraction(1)])
@@ -376,7 +375,7 @@ def _equal_pairs(run: list) -> bool:
         nxt = run[m + 1][2] * run[m + 1][4]
         if cur != nxt:
             return False
-        cur = nxt * _BROKEN[run[m][3]][1]
+        cur = nxt * BROKEN_RHYTHM[run[m][3]][1]
     return True
 
 
@@ -415,7 +414,7 @@ def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
             continue
         if len(run) > 1:
             runs.append(run)
-        run = [rec] if rec is not None and rec[3] in _BROKEN else []
+        run = [rec] if rec is not None and rec[3] in BROKEN_RHYTHM else []
     out, pos = list(tokens), list(positions)
     notes: list[str] = []
     for run in reversed(runs):
@@ -423,7 +422,7 @@ def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
             continue
         lengths = [r[2] for r in run]
         for m in range(len(run) - 1):
-            a, b = _BROKEN[run[m][3]]
+            a, b = BROKEN_RHYTHM[run[m][3]]
             lengths[m] *= a
             lengths[m + 1] *= b
         first, last = run[0][0], run[-1][1]

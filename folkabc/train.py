@@ -380,13 +380,9 @@ def tokens_count_clean(seq: Sequence[int] | np.ndarray) -> bool:
     >>> tokens_count_clean(VOCAB.encode(["M:2/4", "K:Cmaj", "C", "D", "|", "E", "|", "F", "|"]))
     False
     """
-    from .validate import check
+    from .validate import bars_count
 
-    ids = [int(i) for i in seq if int(i) not in (_START, _END)]
-    try:
-        return bool(check(VOCAB.decode(ids))[0].ok)
-    except FolkabcError:
-        return False
+    return bars_count(VOCAB.decode([int(i) for i in seq if int(i) not in (_START, _END)]))
 
 
 def sequences_from_tunes(tunes: Iterable[Any], *, dedupe: bool = True) -> list[np.ndarray]:

@@ -28,7 +28,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import FolkabcError, ParameterError, RenderError
+from ..errors import ParameterError, RenderError
+from ..validate import bars_count
 from . import arrays as A
 
 __all__ = [
@@ -63,17 +64,6 @@ FIGURES: dict[str, str] = {
 
 def _rng(rng) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
-def _bars_count(tokens: Sequence[str]) -> bool:
-    """True when every bar of ``tokens`` counts; a sequence the checker cannot read does not."""
-    from ..validate import check
-
-    try:
-        results = check(list(tokens))
-    except FolkabcError:
-        return False
-    return bool(results) and all(r.ok for r in results)
 
 
 def _layer_index(model, layer: int) -> int:
@@ -281,7 +271,7 @@ def ablation_study(
 
     def condition(label: str, units: np.ndarray, tunes) -> AblationCondition:
         toks = [list(g.tokens) for g in tunes]
-        ok = [_bars_count(t) for t in toks]
+        ok = [bars_count(t) for t in toks]
         ll, sq = lls[label]
         return AblationCondition(label, units.astype(np.int64), float(np.mean(ok)),
                                  float(sum(ll) / max(sum(len(x) for x in sq), 1)),

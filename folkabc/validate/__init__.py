@@ -40,6 +40,7 @@ from .repair import close_line_bars
 
 __all__ = [
     "check",
+    "bars_count",
     "close_line_bars",
     "check_tokens",
     "is_token_file",
@@ -622,6 +623,24 @@ def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
             return [_check_tokenized(t) for t in source]
     raise FolkabcError(f"cannot check a {type(source).__name__}: give ABC or token-file text, "
                        "a TokenizedTune or a token list")
+
+
+def bars_count(tokens: Sequence[str]) -> bool:
+    """Whether every bar of one token list ``[meter, mode, *body]`` counts; a list the
+    checker cannot read (unknown token, broken grammar) does not.
+
+    Examples
+    --------
+    >>> bars_count(["M:2/4", "K:Cmaj", "G", "|", "c", "d", "e", "f", "|", "c", "d", "e", "|"])
+    True
+    >>> bars_count(["M:2/4", "K:Cmaj", "c", "d", "|", "e", "|"]), bars_count(["M:2/4", "K:Cmaj", "]"])
+    (False, False)
+    """
+    try:
+        results = check(list(tokens))
+    except FolkabcError:
+        return False
+    return bool(results) and all(r.ok for r in results)
 
 
 def _check_tokenized(tt: Any, lines: Sequence[str] | None = None) -> CheckResult:
