@@ -52,7 +52,10 @@ __all__ = [
     "train",
     "export_model",
     "network_weights",
+    "network_from_model",
     "build_network",
+    "clean_share",
+    "clean_tunes",
     "split_holdout",
     "training_split",
     "sequences_from_corpus",
@@ -144,6 +147,25 @@ class TrainSettings:
         Keep an exponential moving average of the weights with this decay per
         batch (Polyak averaging); it is what is validated, kept and exported.
         None: the raw weights.
+    init : str or None
+        A model directory (folkabc's format, same layer sizes) whose weights the
+        run starts from instead of fresh ones: fine-tuning or continuing a run.
+    self_samples : int >= 0
+        Self-training (needs ``init``): generate this many tunes from the ``init``
+        model at temperature 1 (seeds ``self_seed`` on), keep those that end and
+        whose bars all count, and add them to the training part (never to the
+        held-out part). The model is then trained on corpus tunes and on its own
+        tunes that count: rejection-sampling fine-tuning towards the bar check.
+    self_seed : int >= 0
+        First seed of the self-training tunes (kept apart from the seeds used to
+        evaluate: 0..499 to report, 1000..1499 to choose).
+    select_samples : int >= 0
+        0: keep the weights with the lowest held-out loss. N > 0: keep the weights
+        whose N tunes generated at temperature 1 (seeds ``select_seed`` on) most
+        often check clean (ties: lower held-out loss); early stopping counts
+        validations without a better share.
+    select_seed : int >= 0
+        First seed of the selection tunes.
 
     Examples
     --------
@@ -176,6 +198,11 @@ class TrainSettings:
     only_clean: bool = False
     average: float | None = None
     weights_dtype: str = "float32"
+    init: str | None = None
+    self_samples: int = 0
+    self_seed: int = 1_000_000
+    select_samples: int = 0
+    select_seed: int = 2_000_000
 
     def __post_init__(self) -> None:
         layers = tuple(self.layers) if isinstance(self.layers, (list, tuple)) else self.layers
@@ -206,6 +233,13 @@ class TrainSettings:
         _check(self.average is None or 0 < self.average < 1, "average", self.average, "in (0, 1) or null")
         _check(self.threads is None or (_is_int(self.threads) and self.threads > 0),
                "threads", self.threads, "an int > 0 or null")
+        _check(self.init is None or (isinstance(self.init, str) and self.init != ""),
+               "init", self.init, "a model directory or null")
+        for name in ("self_samples", "self_seed", "select_samples", "select_seed"):
+            value = getattr(self, name)
+            _check(_is_int(value) and value >= 0, name, value, "an int >= 0")
+        _check(not self.self_samples or self.init is not None, "self_samples", self.self_samples,
+               "0 unless init names the model that writes the tunes")
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data (the settings-file form)."""
@@ -592,6 +626,114 @@ def network_weights(net) -> dict[str, np.ndarray]:
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
 
 
+def network_from_model(model: Any, *, dropout: float = 0.0, layers: Sequence[int] | None = None):
+    """A PyTorch network holding a folkabc model's weights (the inverse of :func:`network_weights`).
+
+    Parameters
+    ----------
+    model : folkabc.model.Model or str or Path
+        A loaded model or a model directory.
+    dropout : float in [0, 1)
+        The new network's dropout (training only).
+    layers : sequence of int, optional
+        The sizes the caller expects; a model of other sizes is a :class:`ParameterError`.
+
+    Returns
+    -------
+    torch.nn.Module
+        Same outputs as the model (to float32 rounding).
+
+    Examples
+    --------
+    >>> from folkabc.model import Model, Params
+    >>> m = Model(VOCAB.tokens, Params.random(n_vocab=len(VOCAB), layers=[8], rng=0))
+    >>> net = network_from_model(m)  # doctest: +SKIP
+    >>> bool(np.allclose(network_weights(net)["layer0.W_x"], m.params.to_arrays()["layer0.W_x"]))  # doctest: +SKIP
+    True
+    """
+    torch = require_torch()
+    if isinstance(model, (str, Path)):
+        from .model import load_model
+
+        model = load_model(model)
+    sizes = tuple(int(h) for h in model.params.sizes)
+    if layers is not None and tuple(layers) != sizes:
+        raise ParameterError(f"the model has layers {list(sizes)}; the settings say {list(layers)}")
+    if list(model.vocab.tokens) != list(VOCAB.tokens):
+        raise ParameterError("the model's vocabulary is not folk-rnn v2's; folkabc trains on that one")
+    arrays = model.params.to_arrays()
+    net = _network_class()(sizes, len(VOCAB), float(dropout))
+
+    def t(a):
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+
+    with torch.no_grad():
+        for l, (lstm, h0, c0) in enumerate(zip(net.lstms, net.h0, net.c0)):
+            lstm.weight_ih_l0.copy_(t(arrays[f"layer{l}.W_x"].T))
+            lstm.weight_hh_l0.copy_(t(arrays[f"layer{l}.W_h"].T))
+            lstm.bias_ih_l0.copy_(t(arrays[f"layer{l}.b"]))
+            lstm.bias_hh_l0.zero_()
+            h0.copy_(t(arrays[f"layer{l}.h0"]))
+            c0.copy_(t(arrays[f"layer{l}.c0"]))
+        net.out.weight.copy_(t(arrays["softmax.W"].T))
+        net.out.bias.copy_(t(arrays["softmax.b"]))
+    return net
+
+
+def _numpy_model(net):
+    """The network as a numpy :class:`~folkabc.model.Model` (in memory)."""
+    from .model import Model, Params
+
+    return Model(list(VOCAB.tokens), Params.from_arrays(network_weights(net), n_vocab=net.vocab_size))
+
+
+def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> float:
+    """Share of ``n`` tunes generated at temperature 1 (seeds ``seed`` on) that end and check clean.
+
+    Parameters
+    ----------
+    model : folkabc.model.Model
+    n : int > 0
+    seed : int >= 0
+    max_length : int
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Examples
+    --------
+    >>> from folkabc.model import load_model
+    >>> 0.5 < clean_share(load_model(), n=20, seed=1000) <= 1.0
+    True
+    """
+    return len(clean_tunes(model, n=n, seed=seed, max_length=max_length)) / n
+
+
+def clean_tunes(model: Any, *, n: int, seed: int, max_length: int = 1000) -> list[np.ndarray]:
+    """The tunes out of ``n`` generated at temperature 1 (seeds ``seed`` on) that end and check clean.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``<s> meter mode body </s>`` ids, in seed order.
+
+    Examples
+    --------
+    >>> from folkabc.model import load_model
+    >>> tunes = clean_tunes(load_model(), n=10, seed=1000)
+    >>> all(VOCAB.token(int(t[-1])) == "</s>" for t in tunes)
+    True
+    """
+    from .validate import bars_count
+
+    out = []
+    for g in model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length):
+        if g.ended and bars_count(list(g.tokens)):
+            out.append(_model_sequence(VOCAB.encode(list(g.tokens))))
+    return out
+
+
 def export_model(net, path: str | Path, *, vocabulary: Sequence[str] = VOCAB.tokens,
                  provenance: dict[str, Any] | None = None, weights_dtype: str = "float32") -> Path:
     """Write a trained network in folkabc's own model format.
@@ -648,12 +790,16 @@ class TrainResult:
     stop_reason : str
         ``"max_epochs"``, ``"early_stopping"``, ``"time_limit"`` or ``"interrupted"``.
     n_train, n_valid : int
-        Tunes in each part.
+        Tunes in each part (``n_train`` includes the self-training tunes).
     n_train_tokens, n_valid_tokens : int
         Predicted tokens in each part.
     elapsed_s : float
     path : Path or None
         Where the model was exported, if anywhere.
+    n_self : int
+        Self-training tunes added to the training part (``settings.self_samples``).
+    best_clean_share : float or None
+        With ``settings.select_samples``: the kept weights' share of clean tunes.
     """
 
     network: Any
@@ -667,6 +813,8 @@ class TrainResult:
     n_valid_tokens: int = 0
     elapsed_s: float = 0.0
     path: Path | None = None
+    n_self: int = 0
+    best_clean_share: float | None = None
 
     @property
     def best_valid_perplexity(self) -> float:
@@ -687,6 +835,8 @@ class TrainResult:
             "n_valid": self.n_valid,
             "n_train_tokens": self.n_train_tokens,
             "n_valid_tokens": self.n_valid_tokens,
+            "n_self": self.n_self,
+            "best_clean_share": self.best_clean_share,
             "elapsed_s": round(self.elapsed_s, 1),
         }
 
@@ -797,7 +947,17 @@ def train(
         torch.set_num_threads(settings.threads)
     t_start = time.monotonic()
     rng = np.random.default_rng(settings.seed + 1)
-    net = build_network(settings.layers, vocab_size=v, dropout=settings.dropout, seed=settings.seed)
+    if settings.init is not None:
+        torch.manual_seed(settings.seed)
+        net = network_from_model(settings.init, dropout=settings.dropout, layers=settings.layers)
+    else:
+        net = build_network(settings.layers, vocab_size=v, dropout=settings.dropout, seed=settings.seed)
+    n_self = 0
+    if settings.self_samples:  # the init model's own tunes that count, for the training part only
+        own = clean_tunes(_numpy_model(net), n=settings.self_samples, seed=settings.self_seed)
+        n_self = len(own)
+        train_idx = np.concatenate([train_idx, np.arange(len(seqs), len(seqs) + n_self)])
+        seqs = list(seqs) + own
     params = list(net.parameters())
     if settings.optimizer == "adam":
         opt = torch.optim.Adam(params, lr=settings.learning_rate)
@@ -810,8 +970,9 @@ def train(
     result = TrainResult(
         network=net, settings=settings, n_train=int(train_idx.size), n_valid=int(valid_idx.size),
         n_train_tokens=int(sum(seqs[i].size - 1 for i in train_idx)),
-        n_valid_tokens=int(sum(seqs[i].size - 1 for i in valid_idx)),
+        n_valid_tokens=int(sum(seqs[i].size - 1 for i in valid_idx)), n_self=n_self,
     )
+    best_key = (math.inf, math.inf)  # (-clean share, held-out loss): lower is better
     try:
         log_fh = open(log, "a", encoding="utf-8") if log is not None else None
     except OSError as exc:
@@ -855,11 +1016,18 @@ def train(
         """Measure, record and keep the best; True when training should stop early."""
         nonlocal best_state, since_best, since_valid, run_loss, run_tokens
         since_valid = 0
+        nonlocal best_key
         vl = _valid_loss(torch, judged, seqs, valid_batches)
+        share = None
+        if settings.select_samples:
+            share = clean_share(_numpy_model(judged), n=settings.select_samples, seed=settings.select_seed)
         elapsed = time.monotonic() - t_start
-        improved = vl < result.best_valid_loss
+        key = (-share if share is not None else 0.0, vl)
+        improved = key < best_key
         if improved:
+            best_key = key
             result.best_valid_loss = vl
+            result.best_clean_share = share
             best_state = {k: t.detach().clone() for k, t in judged.state_dict().items()}
             since_best = 0
         else:
@@ -868,6 +1036,7 @@ def train(
             "epoch": epoch, "step": step, "tokens": tokens,
             "train_loss": round(run_loss / run_tokens, 5) if run_tokens else None,
             "valid_loss": round(vl, 5), "valid_perplexity": round(math.exp(vl), 4),
+            **({"clean_share": round(share, 4)} if share is not None else {}),
             "lr": opt.param_groups[0]["lr"], "elapsed_s": round(elapsed, 1),
             "tokens_per_s": round(tokens / elapsed, 1) if elapsed > 0 else None, "best": improved,
         }

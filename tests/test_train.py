@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -394,3 +395,118 @@ def test_interrupt_before_any_validation_writes_valid_json(torch, oneill_tunes, 
     with np.load(tmp_path / "m" / "heldout.npz") as z:
         assert z["offsets"][-1] == z["ids"].size > 0
     assert load_model(tmp_path / "m").layers == [8]
+
+
+# -- warm start, self-training, choosing by the bar check --------------------------------------
+
+
+def _token_logprobs(torch, net, seq):
+    with torch.no_grad():
+        logp = torch.log_softmax(net(torch.from_numpy(seq[None, :-1])), dim=-1)[0]
+    return logp[torch.arange(seq.size - 1), torch.from_numpy(seq[1:])].double().numpy()
+
+
+def test_network_from_model_scores_like_the_numpy_model(torch):
+    """The shipped model loaded into torch (the warm start) gives the numpy model's token
+    log-probabilities on O'Neill's tunes to 1e-5; other layer sizes are refused."""
+    from folkabc.model import load_model
+    from folkabc.model.io import default_model_path
+    from folkabc.tokens import tokenize
+    from folkabc.train import network_from_model
+
+    model = load_model()
+    net = network_from_model(default_model_path())
+    net.eval()
+    tunes = tokenize(music21_abc_paths("oneills1850")[0].read_text(encoding="utf-8"))[:6]
+    seqs = sequences_from_tunes(tunes)
+    assert len(seqs) >= 4
+    for seq in seqs:
+        ref = model.score(VOCAB.decode(seq[1:-1])).token_logprobs
+        np.testing.assert_allclose(_token_logprobs(torch, net, seq), ref, rtol=0, atol=1e-5)
+    with pytest.raises(ParameterError, match=r"the model has layers \[\d+, \d+\]; the settings say \[16\]"):
+        network_from_model(model, layers=(16,))
+
+
+def test_warm_start_continues_from_the_model(torch, tiny_run):
+    """A run started from the tiny model (same tunes, split and seed) with a vanishing learning
+    rate validates at the tiny model's own held-out loss."""
+    from folkabc.train import train
+
+    seqs, settings, result, _, out = tiny_run
+    warm = settings.replace(init=str(out), learning_rate=1e-12, max_epochs=1, average=None)
+    r = train(seqs, settings=warm)
+    assert r.history[0]["valid_loss"] == pytest.approx(result.best_valid_loss, abs=1e-5)
+    cold = train(seqs, settings=dataclasses.replace(warm, init=None))
+    assert cold.history[0]["valid_loss"] > result.best_valid_loss + 0.5  # fresh weights: near chance
+
+
+def test_self_samples_add_the_init_models_clean_tunes_to_training_only(torch, oneill_tunes, tmp_path):
+    """Self-training adds the init model's own tunes that end and count (seeds from self_seed)
+    to the training part; the held-out tunes are the corpus's, as without them."""
+    from folkabc.model import load_model
+    from folkabc.model.io import default_model_path
+    from folkabc.train import clean_tunes, train
+    from folkabc.validate import bars_count
+
+    seqs = sequences_from_tunes(oneill_tunes)[:60]
+    base = TrainSettings(layers=tuple(load_model().layers), init=str(default_model_path()),
+                         batch_size=8, max_epochs=1, time_limit=1e-9, dropout=0.0, threads=2)
+    plain = train(seqs, settings=base, out=tmp_path / "plain", checkpoint=False)
+    own = train(seqs, settings=base.replace(self_samples=40, self_seed=123), out=tmp_path / "own",
+                checkpoint=False)
+    expected = clean_tunes(load_model(), n=40, seed=123)
+    generated = load_model().generate(n=40, seed=123)
+    assert 20 < own.n_self == len(expected) < 40  # the filter keeps most, not all
+    assert sum(bool(g.ended and bars_count(list(g.tokens))) for g in generated) == own.n_self
+    assert own.n_train == plain.n_train + own.n_self and own.n_valid == plain.n_valid
+    for name in ("ids", "offsets"):
+        with np.load(tmp_path / "plain" / "heldout.npz") as a, np.load(tmp_path / "own" / "heldout.npz") as b:
+            assert np.array_equal(a[name], b[name])
+    assert json.loads((tmp_path / "own" / "model.json").read_text())["provenance"]["n_self"] == own.n_self
+
+
+def test_select_samples_keeps_the_weights_that_write_most_clean_tunes(torch, oneill_tunes, tmp_path):
+    """With select_samples the kept weights are those with the best recorded clean share (not the
+    best loss), and the exported model writes exactly that share on the selection seeds."""
+    from folkabc.model import load_model
+    from folkabc.model.io import default_model_path
+    from folkabc.train import clean_share, train
+
+    seqs = sequences_from_tunes(oneill_tunes)[:80]
+    s = TrainSettings(layers=tuple(load_model().layers), init=str(default_model_path()), optimizer="adam",
+                      learning_rate=3e-3, batch_size=8, max_epochs=1, eval_every=2, patience=20,
+                      dropout=0.0, threads=2, select_samples=30, select_seed=77)
+    r = train(seqs, settings=s, out=tmp_path / "m", checkpoint=False)
+    shares = [h["clean_share"] for h in r.history]
+    assert len(shares) >= 4 and len(set(shares)) > 1
+    assert r.best_clean_share == max(shares)
+    kept = [h for h in r.history if h["best"]][-1]
+    assert kept["clean_share"] == max(shares)
+    assert r.best_valid_loss == pytest.approx(kept["valid_loss"], abs=1e-5)
+    assert clean_share(load_model(tmp_path / "m"), n=30, seed=77) == pytest.approx(max(shares))
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"self_samples": 10}, "self_samples=10 must be 0 unless init names the model that writes the tunes"),
+        ({"select_samples": -1}, "select_samples=-1 must be an int >= 0"),
+        ({"init": ""}, "init='' must be a model directory or null"),
+    ],
+)
+def test_self_training_settings_reject_bad_values(kw, message):
+    with pytest.raises(ParameterError) as err:
+        TrainSettings(**kw)
+    assert message in str(err.value)
+
+
+def test_cli_init_with_other_layer_sizes_is_a_clear_error(torch, tmp_path, capsys):
+    from folkabc.cli import main
+    from folkabc.model.io import default_model_path
+
+    path = music21_abc_paths("oneills1850")[0]
+    code = main(["train", "--abc", str(path), "--out", str(tmp_path / "m"), "--layers", "16",
+                 "--init", str(default_model_path()), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "the model has layers [384, 384]; the settings say [16]" in err and "Traceback" not in err

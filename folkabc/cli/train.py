@@ -46,6 +46,14 @@ def add_parser(subparsers) -> None:
                    help="validate and export a moving average of the weights (e.g. 0.998 per batch)")
     p.add_argument("--weights-dtype", choices=["float32", "float16"],
                    help="how the exported weights are stored (float16: half the size)")
+    p.add_argument("--init", metavar="MODEL",
+                   help="start from this model's weights (a model directory of the same layer sizes)")
+    p.add_argument("--self-samples", type=int, metavar="N",
+                   help="self-training: add the --init model's own tunes that check clean, out of N "
+                        "generated at temperature 1, to the training part")
+    p.add_argument("--select-samples", type=int, metavar="N",
+                   help="keep the weights whose N generated tunes most often check clean "
+                        "(default: the lowest held-out loss)")
     p.add_argument("--patience", type=int, help="validations without improvement before stopping")
     p.add_argument("--eval-every", type=int, help="also validate every N batches")
     p.add_argument("--time-limit", type=float, help="wall-clock budget in seconds")
@@ -101,7 +109,8 @@ def run(args) -> int:
         batch_size=args.batch_size, max_epochs=args.max_epochs, patience=args.patience,
         eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
         corpus=args.corpus, only_clean=args.only_clean, average=args.average,
-        weights_dtype=args.weights_dtype,
+        weights_dtype=args.weights_dtype, init=args.init, self_samples=args.self_samples,
+        select_samples=args.select_samples,
     )
     if args.abc and settings.only_clean:
         raise ParameterError("--only-clean selects corpus tunes by their stored check; with --abc, "
