@@ -445,7 +445,7 @@ def test_self_samples_add_the_init_models_clean_tunes_to_training_only(torch, on
     to the training part; the held-out tunes are the corpus's, as without them."""
     from folkabc.model import load_model
     from folkabc.model.io import default_model_path
-    from folkabc.train import clean_tunes, train
+    from folkabc.train import self_training_tunes, train
     from folkabc.validate import bars_count
 
     seqs = sequences_from_tunes(oneill_tunes)[:60]
@@ -454,10 +454,10 @@ def test_self_samples_add_the_init_models_clean_tunes_to_training_only(torch, on
     plain = train(seqs, settings=base, out=tmp_path / "plain", checkpoint=False)
     own = train(seqs, settings=base.replace(self_samples=40, self_seed=123), out=tmp_path / "own",
                 checkpoint=False)
-    expected = clean_tunes(load_model(), n=40, seed=123)
-    generated = load_model().generate(n=40, seed=123)
+    expected = self_training_tunes(load_model(), n=40, seed=123)
+    clean = [g for g in load_model().generate(n=40, seed=123) if g.ended and bars_count(list(g.tokens))]
     assert 20 < own.n_self == len(expected) < 40  # the filter keeps most, not all
-    assert sum(bool(g.ended and bars_count(list(g.tokens))) for g in generated) == own.n_self
+    assert abs(own.n_self - len(clean)) <= 4  # as many as count, give or take the groups' rounding
     assert own.n_train == plain.n_train + own.n_self and own.n_valid == plain.n_valid
     for name in ("ids", "offsets"):
         with np.load(tmp_path / "plain" / "heldout.npz") as a, np.load(tmp_path / "own" / "heldout.npz") as b:
@@ -510,3 +510,29 @@ def test_cli_init_with_other_layer_sizes_is_a_clear_error(torch, tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2
     assert "the model has layers [384, 384]; the settings say [16]" in err and "Traceback" not in err
+
+
+def test_self_training_tunes_count_and_keep_the_models_proportions():
+    """The self-training tunes all end and count, come from the model's own tunes, and keep the
+    meters and lengths of everything it wrote (a bare filter would favour what counts easily)."""
+    from collections import Counter
+
+    from folkabc.model import load_model
+    from folkabc.train import self_training_tunes
+    from folkabc.validate import bars_count
+
+    model = load_model()
+    generated = model.generate(n=400, seed=555)
+    chosen = self_training_tunes(model, n=400, seed=555)
+    written = {tuple(VOCAB.encode(list(g.tokens))) for g in generated}
+    assert 250 < len(chosen) < 400
+    for seq in chosen:
+        assert VOCAB.token(int(seq[0])) == "<s>" and VOCAB.token(int(seq[-1])) == "</s>"
+        assert tuple(seq[1:-1]) in written and bars_count(VOCAB.decode(seq[1:-1]))
+    meters_gen = Counter(g.tokens[0] for g in generated)
+    meters_own = Counter(VOCAB.token(int(s[1])) for s in chosen)
+    for meter, count in meters_gen.items():
+        if count >= 20:
+            assert abs(meters_own[meter] / len(chosen) - count / 400) < 0.02, meter
+    median_gen = np.median([len(g.tokens) for g in generated])
+    assert abs(np.median([s.size - 2 for s in chosen]) - median_gen) <= 3
