@@ -720,13 +720,7 @@ def self_training_tunes(model: Any, *, n: int, seed: int, max_length: int = 1000
     trained on them drifts that way; instead each group contributes its clean tunes in
     proportion to its size, ``round(size * overall clean share)`` tunes, every clean tune
     once before any is repeated (seeded draws). A group with no clean tune contributes none.
-
-    Parameters
-    ----------
-    model : folkabc.model.Model
-    n : int > 0
-    seed : int >= 0
-    max_length : int
+    Parameters as for :func:`clean_share`.
 
     Returns
     -------
