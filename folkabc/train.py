@@ -711,16 +711,25 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> flo
     return len(clean_tunes(model, n=n, seed=seed, max_length=max_length)) / n
 
 
-def self_training_tunes(model: Any, *, n: int, seed: int, max_length: int = 1000) -> list[np.ndarray]:
-    """The model's own tunes that count, drawn so as to keep the proportions of what it writes.
+def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndarray] | None = None,
+                        max_length: int = 1000, max_repeats: int = 4) -> list[np.ndarray]:
+    """The model's own tunes that count, drawn in the proportions of a reference set of tunes.
 
-    Generates ``n`` tunes at temperature 1 (seeds ``seed`` on) and groups them by meter,
-    mode and length (quartiles of the token count). Filtering on the bar check alone would
-    favour the kinds of tune that count most easily (short ones, 2/4 songs) and a model
-    trained on them drifts that way; instead each group contributes its clean tunes in
-    proportion to its size, ``round(size * overall clean share)`` tunes, every clean tune
-    once before any is repeated (seeded draws). A group with no clean tune contributes none.
-    Parameters as for :func:`clean_share`.
+    Generates ``n`` tunes at temperature 1 (seeds ``seed`` on), keeps those that end and
+    whose bars all count, and draws from them as many tunes as count, so that their meters,
+    modes and lengths (quartiles of the reference's token counts) fall in the reference's
+    proportions. Filtering on the bar check alone would favour what counts most easily
+    (short tunes, 2/4 songs) and a model trained on that drifts that way. Within a group every
+    clean tune is drawn once before any is repeated (seeded), and at most ``max_repeats``
+    times; a group with no clean tune contributes none. Other parameters as for
+    :func:`clean_share`.
+
+    Parameters
+    ----------
+    like : sequence of int arrays, optional
+        ``<s> meter mode body </s>`` ids whose proportions to keep (the training tunes);
+        None: the proportions of everything the model wrote.
+    max_repeats : int > 0
 
     Returns
     -------
@@ -737,23 +746,30 @@ def self_training_tunes(model: Any, *, n: int, seed: int, max_length: int = 1000
     from .validate import bars_count
 
     gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
-    lengths = np.array([len(g.tokens) for g in gen])
-    cuts = np.quantile(lengths, [0.25, 0.5, 0.75])
-    groups: dict[tuple, list[int]] = {}
+    own = [(tuple(g.tokens[:2]), len(g.tokens)) for g in gen]
+    ref = own if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2) for s in like]
+    cuts = np.quantile([length for _, length in ref], [0.25, 0.5, 0.75])
+
+    def group(head: tuple, length: int) -> tuple:
+        return head, int(np.searchsorted(cuts, length, side="right"))
+
+    wanted: dict[tuple, int] = {}
+    for head, length in ref:
+        key = group(head, length)
+        wanted[key] = wanted.get(key, 0) + 1
     clean: dict[tuple, list[int]] = {}
     for k, g in enumerate(gen):
-        key = (tuple(g.tokens[:2]), int(np.searchsorted(cuts, lengths[k], side="right")))
-        groups.setdefault(key, []).append(k)
         if g.ended and bars_count(list(g.tokens)):
-            clean.setdefault(key, []).append(k)
-    share = sum(map(len, clean.values())) / n
+            clean.setdefault(group(*own[k]), []).append(k)
+    total = sum(map(len, clean.values()))
     rng = np.random.default_rng(seed)
     chosen: list[int] = []
-    for key, members in groups.items():
+    for key in sorted(wanted, key=str):
         ok = clean.get(key, [])
         if ok:
             order = rng.permutation(len(ok))
-            chosen += [ok[order[i % len(ok)]] for i in range(round(len(members) * share))]
+            count = min(round(total * wanted[key] / len(ref)), max_repeats * len(ok))
+            chosen += [ok[order[i % len(ok)]] for i in range(count)]
     return [_model_sequence(VOCAB.encode(list(gen[k].tokens))) for k in sorted(chosen)]
 
 
@@ -1001,7 +1017,8 @@ def train(
         net = build_network(settings.layers, vocab_size=v, dropout=settings.dropout, seed=settings.seed)
     n_self = 0
     if settings.self_samples:  # the init model's own tunes that count, for the training part only
-        own = self_training_tunes(_numpy_model(net), n=settings.self_samples, seed=settings.self_seed)
+        own = self_training_tunes(_numpy_model(net), n=settings.self_samples, seed=settings.self_seed,
+                                  like=[seqs[i] for i in train_idx])
         n_self = len(own)
         train_idx = np.concatenate([train_idx, np.arange(len(seqs), len(seqs) + n_self)])
         seqs = list(seqs) + own

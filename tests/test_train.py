@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -515,7 +516,6 @@ def test_cli_init_with_other_layer_sizes_is_a_clear_error(torch, tmp_path, capsy
 def test_self_training_tunes_count_and_keep_the_models_proportions():
     """The self-training tunes all end and count, come from the model's own tunes, and keep the
     meters and lengths of everything it wrote (a bare filter would favour what counts easily)."""
-    from collections import Counter
 
     from folkabc.model import load_model
     from folkabc.train import self_training_tunes
@@ -536,3 +536,25 @@ def test_self_training_tunes_count_and_keep_the_models_proportions():
             assert abs(meters_own[meter] / len(chosen) - count / 400) < 0.02, meter
     median_gen = np.median([len(g.tokens) for g in generated])
     assert abs(np.median([s.size - 2 for s in chosen]) - median_gen) <= 3
+
+
+def test_self_training_tunes_in_the_proportions_of_real_tunes(oneill_tunes):
+    """Given reference tunes (O'Neill's: long airs in 3/4, jigs, reels), the self-training tunes
+    come much closer to their meters and lengths than the model's clean tunes as they come,
+    each clean tune drawn at most max_repeats times."""
+    from folkabc.model import load_model
+    from folkabc.train import clean_tunes, self_training_tunes
+
+    def meter_distance(a, b):
+        ca, cb = (Counter(VOCAB.token(int(s[1])) for s in x) for x in (a, b))
+        return 0.5 * sum(abs(ca[k] / len(a) - cb[k] / len(b)) for k in set(ca) | set(cb))
+
+    like = sequences_from_tunes(oneill_tunes)
+    chosen = self_training_tunes(load_model(), n=600, seed=9, like=like, max_repeats=4)
+    plain = clean_tunes(load_model(), n=600, seed=9)
+    assert max(Counter(map(tuple, chosen)).values()) <= 4
+    assert {tuple(s) for s in chosen} <= {tuple(s) for s in plain}
+    assert meter_distance(chosen, like) < 0.6 * meter_distance(plain, like)
+    median_ref = np.median([s.size for s in like])
+    assert np.median([s.size for s in plain]) < 0.7 * median_ref  # the model writes shorter tunes
+    assert abs(np.median([s.size for s in chosen]) - median_ref) < 0.1 * median_ref
