@@ -899,7 +899,7 @@ class TrainResult:
             "n_train_tokens": self.n_train_tokens,
             "n_valid_tokens": self.n_valid_tokens,
             "n_self": self.n_self,
-            "best_clean_share": self.best_clean_share,
+            "best_clean_share": None if self.best_clean_share is None else round(self.best_clean_share, 4),
             "elapsed_s": round(self.elapsed_s, 1),
         }
 

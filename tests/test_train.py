@@ -18,6 +18,7 @@ from folkabc.train import (
     sequences_from_corpus,
     sequences_from_tunes,
     split_holdout,
+    training_split,
 )
 from folkabc.vocab import VOCAB
 
@@ -455,10 +456,10 @@ def test_self_samples_add_the_init_models_clean_tunes_to_training_only(torch, on
     plain = train(seqs, settings=base, out=tmp_path / "plain", checkpoint=False)
     own = train(seqs, settings=base.replace(self_samples=40, self_seed=123), out=tmp_path / "own",
                 checkpoint=False)
-    expected = self_training_tunes(load_model(), n=40, seed=123)
+    _, train_idx, _ = training_split(seqs, settings=base)
+    expected = self_training_tunes(load_model(), n=40, seed=123, like=[seqs[i] for i in train_idx])
     clean = [g for g in load_model().generate(n=40, seed=123) if g.ended and bars_count(list(g.tokens))]
-    assert 20 < own.n_self == len(expected) < 40  # the filter keeps most, not all
-    assert abs(own.n_self - len(clean)) <= 4  # as many as count, give or take the groups' rounding
+    assert 0 < own.n_self == len(expected) <= len(clean) < 40  # drawn from the clean ones
     assert own.n_train == plain.n_train + own.n_self and own.n_valid == plain.n_valid
     for name in ("ids", "offsets"):
         with np.load(tmp_path / "plain" / "heldout.npz") as a, np.load(tmp_path / "own" / "heldout.npz") as b:
@@ -475,16 +476,19 @@ def test_select_samples_keeps_the_weights_that_write_most_clean_tunes(torch, one
 
     seqs = sequences_from_tunes(oneill_tunes)[:80]
     s = TrainSettings(layers=tuple(load_model().layers), init=str(default_model_path()), optimizer="adam",
-                      learning_rate=3e-3, batch_size=8, max_epochs=1, eval_every=2, patience=20,
+                      learning_rate=1e-3, batch_size=8, max_epochs=1, eval_every=2, patience=20,
                       dropout=0.0, threads=2, select_samples=30, select_seed=77)
     r = train(seqs, settings=s, out=tmp_path / "m", checkpoint=False)
     shares = [h["clean_share"] for h in r.history]
     assert len(shares) >= 4 and len(set(shares)) > 1
-    assert r.best_clean_share == max(shares)
+    assert r.best_clean_share == pytest.approx(max(shares), abs=1e-4)
     kept = [h for h in r.history if h["best"]][-1]
     assert kept["clean_share"] == max(shares)
     assert r.best_valid_loss == pytest.approx(kept["valid_loss"], abs=1e-5)
-    assert clean_share(load_model(tmp_path / "m"), n=30, seed=77) == pytest.approx(max(shares))
+    # fitting 72 O'Neill tunes lowers their held-out loss but costs clean tunes: the kept weights
+    # are not the lowest-loss ones
+    assert kept["valid_loss"] > min(h["valid_loss"] for h in r.history) + 0.01
+    assert clean_share(load_model(tmp_path / "m"), n=30, seed=77) == pytest.approx(max(shares), abs=1e-4)
 
 
 @pytest.mark.parametrize(
