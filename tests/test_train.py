@@ -562,3 +562,30 @@ def test_self_training_tunes_in_the_proportions_of_real_tunes(oneill_tunes):
     median_ref = np.median([s.size for s in like])
     assert np.median([s.size for s in plain]) < 0.7 * median_ref  # the model writes shorter tunes
     assert abs(np.median([s.size for s in chosen]) - median_ref) < 0.1 * median_ref
+
+
+def test_progress_line_shows_the_clean_share_on_a_terminal(monkeypatch):
+    """On a TTY each validation line shows the held-out loss and, when the run chooses by the bar
+    check, the clean share; piped or --quiet, nothing is drawn."""
+    import io
+
+    from folkabc.cli import train as cli_train
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("FOLKABC_QUIET", raising=False)
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    draw = cli_train._progress(quiet=False)
+    record = {"event": "valid", "epoch": 5, "step": 1480, "valid_loss": 1.21442, "valid_perplexity": 3.3683,
+              "best": True, "tokens_per_s": 15666.4}
+    draw({**record, "clean_share": 0.886})
+    draw(record)
+    lines = err.getvalue().split("\n")
+    assert lines[0] == "\repoch 5 step 1480: valid loss 1.2144 (ppl 3.368), 88.6% clean *  15666 tok/s"
+    assert lines[1] == "\repoch 5 step 1480: valid loss 1.2144 (ppl 3.368) *  15666 tok/s"
+    assert cli_train._progress(quiet=True) is None
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert cli_train._progress(quiet=False) is None

@@ -75,9 +75,10 @@ def _progress(quiet: bool):
         if ev["event"] == "valid":
             if ev["best"]:
                 state["best"] = ev["valid_loss"]
+            clean = "" if ev.get("clean_share") is None else f", {ev['clean_share']:.1%} clean"
             sys.stderr.write(
                 f"\repoch {ev['epoch']} step {ev['step']}: valid loss {ev['valid_loss']:.4f} "
-                f"(ppl {ev['valid_perplexity']:.3f}){' *' if ev['best'] else ''}"
+                f"(ppl {ev['valid_perplexity']:.3f}){clean}{' *' if ev['best'] else ''}"
                 f"  {ev['tokens_per_s'] or 0:.0f} tok/s\n"
             )
         else:
