@@ -5,7 +5,10 @@ The network is the folk-rnn one: a one-hot token input, a stack of LSTM layers
 dense softmax layer over the vocabulary. Training follows folk-rnn: whole
 tunes ``<s> meter mode body </s>`` as sequences, cross-entropy on the next
 token, RMSprop (or Adam), gradient-norm clipping, a seeded held-out split, and
-early stopping on the held-out loss (the best checkpoint is kept).
+early stopping on the held-out loss (the best checkpoint is kept). A run can
+start from a model's weights (``init``), add that model's own tunes that count
+to its training tunes (``self_samples``: self-training) and keep the weights
+whose generated tunes most often count (``select_samples``).
 
 PyTorch is an optional extra (``pip install 'folkabc[train]'``): this module
 imports it only inside the functions that train, so ``import folkabc.train``
@@ -154,9 +157,11 @@ class TrainSettings:
     self_samples : int >= 0
         Self-training (needs ``init``): generate this many tunes from the ``init``
         model at temperature 1 (seeds ``self_seed`` on), keep those that end and
-        whose bars all count, and add them to the training part (never to the
-        held-out part). The model is then trained on corpus tunes and on its own
-        tunes that count: rejection-sampling fine-tuning towards the bar check.
+        whose bars all count, drawn in the training tunes' proportions of meter,
+        mode and length (:func:`self_training_tunes`), and add them to the training
+        part (never to the held-out part). The model is then trained on corpus tunes
+        and on its own tunes that count: rejection-sampling fine-tuning towards the
+        bar check.
     self_seed : int >= 0
         First seed of the self-training tunes (kept apart from the seeds used to
         evaluate: 0..499 to report, 1000..1499 to choose).
@@ -860,7 +865,8 @@ class TrainResult:
     path : Path or None
         Where the model was exported, if anywhere.
     n_self : int
-        Self-training tunes added to the training part (``settings.self_samples``).
+        Self-training tunes added to the training part (``settings.self_samples``;
+        a tune drawn twice counts twice).
     best_clean_share : float or None
         With ``settings.select_samples``: the kept weights' share of clean tunes.
     """
