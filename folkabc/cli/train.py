@@ -24,7 +24,8 @@ def add_parser(subparsers) -> None:
         ),
         epilog=example_epilog(
             "folkabc train --out mymodel --layers 128,128 --time-limit 600",
-            "folkabc train --settings folkabc/data/model/train-settings.json --out retrained",
+            "folkabc train --settings folkabc/data/model/stages/1-base-settings.json --out stage1",
+            "folkabc train --settings folkabc/data/model/train-settings.json --init stage1 --out stage2",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
