@@ -693,6 +693,13 @@ def _numpy_model(net):
     return Model(list(VOCAB.tokens), Params.from_arrays(network_weights(net), n_vocab=net.vocab_size))
 
 
+def _ends_and_counts(tune: Any) -> bool:
+    """Whether a generated tune ended with ``</s>`` and its bars all count."""
+    from .validate import bars_count
+
+    return bool(tune.ended) and bars_count(list(tune.tokens))
+
+
 def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> float:
     """Share of ``n`` tunes generated at temperature 1 (seeds ``seed`` on) that end and check clean.
 
@@ -713,7 +720,8 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> flo
     >>> 0.5 < clean_share(load_model(), n=20, seed=1000) <= 1.0
     True
     """
-    return len(clean_tunes(model, n=n, seed=seed, max_length=max_length)) / n
+    gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
+    return sum(map(_ends_and_counts, gen)) / n
 
 
 def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndarray] | None = None,
@@ -748,8 +756,6 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     >>> 30 < len(tunes) <= 50
     True
     """
-    from .validate import bars_count
-
     gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
     own = [(tuple(g.tokens[:2]), len(g.tokens)) for g in gen]
     ref = own if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2) for s in like]
@@ -764,7 +770,7 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
         wanted[key] = wanted.get(key, 0) + 1
     clean: dict[tuple, list[int]] = {}
     for k, g in enumerate(gen):
-        if g.ended and bars_count(list(g.tokens)):
+        if _ends_and_counts(g):
             clean.setdefault(group(*own[k]), []).append(k)
     total = sum(map(len, clean.values()))
     rng = np.random.default_rng(seed)
@@ -793,13 +799,8 @@ def clean_tunes(model: Any, *, n: int, seed: int, max_length: int = 1000) -> lis
     >>> all(VOCAB.token(int(t[-1])) == "</s>" for t in tunes)
     True
     """
-    from .validate import bars_count
-
-    out = []
-    for g in model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length):
-        if g.ended and bars_count(list(g.tokens)):
-            out.append(_model_sequence(VOCAB.encode(list(g.tokens))))
-    return out
+    gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
+    return [_model_sequence(VOCAB.encode(list(g.tokens))) for g in gen if _ends_and_counts(g)]
 
 
 def export_model(net, path: str | Path, *, vocabulary: Sequence[str] = VOCAB.tokens,
@@ -1017,13 +1018,16 @@ def train(
     t_start = time.monotonic()
     rng = np.random.default_rng(settings.seed + 1)
     if settings.init is not None:
+        from .model import load_model
+
+        init_model = load_model(settings.init)
         torch.manual_seed(settings.seed)
-        net = network_from_model(settings.init, dropout=settings.dropout, layers=settings.layers)
+        net = network_from_model(init_model, dropout=settings.dropout, layers=settings.layers)
     else:
         net = build_network(settings.layers, vocab_size=v, dropout=settings.dropout, seed=settings.seed)
     n_self = 0
     if settings.self_samples:  # the init model's own tunes that count, for the training part only
-        own = self_training_tunes(_numpy_model(net), n=settings.self_samples, seed=settings.self_seed,
+        own = self_training_tunes(init_model, n=settings.self_samples, seed=settings.self_seed,
                                   like=[seqs[i] for i in train_idx])
         n_self = len(own)
         train_idx = np.concatenate([train_idx, np.arange(len(seqs), len(seqs) + n_self)])
