@@ -589,3 +589,25 @@ def test_progress_line_shows_the_clean_share_on_a_terminal(monkeypatch):
     assert cli_train._progress(quiet=True) is None
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert cli_train._progress(quiet=False) is None
+
+
+def _corrupt_model(d):
+    (d / "bad").mkdir()
+    (d / "bad" / "model.json").write_text("{")
+    return d / "bad"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing", "missing: no such model file or directory"),
+    (_corrupt_model, "model.json: not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2"),
+])
+def test_cli_init_from_a_missing_or_corrupt_model_is_a_clear_error(torch, tmp_path, capsys, make, message):
+    from folkabc.cli import main
+
+    init = make(tmp_path)
+    code = main(["train", "--abc", str(music21_abc_paths("oneills1850")[0]), "--out", str(tmp_path / "m"),
+                 "--layers", "16", "--init", str(init), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("folkabc train: error: ") and message in err and "Traceback" not in err
+    assert not (tmp_path / "m" / "model.json").exists()
