@@ -40,6 +40,7 @@ import gc
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -93,6 +94,11 @@ class TokenizedTune:
     error: FolkabcError | None = None
     abc: str = ""
     line: int = 1
+    #: Indices (into ``tokens``) of the bar tokens that close a part in the source: bar lines written
+    #: ``||``, ``|]`` or ``[|``, which tokens write as ``|``. Later stages ask this, never the source text.
+    part_ends: frozenset[int] = frozenset()
+    #: The tune's unit note length (its first ``L:``, else the default from ``M:``).
+    unit: Fraction = Fraction(1, 8)
 
     @property
     def meter(self) -> str:
@@ -356,7 +362,9 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         tt.tokens.append("K:C" + key.folk_mode)
         tt.positions.append((kf[1], kf[2]) if kf else (0, 0))
         _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions, tt.warnings)
+        tt.unit = reading.unit
         _normalise(tt, raw)
+        tt.part_ends = frozenset(_part_ends(tt, raw))
     except AbcSyntaxError as exc:
         if strict:
             raise
@@ -366,19 +374,23 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
     return tt
 
 
+def _part_ends(tt: TokenizedTune, raw: RawTune) -> set[int]:
+    """Bar tokens written ``||``, ``|]`` or ``[|`` in the tune's source."""
+    lines = dict(raw.body)
+    if not lines:
+        return set()
+    first = min(lines)
+    text = [lines.get(n, "") for n in range(first, max(lines) + 1)]
+    return section_ends(tt.tokens, tt.positions, text, first_line=first)
+
+
 def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
     """Apply :mod:`folkabc.normalize` (repeats abc2midi would repair, unequal broken pairs);
     a nested tuplet raises :class:`AbcSyntaxError`."""
     toks = tt.tokens
     joined = " ".join(toks)  # cheap gates: most tunes need none of the passes
     if may_have_repeats(joined):
-        def hard() -> set[int]:  # bar tokens written `||` or `|]`: called only when a repeat changes
-            lines = dict(raw.body)
-            first = min(lines) if lines else 1
-            text = [lines.get(n, "") for n in range(first, max(lines) + 1)] if lines else []
-            return section_ends(toks, tt.positions, text, first_line=first)
-
-        tt.tokens, tt.positions, notes = explicit_repeats(toks, tt.positions, hard)
+        tt.tokens, tt.positions, notes = explicit_repeats(toks, tt.positions, lambda: _part_ends(tt, raw))
         tt.warnings.extend(notes)
     if joined.count(" (") > 1:
         at = nested_tuplet(tt.tokens)

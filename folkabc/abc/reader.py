@@ -101,12 +101,15 @@ class Reading:
     meter : Meter or None
         The header meter (None when absent).
     warnings : list of str
+    unit : Fraction
+        The tune's unit note length (``L:``, else the default from ``M:``).
     """
 
     events: list[tuple]
     key: Key
     meter: Meter | None
     warnings: list[str]
+    unit: Fraction = Fraction(1, 8)
 
 
 def split_tunes(text: str) -> list[RawTune]:
@@ -380,6 +383,7 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
         key = parse_key("C")
         if tune.body:
             warnings.append("no K: field; read as K:C")
+    head_unit = unit
     dcache = _unit_cache(unit)
     plain = dcache[""]
     voices = tune.header.get("V")
@@ -587,4 +591,4 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 raise err(f"unexpected character {ch!r}", lineno, m.start() + 1)
     if multi_voice:
         warnings.append(f"multi-voice tune: only the first voice ({first_voice}) was read")
-    return Reading(events, key, meter, warnings)
+    return Reading(events, key, meter, warnings, head_unit)
