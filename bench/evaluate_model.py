@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -388,7 +389,8 @@ def markdown_table(r: dict) -> str:
 
 def _report(r: dict) -> str:
     c = r["conditions"][0]
-    lines = [f"model {r['model']}: LSTM {'x'.join(map(str, r['layers']))}, {r['parameters']:,} parameters; "
+    model = os.path.relpath(r["model"]) if os.path.isabs(r["model"]) else r["model"]
+    lines = [f"model {model}: LSTM {'x'.join(map(str, r['layers']))}, {r['parameters']:,} parameters; "
              f"corpus {r['corpus']['path']} ({r['corpus']['tunes']} tunes, {r['corpus']['dance_tunes']} in "
              f"O'Neill's, Ryan's and Aird's)"]
     if "heldout" in r:

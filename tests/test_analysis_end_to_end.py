@@ -82,7 +82,43 @@ def test_ablation_reports_three_rates(report):
     assert len(ab["conditions"][1]["units"]) == len(ab["conditions"][2]["units"])
     md = report.markdown.read_text(encoding="utf-8")
     for c in ab["conditions"]:
-        assert f"| {c['label']} | {len(c['units'])} | {c['counted']:.0%} |" in md
+        lo, hi = c["counted_ci"]
+        assert lo <= c["counted"] <= hi and lo < hi
+        assert c["loglik_ci"][0] <= c["loglik"] <= c["loglik_ci"][1]
+        assert f"| {c['label']} | {len(c['units'])} | {c['counted']:.1%} [{lo:.1%}–{hi:.1%}] |" in md
+    # layers count from 1 everywhere in the report
+    assert ab["layer"] == len(report.numbers["model"]["layers"])
+    assert f"layer {ab['layer']}: {ab['units_over_threshold']} of its {ab['units_in_layer']} units" in md
+    assert ab["units_over_threshold"] == len(ab["periodic"])
+
+
+def test_band_follows_the_measured_bar_period(report):
+    per = report.numbers["periodicity"]
+    assert per["band"] == report.numbers["ablation"]["band"]
+    if per["bar_period"] is not None:  # a model that writes bar lines
+        lo, hi = per["band"]
+        assert per["band_source"] == "measured"
+        assert lo <= per["bar_period"]["period"] <= hi
+
+
+def test_period_option_sets_the_band(tiny):
+    study = ablation_study(tiny, n=2, seed=1, max_length=40, threshold=0.0, period=8.0)
+    assert study.band == pytest.approx((8.0 * (1 - 0.0333), 8.0 * (1 + 0.0333)))
+    assert study.bar_period is None
+    given = ablation_study(tiny, n=2, seed=1, max_length=40, threshold=0.0, band=(8.7, 9.3))
+    assert given.band == (8.7, 9.3)
+    with pytest.raises(ParameterError, match="period"):
+        ablation_study(tiny, n=1, period=1.0)
+
+
+def test_ablation_difference_is_paired(tiny):
+    study = ablation_study(tiny, n=4, seed=2, max_length=40, threshold=0.0)
+    d, lo, hi = study.difference_ci()
+    p, r = study.conditions[1].ok, study.conditions[2].ok
+    assert d == pytest.approx(np.mean(r) - np.mean(p))
+    assert lo <= d <= hi
+    pair = study.paired
+    assert pair["random_only"] - pair["periodic_only"] == sum(r) - sum(p)
 
 
 def test_numbers_change_with_the_seed(model, report, tmp_path):
@@ -148,6 +184,7 @@ def test_cli_analyze_seed(tiny_dir, tmp_path, capsys):
     assert main(args) == 0
     nums = json.loads(capsys.readouterr().out)
     assert len(nums["ablation"]["conditions"]) == 3
+    assert nums["ablation"]["layer"] == 2  # the last of two layers, counted from 1
     assert (tmp_path / "r" / "report.md").exists()
     assert len(list((tmp_path / "r").glob("*.png"))) == len(FIGURES)
 
@@ -162,6 +199,16 @@ def test_cli_analyze_token_file(tiny_dir, tmp_path, capsys):
     assert "wrote 10 figures" in capsys.readouterr().out
     md = (tmp_path / "r" / "report.md").read_text()
     assert "M:4/4 K:Cmaj |: G, C C 2 G, C E C" in md
+
+
+def test_cli_analyze_layer_counts_from_one(tiny_dir, tmp_path, capsys):
+    args = ["analyze", "--model", str(tiny_dir), "--seed", "3", "-o", str(tmp_path / "r"), "--n-ablation", "2",
+            "--max-length", "60", "--beam-depth", "1", "--layer", "1", "--period", "9"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "layer 1: " in out and "periods 8.70-9.30 steps" in out
+    assert main(args[:-4] + ["--layer", "0"]) == 2
+    assert "--layer counts from 1" in capsys.readouterr().err
 
 
 def test_cli_analyze_errors(tmp_path, capsys):

@@ -106,7 +106,8 @@ def plot_posterior(
     steps : sequence of str [len T] or None
         Input token of each step (x tick labels; shown when T <= 400).
     sampled : sequence of int [len T] or None
-        Id of the token that followed each step; drawn as a dot.
+        Id of the token that followed each step; drawn as a dot. With more than 40
+        tokens in the vocabulary only the rows of these tokens are labelled.
     floor : float
         Probabilities below it are left blank.
 
@@ -128,7 +129,7 @@ def plot_posterior(
         raise ParameterError(f"posterior must have shape (T, {len(tokens)}), got {post.shape}")
     T, V = post.shape
     logp = np.ma.masked_less_equal(posterior_log10(post, floor=floor), np.log10(floor))
-    fig = new_figure(figsize=(max(8.0, min(T * 0.09, 40.0)), max(6.0, V * 0.11)))
+    fig = new_figure(figsize=(max(8.0, min(T * 0.09, 40.0)), max(6.0, min(V * 0.12, 18.0))))
     ax = fig.add_subplot()
     im = ax.imshow(logp.T, aspect="auto", origin="lower", cmap="viridis", interpolation="nearest",
                    vmin=np.log10(floor), vmax=0.0)
@@ -136,8 +137,12 @@ def plot_posterior(
         s = np.asarray(sampled, dtype=int)
         ax.plot(np.arange(len(s)), s, "o", ms=2.5, mfc="none", mec="red", mew=0.7, label="token that followed")
         ax.legend(loc="upper right", fontsize=7)
-    ax.set_yticks(np.arange(V))
-    ax.set_yticklabels(tokens, fontsize=max(3.5, min(8.0, 600 / V / 1.0 * 0.1)))
+    # label the tokens the tune uses (a tick for every other token): 137 labels do not fit
+    used = sorted(set(int(i) for i in sampled)) if sampled is not None and V > 40 else list(range(V))
+    ax.set_yticks(np.arange(V), minor=True)
+    ax.set_yticks(used)
+    ax.set_yticklabels([tokens[i] for i in used], fontsize=7.5 if V > 40 else 9)
+    ax.tick_params(axis="y", which="minor", length=2)
     if steps is not None and T <= 400:
         ax.set_xticks(np.arange(T))
         ax.set_xticklabels(steps, fontsize=5, rotation=90)
@@ -287,9 +292,15 @@ def plot_unit_spectrogram(periods, spectra_db, *, order=None, highlight=None, ti
                        shading="flat")
     if highlight is not None and len(highlight):
         pos = np.flatnonzero(np.isin(order, np.asarray(highlight, dtype=int)))
-        ax.plot(np.full(len(pos), edges[0] * 0.97), pos, "<", color="cyan", mec="k", mew=0.4, ms=5,
-                clip_on=False, label=f"periodic unit ({len(pos)})")
-        ax.legend(loc="upper right", fontsize=7)
+        # a lime band beside the image and a thick marker at the left edge of every periodic unit's row
+        ax.plot(np.full(len(pos), edges[0] * 1.06), pos, ">", color="lime", mec="black", mew=1.0,
+                ms=max(4.0, min(9.0, 500 / max(D, 1))), clip_on=False, zorder=5,
+                label=f"periodic unit ({len(pos)} of {D})")
+        for p in pos:
+            ax.axhspan(p - 0.5, p + 0.5, xmin=0.985, xmax=1.0, color="lime", zorder=4)
+        if len(pos) and np.array_equal(pos, np.arange(len(pos))):  # sorted rows: one boundary
+            ax.axhline(len(pos) - 0.5, color="lime", lw=1.6, ls="--", zorder=5)
+        ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
     _period_axis(ax, peaks=False)
     ax.set_xlim(2, edges[0])
     ax.set_ylabel(ylabel)
@@ -473,7 +484,7 @@ def plot_delta_alpha(*, ps=(0.01, 0.1, 0.3, 0.5, 0.9), deltas=None):
 
 
 def plot_ablation(labels: Sequence[str], counted: Sequence[float], loglik: Sequence[float], *,
-                  n: int | None = None, title: str = "Ablation study"):
+                  n: int | None = None, counted_ci=None, loglik_ci=None, title: str = "Ablation study"):
     """Bar chart: share of tunes whose bars all count, and mean log-likelihood, per condition.
 
     Parameters
@@ -485,6 +496,8 @@ def plot_ablation(labels: Sequence[str], counted: Sequence[float], loglik: Seque
         Mean log-likelihood per token (or per tune) of each condition.
     n : int or None
         Tunes per condition (shown in the title).
+    counted_ci, loglik_ci : sequence of (float, float) or None
+        95% intervals of each bar (drawn as error bars and printed under the value).
 
     Returns
     -------
@@ -492,9 +505,10 @@ def plot_ablation(labels: Sequence[str], counted: Sequence[float], loglik: Seque
 
     Examples
     --------
-    >>> fig = plot_ablation(["none", "periodic", "random"], [0.9, 0.2, 0.8], [-1.0, -2.0, -1.1], n=10)
-    >>> bool(fig.axes[0].get_ylim()[1] >= 1.0)
-    True
+    >>> fig = plot_ablation(["none", "periodic", "random"], [0.9, 0.2, 0.8], [-1.0, -2.0, -1.1], n=10,
+    ...                     counted_ci=[(0.6, 0.98), (0.06, 0.5), (0.5, 0.94)])
+    >>> bool(fig.axes[0].get_ylim()[1] >= 1.0), len(fig.axes[0].lines) > 0
+    (True, True)
     """
     if not len(labels) == len(counted) == len(loglik):
         raise ParameterError("labels, counted and loglik must have the same length")
@@ -502,13 +516,31 @@ def plot_ablation(labels: Sequence[str], counted: Sequence[float], loglik: Seque
     ax1, ax2 = fig.subplots(1, 2)
     colors = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"][: len(labels)]
     x = np.arange(len(labels))
-    bars = ax1.bar(x, counted, color=colors)
-    ax1.bar_label(bars, labels=[f"{c:.0%}" for c in counted], fontsize=8)
+
+    def errbar(ax, values, ci):
+        if ci is None:
+            return None
+        ci = np.asarray(ci, dtype=float)
+        v = np.asarray(values, dtype=float)
+        yerr = np.abs(np.stack([v - ci[:, 0], ci[:, 1] - v]))
+        ax.errorbar(x, v, yerr=yerr, fmt="none", ecolor="black", elinewidth=1.4, capsize=7, capthick=1.4)
+        return ci
+
+    ci1 = errbar(ax1, counted, counted_ci)
+    ax1.bar(x, counted, color=colors, zorder=0)
+    for k, c in enumerate(counted):
+        text = f"{c:.1%}" + (f"\n[{ci1[k, 0]:.1%}–{ci1[k, 1]:.1%}]" if ci1 is not None else "")
+        ax1.text(x[k], 0.04, text, ha="center", va="bottom", fontsize=9, color="white", fontweight="bold")
     ax1.set_ylim(0, 1.1)
-    ax1.set_ylabel("share of tunes whose bars all count")
-    bars = ax2.bar(x, loglik, color=colors)
-    ax2.bar_label(bars, labels=[f"{v:.3g}" for v in loglik], fontsize=8)
-    ax2.set_ylabel("mean log-likelihood per token (nats)")
+    ax1.set_ylabel("share of tunes whose bars all count (95% CI)")
+    ci2 = errbar(ax2, loglik, loglik_ci)
+    ax2.bar(x, loglik, color=colors, zorder=0)
+    lo = min(np.min(loglik), np.min(ci2) if ci2 is not None else np.inf)
+    ax2.set_ylim(min(lo * 1.15, 0), 0)
+    for k, v in enumerate(loglik):
+        text = f"{v:.3f}" + (f"\n[{ci2[k, 0]:.3f}, {ci2[k, 1]:.3f}]" if ci2 is not None else "")
+        ax2.text(x[k], lo * 0.08, text, ha="center", va="top", fontsize=9, color="white", fontweight="bold")
+    ax2.set_ylabel("mean log-likelihood per token (nats, 95% CI)")
     for ax in (ax1, ax2):
         ax.set_xticks(x)
         ax.set_xticklabels(labels, fontsize=8)

@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import ParameterError, RenderError
 from ..validate import bars_count
 from . import arrays as A
+from . import stats as S
 
 __all__ = [
     "AblationCondition",
@@ -108,6 +109,10 @@ class AblationCondition:
         Per tune (same seeds in every condition): do its bars all count?
     tunes : list of list of str
         The generated tokens (meter, mode, body).
+    counted_ci : (float, float)
+        Wilson 95% interval of ``counted``.
+    loglik_ci : (float, float)
+        Percentile-bootstrap 95% interval of ``loglik`` (tunes resampled).
     """
 
     label: str
@@ -117,11 +122,14 @@ class AblationCondition:
     ended: float
     ok: list[bool]
     tunes: list[list[str]] = field(repr=False, default_factory=list)
+    counted_ci: tuple[float, float] = (0.0, 1.0)
+    loglik_ci: tuple[float, float] = (float("nan"), float("nan"))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (without the tunes)."""
         return {"label": self.label, "units": self.units.tolist(), "counted": self.counted,
-                "loglik": self.loglik, "ended": self.ended, "ok": list(self.ok)}
+                "counted_ci": list(self.counted_ci), "loglik": self.loglik, "loglik_ci": list(self.loglik_ci),
+                "ended": self.ended, "ok": list(self.ok)}
 
 
 @dataclass
@@ -131,7 +139,8 @@ class AblationStudy:
     Attributes
     ----------
     layer : int
-        0-based layer whose units were ablated.
+        0-based index of the layer whose units were ablated (reports, JSON included, number
+        layers from 1: ``to_dict()["layer"]`` is ``layer + 1``).
     fraction : float
         Fraction of the periodic units ablated in condition (b).
     n : int
@@ -139,7 +148,10 @@ class AblationStudy:
     seed : int
         Base seed: tune k uses seed ``seed + k`` in every condition.
     band : (float, float)
+        The period band (steps) the units' power was measured in.
     threshold : float
+    bar_period : folkabc.analysis.stats.BarPeriod or None
+        The unablated tunes' measured steps per bar (None when ``band`` was given).
     band_fraction : np.ndarray [shape=(H,)]
         Each unit's share of power in ``band``, averaged over the unablated tunes.
     periodic : np.ndarray [shape=(P,)]
@@ -157,17 +169,36 @@ class AblationStudy:
     band_fraction: np.ndarray
     periodic: np.ndarray
     conditions: list[AblationCondition]
+    bar_period: S.BarPeriod | None = None
 
     @property
     def rates(self) -> dict[str, float]:
         """Condition label → share of tunes whose bars all count."""
         return {c.label: c.counted for c in self.conditions}
 
+    @property
+    def paired(self) -> dict[str, int]:
+        """Tunes (same seed) that count with the random units cut but not the periodic ones, and the reverse."""
+        p, r = self.conditions[1].ok, self.conditions[2].ok
+        return {"random_only": sum(b and not a for a, b in zip(p, r)),
+                "periodic_only": sum(a and not b for a, b in zip(p, r))}
+
+    def difference_ci(self, *, n_boot: int = 2000) -> tuple[float, float, float]:
+        """Clean share with the random units cut minus with the periodic units cut, and its
+        paired-bootstrap 95% interval (tunes resampled by seed)."""
+        d = np.array(self.conditions[2].ok, float) - np.array(self.conditions[1].ok, float)
+        lo, hi = S.bootstrap_interval(d, np.mean, n_boot=n_boot, rng=self.seed)
+        return float(d.mean()), lo, hi
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"layer": self.layer, "fraction": self.fraction, "n": self.n, "seed": self.seed,
-                "band": list(self.band), "threshold": self.threshold,
-                "periodic": self.periodic.tolist(), "conditions": [c.to_dict() for c in self.conditions]}
+        """JSON form; ``layer`` counts from 1, as every report does."""
+        diff, lo, hi = self.difference_ci()
+        return {"layer": self.layer + 1, "fraction": self.fraction, "n": self.n, "seed": self.seed,
+                "band": list(self.band), "bar_period": self.bar_period.to_dict() if self.bar_period else None,
+                "threshold": self.threshold, "units_in_layer": int(len(self.band_fraction)),
+                "units_over_threshold": int(len(self.periodic)),
+                "periodic": self.periodic.tolist(), "conditions": [c.to_dict() for c in self.conditions],
+                "random_minus_periodic": {"counted": diff, "ci": [lo, hi], **self.paired}}
 
 
 def ablation_study(
@@ -175,19 +206,22 @@ def ablation_study(
     *,
     layer: int = -1,
     fraction: float = 0.33,
-    n: int = 20,
+    n: int = 200,
     seed: int = 0,
     meter: str | None = "M:4/4",
     mode: str | None = None,
     max_length: int = 400,
-    band=A.COUNTING_BAND,
+    band=None,
+    period: float | None = None,
     threshold: float = 0.05,
     rng=None,
 ) -> AblationStudy:
     """Does cutting a layer's periodic units stop the model counting bars? Cutting random ones?
 
     1. Generate ``n`` tunes (seeds ``seed … seed + n - 1``) with hidden states
-       recorded, and measure each unit's share of power in ``band``
+       recorded, measure their bar period (:func:`~folkabc.analysis.stats.bar_period`:
+       the median steps per bar and a band around it) unless ``band`` or ``period``
+       is given, and measure each unit's share of power in the band
        (:func:`~folkabc.analysis.arrays.band_power_fraction`, averaged over the tunes).
     2. The periodic units are those over ``threshold``; condition (b) ablates
        the ``round(fraction * P)`` most periodic of them (at least one when
@@ -195,7 +229,8 @@ def ablation_study(
        whole layer (``rng``).
     3. Regenerate from the same seeds under (b) and (c). For each condition
        report the share of tunes whose bars all count, the share that ended,
-       and the mean log-likelihood per token under the *intact* model.
+       and the mean log-likelihood per token under the *intact* model, with
+       95% intervals (Wilson; bootstrap over the tunes).
 
     Parameters
     ----------
@@ -205,15 +240,19 @@ def ablation_study(
     fraction : float in (0, 1]
         Fraction of the periodic units to ablate.
     n : int > 0
-        Tunes per condition.
+        Tunes per condition (default 200: at 85% clean, a Wilson interval of about
+        ±5 points, enough to see a 15-point effect).
     seed : int >= 0
         Base seed of the tunes.
     meter, mode : str or None
         Forced first tokens (default ``M:4/4``, where a bar is 8 quavers and a bar line: period 9).
     max_length : int > 0
         Most tokens per tune.
-    band : (float, float)
-        Period band in steps.
+    band : (float, float) or None
+        Period band in steps; None: measured from the unablated tunes (or around ``period``).
+    period : float or None
+        Bar period in steps; the band is ``period * (1 ± 0.0333)`` (the published
+        8.7–9.3 is ``9 * (1 ± 0.0333)``). Ignored when ``band`` is given.
     threshold : float in [0, 1)
         Smallest band share of a periodic unit (0 ranks every unit of the layer).
         The default, 0.05, is four times what white noise averages (about 1.2%);
@@ -251,6 +290,7 @@ def ablation_study(
     base = model.generate(record=True, **opts)
     # the unablated tunes' traces give both the hidden states and their log-likelihood
     traces = [g.trace for g in base]
+    band, bp = _band(band, period, [g.tokens for g in base])
     frac = _mean_band_fraction([tr.hidden[li] for tr in traces], band=band)
     periodic = np.flatnonzero(frac > threshold)
     periodic = periodic[np.argsort(-frac[periodic], kind="stable")]
@@ -273,15 +313,33 @@ def ablation_study(
         toks = [list(g.tokens) for g in tunes]
         ok = [bars_count(t) for t in toks]
         ll, sq = lls[label]
+        rows = np.array([[a, max(len(x), 1)] for a, x in zip(ll, sq)], dtype=float)
+        ll_ci = S.bootstrap_interval(rows, lambda r: r[:, 0].sum() / r[:, 1].sum(), rng=int(seed))
         return AblationCondition(label, units.astype(np.int64), float(np.mean(ok)),
                                  float(sum(ll) / max(sum(len(x) for x in sq), 1)),
-                                 float(np.mean([g.ended for g in tunes])), ok, toks)
+                                 float(np.mean([g.ended for g in tunes])), ok, toks,
+                                 S.wilson_interval(int(sum(ok)), len(ok)), ll_ci)
 
     conds = [condition("no ablation", np.empty(0, np.int64), base),
              condition("periodic units", cut, ablated["periodic units"]),
              condition("random units", rand, ablated["random units"])]
     return AblationStudy(li, float(fraction), int(n), int(seed), tuple(float(b) for b in band), float(threshold),
-                         frac, periodic.astype(np.int64), conds)
+                         frac, periodic.astype(np.int64), conds, bp)
+
+
+def _band(band, period, tunes) -> tuple[tuple[float, float], S.BarPeriod | None]:
+    """The band to look for counting units in: given, around ``period``, or measured from ``tunes``."""
+    if band is not None:
+        return tuple(float(b) for b in band), None
+    if period is not None:
+        if not period > 2:
+            raise ParameterError(f"period must be > 2 steps, got {period!r}")
+        return (float(period) * (1 - 0.0333), float(period) * (1 + 0.0333)), None
+    try:
+        bp = S.bar_period([list(t) for t in tunes])
+    except ParameterError:  # no tune has two bar lines (an untrained model): the published band
+        return A.COUNTING_BAND, None
+    return bp.band, bp
 
 
 # --------------------------------------------------------------------------- beam coverage
@@ -421,10 +479,11 @@ def analyze(
     meter: str | None = "M:4/4",
     max_length: int = 400,
     layer: int = -1,
-    band=A.COUNTING_BAND,
+    band=None,
+    period: float | None = None,
     threshold: float = 0.05,
     fraction: float = 0.33,
-    n_ablation: int = 20,
+    n_ablation: int = 200,
     beam_depth: int = 3,
     beam_keep: Sequence[float] = (0.1, 0.2),
     max_branches: int | None = 4096,
@@ -455,9 +514,13 @@ def analyze(
     max_length : int
         Most tokens per generated tune.
     layer : int
-        Layer of the unit spectra figure and the ablation study.
-    band, threshold, fraction, n_ablation
-        As for :func:`ablation_study` (``n_ablation=0`` skips the study).
+        Layer of the unit spectra figure and the ablation study (0-based index; the
+        report numbers layers from 1).
+    band, period, threshold, fraction, n_ablation
+        As for :func:`ablation_study` (``n_ablation=0`` skips the study). When neither
+        ``band`` nor ``period`` is given the band follows the bar period measured on the
+        ablation study's unablated tunes (or, with ``n_ablation=0``, on 50 tunes from
+        ``seed``).
     beam_depth : int
         Depth of the beam-coverage expansion.
     beam_keep : sequence of float
@@ -493,6 +556,7 @@ def analyze(
 
         model = load_model(model)
     li = _layer_index(model, layer)
+    band_given = band is not None
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -500,6 +564,14 @@ def analyze(
         raise RenderError(f"cannot create the output folder: {exc.strerror or exc}", path=str(out)) from exc
 
     tokens, trace, ended, origin = _tune_and_trace(model, tune, seed=seed, meter=meter, max_length=max_length)
+    study = None
+    if n_ablation:
+        study = ablation_study(model, layer=li, fraction=fraction, n=n_ablation, seed=seed, meter=meter,
+                               max_length=max_length, band=band, period=period, threshold=threshold)
+        band, bp = study.band, study.bar_period
+    else:
+        band, bp = _band(band, period, [g.tokens for g in model.generate(
+            n=50, meter=meter, seed=int(seed), max_length=max_length)] if band is None and period is None else [])
     vocab_tokens = [model.vocab.token(i) for i in range(len(model.vocab))]
     T = len(trace.tokens)
     nums: dict[str, Any] = {"tune": {"origin": origin, "tokens": " ".join(tokens), "steps": T, "ended": ended}}
@@ -551,12 +623,15 @@ def analyze(
         per_layer.append({"layer": k + 1, "units": int(len(fr)), "periodic_units": int(np.sum(fr > threshold)),
                           "mean_band_fraction": float(fr.mean()),
                           "top_periods": [float(round(periods[short][i], 2)) for i in top]})
-    nums["periodicity"] = {"band": list(band), "threshold": threshold, "n_fft": n_fft, "layers": per_layer}
+    nums["periodicity"] = {"band": list(band), "bar_period": bp.to_dict() if bp else None,
+                           "band_source": "measured" if bp else "given" if (band_given or period is not None)
+                           else "published (no generated tune had two bar lines)",
+                           "threshold": threshold, "n_fft": n_fft, "layers": per_layer}
     fr = fracs[li]
     order = np.argsort(-fr, kind="stable")
     save("unit_spectra", F.plot_unit_spectrogram(
         periods, spectra[li][1], order=order, highlight=np.flatnonzero(fr > threshold),
-        title=f"Per-unit spectra, layer {li + 1}", ylabel=f"unit (by share of power in {band[0]:g}–{band[1]:g})"))
+        title=f"Per-unit spectra, layer {li + 1}", ylabel=f"unit (by share of power in {band[0]:.2f}–{band[1]:.2f} steps)"))
 
     # -- softmax layer
     V = np.asarray(model.params.W_out, dtype=np.float64)
@@ -585,13 +660,13 @@ def analyze(
     nums["beam"] = {"prefix": " ".join(prefix), **{lab: c.to_dict() for lab, c in covs.items()}}
 
     # -- ablation
-    if n_ablation:
-        study = ablation_study(model, layer=li, fraction=fraction, n=n_ablation, seed=seed, meter=meter,
-                               max_length=max_length, band=band, threshold=threshold)
+    if study is not None:
         labels = [f"{c.label}\n({len(c.units)} cut)" for c in study.conditions]
         save("ablation", F.plot_ablation(labels, [c.counted for c in study.conditions],
                                          [c.loglik for c in study.conditions], n=study.n,
-                                         title=f"Ablation study, layer {li + 1}"))
+                                         counted_ci=[c.counted_ci for c in study.conditions],
+                                         loglik_ci=[c.loglik_ci for c in study.conditions],
+                                         title=f"Ablation study, layer {li + 1}, band {band[0]:.2f}–{band[1]:.2f} steps"))
         nums["ablation"] = study.to_dict()
 
     nums["model"] = {"layers": list(model.layers), "vocabulary": len(vocab_tokens),
@@ -638,8 +713,12 @@ def _markdown(nums: dict[str, Any], figs: dict[str, Path]) -> str:
                      f"{pl['periodic_units']} | {_fmt(pl['mean_band_fraction'])} | "
                      f"{', '.join(f'{p:g}' for p in pl['top_periods'])} |")
     per = nums["periodicity"]
+    bp = per.get("bar_period")
+    how = (f"the generated tunes' bar period, {bp['period']:.2f} steps (median over {bp['tunes']} tunes of their "
+           f"mean steps from one bar line to the next; median {bp['median_tokens_per_bar']:g} tokens inside a bar), "
+           "band from the tunes' interquartile range, at least ±3.33%" if bp else per.get("band_source", "given"))
     lines += ["", f"Periodic units: more than {per['threshold']:g} of their power in periods "
-              f"{per['band'][0]:g}–{per['band'][1]:g} (Hann window, DFT of {per['n_fft']} points).", "",
+              f"{per['band'][0]:.2f}–{per['band'][1]:.2f} steps ({how}; Hann window, DFT of {per['n_fft']} points).", "",
               "![activations](activations.png)", "", "![gramians](gramians.png)", "",
               "![gate gramians](gate_gramians.png)", "", "![spectra](spectra.png)", "",
               "![unit spectra](unit_spectra.png)", "", "## Softmax layer", ""]
@@ -661,15 +740,24 @@ def _markdown(nums: dict[str, Any], figs: dict[str, Path]) -> str:
     lines += ["", "![beam coverage](beam_coverage.png)", ""]
     if "ablation" in nums:
         ab = nums["ablation"]
+        d = ab["random_minus_periodic"]
         lines += ["## Ablation", "",
                   f"{ab['n']} tunes per condition from seeds {ab['seed']}…{ab['seed'] + ab['n'] - 1}, layer "
-                  f"{ab['layer'] + 1}; {len(ab['periodic'])} periodic units found, {ab['fraction']:.0%} of them "
-                  "cut in (b), as many random units in (c). Log-likelihood: per token, under the intact model."
+                  f"{ab['layer']}: {ab['units_over_threshold']} of its {ab['units_in_layer']} units pass the "
+                  f"threshold (more than {ab['threshold']:g} of their power in periods {ab['band'][0]:.2f}–"
+                  f"{ab['band'][1]:.2f} steps); {ab['fraction']:.0%} of them "
+                  "cut in (b), as many random units in (c). Log-likelihood: per token, under the intact model. "
+                  "Brackets: 95% intervals (Wilson for shares; bootstrap over the tunes for the log-likelihood)."
                   + ("" if ab["periodic"] else f" No unit has more than {ab['threshold']:g} of its power in the band, "
                      "so nothing was cut: lower the threshold to rank the units instead."), "",
                   "| condition | units cut | bars all count | ended | mean log-likelihood |", "|---|---|---|---|---|"]
         for c in ab["conditions"]:
-            lines.append(f"| {c['label']} | {len(c['units'])} | {c['counted']:.0%} | {c['ended']:.0%} | "
-                         f"{_fmt(c['loglik'])} |")
-        lines += ["", "![ablation](ablation.png)", ""]
+            lo, hi = c["counted_ci"]
+            llo, lhi = c["loglik_ci"]
+            lines.append(f"| {c['label']} | {len(c['units'])} | {c['counted']:.1%} [{lo:.1%}–{hi:.1%}] | "
+                         f"{c['ended']:.0%} | {c['loglik']:.3f} [{llo:.3f}–{lhi:.3f}] |")
+        lines += ["", f"Same seeds, paired: bars count in {d['random_only']} tunes with the random units cut but not "
+                  f"with the periodic ones, in {d['periodic_only']} the other way; random minus periodic "
+                  f"{100 * d['counted']:+.1f} points [{100 * d['ci'][0]:+.1f}, {100 * d['ci'][1]:+.1f}] "
+                  "(paired bootstrap).", "", "![ablation](ablation.png)", ""]
     return "\n".join(lines)

@@ -99,7 +99,9 @@ def wilson_interval(k: int, n: int, *, z: float = Z95) -> tuple[float, float]:
     centre = p + z2 / (2 * n)
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
     den = 1 + z2 / n
-    return max(0.0, (centre - half) / den), min(1.0, (centre + half) / den)
+    lo = 0.0 if k == 0 else max(0.0, (centre - half) / den)  # exact ends: rounding leaves 1e-17
+    hi = 1.0 if k == n else min(1.0, (centre + half) / den)
+    return lo, hi
 
 
 def bootstrap_interval(

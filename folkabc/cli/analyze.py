@@ -33,12 +33,16 @@ def add_parser(subparsers) -> None:
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output folder (created if missing)")
     p.add_argument("--meter", default="M:4/4", help="meter of generated tunes (default M:4/4; 'none' = free)")
     p.add_argument("--max-length", type=int, default=400, metavar="N", help="most tokens per generated tune")
-    p.add_argument("--layer", type=int, default=-1, help="layer for the unit spectra and the ablation (default last)")
-    p.add_argument("--n-ablation", type=int, default=20, metavar="N",
-                   help="tunes per ablation condition (0 skips the study; default 20)")
+    p.add_argument("--layer", type=int, default=None, metavar="L",
+                   help="layer for the unit spectra and the ablation, counted from 1 as in the report (default last)")
+    p.add_argument("--n-ablation", type=int, default=200, metavar="N",
+                   help="tunes per ablation condition (0 skips the study; default 200)")
+    p.add_argument("--period", type=float, default=None, metavar="P",
+                   help="bar period in steps; the counting band is P ± 3.33%% (default: measured from the "
+                        "generated tunes, median steps from one bar line to the next)")
     p.add_argument("--fraction", type=float, default=0.33, help="fraction of the periodic units cut (default 0.33)")
     p.add_argument("--threshold", type=float, default=0.05,
-                   help="share of power in periods 8.7-9.3 that makes a unit periodic (default 0.05)")
+                   help="share of power in the counting band that makes a unit periodic (default 0.05)")
     p.add_argument("--beam-depth", type=int, default=3, metavar="D", help="beam coverage depth (default 3)")
     p.add_argument("--json", action="store_true", help="print the report's numbers as JSON")
     p.set_defaults(func=run)
@@ -66,11 +70,15 @@ def read_tune(path: str, *, index: int = 1) -> list[str]:
 def run(args) -> int:
     """Run ``folkabc analyze``; 0 when the report was written."""
     from ..analysis.report import analyze
+    from ..errors import ParameterError
 
     tune = read_tune(args.tune, index=args.index) if args.tune else None
     meter = None if str(args.meter).lower() == "none" else args.meter
+    if args.layer is not None and args.layer < 1:
+        raise ParameterError(f"--layer counts from 1, got {args.layer}")
     rep = analyze(args.model, args.out, tune=tune, seed=args.seed, meter=meter, max_length=args.max_length,
-                  layer=args.layer, threshold=args.threshold, fraction=args.fraction, n_ablation=args.n_ablation,
+                  layer=-1 if args.layer is None else args.layer - 1, period=args.period,
+                  threshold=args.threshold, fraction=args.fraction, n_ablation=args.n_ablation,
                   beam_depth=args.beam_depth)
     if args.json:
         print_json(rep.numbers)
@@ -78,10 +86,13 @@ def run(args) -> int:
         print(f"wrote {len(rep.figures)} figures, {rep.markdown} and {rep.numbers_path}")
         if "ablation" in rep.numbers:
             ab = rep.numbers["ablation"]
+            print(f"  layer {ab['layer']}: {ab['units_over_threshold']} of {ab['units_in_layer']} units have more "
+                  f"than {ab['threshold']:g} of their power in periods {ab['band'][0]:.2f}-{ab['band'][1]:.2f} steps")
             if not ab["periodic"]:
-                print(f"  no unit of layer {ab['layer'] + 1} has more than {ab['threshold']:g} of its power in "
-                      f"periods {ab['band'][0]:g}-{ab['band'][1]:g}: nothing cut (try a lower --threshold)")
+                print("  nothing cut (try a lower --threshold)")
             for c in ab["conditions"]:
-                print(f"  {c['label']:<15} {len(c['units']):>4} units cut: bars all count in {c['counted']:.0%}, "
-                      f"mean log-likelihood {c['loglik']:.3g}")
+                lo, hi = c["counted_ci"]
+                llo, lhi = c["loglik_ci"]
+                print(f"  {c['label']:<15} {len(c['units']):>4} units cut: bars all count in {c['counted']:.0%} "
+                      f"[{lo:.0%}-{hi:.0%}], mean log-likelihood {c['loglik']:.3g} [{llo:.3g}, {lhi:.3g}]")
     return 0
