@@ -207,7 +207,7 @@ def reference_sets(corpus: Corpus) -> dict[str, dict]:
             "meter": Counter(v.meter for v in verdicts),
             "mode": Counter(v.mode for v in verdicts),
             "length": Counter(length_bin(v.body) for v in verdicts),
-            "median_body": float(np.median([v.body for v in verdicts])),
+            "median_body": float(np.median([v.body for v in verdicts])) if verdicts else float("nan"),
             "aabb": _share(sum(v.aabb for v in verdicts), len(verdicts)),
             "clean_strict": _share(sum(v.clean_strict for v in verdicts), len(verdicts)),
             "clean_pickup_free": _share(sum(v.clean_pickup_free for v in verdicts), len(verdicts)),
@@ -390,8 +390,9 @@ def markdown_table(r: dict) -> str:
 def _report(r: dict) -> str:
     c = r["conditions"][0]
     model = os.path.relpath(r["model"]) if os.path.isabs(r["model"]) else r["model"]
+    corpus = r["corpus"]["path"].replace(str(Path.home()), "~", 1)
     lines = [f"model {model}: LSTM {'x'.join(map(str, r['layers']))}, {r['parameters']:,} parameters; "
-             f"corpus {r['corpus']['path']} ({r['corpus']['tunes']} tunes, {r['corpus']['dance_tunes']} in "
+             f"corpus {corpus} ({r['corpus']['tunes']} tunes, {r['corpus']['dance_tunes']} in "
              f"O'Neill's, Ryan's and Aird's)"]
     if "heldout" in r:
         h = r["heldout"]
