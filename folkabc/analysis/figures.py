@@ -243,7 +243,7 @@ def plot_layer_spectra(periods, means: Sequence[np.ndarray], sems: Sequence[np.n
         line, = ax.plot(periods, m, lw=1.2, label=lab)
         ax.fill_between(periods, m - s, m + s, color=line.get_color(), alpha=0.25, lw=0)
     if band is not None:
-        ax.axvspan(band[0], band[1], color="orange", alpha=0.3, label=f"band {band[0]:g}–{band[1]:g}")
+        ax.axvspan(band[0], band[1], color="orange", alpha=0.3, label=f"counting band {band[0]:.2f}–{band[1]:.2f}")
     _period_axis(ax)
     ax.set_xlim(2, min(float(periods.max()), 160.0))
     ax.set_ylabel("mean magnitude (dB re unit max)")
@@ -295,7 +295,7 @@ def plot_unit_spectrogram(periods, spectra_db, *, order=None, highlight=None, ti
         # a lime band beside the image and a thick marker at the left edge of every periodic unit's row
         ax.plot(np.full(len(pos), edges[0] * 1.06), pos, ">", color="lime", mec="black", mew=1.0,
                 ms=max(4.0, min(9.0, 500 / max(D, 1))), clip_on=False, zorder=5,
-                label=f"periodic unit ({len(pos)} of {D})")
+                label=f"over the threshold on this tune ({len(pos)} of {D})")
         for p in pos:
             ax.axhspan(p - 0.5, p + 0.5, xmin=0.985, xmax=1.0, color="lime", zorder=4)
         if len(pos) and np.array_equal(pos, np.arange(len(pos))):  # sorted rows: one boundary

@@ -755,7 +755,7 @@ def _markdown(nums: dict[str, Any], figs: dict[str, Path]) -> str:
             lo, hi = c["counted_ci"]
             llo, lhi = c["loglik_ci"]
             lines.append(f"| {c['label']} | {len(c['units'])} | {c['counted']:.1%} [{lo:.1%}–{hi:.1%}] | "
-                         f"{c['ended']:.0%} | {c['loglik']:.3f} [{llo:.3f}–{lhi:.3f}] |")
+                         f"{c['ended']:.0%} | {c['loglik']:.3f} [{llo:.3f}, {lhi:.3f}] |")
         lines += ["", f"Same seeds, paired: bars count in {d['random_only']} tunes with the random units cut but not "
                   f"with the periodic ones, in {d['periodic_only']} the other way; random minus periodic "
                   f"{100 * d['counted']:+.1f} points [{100 * d['ci'][0]:+.1f}, {100 * d['ci'][1]:+.1f}] "
