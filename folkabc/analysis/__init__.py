@@ -4,6 +4,8 @@ Modules
     :mod:`folkabc.analysis.arrays` — pure numpy functions (posterior maps, Gramians,
     periodicity, softmax-layer SVD, δ↔α, beam coverage);
     :mod:`folkabc.analysis.figures` — matplotlib figures of those arrays (PNG);
+    :mod:`folkabc.analysis.stats` — intervals (Wilson, bootstrap), distances, tune forms and
+    the measured bar period;
     :mod:`folkabc.analysis.report` — the ablation study and the ``analyze`` pipeline.
 
 Examples

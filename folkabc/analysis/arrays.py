@@ -72,7 +72,8 @@ __all__ = [
 
 #: Smallest probability the posterior map shows (the published figures stop at 1e-10).
 POSTERIOR_FLOOR = 1e-10
-#: The period band, in steps, of the "counting" units (8 notes and a bar line in a reel).
+#: The published period band, in steps, of the "counting" units (8 notes and a bar line in a reel);
+#: the ablation study measures a model's own band (:func:`folkabc.analysis.stats.bar_period`).
 COUNTING_BAND = (8.7, 9.3)
 #: DFT length: each unit's sequence is zero-padded to this many steps.
 N_FFT = 512
