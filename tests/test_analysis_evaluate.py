@@ -89,3 +89,14 @@ def test_evaluate_small_run(small):
 def test_conditions_are_rows():
     assert [c.name for c in E.CONDITIONS][0] == "unconstrained"
     assert all(isinstance(c.generate, dict) for c in E.CONDITIONS)
+
+
+def test_tv_rows_by_hand():
+    from collections import Counter
+
+    # generated a a a b (3/4, 1/4) against a reference of 1:3 -> 0.5 * (0.5 + 0.5) = 0.5
+    r = E._tv_with_ci(["a", "a", "a", "b"], Counter({"a": 1, "b": 3}), 0)
+    assert r["tv"] == 0.5 and 0.0 <= r["tv_ci"][0] <= r["tv_ci"][1] <= 1.0
+    # the same distribution as the reference: 0, and a narrow interval above it
+    same = E._tv_with_ci(["a"] * 150 + ["b"] * 50 + ["c"] * 100, Counter({"a": 3, "b": 1, "c": 2}), 1)
+    assert same["tv"] == 0.0 and same["tv_ci"][1] < 0.1
