@@ -154,16 +154,25 @@
   });
 
   // ------------------------------------------------------------------ export
+  function download(request, status) {
+    return request.then(function (x) {
+      var name = /filename="([^"]+)"/.exec(x.response.headers.get("Content-Disposition") || "");
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(x.data);
+      a.download = name ? name[1] : "tune";
+      document.body.appendChild(a); a.click(); a.remove();
+      setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+      text(status, "exported " + a.download);
+    }).catch(function (e) { text(status, "Export: " + e.message, "error"); });
+  }
   Array.prototype.forEach.call(document.querySelectorAll("button.export"), function (b) {
     b.addEventListener("click", function () {
-      call("POST", "/api/export/" + b.dataset.format, { abc: editor.value }).then(function (x) {
-        var name = /filename="([^"]+)"/.exec(x.response.headers.get("Content-Disposition") || "");
-        var a = document.createElement("a");
-        a.href = URL.createObjectURL(x.data);
-        a.download = name ? name[1] : "tune";
-        document.body.appendChild(a); a.click(); a.remove();
-        setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
-      }).catch(function (e) { text($("save-status"), "Export: " + e.message, "error"); });
+      download(call("POST", "/api/export/" + b.dataset.format, { abc: editor.value }), $("save-status"));
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("button.book-export"), function (b) {
+    b.addEventListener("click", function () {
+      download(call("GET", "/api/tunebook/export/" + b.dataset.format), $("book-status"));
     });
   });
 
