@@ -80,7 +80,7 @@ def test_page_and_its_scripts_come_from_the_package(client):
     page = client.get("/").text
     assert "<textarea id=\"editor\"" in page
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
-    assert len(srcs) == 3 and all(s.startswith("/static/") for s in srcs)  # nothing remote: works offline
+    assert len(srcs) == 4 and all(s.startswith("/static/") for s in srcs)  # nothing remote: works offline
     for s in srcs:
         assert client.get(s).status_code == 200, s
     assert "folkabcPlayer" in client.get("/static/player.js").text
