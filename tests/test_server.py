@@ -4,7 +4,6 @@ SQLite tunebook), the CLI binding a real socket, and model work kept off the eve
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
