@@ -171,7 +171,7 @@ def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -
     async def corpus_work(fn: Callable, *args: Any) -> Any:
         return await anyio.to_thread.run_sync(partial(with_corpus, fn, *args))
 
-    async def book_work(fn: Callable, *args: Any, **kw: Any) -> Any:
+    async def io_work(fn: Callable, *args: Any, **kw: Any) -> Any:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kw))
 
     async def info(request: Request) -> Response:
@@ -191,7 +191,7 @@ def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -
         return JSONResponse(await model_work(api.generate_tunes, state.model, await _body(request)))
 
     async def check(request: Request) -> Response:
-        return JSONResponse(await book_work(api.check_tune, await _body(request)))
+        return JSONResponse(await io_work(api.check_tune, await _body(request)))
 
     async def render(request: Request) -> Response:
         return JSONResponse(await render_work(api.render_tune, await _body(request)))
@@ -210,33 +210,33 @@ def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -
         return _file(*await render_work(api.export_tune, body, request.path_params["format"]))
 
     async def book_list(request: Request) -> Response:
-        tunes = await book_work(state.book.list)
+        tunes = await io_work(state.book.list)
         return JSONResponse({"tunes": [t.to_dict(abc=False) for t in tunes]})
 
     async def book_add(request: Request) -> Response:
         body = await _body(request)
         abc = api._abc(body)
-        title = api._str(body, "title", LIMITS.title_chars) or await book_work(api.tune_title, abc)
-        tune = await book_work(state.book.add, title, abc, notes=api._str(body, "notes", LIMITS.notes_chars) or "")
+        title = api._str(body, "title", LIMITS.title_chars) or await io_work(api.tune_title, abc)
+        tune = await io_work(state.book.add, title, abc, notes=api._str(body, "notes", LIMITS.notes_chars) or "")
         return JSONResponse(tune.to_dict(), status_code=201)
 
     async def book_get(request: Request) -> Response:
-        return JSONResponse((await book_work(state.book.get, request.path_params["id"])).to_dict())
+        return JSONResponse((await io_work(state.book.get, request.path_params["id"])).to_dict())
 
     async def book_update(request: Request) -> Response:
         body = await _body(request)
         fields = {k: body[k] for k in ("title", "abc", "notes") if k in body}
         if not fields:
             raise ParameterError("give title, abc or notes to change")
-        tune = await book_work(state.book.update, request.path_params["id"], **fields)
+        tune = await io_work(state.book.update, request.path_params["id"], **fields)
         return JSONResponse(tune.to_dict())
 
     async def book_delete(request: Request) -> Response:
-        await book_work(state.book.delete, request.path_params["id"])
+        await io_work(state.book.delete, request.path_params["id"])
         return JSONResponse({"deleted": request.path_params["id"]})
 
     async def book_export(request: Request) -> Response:
-        tunes = await book_work(state.book.list)
+        tunes = await io_work(state.book.list)
         fmt = request.path_params["format"]
         corpus = state.corpus if fmt == "html" else None
 
