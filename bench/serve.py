@@ -138,7 +138,11 @@ def main() -> None:
             asyncio.run(many_requests(url, proc.pid, args.requests, args.render_every))
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                sys.exit("the server did not stop within 30 s of SIGTERM")
 
 
 if __name__ == "__main__":

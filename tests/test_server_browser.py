@@ -36,7 +36,12 @@ def server(tmp_path_factory):
     assert m, (line, proc.stderr.read() if proc.poll() is not None else "")
     yield m.group(1)
     proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a hung server: stop it, then fail
+        proc.kill()
+        proc.wait(timeout=30)
+        pytest.fail("the server did not stop within 30 s of SIGTERM")
 
 
 @pytest.fixture()

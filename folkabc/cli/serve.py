@@ -37,6 +37,14 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Open the model, corpus and tunebook, bind, print the address and serve until interrupted."""
+    import os
+
+    # One BLAS thread per model request (requests run side by side in worker threads instead).
+    # A multi-threaded OpenBLAS hangs when another thread forks (engraving forks a verovio
+    # worker) in the middle of its call: its fork handler stops the BLAS thread pool under the
+    # running call. Set before numpy is first imported (the CLI has not imported it yet).
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
     import uvicorn
 
     from ..server.app import create_app
