@@ -133,6 +133,12 @@ def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -
     -------
     starlette.applications.Starlette
 
+    Notes
+    -----
+    Serve it with numpy on one BLAS thread (``OPENBLAS_NUM_THREADS=1`` before numpy is imported,
+    as ``folkabc serve`` does): a multi-threaded OpenBLAS call hangs when another request's
+    engraving forks.
+
     Examples
     --------
     >>> import tempfile, os
