@@ -161,6 +161,7 @@ def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -
         corpus = Corpus.open(corpus, quiet=True)
     book = tunebook if isinstance(tunebook, Tunebook) else Tunebook(tunebook)
     model.network()  # built once here, shared read-only by every request
+    _engrave_here(lambda: None)  # verovio imported here, in the caller's thread: see _engrave_here
     state = ServerState(model, corpus, book, anyio.CapacityLimiter(LIMITS.model_threads), threading.Lock(),
                         anyio.CapacityLimiter(1))
 
