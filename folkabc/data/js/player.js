@@ -65,6 +65,11 @@
     player.audio = ctx.state;
   }
 
+  // for pages that add tunes after loading (folkabc serve): push {notes} onto data, then play(index, button)
+  player.data = data;
+  player.play = play;
+  player.stop = stop;
+
   document.querySelectorAll("button.play").forEach(function (b) {
     b.addEventListener("click", function () { play(Number(b.dataset.tune), b); });
   });
