@@ -37,6 +37,7 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -130,6 +131,39 @@ class CorpusTune:
 normalize_meter = meter_token
 #: A mode filter value as a mode token (``dorian`` → ``K:Cdor``); see :func:`folkabc.vocab.mode_token`.
 normalize_mode = mode_token
+
+
+class _RowsBySource(Mapping):
+    """Source → sorted rows with a copy from it; each source is read from the database once, when asked.
+
+    Examples
+    --------
+    >>> rows = _example_corpus()._copy_rows
+    >>> rows["demo"].tolist(), list(rows), rows.get("elsewhere") is None
+    ([0], ['demo'], True)
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, source: str) -> np.ndarray:
+        if source not in self._cache:
+            rows = [r for (r,) in self._db.execute(
+                "SELECT DISTINCT t.row FROM copies c JOIN tunes t ON t.id = c.tune_id"
+                " WHERE t.row IS NOT NULL AND c.source = ? ORDER BY t.row", (source,))]
+            if not rows:
+                raise KeyError(source)
+            self._cache[source] = np.asarray(rows, dtype=np.int64)
+        return self._cache[source]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([s for (s,) in self._db.execute(
+            "SELECT DISTINCT c.source FROM copies c JOIN tunes t ON t.id = c.tune_id"
+            " WHERE t.row IS NOT NULL ORDER BY c.source")])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _like(text: str) -> str:
@@ -443,13 +477,9 @@ class Corpus:
         return keep
 
     @cached_property
-    def _copy_rows(self) -> dict[str, np.ndarray]:
-        """For each source, the rows with a copy from it (one query, kept for the corpus's life)."""
-        rows: dict[str, list[int]] = {}
-        for src, row in self.db.execute("SELECT DISTINCT c.source, t.row FROM copies c JOIN tunes t"
-                                        " ON t.id = c.tune_id WHERE t.row IS NOT NULL ORDER BY t.row"):
-            rows.setdefault(src, []).append(row)
-        return {src: np.asarray(r, dtype=np.int64) for src, r in rows.items()}
+    def _copy_rows(self) -> "_RowsBySource":
+        """For each source, the rows with a copy from it (read per source on first use)."""
+        return _RowsBySource(self.db)
 
     def select(self, *, meter: str | None = None, mode: str | None = None, type: str | None = None,
                source: str | None = None, title: str | None = None, status: str | None = None,
