@@ -1,4 +1,4 @@
-"""The import graph of folkabc: no cycles (function-level imports included) and lower layers never import upward.
+"""The import graph of folkabc: no cycles (function-level imports included), no upward imports.
 
 Every module under ``folkabc/`` is parsed with :mod:`ast`; each ``import`` / ``from ... import``
 naming a folkabc module (absolute or relative, at module level or inside a function) is an edge.

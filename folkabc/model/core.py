@@ -470,9 +470,10 @@ class Model:
         >>> m.generate(seed=44, meter="6/8", mode="Cdor", max_length=20)[0].tokens == a[2].tokens
         True
         """
-        return sampling.generate(self, n=n, meter=meter, mode=mode, prime=prime, temperature=temperature, seed=seed,
-                        top_k=top_k, top_p=top_p, max_length=max_length, banned=banned, ablate=ablate,
-                        logit_bias=logit_bias, mix=mix, record=record, beam=beam, force=force)
+        return sampling.generate(self, n=n, meter=meter, mode=mode, prime=prime, temperature=temperature,
+                                 seed=seed, top_k=top_k, top_p=top_p, max_length=max_length, banned=banned,
+                                 ablate=ablate, logit_bias=logit_bias, mix=mix, record=record, beam=beam,
+                                 force=force)
 
     def beam_search(self, *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,
                     logit_bias=None) -> list[tuple[list[str], float]]:
@@ -506,7 +507,7 @@ class Model:
         True
         """
         return sampling.beam_search(self, prefix=prefix, width=width, max_length=max_length, ablate=ablate,
-                           logit_bias=logit_bias)
+                                    logit_bias=logit_bias)
 
 
 def _model_of(parts: ModelParts) -> Model:
