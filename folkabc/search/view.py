@@ -31,7 +31,7 @@ from .index import SuffixIndex
 __all__ = ["SearchView", "as_view"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SearchView:
     """The index of a corpus and the per-row facts search prints and filters on.
 
