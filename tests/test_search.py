@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from folkabc.errors import ParameterError
 from folkabc.search import SuffixIndex, bar_table, encode_tunes, suffix_array
 from folkabc.vocab import VOCAB
 
@@ -190,6 +191,25 @@ def test_corpus_search_equals_scan(oneills):
     assert m.title == tune.title and m.source == "oneills1850"
     # the listed bar holds the figure's first token at the listed offset
     assert m.bar_tokens[m.offset] == "c"
+
+
+def test_search_and_novelty_run_on_plain_arrays_without_a_corpus(oneills, tmp_path):
+    # the engine gets arrays (ids, offsets, suffix array, bar tables, per-row facts), never a Corpus:
+    # a view rebuilt from files and numpy arrays alone answers exactly as the corpus front does
+    from folkabc.search import SearchView, SuffixIndex, novelty, search_corpus
+
+    oneills.index.save(tmp_path)
+    sources = np.array(oneills.meta_array("source").tolist(), dtype=object)
+    view = SearchView(SuffixIndex.load(tmp_path), np.array(oneills.tune_ids),
+                      np.array(oneills.meta_array("title").tolist(), dtype=object), sources,
+                      {"oneills1850": np.flatnonzero(sources == "oneills1850")})
+    for kw in ({}, {"meter": "6/8"}, {"source": "oneills1850"}):
+        mine = search_corpus(view, "c B A G", limit=None, **kw)
+        assert mine == oneills.search("c B A G", limit=None, **kw) and mine.occurrences > 10
+    tune = oneills.row_tokens(5)
+    assert novelty(view, tune) == oneills.novelty(tune)
+    with pytest.raises(ParameterError, match="source 'nowhere' is not in this corpus"):
+        search_corpus(view, "c B A G", source="nowhere")
 
 
 def test_filters_narrow_and_stay_exact(oneills):

@@ -95,18 +95,17 @@ def run(args) -> int:
     """Run ``folkabc novelty``; 0 when every tune was read."""
     from ..corpus import Corpus
     from ..errors import FolkabcError, ParameterError
-    from ..search import novelty
 
     for name, value in (("--k", args.k), ("--max-tunes", args.max_tunes)):
         if value < 1:  # a bad option is one error, not one per tune
             raise ParameterError(f"{name} must be >= 1, got {value}")
     tunes = read_tunes(read_input(args.file), path=args.file)
     corpus = Corpus.open(args.corpus)
-    corpus.index  # noqa: B018 - a missing or broken index is one error, not one per tune
+    corpus.search_view()  # a missing or broken index is one error, not one per tune
     reports, failed = [], 0
     for n, tune in enumerate(tunes, 1):
         try:
-            reports.append(novelty(corpus, tune, k=args.k, max_tunes=args.max_tunes))
+            reports.append(corpus.novelty(tune, k=args.k, max_tunes=args.max_tunes))
         except FolkabcError as exc:
             if len(tunes) == 1:
                 raise

@@ -73,12 +73,11 @@ def run(args) -> int:
     """Run ``folkabc search``; 0 found, 1 not found."""
     from ..corpus import Corpus
     from ..errors import ParameterError
-    from ..search import search_corpus
 
     if args.limit < 0:
         raise ParameterError(f"--limit must be >= 0, got {args.limit}")
     corpus = Corpus.open(args.corpus)
-    res = search_corpus(corpus, args.query, key=args.key, same_position=args.same_position,
+    res = corpus.search(args.query, key=args.key, same_position=args.same_position,
                         meter=args.meter, mode=args.mode, source=args.source,
                         limit=None if args.all else args.limit)
     if args.json:

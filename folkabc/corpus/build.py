@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
 import shutil
 import time
@@ -51,7 +52,12 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .. import validate
+from .._progress import progress
 from ..errors import CorpusError, FolkabcError
+from ..search import SuffixIndex
+from ..tokens import tokenize
+from ..vocab import VOCAB, token_category
 from .sources import Source, SourceItem, expand_sources
 from .store import (
     Entry,
@@ -142,18 +148,14 @@ def _failure_reason(tune) -> str | None:
         msg = getattr(err, "message", str(err))
         return f"{kind}: {msg}"
     if not tune.in_vocab:
-        from ..vocab import token_category
-
         _, tok = tune.oov[0]
         return f"{token_category(tok)} {tok} outside vocabulary"
     return None
 
 
 def _check_json(target) -> tuple[bool | None, str | None]:
-    from ..validate import check
-
     try:
-        results = check(target)
+        results = validate.check(target)
     except FolkabcError as exc:
         return False, json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False)
     if not results:
@@ -199,8 +201,6 @@ def convert_item(item: SourceItem, *, check: bool = True) -> list[Entry]:
 def _convert(item: SourceItem, check: bool) -> list[Entry]:
     meta = item.meta
     if item.kind == "tokens":
-        from ..vocab import VOCAB, token_category
-
         toks = list(item.tokens or [])
         if len(toks) < 2 or token_category(toks[0]) != "meter" or token_category(toks[1]) != "mode":
             return [Entry(item.source, item.ref, [], tokens=toks or None, status="error",
@@ -216,16 +216,12 @@ def _convert(item: SourceItem, check: bool) -> list[Entry]:
     if meta.get("error"):
         return [Entry(item.source, item.ref, [name] if name else [], status="error",
                       reason=f"bad row: {meta['error']}", type=meta.get("type") or None, meta=meta)]
-    from ..tokens import tokenize
-
     tunes = tokenize(item.text)
     if not tunes:
         return [Entry(item.source, item.ref, status="error", reason="no X: tune in the file",
                       abc=item.text[:10000] or None)]
     if item.line_bars:
-        from ..validate import close_line_bars
-
-        tunes = [close_line_bars(t) for t in tunes]
+        tunes = [validate.close_line_bars(t) for t in tunes]
     out = []
     for t in tunes:
         reason = _failure_reason(t)
@@ -264,8 +260,6 @@ def _batches(items: Iterator[SourceItem], *, max_items: int, max_chars: int) -> 
 
 def _converted(sources: list[Source], *, workers: int, check: bool, quiet: bool) -> Iterator[list[Entry]]:
     """Entries of every item, in source order, converted by ``workers`` processes."""
-    from .._progress import progress
-
     total = sum(len(s) for s in sources) if all(s.kind == "abc" for s in sources) else None
 
     def all_items() -> Iterator[SourceItem]:
@@ -283,8 +277,6 @@ def _convert_all(items: Iterator[SourceItem], *, workers: int, check: bool) -> I
         for it in items:
             yield convert_item(it, check=check)
         return
-    import multiprocessing as mp
-
     ctx = mp.get_context("fork")
     with ctx.Pool(workers) as pool:
         pending: deque = deque()
@@ -419,8 +411,6 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
 
 
 def _build_index(directory: Path) -> None:
-    from ..search import SuffixIndex
-
     ids = np.load(directory / "ids.npy")
     offsets = np.load(directory / "offsets.npy")
     SuffixIndex.build(ids, offsets).save(directory)

@@ -36,6 +36,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -45,8 +47,11 @@ from urllib.parse import quote
 import numpy as np
 
 from ..errors import CorpusError, ParameterError
+from ..search import SearchView, SuffixIndex, novelty, search_corpus
+from ..tokens import write_folkrnn
 from ..vocab import VOCAB, meter_token, mode_token
-from .store import corpus_lock, read_manifest, recover, vocabulary_sha256
+from .build import ensure_default_corpus
+from .store import Entry, StoreWriter, corpus_lock, read_manifest, recover, vocabulary_sha256
 
 __all__ = ["Corpus", "CorpusTune", "normalize_meter", "normalize_mode"]
 
@@ -128,6 +133,39 @@ normalize_meter = meter_token
 normalize_mode = mode_token
 
 
+class _RowsBySource(Mapping):
+    """Source → sorted rows with a copy from it; each source is read from the database once, when asked.
+
+    Examples
+    --------
+    >>> rows = _example_corpus()._copy_rows
+    >>> rows["demo"].tolist(), list(rows), rows.get("elsewhere") is None
+    ([0], ['demo'], True)
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, source: str) -> np.ndarray:
+        if source not in self._cache:
+            rows = [r for (r,) in self._db.execute(
+                "SELECT DISTINCT t.row FROM copies c JOIN tunes t ON t.id = c.tune_id"
+                " WHERE t.row IS NOT NULL AND c.source = ? ORDER BY t.row", (source,))]
+            if not rows:
+                raise KeyError(source)
+            self._cache[source] = np.asarray(rows, dtype=np.int64)
+        return self._cache[source]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([s for (s,) in self._db.execute(
+            "SELECT DISTINCT c.source FROM copies c JOIN tunes t ON t.id = c.tune_id"
+            " WHERE t.row IS NOT NULL ORDER BY c.source")])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def _like(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, its ``%`` and ``_`` taken literally.
 
@@ -143,11 +181,6 @@ def _example_corpus() -> "Corpus":
     """A two-tune corpus in a temporary folder, written once per process (for the examples)."""
     global _EXAMPLE_DIR
     if _EXAMPLE_DIR is None:
-        import tempfile
-
-        from ..search import SuffixIndex
-        from .store import Entry, StoreWriter
-
         d = Path(tempfile.mkdtemp()) / "example"
         w = StoreWriter(d)
         w.add(Entry("demo", "a X:1", ["Tune A"], tokens=["M:6/8", "K:Cdor", "C", "D", "E", "|"], type="jig"))
@@ -229,8 +262,6 @@ class Corpus:
         folkabc.errors.CorpusError: /no/such/corpus: not a corpus: no manifest.json
         """
         if path is None:
-            from .build import ensure_default_corpus
-
             path = ensure_default_corpus(quiet=quiet)
         p = Path(path).expanduser()
         if not (p / "manifest.json").exists() and p.with_name(f".{p.name}.old").exists():
@@ -433,17 +464,22 @@ class Corpus:
             keep &= self.meta_array("mode") == normalize_mode(mode)
         if type:
             keep &= np.array([(t or "").lower() == type.lower() for t in self.meta_array("type")], dtype=bool)
-        for sql, arg in (
-            ("SELECT DISTINCT t.row FROM copies c JOIN tunes t ON t.id = c.tune_id"
-             " WHERE t.row IS NOT NULL AND c.source = ?", source),
-            ("SELECT DISTINCT t.row FROM titles x JOIN tunes t ON t.id = x.tune_id"
-             " WHERE t.row IS NOT NULL AND x.title LIKE ? ESCAPE '\\'", _like(title) if title else None),
-        ):
-            if arg:
-                hit = np.zeros(self.n_rows, dtype=bool)
-                hit[[r for (r,) in self.db.execute(sql, (arg,))]] = True
-                keep &= hit
+        if source:
+            hit = np.zeros(self.n_rows, dtype=bool)
+            hit[self._copy_rows.get(source, np.zeros(0, dtype=np.int64))] = True
+            keep &= hit
+        if title:
+            hit = np.zeros(self.n_rows, dtype=bool)
+            hit[[r for (r,) in self.db.execute(
+                "SELECT DISTINCT t.row FROM titles x JOIN tunes t ON t.id = x.tune_id"
+                " WHERE t.row IS NOT NULL AND x.title LIKE ? ESCAPE '\\'", (_like(title),))]] = True
+            keep &= hit
         return keep
+
+    @cached_property
+    def _copy_rows(self) -> "_RowsBySource":
+        """For each source, the rows with a copy from it (read per source on first use)."""
+        return _RowsBySource(self.db)
 
     def select(self, *, meter: str | None = None, mode: str | None = None, type: str | None = None,
                source: str | None = None, title: str | None = None, status: str | None = None,
@@ -549,8 +585,6 @@ class Corpus:
         C D E |
         <BLANKLINE>
         """
-        from ..tokens import write_folkrnn
-
         return write_folkrnn(self.iter_row_tokens(rows))
 
     # ------------------------------------------------------------------ search fronts
@@ -563,24 +597,38 @@ class Corpus:
         >>> _example_corpus().index.count(VOCAB.encode(["D", "E"]))
         1
         """
-        from ..search import SuffixIndex
-
         return SuffixIndex.load(self.path, mmap=True)
 
+    def search_view(self) -> SearchView:
+        """What search needs, as plain arrays: the index, tune ids, titles, sources, rows per source.
+
+        Built once per open corpus; search works on it and never calls back.
+
+        Examples
+        --------
+        >>> v = _example_corpus().search_view()
+        >>> v.tune_ids.tolist(), v.describe(0), {s: r.tolist() for s, r in v.copy_rows.items()}
+        ([1], ('Tune A', 'demo'), {'demo': [0]})
+        """
+        return self._search_view
+
+    @cached_property
+    def _search_view(self) -> SearchView:
+        return SearchView(self.index, np.asarray(self.tune_ids, dtype=np.int64), self.meta_array("title"),
+                          self.meta_array("source"), self._copy_rows)
+
     def search(self, tokens, **kw):
-        """Find a figure: delegates to :func:`folkabc.search.search_corpus`.
+        """Find a figure: :func:`folkabc.search.search_corpus` on this corpus's :meth:`search_view`.
 
         Examples
         --------
         >>> _example_corpus().search("C D E").occurrences
         1
         """
-        from .. import search
-
-        return search.search_corpus(self, tokens, **kw)
+        return search_corpus(self.search_view(), tokens, **kw)
 
     def novelty(self, tune, **kw):
-        """Plagiarism report for a tune: delegates to :func:`folkabc.search.novelty`.
+        """Plagiarism report for a tune: :func:`folkabc.search.novelty` on :meth:`search_view`.
 
         Examples
         --------
@@ -588,6 +636,4 @@ class Corpus:
         >>> type(report).__name__
         'NoveltyReport'
         """
-        from .. import search
-
-        return search.novelty(self, tune, **kw)
+        return novelty(self.search_view(), tune, **kw)

@@ -55,6 +55,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import CorpusError
+from ..tokens import read_folkrnn
+from ..validate import is_token_file  # the one sniffer check, score and novelty use too
 
 __all__ = [
     "MUSIC21_COLLECTIONS",
@@ -183,8 +185,6 @@ class Source:
         elif self.kind == "session-json":
             yield from _session_json_items(self.paths[0], self.name)
         elif self.kind == "folkrnn":
-            from ..tokens import read_folkrnn
-
             path = self.paths[0]
             for n, toks in enumerate(read_folkrnn(_read_text(path)), start=1):
                 yield SourceItem(self.name, f"{path.name} block {n}", "tokens", tokens=list(toks))
@@ -280,8 +280,6 @@ def open_source(spec: str | Path) -> Source:
     head = _read_head(path)
     if re.search(r"^\s*X:", head, re.M):
         return Source(text, path.stem, "abc", [path])
-    from ..validate import is_token_file  # the one sniffer check, score and novelty use too
-
     if is_token_file(head):
         return Source(text, path.stem, "folkrnn", [path])
     raise CorpusError(

@@ -8,7 +8,9 @@ Modules
     ``sampling``  batched sampling and beam search, :class:`Generated`
     ``hooks``     logit bias as δ or target ratio α (:class:`LogitBias`, :func:`delta_to_alpha`,
                   :func:`alpha_to_delta`), mixed inputs (:class:`Mix`)
-    ``io``        :func:`load_model` (own format or folk-rnn pickle, read safely), ``Model.save``
+    ``io``        model files as plain records (:class:`~folkabc.model.io.ModelParts`; folk-rnn
+                  pickles read safely), ``save_model``; ``core`` wraps them (:func:`load_model`)
+    ``records``   what core and sampling share: :class:`Trace`, :class:`Score`, ``log_softmax``
 
 Examples
 --------
@@ -24,9 +26,9 @@ True
 
 from __future__ import annotations
 
-from .core import Model, Score, Trace, log_softmax
+from .core import Model, Score, Trace, load_folkrnn_pickle, load_model, log_softmax
 from .hooks import LogitBias, Mix, alpha_to_delta, delta_to_alpha
-from .io import load_folkrnn_pickle, load_model, save_model
+from .io import save_model
 from .lstm import LayerParams, Params
 from .sampling import Generated
 

@@ -14,171 +14,21 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ParameterError, TokenSequenceError, UnknownTokenError
+from ..errors import ModelFileError, ParameterError, TokenSequenceError, UnknownTokenError
 from ..vocab import VOCAB, Vocabulary
+from . import sampling
 from .hooks import resolve_bias
 from .hooks import unknown_token as _unknown
+from .io import ModelParts, read_folkrnn_pickle, read_model, save_model
 from .lstm import Network, Params
+from .records import END, START, Score, Trace, check_temperature, log_softmax
 
-__all__ = ["Model", "Trace", "Score", "log_softmax"]
-
-START, END = "<s>", "</s>"
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Natural-log softmax along the last axis, in float64.
-
-    Parameters
-    ----------
-    logits : np.ndarray [shape=(..., V)]
-
-    Returns
-    -------
-    np.ndarray [shape=(..., V)], float64
-
-    Examples
-    --------
-    >>> np.exp(log_softmax(np.array([0.0, 0.0]))).tolist()
-    [0.5, 0.5]
-    """
-    z = np.asarray(logits, dtype=np.float64)
-    m = z.max(axis=-1, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    z = z - m
-    with np.errstate(divide="ignore"):
-        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-
-
-@dataclass
-class Trace:
-    """What the network did over one input sequence (see :meth:`Model.run`).
-
-    Attributes
-    ----------
-    tokens : list of str
-        The input tokens, starting with ``'<s>'``; T of them.
-    logits : np.ndarray [shape=(T, V)]
-        Pre-softmax values after the logit bias and the temperature.
-    posterior : np.ndarray [shape=(T, V)]
-        Softmax of ``logits``: the distribution of the *next* token after each input.
-    hidden, cell : list of np.ndarray [shape=(T, H_l)]
-        Per layer, the hidden and cell state after each step (empty when not recorded).
-    gates : list of dict of str to np.ndarray [shape=(T, H_l)]
-        Per layer, ``"input"``, ``"forget"``, ``"output"`` (after the sigmoid),
-        ``"candidate"`` (pre-tanh) and ``"candidate_tanh"``.
-
-    Examples
-    --------
-    >>> from folkabc.model import Model
-    >>> tr = Model.random(layers=[4, 6], rng=0).run("M:6/8 K:Cmix")
-    >>> [h.shape for h in tr.hidden], sorted(tr.gates[1])
-    ([(3, 4), (3, 6)], ['candidate', 'candidate_tanh', 'forget', 'input', 'output'])
-    """
-
-    tokens: list[str]
-    logits: np.ndarray
-    posterior: np.ndarray
-    hidden: list[np.ndarray] = field(default_factory=list)
-    cell: list[np.ndarray] = field(default_factory=list)
-    gates: list[dict[str, np.ndarray]] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
-        """Flat named arrays (e.g. for ``np.savez``): ``tokens``, ``logits``, ``posterior``,
-        ``hidden{l}``, ``cell{l}``, ``gates{l}.{name}``, each name behind ``prefix``.
-
-        Examples
-        --------
-        >>> from folkabc.model import Model
-        >>> a = Model.random(layers=[4], rng=0).run("M:4/4").to_arrays("tune1.")
-        >>> sorted(a)[:4], a["tune1.tokens"].tolist()
-        (['tune1.cell0', 'tune1.gates0.candidate', 'tune1.gates0.candidate_tanh', 'tune1.gates0.forget'], ['<s>', 'M:4/4'])
-        """
-        out = {f"{prefix}tokens": np.array(self.tokens), f"{prefix}logits": self.logits,
-               f"{prefix}posterior": self.posterior}
-        for li, (h, c, g) in enumerate(zip(self.hidden, self.cell, self.gates)):
-            out[f"{prefix}hidden{li}"] = h
-            out[f"{prefix}cell{li}"] = c
-            for name, a in g.items():
-                out[f"{prefix}gates{li}.{name}"] = a
-        return out
-
-
-@dataclass
-class Score:
-    """How likely a tune is under a model (see :meth:`Model.score`).
-
-    Attributes
-    ----------
-    tokens : list of str
-        The scored tokens (meter, mode, body, ``'</s>'``), without ``'<s>'``.
-    token_logprobs : np.ndarray [shape=(len(tokens),)], float64
-        Natural log of the probability of each token given those before it.
-    nll : float
-        Total negative log-likelihood, ``-token_logprobs.sum()``.
-    perplexity : float
-        ``exp(nll / len(tokens))``.
-
-    Examples
-    --------
-    >>> from folkabc.model import Model
-    >>> s = Model.random(layers=[8], rng=0).score("M:4/4 K:Cmaj C D E")
-    >>> round(s.nll, 6) == round(-float(s.token_logprobs.sum()), 6), len(s.tokens)
-    (True, 6)
-    """
-
-    tokens: list[str]
-    token_logprobs: np.ndarray
-
-    @property
-    def nll(self) -> float:
-        """Total negative log-likelihood (nats)."""
-        return float(-self.token_logprobs.sum())
-
-    @property
-    def perplexity(self) -> float:
-        """Per-token perplexity."""
-        n = len(self.tokens)
-        return float(np.exp(self.nll / n)) if n else float("nan")
-
-    def surprising(self, k: int = 5) -> list[tuple[int, str, float]]:
-        """The ``k`` least likely tokens as ``(position, token, logprob)``, least likely first.
-
-        Positions are 0-based indices into :attr:`tokens` (0 = the meter).
-
-        Examples
-        --------
-        >>> s = Score(["C", "D", "</s>"], np.log(np.array([0.5, 0.1, 0.9])))
-        >>> [(i, t) for i, t, _ in s.surprising(2)]
-        [(1, 'D'), (0, 'C')]
-        """
-        order = np.argsort(self.token_logprobs, kind="stable")[: max(0, int(k))]
-        return [(int(i), self.tokens[i], float(self.token_logprobs[i])) for i in order]
-
-    def to_dict(self, *, k: int = 5) -> dict[str, Any]:
-        """JSON form: tokens, token_logprobs, nll, perplexity, surprising.
-
-        Examples
-        --------
-        >>> d = Score(["C", "</s>"], np.log(np.array([0.5, 0.25]))).to_dict(k=1)
-        >>> round(d["perplexity"], 4), d["surprising"][0]["token"]
-        (2.8284, '</s>')
-        """
-        return {
-            "tokens": " ".join(self.tokens),
-            "token_logprobs": [float(x) for x in self.token_logprobs],
-            "nll": self.nll,
-            "perplexity": self.perplexity,
-            "surprising": [{"position": i, "token": t, "logprob": lp} for i, t, lp in self.surprising(k)],
-        }
+__all__ = ["Model", "Trace", "Score", "log_softmax", "load_model", "load_folkrnn_pickle"]
 
 
 class Model:
@@ -271,8 +121,6 @@ class Model:
         >>> m2.layers, bool(np.array_equal(m2.params.W_out, m.params.W_out))
         ([4], True)
         """
-        from .io import save_model
-
         return save_model(self, path, weights_dtype=weights_dtype)
 
     @property
@@ -415,7 +263,7 @@ class Model:
         >>> bool(np.allclose(tr.posterior[0], np.exp(log_softmax(m.params.b_out))))
         True
         """
-        _check_temperature(temperature)
+        check_temperature(temperature)
         V = len(self.vocab)
         x = None
         if inputs is not None:
@@ -622,11 +470,10 @@ class Model:
         >>> m.generate(seed=44, meter="6/8", mode="Cdor", max_length=20)[0].tokens == a[2].tokens
         True
         """
-        from .sampling import generate
-
-        return generate(self, n=n, meter=meter, mode=mode, prime=prime, temperature=temperature, seed=seed,
-                        top_k=top_k, top_p=top_p, max_length=max_length, banned=banned, ablate=ablate,
-                        logit_bias=logit_bias, mix=mix, record=record, beam=beam, force=force)
+        return sampling.generate(self, n=n, meter=meter, mode=mode, prime=prime, temperature=temperature,
+                                 seed=seed, top_k=top_k, top_p=top_p, max_length=max_length, banned=banned,
+                                 ablate=ablate, logit_bias=logit_bias, mix=mix, record=record, beam=beam,
+                                 force=force)
 
     def beam_search(self, *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,
                     logit_bias=None) -> list[tuple[list[str], float]]:
@@ -659,16 +506,84 @@ class Model:
         >>> [round(lp, 4) for _, lp in res] == sorted((round(lp, 4) for _, lp in res), reverse=True)
         True
         """
-        from .sampling import beam_search
-
-        return beam_search(self, prefix=prefix, width=width, max_length=max_length, ablate=ablate,
-                           logit_bias=logit_bias)
+        return sampling.beam_search(self, prefix=prefix, width=width, max_length=max_length, ablate=ablate,
+                                    logit_bias=logit_bias)
 
 
-def _check_temperature(temperature) -> None:
+def _model_of(parts: ModelParts) -> Model:
+    """The :class:`Model` of what a file held; a vocabulary the model refuses is a ModelFileError."""
     try:
-        t = float(temperature)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"temperature={temperature!r} is not a number") from exc
-    if not (t > 0 and np.isfinite(t)):
-        raise ParameterError(f"temperature={temperature!r} must be a finite number > 0")
+        return Model(parts.vocab, parts.params, provenance=parts.provenance)
+    except ParameterError as exc:
+        raise ModelFileError(exc.message, path=parts.path) from exc
+
+
+def load_model(path: str | Path | None = None, *, dtype="float32") -> Model:
+    """Load a model: folkabc's own format (a directory) or a folk-rnn pickle.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        A model directory (or its ``model.json`` / ``weights.npz``), a folk-rnn pickle
+        file, or None for the default model shipped in ``folkabc/data/model/``.
+    dtype : dtype
+        Computation dtype (default float32).
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ModelFileError
+        Missing, truncated, corrupt or hostile file; no default model installed.
+
+    See Also
+    --------
+    Model.save : writes the own format.
+    folkabc.model.io.read_model : the file reader underneath (arrays and records only).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = Model.random(layers=[5], rng=0).save(os.path.join(tempfile.mkdtemp(), "m"))
+    >>> load_model(p / "model.json", dtype="float64").params.dtype
+    dtype('float64')
+    """
+    return _model_of(read_model(path, dtype=dtype))
+
+
+def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> Model:
+    """Read a folk-rnn metadata pickle (``token2idx`` + Lasagne ``param_values``), safely.
+
+    Parameters
+    ----------
+    path : str or Path
+    dtype : dtype
+        Computation dtype of the returned model.
+
+    Returns
+    -------
+    Model
+        Its vocabulary is the pickle's own ``token2idx`` table.
+
+    Raises
+    ------
+    ModelFileError
+        Hostile (refused global), truncated or corrupt pickle, or a wrong layout.
+
+    Examples
+    --------
+    >>> import pickle, tempfile, os
+    >>> toks = ["<s>", "</s>", "C"]
+    >>> r = np.random.default_rng(0)
+    >>> H = 2
+    >>> layer = [r.normal(size=s).astype("f4") for s in [(3, H), (H, H), (H,)] * 4 + [(1, H), (1, H)]]
+    >>> pv = [np.eye(3, dtype="f4")] + layer + [r.normal(size=(H, 3)).astype("f4"), np.zeros(3, "f4")]
+    >>> f = os.path.join(tempfile.mkdtemp(), "m.pkl")
+    >>> with open(f, "wb") as fh:
+    ...     pickle.dump({"token2idx": {t: i for i, t in enumerate(toks)}, "param_values": pv}, fh, protocol=2)
+    >>> load_folkrnn_pickle(f).layers
+    [2]
+    """
+    return _model_of(read_folkrnn_pickle(path, dtype=dtype))

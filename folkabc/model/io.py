@@ -23,8 +23,12 @@ Examples
 >>> p = Model.random(layers=[4], rng=0).save(os.path.join(d, "m"))
 >>> sorted(os.listdir(p))
 ['model.json', 'weights.npz']
->>> load_model(p).layers
+>>> read_model(p).params.sizes
 [4]
+
+This module reads and writes arrays and plain records (:class:`ModelParts`); it never
+imports :mod:`folkabc.model.core`. :func:`folkabc.model.load_model` wraps what it reads
+in a :class:`~folkabc.model.Model`.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import struct
 import zipfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -46,7 +50,28 @@ from .._io import atomic_write
 from ..errors import ModelFileError, ParameterError
 from .lstm import LayerParams, Params
 
-__all__ = ["load_model", "save_model", "load_folkrnn_pickle", "default_model_path", "RestrictedUnpickler", "FORMAT", "VERSION"]
+__all__ = ["ModelParts", "read_model", "save_model", "read_folkrnn_pickle", "default_model_path",
+           "RestrictedUnpickler", "FORMAT", "VERSION"]
+
+class ModelParts(NamedTuple):
+    """What a model file holds: the vocabulary in id order, the parameters and provenance.
+
+    ``path`` is the file a complaint about the parts (e.g. a vocabulary without
+    ``<s>``) is reported against.
+
+    Examples
+    --------
+    >>> from folkabc.model.lstm import Params
+    >>> parts = ModelParts(["<s>", "</s>"], Params.random(n_vocab=2, layers=[2], rng=0), {}, "m/model.json")
+    >>> parts.params.sizes, parts.path
+    ([2], 'm/model.json')
+    """
+
+    vocab: list[str]
+    params: Params
+    provenance: dict
+    path: str
+
 
 FORMAT = "folkabc-model"
 VERSION = 1
@@ -143,7 +168,7 @@ def _float_array(a: Any, what: str, path: str | None) -> np.ndarray:
     return a
 
 
-def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noqa: F821
+def read_folkrnn_pickle(path: str | Path, *, dtype="float32") -> ModelParts:
     """Read a folk-rnn metadata pickle (``token2idx`` + Lasagne ``param_values``), safely.
 
     Parameters
@@ -154,8 +179,9 @@ def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noq
 
     Returns
     -------
-    Model
-        Its vocabulary is the pickle's own ``token2idx`` table.
+    ModelParts
+        Its vocabulary is the pickle's own ``token2idx`` table
+        (:func:`folkabc.model.load_folkrnn_pickle` makes the :class:`~folkabc.model.Model`).
 
     Raises
     ------
@@ -173,11 +199,9 @@ def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noq
     >>> f = os.path.join(tempfile.mkdtemp(), "m.pkl")
     >>> with open(f, "wb") as fh:
     ...     pickle.dump({"token2idx": {t: i for i, t in enumerate(toks)}, "param_values": pv}, fh, protocol=2)
-    >>> load_folkrnn_pickle(f).layers
+    >>> read_folkrnn_pickle(f).params.sizes
     [2]
     """
-    from .core import Model
-
     p = str(path)
     try:
         data = Path(path).read_bytes()
@@ -242,26 +266,23 @@ def load_folkrnn_pickle(path: str | Path, *, dtype="float32") -> "Model":  # noq
     for key in ("experiment_id", "num_layers"):
         if key in obj and isinstance(obj[key], (str, int)):
             prov[key] = obj[key]
-    try:
-        return Model(tokens, params, provenance=prov)
-    except ParameterError as exc:
-        raise ModelFileError(exc.message, path=p) from exc
+    return ModelParts(tokens, params, prov, p)
 
 
 def save_model(model, path: str | Path, *, weights_dtype=None) -> Path:
     """Write ``model`` in the own format into directory ``path`` (created if needed).
 
     ``weights_dtype`` (e.g. ``"float16"``, half the size of float32) is the dtype the weights
-    are stored in; :func:`load_model` reads them into its computation dtype. None: the
+    are stored in; :func:`read_model` reads them into its computation dtype. None: the
     model's own dtype.
 
     Each file is written under a temporary name and renamed into place (``weights.npz``
-    first, then ``model.json``, which records the weights' SHA-256: :func:`load_model`
+    first, then ``model.json``, which records the weights' SHA-256: :func:`read_model`
     refuses a pair whose digests differ, so an interrupted save never loads as a mixed model).
 
     See Also
     --------
-    load_model : the inverse.
+    read_model : the inverse (:func:`folkabc.model.load_model` for a Model).
 
     Examples
     --------
@@ -295,7 +316,7 @@ def save_model(model, path: str | Path, *, weights_dtype=None) -> Path:
     np.savez(buf, **params.to_arrays())
     data = buf.getvalue()
     # model.json names the weights' digest and is written last: a save interrupted between the two
-    # files leaves a pair that load_model refuses, never a silently mixed model
+    # files leaves a pair that read_model refuses, never a silently mixed model
     meta["weights_sha256"] = hashlib.sha256(data).hexdigest()
     atomic_write(d / "weights.npz", data, error=ModelFileError, what="cannot write model")
     text = json.dumps(meta, ensure_ascii=False, indent=1) + "\n"
@@ -315,9 +336,7 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def _load_own(d: Path, *, dtype) -> "Model":  # noqa: F821
-    from .core import Model
-
+def _read_own(d: Path, *, dtype) -> ModelParts:
     meta_path = d / "model.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -359,10 +378,7 @@ def _load_own(d: Path, *, dtype) -> "Model":  # noqa: F821
     if digest is not None and hashlib.sha256(data).hexdigest() != digest:
         raise ModelFileError("weights.npz is not the file model.json was saved with (its sha256 differs: "
                              "an interrupted save, or files from two models)", path=str(w_path))
-    try:
-        return Model(vocab, params.astype(dtype), provenance=provenance)
-    except ParameterError as exc:
-        raise ModelFileError(exc.message, path=str(meta_path)) from exc
+    return ModelParts(vocab, params.astype(dtype), provenance, str(meta_path))
 
 
 def default_model_path() -> Path:
@@ -376,8 +392,8 @@ def default_model_path() -> Path:
     return Path(str(resources.files("folkabc").joinpath("data", "model")))
 
 
-def load_model(path: str | Path | None = None, *, dtype="float32") -> "Model":  # noqa: F821
-    """Load a model: folkabc's own format (a directory) or a folk-rnn pickle.
+def read_model(path: str | Path | None = None, *, dtype="float32") -> ModelParts:
+    """Read a model file: folkabc's own format (a directory) or a folk-rnn pickle.
 
     Parameters
     ----------
@@ -389,7 +405,9 @@ def load_model(path: str | Path | None = None, *, dtype="float32") -> "Model":  
 
     Returns
     -------
-    Model
+    ModelParts
+        Vocabulary, parameters and provenance (:func:`folkabc.model.load_model`
+        makes the :class:`~folkabc.model.Model`).
 
     Raises
     ------
@@ -398,14 +416,14 @@ def load_model(path: str | Path | None = None, *, dtype="float32") -> "Model":  
 
     See Also
     --------
-    Model.save : writes the own format.
+    save_model : writes the own format.
 
     Examples
     --------
     >>> import tempfile, os
     >>> from folkabc.model import Model
     >>> p = Model.random(layers=[5], rng=0).save(os.path.join(tempfile.mkdtemp(), "m"))
-    >>> load_model(p / "model.json", dtype="float64").params.dtype
+    >>> read_model(p / "model.json", dtype="float64").params.dtype
     dtype('float64')
     """
     try:
@@ -419,14 +437,14 @@ def load_model(path: str | Path | None = None, *, dtype="float32") -> "Model":  
         if not (d / "model.json").is_file():
             raise ModelFileError("no default model is installed (folkabc/data/model/ has no model.json); "
                                  "pass a model path (--model PATH)")
-        return _load_own(d, dtype=dtype)
+        return _read_own(d, dtype=dtype)
     p = Path(path)
     if p.is_dir():
         if not (p / "model.json").exists():
             raise ModelFileError("directory holds no model.json", path=str(p))
-        return _load_own(p, dtype=dtype)
+        return _read_own(p, dtype=dtype)
     if not p.exists():
         raise ModelFileError("no such model file or directory", path=str(p))
     if p.name in ("model.json", "weights.npz"):
-        return _load_own(p.parent, dtype=dtype)
-    return load_folkrnn_pickle(p, dtype=dtype)
+        return _read_own(p.parent, dtype=dtype)
+    return read_folkrnn_pickle(p, dtype=dtype)

@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..tokens import write_folkrnn
 from ..vocab import meter_token, mode_token
-from .core import END, START, Model, Trace, _check_temperature, log_softmax
 from .hooks import Mix, resolve_bias, unknown_token
 from .lstm import Stepper
+from .records import END, START, Trace, check_temperature, log_softmax
 
 __all__ = ["Generated", "generate", "beam_search", "sample_ids"]
 
@@ -86,8 +87,6 @@ class Generated:
 
     def to_folkrnn(self) -> str:
         """The tune as a folk-rnn block: meter line, mode line, body line (see ``tokens.write_folkrnn``)."""
-        from ..tokens import write_folkrnn
-
         return write_folkrnn([self.tokens]).rstrip("\n")
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,7 +111,7 @@ def _base_seed(seed) -> int:
     raise ParameterError(f"seed={seed!r} must be None, an integer >= 0 or a numpy Generator")
 
 
-def _prefix_ids(model: Model, meter, mode, prime) -> list[int]:
+def _prefix_ids(model: "Model", meter, mode, prime) -> list[int]:  # noqa: F821
     out: list[int] = []
     if meter is not None:
         tok = meter_token(meter)
@@ -134,7 +133,7 @@ def _prefix_ids(model: Model, meter, mode, prime) -> list[int]:
     return out
 
 
-def _forced_ids(model: Model, force, n_prefix: int) -> dict[int, int]:
+def _forced_ids(model: "Model", force, n_prefix: int) -> dict[int, int]:  # noqa: F821
     """``{position: token}`` → ``{position: id}``; positions count the tune's tokens from 0 (the meter)."""
     if not force:
         return {}
@@ -204,7 +203,7 @@ def sample_ids(logp: np.ndarray, u: np.ndarray, *, top_k: int | None = None, top
     return np.minimum((cdf <= thr[:, None]).sum(axis=1), p.shape[1] - 1).astype(np.int64)
 
 
-def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, temperature: float = 1.0,
+def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, temperature: float = 1.0,  # noqa: F821
              seed=None, top_k=None, top_p=None, max_length: int = 1000, banned=None, ablate=None,
              logit_bias=None, mix: Mix | None = None, record: bool = False, beam=None,
              force=None) -> list[Generated]:
@@ -219,7 +218,7 @@ def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, tem
     """
     n = _positive_int("n", n)
     max_length = _positive_int("max_length", max_length)
-    _check_temperature(temperature)
+    check_temperature(temperature)
     if top_k is not None:
         top_k = _positive_int("top_k", top_k)
     if top_p is not None and not (isinstance(top_p, (int, float, np.floating)) and 0 < float(top_p) <= 1):
@@ -320,7 +319,7 @@ def generate(model: Model, *, n: int = 1, meter=None, mode=None, prime=None, tem
     return out
 
 
-def _stack_trace(model: Model, ids: list[int], steps: list) -> Trace:
+def _stack_trace(model: "Model", ids: list[int], steps: list) -> Trace:  # noqa: F821
     L = len(model.layers)
     tr = Trace([START] + model.vocab.decode(ids), np.stack([s[0] for s in steps]),
                np.stack([s[1] for s in steps]))
@@ -330,7 +329,7 @@ def _stack_trace(model: Model, ids: list[int], steps: list) -> Trace:
     return tr
 
 
-def beam_search(model: Model, *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,
+def beam_search(model: "Model", *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,  # noqa: F821
                 logit_bias=None) -> list[tuple[list[str], float]]:
     """Beam search; see :meth:`folkabc.model.Model.beam_search`.
 

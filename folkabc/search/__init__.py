@@ -6,10 +6,12 @@ Layers that each know less than the one above (as in infini-gram):
   the corpus token ids (ids only: ``find``, ``count``, ``positions``);
 - :mod:`folkabc.search.bars` — per-token bar numbers, computed with the index;
 - :mod:`folkabc.search.query` — query text → tokens, option values → tokens;
+- :mod:`folkabc.search.view` — :class:`SearchView`, the plain per-row arrays
+  (tune ids, titles, sources) a corpus hands down; search never imports the corpus;
 - :mod:`folkabc.search.figures` — :func:`search_index` / :func:`search_corpus`
-  (what ``Corpus.search`` and ``folkabc search`` call);
+  (``Corpus.search`` calls the latter with its view);
 - :mod:`folkabc.search.novelty` — :func:`novelty_index` / :func:`novelty`
-  (what ``Corpus.novelty`` and ``folkabc novelty`` call).
+  (``Corpus.novelty`` calls the latter with its view).
 
 Examples
 --------
@@ -26,6 +28,7 @@ from .figures import Match, SearchResult, search_corpus, search_index
 from .index import SuffixIndex, encode_tunes, suffix_array
 from .novelty import BarReport, NoveltyReport, SharedFigure, matching_statistics, novelty, novelty_index
 from .query import parse_query
+from .view import SearchView
 
 __all__ = [
     "SuffixIndex",
@@ -33,6 +36,7 @@ __all__ = [
     "suffix_array",
     "bar_table",
     "parse_query",
+    "SearchView",
     "Match",
     "SearchResult",
     "search_index",

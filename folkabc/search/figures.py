@@ -33,6 +33,7 @@ from ..vocab import VOCAB
 from .bars import MEASURE_IDS, token_durations
 from .index import SuffixIndex
 from .query import parse_meter, parse_mode, parse_query, parse_same_position
+from .view import SearchView, as_view
 
 __all__ = ["Match", "SearchResult", "search_index", "search_corpus", "bar_tokens", "match_places"]
 
@@ -287,13 +288,15 @@ def search_index(
                         approx=shown < n_occ, limit=limit)
 
 
-def search_corpus(corpus, tokens: Sequence[str] | str, *, source: str | None = None, **kw) -> SearchResult:
-    """Search a :class:`folkabc.corpus.Corpus` for a figure (what ``Corpus.search`` calls).
+def search_corpus(corpus: SearchView, tokens: Sequence[str] | str, *, source: str | None = None,
+                  **kw) -> SearchResult:
+    """Search a corpus for a figure (what ``Corpus.search`` calls, with its :class:`SearchView`).
 
     Parameters
     ----------
-    corpus : Corpus
-        An open corpus (its search index is loaded memory-mapped).
+    corpus : SearchView or Corpus
+        The corpus's view (index, tune ids, titles, sources), or an open
+        :class:`folkabc.corpus.Corpus` (its ``search_view()`` is used).
     tokens : sequence of str or str
         The figure as tokens or query text.
     source : str or None
@@ -319,8 +322,6 @@ def search_corpus(corpus, tokens: Sequence[str] | str, *, source: str | None = N
     >>> res.occurrences, [(m.tune_id, m.source, m.bar, m.offset) for m in res.matches]
     (2, [(1, 't', 1, 0), (1, 't', 2, 0)])
     """
-    from ._corpus import corpus_view
-
-    view = corpus_view(corpus)
+    view = as_view(corpus)
     rows = view.source_mask(source) if source is not None else None
     return search_index(view.index, tokens, rows=rows, tune_ids=view.tune_ids, describe=view.describe, **kw)

@@ -51,7 +51,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .._io import atomic_write
-from ..errors import IndexFileError, ParameterError
+from ..errors import IndexFileError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB
 from .bars import bar_table
 
@@ -91,8 +91,6 @@ def encode_tunes(tunes: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray
     >>> offsets.tolist(), VOCAB.decode(ids)
     ([0, 4], ['M:4/4', 'K:Cmaj', 'C', '</s>'])
     """
-    from ..errors import UnknownTokenError
-
     parts: list[np.ndarray] = []
     lengths = [0]
     for k, toks in enumerate(tunes):

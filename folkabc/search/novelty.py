@@ -43,6 +43,7 @@ from ..vocab import VOCAB
 from .bars import MEASURE_IDS, bar_table
 from .figures import match_places
 from .index import SuffixIndex
+from .view import SearchView, as_view
 
 __all__ = ["BarReport", "SharedFigure", "NoveltyReport", "matching_statistics", "novelty_index",
            "novelty"]
@@ -353,12 +354,14 @@ def _written_bars(ids: np.ndarray, *, start: int) -> list[tuple[int, int]]:
     return out
 
 
-def novelty(corpus, tune, **kw) -> NoveltyReport:
-    """Novelty report of one tune against a :class:`folkabc.corpus.Corpus` (``Corpus.novelty``).
+def novelty(corpus: SearchView, tune, **kw) -> NoveltyReport:
+    """Novelty report of one tune against a corpus (what ``Corpus.novelty`` calls, with its view).
 
     Parameters
     ----------
-    corpus : Corpus
+    corpus : SearchView or Corpus
+        The corpus's :class:`SearchView`, or an open :class:`folkabc.corpus.Corpus`
+        (its ``search_view()`` is used).
     tune : TokenizedTune or sequence of str or str
     **kw
         ``k``, ``max_tunes``: see :func:`novelty_index`.
@@ -380,7 +383,5 @@ def novelty(corpus, tune, **kw) -> NoveltyReport:
     >>> rep.coverage, rep.longest.tune_ids, [(b.bar, b.tunes, b.same_bar) for b in rep.bars]
     (1.0, [1], [(1, 1, 0)])
     """
-    from ._corpus import corpus_view
-
-    view = corpus_view(corpus)
+    view = as_view(corpus)
     return novelty_index(view.index, tune, tune_ids=view.tune_ids, describe=view.describe, **kw)

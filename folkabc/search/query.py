@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import FolkabcError, ParameterError, UnknownTokenError
+from ..errors import ParameterError, UnknownTokenError
+from ..tokens import tokenize
 from ..vocab import VOCAB, meter_token, mode_token, token_category
 from .bars import MEASURE_TOKENS
 
@@ -72,10 +73,6 @@ def parse_query(text: str, *, key: str = "C") -> list[str]:
 
 def _abc_to_tokens(text: str, *, key: str) -> list[str]:
     """Read ``text`` as the body of a tune in ``key``; return its body tokens."""
-    try:
-        from ..tokens import tokenize
-    except ImportError as exc:  # pragma: no cover - tokens ships with folkabc
-        raise FolkabcError("ABC queries need folkabc.tokens") from exc
     if "\n" in text.strip() or re.search(r"(^|\s)[A-Za-z]:", text):
         raise ParameterError(f"query {text!r}: give notes only (no header fields or line breaks)")
     abc = f"X:1\nM:4/4\nL:1/8\nK:{key}\n{text.strip()}\n"

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FolkabcError
+from ..tokens import tokenize
+from . import check_tokens
+from ._bars import Inexact, section_ends, segment
 
 __all__ = [
     "Abc2midiWarning", "TuneComparison", "abc2midi_bar_warnings", "compare_with_abc2midi",
@@ -157,10 +160,6 @@ def compare_with_abc2midi(path: str | Path, *, ignore_fermata: bool = True) -> l
     FolkabcError
         abc2midi is missing.
     """
-    from ..tokens import tokenize
-    from . import check_tokens
-    from ._bars import Inexact, section_ends, segment
-
     path = Path(path)
     text = path.read_text(encoding="latin-1")
     lines = text.splitlines()
