@@ -136,7 +136,7 @@ class RenderError(FolkabcError):
     """A tune that cannot be rendered, or an output that cannot be written."""
 
 
-class LimitError(FolkabcError, ValueError):
+class LimitError(FolkabcError):
     """An input or argument over one of folkabc's size limits (:mod:`folkabc.limits`).
 
     The message names the limit, the value met and how to raise the limit.

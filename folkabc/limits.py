@@ -89,7 +89,7 @@ _TABLE = (
     Limit("max_generated_tokens", 100_000, "tokens generated per tune", "tokens", "--max-length",
           "folkabc.model.sampling"),
     Limit("max_beam", 256, "beam width", "beams", "--beam", "folkabc.model.sampling"),
-    Limit("max_batch", 100_000, "tunes generated in one run", "tunes", "-n", "folkabc.model.sampling"),
+    Limit("max_batch", 10_000, "tunes generated in one run", "tunes", "-n", "folkabc.model.sampling"),
     Limit("max_units", 1_000_000, "units named by one --ablate range", "units", "--ablate",
           "folkabc.cli.generate"),
     # --- files
