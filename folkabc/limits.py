@@ -29,7 +29,7 @@ import os
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
-from .errors import LimitError
+from .errors import FolkabcError, LimitError
 
 __all__ = ["Limit", "LIMITS", "limit", "check_limit", "limits_markdown"]
 
@@ -95,7 +95,7 @@ _TABLE = (
     # --- files
     Limit("max_file_bytes", 1024 * _MiB, "one input file read whole (ABC, tokens, model pickle)", "bytes", None,
           "folkabc.cli._common, folkabc.model.io"),
-    Limit("max_array_bytes", 1024 * _MiB, "one array in a model or corpus file (.npy, .npz member, pickle)",
+    Limit("max_array_bytes", 512 * _MiB, "arrays of one model or corpus file, in all (.npy, .npz members, pickle)",
           "bytes", None, "folkabc.model.io, folkabc.corpus.store"),
     Limit("max_json_depth", 64, "nesting of JSON in a model.json or index file", "levels", None,
           "folkabc.model.io"),
@@ -134,7 +134,7 @@ def limit(name: str) -> int:
     return value
 
 
-def check_limit(name: str, value: int, *, where: str = "", error: type[LimitError] = LimitError, **loc) -> None:
+def check_limit(name: str, value: int, *, where: str = "", error: type[FolkabcError] = LimitError, **loc) -> None:
     """Raise a one-line :class:`LimitError` when ``value`` is over limit ``name``.
 
     Parameters
@@ -145,8 +145,8 @@ def check_limit(name: str, value: int, *, where: str = "", error: type[LimitErro
         The size met (tokens, bytes, digits…).
     where : str
         What holds it (an option such as ``--beam``, or a file part), put before the message.
-    error : LimitError subclass
-        The class raised.
+    error : FolkabcError subclass
+        The class raised (default :class:`LimitError`; e.g. ``ModelFileError`` for a model file).
     **loc
         Location fields for the error (``tune``, ``title``, ``line``, ``column``, ``path``).
 
