@@ -75,10 +75,10 @@ _TABLE = (
     Limit("max_bars", 10_000, "bars in one tune", "bars", None, "folkabc.abc, folkabc.validate"),
     Limit("max_rest_bars", 1_000, "bars of one multi-bar rest (Z8 = 8 bars of rest)", "bars", None,
           "folkabc.abc, folkabc.normalize"),
-    Limit("max_digits", 20, "digits in one number of ABC text (X:, note lengths, meters); well below "
-          "Python's 4,300-digit int conversion limit", "digits", None, "folkabc.abc, folkabc.render"),
-    Limit("max_note_length", 4_096, "a note's length multiplier or divisor (A64, A/64) and a meter's "
-          "numerator or denominator (M:999999/1)", "units", None, "folkabc.abc, folkabc.render"),
+    Limit("max_digits", 20, "digits in one number of ABC text (X:, lengths, meters; far below "
+          "Python's 4,300-digit int limit)", "digits", None, "folkabc.abc, folkabc.render"),
+    Limit("max_note_length", 4_096, "a note length's factor (A64, A/64) or a meter's terms (M:64/1)",
+          "units", None, "folkabc.abc, folkabc.render"),
     Limit("max_nesting", 100, "open brackets, slurs and tuplets at once", "levels", None,
           "folkabc.abc, folkabc.render"),
     Limit("max_repeats", 2_000, "repeat signs (|:, :|, [1 …) in one tune", "signs", None,
@@ -156,7 +156,7 @@ def check_limit(name: str, value: int, *, where: str = "", error: type[FolkabcEr
     >>> check_limit("max_digits", 5000, tune=1, line=3)
     Traceback (most recent call last):
     ...
-    folkabc.errors.LimitError: tune 1, line 3: 5000 digits is over the limit max_digits = 20 (digits in one number of ABC text (X:, note lengths, meters); well below Python's 4,300-digit int conversion limit); raise it with FOLKABC_MAX_DIGITS=N
+    folkabc.errors.LimitError: tune 1, line 3: 5000 digits is over the limit max_digits = 20 (digits in one number of ABC text (X:, lengths, meters; far below Python's 4,300-digit int limit)); raise it with FOLKABC_MAX_DIGITS=N
     """
     top = limit(name)
     if value <= top:
