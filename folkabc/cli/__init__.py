@@ -44,7 +44,7 @@ class OneLineParser(argparse.ArgumentParser):
     ...         print(exc.code)
     2
     >>> err.getvalue()
-    "folkabc demo: error: argument -n: invalid int value: 'x' (see folkabc demo --help)\n"
+    "folkabc demo: error: argument -n: invalid int value: 'x' (see folkabc demo --help)\\n"
     """
 
     def error(self, message: str):  # noqa: D102
