@@ -15,7 +15,7 @@ from .limits import check_limit
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
-__all__ = ["atomic_write", "json_depth", "load_json"]
+__all__ = ["atomic_write", "json_depth", "load_json", "current_umask"]
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes]], None], *,
@@ -43,7 +43,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
     --------
     >>> import tempfile, os
     >>> p = atomic_write(os.path.join(tempfile.mkdtemp(), "x.txt"), "hello")
-    >>> p.read_text(), oct(p.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    >>> p.read_text(), oct(p.stat().st_mode & 0o777) == oct(0o666 & ~current_umask())
     ('hello', True)
     >>> atomic_write("/nonexistent-folder/x.txt", "hello")
     Traceback (most recent call last):
@@ -56,7 +56,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
     except OSError as exc:
         raise error(f"{what}: {exc.strerror or exc}", path=str(path)) from exc
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; give the file the mode open() would
         with os.fdopen(fd, "wb") as fh:
             if callable(data):
                 data(fh)
@@ -74,8 +74,14 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
     return path
 
 
-def _umask() -> int:
-    """The process's umask (read without changing it for longer than the call)."""
+def current_umask() -> int:
+    """The process's umask (read without changing it for longer than the call).
+
+    Examples
+    --------
+    >>> 0 <= current_umask() <= 0o777
+    True
+    """
     mask = os.umask(0)
     os.umask(mask)
     return mask
