@@ -190,6 +190,14 @@ def test_hostile_model_file_is_one_line(models, name, tmp_path):
     assert not (tmp_path / "pwned").exists() and not (models[name].parent / "pwned").exists()
 
 
+@pytest.mark.parametrize("argv", [["demo", "--quiet", "-o", "{tmp}/demo"], ["analyze", "--seed", "1", "-o", "{tmp}/an"]],
+                         ids=lambda a: a[0])
+def test_hostile_model_file_for_demo_and_analyze(models, argv, tmp_path):
+    case = Case(f"{argv[0]} --model huge-shape", [*argv, "--model", str(models["huge-shape"])], codes=(2,))
+    _, _, err = assert_unbreakable(case, tmp_path)
+    assert "weights.npz" in err
+
+
 def test_hostile_model_file_for_score(models, tmp_path):
     case = Case("score --model deep-tuple", ["score", "--model", str(models["deep-tuple.pkl"]), "{in}"],
                 text=TUNE, codes=(2,))
