@@ -60,6 +60,9 @@ _LAZY = {
     "ModelFileError": "folkabc.errors",
     "ParameterError": "folkabc.errors",
     "RenderError": "folkabc.errors",
+    "LimitError": "folkabc.errors",
+    "check_limit": "folkabc.limits",
+    "LIMITS": "folkabc.limits",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

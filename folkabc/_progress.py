@@ -21,7 +21,7 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", qu
     >>> list(progress(range(3), desc="build", quiet=True))
     [0, 1, 2]
     """
-    show = not quiet and sys.stderr.isatty() and not os.environ.get("FOLKABC_QUIET")
+    show = not quiet and sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("FOLKABC_QUIET")
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
     if not show:

@@ -24,6 +24,7 @@ __all__ = [
     "ModelFileError",
     "ParameterError",
     "RenderError",
+    "LimitError",
 ]
 
 
@@ -133,3 +134,10 @@ class ParameterError(FolkabcError, ValueError):
 
 class RenderError(FolkabcError):
     """A tune that cannot be rendered, or an output that cannot be written."""
+
+
+class LimitError(FolkabcError):
+    """An input or argument over one of folkabc's size limits (:mod:`folkabc.limits`).
+
+    The message names the limit, the value met and how to raise the limit.
+    """

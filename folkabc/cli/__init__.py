@@ -7,24 +7,62 @@ Each subcommand lives in its own module of this package and exposes
 this file.
 
 Exit codes: 0 ok, 1 findings (e.g. miscounted bars), 2 usage or input error.
-A :class:`folkabc.errors.FolkabcError` becomes one line on stderr and exit 2.
+A :class:`folkabc.errors.FolkabcError`, a usage error and an output that cannot be
+written (``> /dev/full``) each become one line on stderr and exit 2; a reader that
+goes away (``| head -1``) ends the command quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import pkgutil
 import sys
 
 from ..errors import FolkabcError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "OneLineParser"]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: ``folkabc CMD: error: …`` (exit 2).
+
+    ``--help`` still prints the full usage; only errors are shortened, and they point at it.
+
+    Examples
+    --------
+    >>> p = OneLineParser(prog="folkabc demo")
+    >>> _ = p.add_argument("-n", type=int)
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     try:
+    ...         p.parse_args(["-n", "x"])
+    ...     except SystemExit as exc:
+    ...         print(exc.code)
+    2
+    >>> err.getvalue()
+    "folkabc demo: error: argument -n: invalid int value: 'x' (see folkabc demo --help)\\n"
+    """
+
+    def error(self, message: str):  # noqa: D102
+        message = " ".join(str(message).split())  # argparse messages may hold newlines
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def exit(self, status: int = 0, message: str | None = None):  # noqa: D102
+        if message and sys.stderr is not None:
+            try:
+                sys.stderr.write(message)
+            except OSError:
+                pass
+        sys.exit(status)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every discovered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="folkabc",
         description="Folk-music transcriptions in ABC and the folk-rnn models that generate them.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -53,18 +91,56 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) or usage error (2)
         return int(exc.code or 0)
     if not getattr(args, "func", None):
-        parser.print_help()
+        _say("folkabc: error: no command given (folkabc --help lists them)")
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full device or a closed pipe shows here, not at exit
+        return code
     except FolkabcError as exc:
-        print(f"folkabc {args.command}: error: {exc}", file=sys.stderr)
+        _say(f"folkabc {args.command}: error: {exc}")
         return 2
-    except BrokenPipeError:
+    except BrokenPipeError:  # `| head -1`: the reader has what it wanted
+        _drop_stdout()
         return 0
+    except OSError as exc:
+        _drop_stdout()
+        if exc.errno == errno.EPIPE:
+            return 0
+        where = f"{exc.filename}: " if exc.filename else "standard output: " if _is_stdout_error(exc) else ""
+        _say(f"folkabc {args.command}: error: {where}cannot write: {exc.strerror or exc}")
+        return 2
     except KeyboardInterrupt:
-        print("folkabc: interrupted", file=sys.stderr)
+        _say("folkabc: interrupted")
         return 130
+
+
+def _say(line: str) -> None:
+    """One line on stderr, if there is a stderr to write to."""
+    if sys.stderr is None:
+        return
+    try:
+        print(line, file=sys.stderr)
+        sys.stderr.flush()
+    except OSError:
+        pass
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG) or exc.filename is None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's flush at exit cannot fail again."""
+    if sys.stdout is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from .._progress import progress
 from ..errors import FolkabcError
+from ..limits import check_limit, limit
 
 __all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "progress", "example_epilog"]
 
@@ -17,12 +19,23 @@ __all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonabl
 def read_input(path: str) -> str:
     """Read a text file, or stdin when ``path`` is ``-``; errors become :class:`FolkabcError`."""
     if path == "-":
-        data = sys.stdin.buffer.read()
+        if sys.stdin is None:  # `folkabc tokenize - <&-`
+            raise FolkabcError("cannot read standard input: it is closed", path="-")
+        try:
+            data = sys.stdin.buffer.read(limit("max_file_bytes") + 1)
+        except (OSError, ValueError) as exc:
+            raise FolkabcError(f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}",
+                               path="-") from exc
+        check_limit("max_file_bytes", len(data), where="standard input", path="-")
     else:
         try:
-            data = Path(path).read_bytes()
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                check_limit("max_file_bytes", size, path=path)
+                data = fh.read(limit("max_file_bytes") + 1)  # a growing file or a pipe: read at most this
         except OSError as exc:
             raise FolkabcError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+        check_limit("max_file_bytes", len(data), path=path)
     for enc in ("utf-8", "latin-1"):
         try:
             return data.decode(enc)

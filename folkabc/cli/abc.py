@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    """Run ``folkabc abc``; 0 ok, 2 when a block is not a token sequence."""
+    """Run ``folkabc abc``; 0 ok, 1 when some blocks are not token sequences (the rest are written), 2 when none is."""
     from ..errors import FolkabcError
     from ..tokens import detokenize, read_folkrnn
 
@@ -38,10 +38,29 @@ def run(args) -> int:
     seqs = read_folkrnn(text)
     if not seqs:
         raise FolkabcError("no token blocks in the input", path=args.file)
-    out = [detokenize(s, title=args.title, index=i) for i, s in enumerate(seqs, 1)]
+    out: list[str | None] = []
+    errors: list[FolkabcError] = []
+    for i, s in enumerate(seqs, 1):
+        try:
+            out.append(detokenize(s, title=args.title, index=i))
+        except FolkabcError as exc:  # ~2% of generated tunes are ungrammatical: report it, write the rest
+            if exc.tune is None:
+                exc.tune = i
+            out.append(None)
+            errors.append(exc)
+    if len(errors) == len(seqs):
+        raise FolkabcError(f"no block could be written as ABC ({len(errors)} failed; first: {errors[0]})",
+                           path=None if args.file == "-" else args.file)
+    for exc in errors:
+        where = "" if args.file == "-" or exc.path else f"{args.file}: "
+        print(f"folkabc abc: {where}{exc}", file=sys.stderr)
     if args.json:
         print_json([{"index": i, "title": args.title or f"Tune {i}", "tokens": " ".join(s), "abc": abc}
                     for i, (s, abc) in enumerate(zip(seqs, out), 1)])
     else:
-        sys.stdout.write("\n".join(out))
+        sys.stdout.write("\n".join(abc for abc in out if abc is not None))
+    if errors:
+        print(f"folkabc abc: {len(seqs) - len(errors)} of {len(seqs)} blocks written, {len(errors)} failed",
+              file=sys.stderr)
+        return 1
     return 0

@@ -61,8 +61,13 @@ def parse_ablate(specs: list[str] | None) -> dict[int, list[int]] | None:
     --------
     >>> parse_ablate(["1:0-2,5", "-1:7"])
     {1: [0, 1, 2, 5], -1: [7]}
+    >>> parse_ablate(["0:0-99999999999999"])
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.LimitError: --ablate '0:0-99999999999999': 100000000000000 units is over the limit max_units = 1000000 (units named by one --ablate range); raise it with FOLKABC_MAX_UNITS=N
     """
     from ..errors import ParameterError
+    from ..limits import check_limit
 
     if not specs:
         return None
@@ -70,11 +75,18 @@ def parse_ablate(specs: list[str] | None) -> dict[int, list[int]] | None:
     for spec in specs:
         layer, sep, units = spec.partition(":")
         try:
+            if len(layer.strip()) > 20:  # no model has 10^20 layers; int() of 5,000 digits is refused anyway
+                raise ValueError
             li = int(layer)
             got = []
             for part in units.split(","):
                 lo, dash, hi = part.strip().partition("-")
+                if len(lo) > 20 or len(hi) > 20:
+                    raise ValueError
+                if dash:
+                    check_limit("max_units", int(hi) - int(lo) + 1, where=f"--ablate {spec[:40]!r}")
                 got.extend(range(int(lo), int(hi) + 1) if dash else [int(lo)])
+                check_limit("max_units", len(got), where=f"--ablate {spec[:40]!r}")
         except ValueError:
             raise ParameterError(f"--ablate {spec!r}: expected LAYER:UNITS such as 2:0-99,130") from None
         if not sep or not got:
@@ -90,7 +102,13 @@ def parse_token_values(specs: list[str] | None, option: str) -> dict[str, float]
     --------
     >>> parse_token_values(["=c=1.5", "|=-2"], "--bias")
     {'=c': 1.5, '|': -2.0}
+    >>> parse_token_values(["C=inf"], "--bias")
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.ParameterError: --bias 'C=inf': the number must be finite (to never sample a token, use --ban)
     """
+    import math
+
     from ..errors import ParameterError
 
     if not specs:
@@ -101,9 +119,12 @@ def parse_token_values(specs: list[str] | None, option: str) -> dict[str, float]
         try:
             out[tok] = float(val)
         except ValueError:
-            raise ParameterError(f"{option} {spec!r}: expected TOKEN=NUMBER") from None
+            raise ParameterError(f"{option} {spec[:60]!r}: expected TOKEN=NUMBER") from None
         if not sep or not tok:
-            raise ParameterError(f"{option} {spec!r}: expected TOKEN=NUMBER")
+            raise ParameterError(f"{option} {spec[:60]!r}: expected TOKEN=NUMBER")
+        if not math.isfinite(out[tok]):
+            hint = " (to never sample a token, use --ban)" if option == "--bias" else ""
+            raise ParameterError(f"{option} {spec[:60]!r}: the number must be finite{hint}")
     return out
 
 

@@ -47,6 +47,10 @@ def run(args) -> int:
         report = render_tunes(text, to=args.to, out=args.output, stem=stem, width=args.width)
     except RenderError as exc:
         raise name_input(exc, args.file)
+    if report.failures and not report.written:  # exit 2: one line, naming the first failure
+        label, message = report.failures[0]
+        more = f" ({len(report.failures)} failed)" if len(report.failures) > 1 else ""
+        raise name_input(RenderError(f"no tune could be rendered{more}: tune {label}: {message}"), args.file)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -54,8 +58,6 @@ def run(args) -> int:
             print(path)
     for label, message in report.failures:
         print(f"folkabc render: tune {label}: {message}", file=sys.stderr)
-    if report.failures and not report.written:
-        raise RenderError(f"no tune could be rendered ({len(report.failures)} failed)", path=args.file)
     if report.failures:
         print(f"{len(report.written)} written, {len(report.failures)} tune(s) failed", file=sys.stderr)
         return 1

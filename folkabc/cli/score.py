@@ -56,6 +56,7 @@ def _where(tune: dict, pos: int) -> str:
 def run(args) -> int:
     """Run ``folkabc score``; 0 all scored, 1 some tunes not scored, 2 on bad input."""
     from ..errors import FolkabcError, ParameterError
+    from ..limits import check_limit
     from ..model import load_model
 
     if args.top < 0:
@@ -68,6 +69,8 @@ def run(args) -> int:
     for t in tunes:
         if t["error"] is None:
             try:
+                # scoring keeps every step's state: bound the tune before its arrays are allocated
+                check_limit("max_tokens", len(t["tokens"]), where="tune length")
                 model.encode(t["tokens"])
             except FolkabcError as exc:
                 exc.tune, exc.title = t["index"], t["title"]

@@ -46,6 +46,11 @@ def run(args) -> int:
         report = write_tunebook(text, out, title=args.title or stem, corpus=corpus)
     except RenderError as exc:
         raise name_input(exc, args.file)
+    if report.tunes and not report.rendered:  # exit 2: one line, naming the first failure
+        label, message = report.failures[0] if report.failures else ("?", "not rendered")
+        more = f" ({len(report.failures)} failed)" if len(report.failures) > 1 else ""
+        raise name_input(RenderError(f"no tune could be rendered{more}: tune {label}: {message} "
+                                     f"(the page {report.path} lists them)"), args.file)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -54,6 +59,4 @@ def run(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     for label, message in report.failures:
         print(f"folkabc tunebook: tune {label}: {message}", file=sys.stderr)
-    if report.tunes and not report.rendered:
-        raise RenderError("no tune could be rendered", path=args.file)
     return 1 if report.failures else 0

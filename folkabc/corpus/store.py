@@ -65,6 +65,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .._io import current_umask
 from ..errors import CorpusError
 from ..vocab import VOCAB
 
@@ -236,9 +237,13 @@ def temp_build_dir(target: Path) -> Path:
     >>> target = Path(tempfile.mkdtemp()) / "corpus"
     >>> temp_build_dir(target).name.startswith(".corpus.build-")
     True
+    >>> oct(temp_build_dir(target).stat().st_mode & 0o777) == oct(0o777 & ~current_umask())
+    True
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; the installed corpus gets a usual folder's mode
+    return tmp
 
 
 class StoreWriter:

@@ -46,8 +46,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._io import atomic_write
+from .._io import atomic_write, load_json
 from ..errors import ModelFileError, ParameterError
+from ..limits import check_limit, limit
 from .lstm import LayerParams, Params
 
 __all__ = ["ModelParts", "read_model", "save_model", "read_folkrnn_pickle", "default_model_path",
@@ -87,6 +88,40 @@ def _latin1_encode(obj, encoding="latin1", errors="strict"):
     return obj.encode("latin-1", errors)
 
 
+def _array_bytes(shape: Any, dtype: Any) -> int:
+    """Bytes an array of ``shape`` and ``dtype`` would take (without making it); refuses odd shapes."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape):
+        raise ModelFileError(f"pickle asks for an array of shape {str(shape)[:60]}")
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n * max(np.dtype(dtype).itemsize, 1)
+
+
+def _safe_ndarray(shape, dtype=float, *args, **kwargs):
+    """``numpy.ndarray(shape, dtype, ...)`` as a pickle may call it, sized first."""
+    check_limit("max_array_bytes", _array_bytes(shape, dtype), where="array in pickle", error=ModelFileError)
+    return np.ndarray(shape, dtype, *args, **kwargs)
+
+
+def _safe_reconstruct(cls, shape, dtype):
+    """numpy's ``_reconstruct`` (an empty array filled later by BUILD), for ndarray only."""
+    if cls is not np.ndarray and cls is not _safe_ndarray:  # the pickle names numpy.ndarray, which maps here
+        raise ModelFileError("pickle asks to reconstruct a class other than numpy.ndarray")
+    check_limit("max_array_bytes", _array_bytes(shape, b"b" if isinstance(dtype, bytes) else dtype),
+                where="array in pickle", error=ModelFileError)
+    return np.ndarray.__new__(np.ndarray, shape, dtype)
+
+
+def _safe_bytearray(*args):
+    """``bytearray(bytes-or-str[, encoding])`` only: ``bytearray(2**30)`` would allocate 1 GiB from 32 bytes."""
+    if args and not isinstance(args[0], (bytes, bytearray, str)):
+        raise ModelFileError("pickle asks for bytearray() of a size; only bytearray(bytes) is allowed")
+    return bytearray(*args)
+
+
 def _allowed_globals() -> dict[tuple[str, str], Any]:
     try:
         from numpy._core import multiarray, numeric
@@ -94,15 +129,15 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
         from numpy.core import multiarray, numeric  # type: ignore[no-redef]
     table: dict[tuple[str, str], Any] = {}
     for mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        table[(mod, "_reconstruct")] = multiarray._reconstruct
+        table[(mod, "_reconstruct")] = _safe_reconstruct
         table[(mod, "scalar")] = multiarray.scalar
     for mod in ("numpy.core.numeric", "numpy._core.numeric"):
         table[(mod, "_frombuffer")] = numeric._frombuffer
-    table[("numpy", "ndarray")] = np.ndarray
+    table[("numpy", "ndarray")] = _safe_ndarray
     table[("numpy", "dtype")] = np.dtype
     for mod in ("builtins", "__builtin__"):
         for name, obj in (("set", set), ("frozenset", frozenset), ("list", list), ("dict", dict),
-                          ("tuple", tuple), ("bytearray", bytearray)):
+                          ("tuple", tuple), ("bytearray", _safe_bytearray)):
             table[(mod, name)] = obj
     import collections
 
@@ -150,11 +185,88 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise ModelFileError("refused a persistent id in a pickle")
 
 
+_CONTAINER_UPDATES = frozenset({"APPEND", "APPENDS", "SETITEM", "SETITEMS", "BUILD", "ADDITEMS"})
+
+
+def pickle_depth(data: bytes) -> int:
+    """How deeply the objects a pickle builds are nested, read from its opcodes without running it.
+
+    Each object built from others (a container, a REDUCE call, a BUILD) is one level deeper
+    than the deepest of its parts; filling a container adds no level. Linear in the pickle's
+    length and without recursion, so a pickle nesting 100,000 dtypes is measured, not built.
+
+    Raises
+    ------
+    ValueError
+        When the opcode stream is malformed (the caller reports it as a corrupt pickle).
+
+    Examples
+    --------
+    >>> import pickle
+    >>> pickle_depth(pickle.dumps([1, [2, [3]]], protocol=2))
+    3
+    >>> pickle_depth(pickle.dumps({"a": np.zeros(3)}, protocol=2)) < 10
+    True
+    """
+    import pickletools
+
+    stack: list[int] = []
+    marks: list[int] = []
+    memo: dict[Any, int] = {}
+    top = 0
+    for op, arg, _pos in pickletools.genops(data):
+        name = op.name
+        if name == "MARK":
+            marks.append(len(stack))
+            continue
+        if name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = stack[-1] if stack else 0
+            continue
+        if name == "MEMOIZE":
+            memo[len(memo)] = stack[-1] if stack else 0
+            continue
+        if name in ("GET", "BINGET", "LONG_BINGET"):
+            stack.append(memo.get(arg, 0))
+            continue
+        before = op.stack_before
+        popped: list[int] = []
+        if pickletools.markobject in before:
+            k = marks.pop() if marks else 0
+            popped = stack[k:]
+            del stack[k:]
+            n_more = before.index(pickletools.markobject)  # items under the mark (e.g. the list for APPENDS)
+        else:
+            n_more = len(before)
+        if n_more:
+            head = stack[-n_more:] if n_more <= len(stack) else list(stack)
+            del stack[len(stack) - len(head):]
+            popped = head + popped
+        if not op.stack_after:
+            continue
+        if name in _CONTAINER_UPDATES and popped:
+            depth = max([popped[0]] + [1 + d for d in popped[1:]])
+        elif name == "DUP":
+            depth = popped[0] if popped else 0
+        else:
+            depth = 1 + max(popped) if popped else 0
+        stack.extend([depth] * len(op.stack_after))
+        top = max(top, depth)
+    return top
+
+
 def _read_pickle(data: bytes, path: str | None) -> Any:
+    try:
+        depth = pickle_depth(data)
+    except ValueError as exc:  # the opcode stream breaks off or holds a bad opcode
+        kind = "truncated" if any(w in str(exc) for w in ("remain", "exhausted", "EOF", "truncated")) else "corrupt"
+        raise ModelFileError(f"{kind} pickle: {exc}", path=path) from exc
+    check_limit("max_pickle_depth", depth, where="nesting", error=ModelFileError, path=path)
     try:
         return RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()
     except ModelFileError as exc:
         raise ModelFileError(exc.message, path=path) from None
+    except RecursionError as exc:
+        raise ModelFileError("corrupt pickle: nested too deeply", path=path) from exc
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
             struct.error, UnicodeDecodeError, OverflowError, MemoryError) as exc:
         kind = "truncated" if isinstance(exc, EOFError) or "truncated" in str(exc) else "corrupt"
@@ -203,10 +315,7 @@ def read_folkrnn_pickle(path: str | Path, *, dtype="float32") -> ModelParts:
     [2]
     """
     p = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=p) from exc
+    data = _read_file(Path(path))
     obj = _read_pickle(data, p)
     if not isinstance(obj, dict) or "token2idx" not in obj or "param_values" not in obj:
         raise ModelFileError("not a folk-rnn model pickle (expected a dict with 'token2idx' and "
@@ -339,11 +448,10 @@ def _jsonable(obj: Any) -> Any:
 def _read_own(d: Path, *, dtype) -> ModelParts:
     meta_path = d / "model.json"
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=str(meta_path)) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = _read_file(meta_path).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ModelFileError(f"not valid JSON: {exc}", path=str(meta_path)) from exc
+    meta = load_json(text, path=str(meta_path), error=ModelFileError)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"not a folkabc model (expected \"format\": \"{FORMAT}\")", path=str(meta_path))
     if meta.get("version") != VERSION:
@@ -359,12 +467,10 @@ def _read_own(d: Path, *, dtype) -> ModelParts:
     if not isinstance(provenance, dict):
         raise ModelFileError("\"provenance\" must be a JSON object", path=str(meta_path))
     w_path = d / "weights.npz"
-    try:
-        data = w_path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ModelFileError("missing weights.npz beside model.json", path=str(w_path)) from exc
-    except OSError as exc:
-        raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=str(w_path)) from exc
+    if not w_path.exists():
+        raise ModelFileError("missing weights.npz beside model.json", path=str(w_path))
+    data = _read_file(w_path)
+    _check_npz_sizes(data, str(w_path))
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -379,6 +485,44 @@ def _read_own(d: Path, *, dtype) -> ModelParts:
         raise ModelFileError("weights.npz is not the file model.json was saved with (its sha256 differs: "
                              "an interrupted save, or files from two models)", path=str(w_path))
     return ModelParts(vocab, params.astype(dtype), provenance, str(meta_path))
+
+
+def _read_file(path: Path) -> bytes:
+    """A model file's bytes, its size checked against ``max_file_bytes`` before it is read."""
+    try:
+        with open(path, "rb") as fh:
+            check_limit("max_file_bytes", os.fstat(fh.fileno()).st_size, error=ModelFileError, path=str(path))
+            return fh.read(limit("max_file_bytes") + 1)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
+
+
+def _check_npz_sizes(data: bytes, path: str) -> None:
+    """Refuse an npz whose arrays would be too large, from the zip directory and .npy headers alone.
+
+    Each member's ``.npy`` header (shape and dtype) is read without reading the array; the
+    arrays' declared sizes, and the members' uncompressed sizes, must stay within
+    ``max_array_bytes`` in all (a 1 MB deflated file can declare gigabytes).
+    """
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                total += info.file_size
+                check_limit("max_array_bytes", total, where=f"{info.filename} (uncompressed)",
+                            error=ModelFileError, path=path)
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    else:
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                nbytes = _array_bytes(shape, dtype)
+                if nbytes > info.file_size:
+                    raise ModelFileError(f"{info.filename} declares shape {shape} ({nbytes} bytes) but holds "
+                                         f"{info.file_size} bytes", path=path)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, struct.error, TypeError) as exc:
+        raise ModelFileError(f"truncated or corrupt weight file ({type(exc).__name__}: {exc})", path=path) from exc
 
 
 def default_model_path() -> Path:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_limit
 from ..tokens import write_folkrnn
 from ..vocab import meter_token, mode_token
 from .hooks import Mix, resolve_bias, unknown_token
@@ -218,7 +219,13 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
     """
     n = _positive_int("n", n)
     max_length = _positive_int("max_length", max_length)
+    check_limit("max_batch", n, where=f"n={n}")
+    check_limit("max_generated_tokens", max_length, where=f"max_length={max_length}")
     check_temperature(temperature)
+    if temperature != 1.0 and np.float32(temperature) == 0:  # would divide the logits by zero
+        raise ParameterError(f"temperature={temperature!r} is below float32's smallest positive number "
+                             f"({float(np.finfo(np.float32).smallest_subnormal):.1e}); for the most likely "
+                             "token at every step use top_k=1")
     if top_k is not None:
         top_k = _positive_int("top_k", top_k)
     if top_p is not None and not (isinstance(top_p, (int, float, np.floating)) and 0 < float(top_p) <= 1):
@@ -233,6 +240,7 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
         if mix is not None:  # a random input: there is no one most likely tune to search for
             raise ParameterError("mix cannot be combined with beam search (it draws random inputs)")
         width = _positive_int("beam", beam)
+        check_limit("max_beam", max(width, n), where=f"beam={max(width, n)}")
         found = beam_search(model, prefix=prefix, width=max(width, n), max_length=max_length,
                             ablate=ablate, logit_bias=logit_bias)
         return [Generated(t[:-1] if ended else t, ended, lp, None)
@@ -266,10 +274,16 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
     while rows.size:
         rec = [] if record else None
         raw = st.step(inp if x is None else None, inputs=x, record=rec)
-        logits = raw / temp if temp is not None else raw.copy()
+        with np.errstate(over="ignore"):
+            logits = raw / temp if temp is not None else raw.copy()
+            if temp is not None and not np.isfinite(logits).all():  # a tiny temperature overflowed: shift first
+                logits = (raw - raw.max(axis=1, keepdims=True)) / temp
         if bias is not None:
             bias.apply(logits)
         logp = log_softmax(logits)
+        if np.isnan(logp).any():
+            raise ParameterError("the sampling distribution is not a number at step "
+                                 f"{pos} (an infinite or overflowing logit bias or alpha?)")
         if record:
             post = np.exp(logp).astype(logits.dtype)
             for r, k in enumerate(rows):
@@ -342,6 +356,8 @@ def beam_search(model: "Model", *, prefix=None, width: int = 5, max_length: int 
     """
     width = _positive_int("width", width)
     max_length = _positive_int("max_length", max_length)
+    check_limit("max_beam", width, where=f"width={width}")
+    check_limit("max_generated_tokens", max_length, where=f"max_length={max_length}")
     if prefix is None:
         pre: list[int] = []
     elif isinstance(prefix, list) and all(isinstance(i, int) for i in prefix):

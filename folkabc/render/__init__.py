@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import FolkabcError, RenderError
 from ._source import TuneSource, load_tunes, output_name, write_output
 from .midi import performance_to_midi, read_midi
-from .notation import abc_to_svg, count_systems, engrave_many, svg_to_png, svgs_to_pdf
+from .notation import abc_to_svg, check_abc_size, count_systems, engrave_many, svg_to_png, svgs_to_pdf
 from .perform import Note, Performance, perform
 from .tunebook import TunebookReport, tunebook_html, write_tunebook
 
@@ -60,6 +60,7 @@ def _render_one(tune: TuneSource, fmt: str, *, width: int | None, svg: str | Ren
             raise tune.error
         if isinstance(svg, RenderError):
             raise svg
+        check_abc_size(tune.abc)
         if fmt == "svg":
             return svg if svg is not None else abc_to_svg(tune.abc)
         if fmt == "png":

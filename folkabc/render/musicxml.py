@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import RenderError
+from .notation import check_abc_size
 
 __all__ = ["abc_to_musicxml"]
 
@@ -36,6 +37,7 @@ def abc_to_musicxml(abc: str) -> str:
 
     if "K:" not in abc:
         raise RenderError("not an ABC tune: no K: field")
+    check_abc_size(abc)
     try:
         score = converter.parse(abc, format="abc", forceSource=True)
     except Exception as exc:  # music21 raises many unrelated classes on bad ABC

@@ -13,8 +13,9 @@ import re
 import xml.etree.ElementTree as ET
 
 from ..errors import RenderError
+from ..limits import check_limit, limit
 
-__all__ = ["abc_to_svg", "engrave_many", "svg_to_png", "svgs_to_pdf", "count_systems", "PAGE_WIDTH", "SCALE"]
+__all__ = ["check_abc_size", "abc_to_svg", "engrave_many", "svg_to_png", "svgs_to_pdf", "count_systems", "PAGE_WIDTH", "SCALE"]
 
 #: verovio page width (tenths of a millimetre at scale 100): a little wider than A4 text width.
 PAGE_WIDTH = 2100
@@ -22,6 +23,67 @@ PAGE_WIDTH = 2100
 SCALE = 40
 
 _SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+_FIELD_LINE = re.compile(r"^[A-Za-z+]:")
+_NOTE_NUMBER = re.compile(r"[A-Ga-gzxZX][,']*(\d+)|/(\d+)")
+_METER = re.compile(r"M:\s*(\d+)\s*/\s*(\d+)")
+_COMMENT = re.compile(r"%.*")
+_QUOTED = re.compile(r'"[^"\n]*"|![^!\n]*!')
+
+
+def check_abc_size(abc: str) -> None:
+    """Refuse an ABC tune whose size alone would make rendering slow or huge, before any work.
+
+    Checked (each a row of :mod:`folkabc.limits`): the tune's bytes (``max_tune_bytes``), the
+    longest number in it (``max_digits``), note lengths and meters (``max_note_length``: an
+    ``A99999999999`` or ``M:999999/1`` makes verovio and music21 work for minutes) and open
+    slurs and brackets (``max_nesting``). A linear scan of the text; it reads no music.
+
+    Raises
+    ------
+    RenderError
+        One line naming the limit and its environment variable.
+
+    Examples
+    --------
+    >>> check_abc_size("X:1\\nM:6/8\\nK:D\\nA3 (AB) c/2|\\n")
+    >>> check_abc_size("X:1\\nM:999999/1\\nK:D\\nA|\\n")
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.RenderError: M:999999/1: 999999 units is over the limit max_note_length = 4096 (a note length's factor (A64, A/64) or a meter's terms (M:64/1)); raise it with FOLKABC_MAX_NOTE_LENGTH=N
+    """
+    check_limit("max_tune_bytes", len(abc.encode("utf-8", "replace")), where="tune text", error=RenderError)
+    digits = limit("max_digits")
+    long_number = re.search(r"\d{%d,}" % (digits + 1), abc)
+    if long_number:  # measured without int(): 5,000 digits would be refused by int() anyway, slowly
+        run = re.match(r"\d+", abc[long_number.start():]).group()
+        check_limit("max_digits", len(run), where="a number", error=RenderError)
+    top = limit("max_note_length")
+    for m in _METER.finditer(abc):
+        for g in m.groups():
+            check_limit("max_note_length", int(g), where=m.group().replace(" ", ""), error=RenderError)
+    depth = deepest = 0
+    nesting = limit("max_nesting")
+    for line in abc.splitlines():
+        if _FIELD_LINE.match(line):
+            continue
+        body = _QUOTED.sub("", _COMMENT.sub("", line))
+        for m in _NOTE_NUMBER.finditer(body):
+            value = int(m.group(1) or m.group(2))
+            if value > top:
+                check_limit("max_note_length", value, where=m.group(), error=RenderError)
+        for i, ch in enumerate(body):
+            if ch in "([{":
+                if ch == "(" and body[i + 1:i + 2].isdigit():  # a tuplet (3 opens nothing to close
+                    continue
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > nesting:
+                        check_limit("max_nesting", deepest, where="open slurs and brackets", error=RenderError)
+            elif ch in ")]}" and depth:
+                depth -= 1
 
 
 def _engrave(abc: str, width: int, scale: int, header: bool) -> str:
@@ -107,8 +169,15 @@ def _add_endings(tk, abc: str) -> bool:
 def _serve(conn, width: int, scale: int, header: bool) -> None:
     """Worker loop: engrave each ABC text received until ``None`` arrives."""
     import faulthandler
+    import os
 
     faulthandler.disable()  # a crash is reported as a RenderError, not a dump
+    try:  # verovio's C++ noise ("terminate called after …") must not reach the user's stderr
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:  # pragma: no cover
+        pass
     while True:
         abc = conn.recv()
         if abc is None:
@@ -206,8 +275,13 @@ def engrave_many(abcs: list[str], *, width: int = PAGE_WIDTH, scale: int = SCALE
         for abc in abcs:
             if "K:" not in abc:
                 results.append(RenderError("not an ABC tune: no K: field"))
-            else:
-                results.append(worker.engrave(abc, timeout))
+                continue
+            try:
+                check_abc_size(abc)
+            except RenderError as exc:
+                results.append(exc)
+                continue
+            results.append(worker.engrave(abc, timeout))
     finally:
         worker.stop()
     return results

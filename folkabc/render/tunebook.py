@@ -22,7 +22,7 @@ from .midi import performance_to_midi
 from .notation import engrave_many
 from .perform import perform
 
-__all__ = ["tunebook_html", "write_tunebook", "TunebookReport"]
+__all__ = ["script_json", "tunebook_html", "write_tunebook", "TunebookReport"]
 
 
 @dataclass
@@ -153,6 +153,27 @@ def _novelty_html(corpus: Any, tune: TuneSource) -> str:
     return f'<p class="novelty">{html.escape(text)}</p>'
 
 
+def script_json(data: Any) -> str:
+    """JSON for a ``<script type="application/json">`` element: no text in it can end or open a script.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026`` (the same string to
+    ``JSON.parse``), so a title such as ``<!--<script>`` or ``</script>`` stays inside its string:
+    the HTML parser's script states never see a ``<!--`` or ``</`` (U+2028/2029 are escaped too).
+
+    Examples
+    --------
+    >>> script_json([{"title": "<!--<script>"}])
+    '[{"title": "\\\\u003c!--\\\\u003cscript\\\\u003e"}]'
+    >>> json.loads(script_json(["</script> & <!--"]))
+    ['</script> & <!--']
+    """
+    text = json.dumps(data, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
 def tunebook_html(tunes: Any, *, title: str = "folkabc tunebook", corpus: Any = None,
                   check: bool = True) -> tuple[str, TunebookReport]:
     """Build the tunebook page.
@@ -222,7 +243,7 @@ def tunebook_html(tunes: Any, *, title: str = "folkabc tunebook", corpus: Any = 
     notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in report.notes)
     if report.failures:
         notes += f'<p class="error">{len(report.failures)} tune(s) could not be rendered.</p>'
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    payload = script_json(data)
     page = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{html.escape(title)}</title>"
