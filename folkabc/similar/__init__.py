@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from .align import align_pairs, align_scores
 from .engine import DEFAULT_THRESHOLD, AlignedBar, SimilarHit, SimilarResult, candidate_rows, similar_ids
+from .families import Family, family_edges, tune_families
 from .index import RepIndex
 from .notes import REPRESENTATIONS, NoteTable, note_table, symbols, token_pitches
 
@@ -30,5 +31,6 @@ __all__ = [
     "REPRESENTATIONS", "NoteTable", "note_table", "symbols", "token_pitches",
     "RepIndex",
     "align_scores", "align_pairs",
+    "Family", "family_edges", "tune_families",
     "DEFAULT_THRESHOLD", "AlignedBar", "SimilarHit", "SimilarResult", "candidate_rows", "similar_ids",
 ]

@@ -42,6 +42,7 @@ __all__ = ["AlignedBar", "SimilarHit", "SimilarResult", "similar_ids", "candidat
 
 #: Scores at or above this mean "a setting of the same tune" (see docs/similar.md for how it was chosen).
 DEFAULT_THRESHOLD = 0.5
+BAND = 16
 _END = VOCAB.id("</s>")
 
 
@@ -163,7 +164,7 @@ def candidate_rows(rep: RepIndex, pitches: np.ndarray, *, n: int = 4, k: int = 4
     grams = np.lib.stride_tricks.sliding_window_view(iv, n)
     _, first = np.unique(grams, axis=0, return_index=True)
     n_tunes = rep.n_tunes
-    cap = max(1000, n_tunes // 2)
+    cap = max(50, n_tunes // 5)  # n-grams in more tunes weigh little and cost most
     all_pos, all_q, all_w = [], [], []
     for s in np.sort(first):
         lo, hi = index.find(grams[s])
@@ -177,11 +178,34 @@ def candidate_rows(rep: RepIndex, pitches: np.ndarray, *, n: int = 4, k: int = 4
     pos = np.concatenate(all_pos)
     qs = np.concatenate(all_q)
     w = np.repeat(np.array(all_w), [len(a) for a in all_pos])
-    rows = np.searchsorted(index.offsets, pos, side="right") - 1
-    # one vote per (n-gram, row)
-    key = qs * (n_tunes + 1) + rows
-    _, uniq = np.unique(key, return_index=True)
-    score = np.bincount(rows[uniq], weights=w[uniq], minlength=n_tunes)
+    rows = rep.row_of("interval")[pos].astype(np.int64)
+    # each hit votes for (row, transposition): corpus pitch minus query pitch where the n-gram starts;
+    # a setting of the query gathers its hits at one transposition, chance hits scatter
+    note_idx = rep.notes.offsets[rows] + (pos - index.offsets[rows])
+    shift = np.clip(rep.notes.pitch[note_idx].astype(np.int64) - p[qs], -48, 48) + 48
+    # ... and for a stretch of the alignment: the diagonal (corpus position minus query position) in
+    # bands of BAND notes, counted in two grids offset by half a band (ornaments and dropped notes drift it)
+    diag = (pos - index.offsets[rows]) - qs + 4096
+    cells, weights, grams = [], [], []
+    for half in (0, BAND // 2):
+        cells.append(((rows * 97 + shift) << 13) + (diag + half) // BAND)
+        weights.append(w)
+        grams.append(qs)
+    cell = np.concatenate(cells)
+    wt = np.concatenate(weights)
+    key_gram = np.concatenate(grams)
+    ucell, inv = np.unique(cell, return_inverse=True)
+    # one vote per (n-gram, cell)
+    _, first_hit = np.unique(inv.astype(np.int64) * (len(p) + 1) + key_gram, return_index=True)
+    cell_score = np.bincount(inv[first_hit], weights=wt[first_hit], minlength=len(ucell))
+    cell_row = (ucell >> 13) // 97
+    cell_shift = (ucell >> 13) % 97
+    order = np.lexsort((-cell_score, cell_row))
+    firsts = order[np.r_[True, cell_row[order][1:] != cell_row[order][:-1]]]
+    score = np.zeros(n_tunes)
+    best_shift = np.full(n_tunes, 48, dtype=np.int64)
+    score[cell_row[firsts]] = cell_score[firsts]
+    best_shift[cell_row[firsts]] = cell_shift[firsts]
     if rows_mask is not None:
         score = np.where(rows_mask, score, 0.0)
     k = min(k, int(np.count_nonzero(score)))
@@ -189,14 +213,7 @@ def candidate_rows(rep: RepIndex, pitches: np.ndarray, *, n: int = 4, k: int = 4
         return empty
     top = np.argpartition(-score, k - 1)[:k]
     top = top[np.argsort(-score[top], kind="stable")]
-    # transposition vote: corpus pitch minus query pitch at each hit in a top row
-    in_top = np.isin(rows, top)
-    note_idx = rep.notes.offsets[rows[in_top]] + (pos[in_top] - index.offsets[rows[in_top]])
-    diff = np.clip(rep.notes.pitch[note_idx].astype(np.int64) - p[qs[in_top]], -48, 48) + 48
-    rank = np.empty(n_tunes, dtype=np.int64)
-    rank[top] = np.arange(k)
-    votes = np.bincount(rank[rows[in_top]] * 97 + diff, minlength=k * 97).reshape(k, 97)
-    return top.astype(np.int64), score[top], votes.argmax(axis=1) - 48
+    return top.astype(np.int64), score[top], best_shift[top] - 48
 
 
 def bar_pairs(q_ids: np.ndarray, q_notes: NoteTable, t_ids: np.ndarray, t_notes: NoteTable,
@@ -231,8 +248,7 @@ def bar_pairs(q_ids: np.ndarray, q_notes: NoteTable, t_ids: np.ndarray, t_notes:
 
 def _bar_tokens(ids: np.ndarray, bars: np.ndarray, bar: int) -> list[str]:
     sel = np.flatnonzero(bars == bar)
-    toks = VOCAB.decode(ids[sel])
-    return [t for t in toks if not (t.startswith("M:") or t.startswith("K:") or t == "</s>")]
+    return [VOCAB.tokens[i] for i in ids[sel].tolist() if i != _END and VOCAB.categories[i] not in ("meter", "mode")]
 
 
 def similar_ids(rep: RepIndex, query, *, limit: int = 10, candidates: int = 40, n: int = 4,

@@ -154,8 +154,24 @@ class RepIndex:
                 sa = suffix_array(sym, offs)
                 self._save({f"{rep}_sa": sa})
             zeros = np.zeros(len(sym), dtype=np.uint16)
-            self._indexes[rep] = SuffixIndex(sym, offs, sa, zeros, zeros)
+            # in memory (a few MB): the binary search reads sa[mid] a thousand times a query
+            self._indexes[rep] = SuffixIndex(sym, offs, np.array(sa), zeros, zeros)
         return self._indexes[rep]
+
+    def row_of(self, rep: str) -> np.ndarray:
+        """The tune row of every symbol of representation ``rep`` (``int32``).
+
+        Examples
+        --------
+        >>> from folkabc.search import encode_tunes
+        >>> RepIndex(*encode_tunes([["M:4/4", "K:Cmaj", "C", "D"], ["M:4/4", "K:Cmaj", "E"]])).row_of("pitch").tolist()
+        [0, 0, 0, 1, 1]
+        """
+        key = f"_row_of_{rep}"
+        if key not in self.__dict__:
+            offs = self.index(rep).offsets
+            self.__dict__[key] = np.repeat(np.arange(len(offs) - 1, dtype=np.int32), np.diff(offs))
+        return self.__dict__[key]
 
     def build_all(self) -> None:
         """Build (and cache) every representation's index now.
