@@ -24,12 +24,13 @@ from __future__ import annotations
 from .align import align_pairs, align_scores
 from .engine import DEFAULT_THRESHOLD, AlignedBar, SimilarHit, SimilarResult, candidate_rows, similar_ids
 from .families import Family, family_edges, tune_families
+from .figures import figure_symbols, find_figure
 from .index import RepIndex
 from .notes import REPRESENTATIONS, NoteTable, note_table, symbols, token_pitches
 
 __all__ = [
     "REPRESENTATIONS", "NoteTable", "note_table", "symbols", "token_pitches",
-    "RepIndex",
+    "RepIndex", "find_figure", "figure_symbols",
     "align_scores", "align_pairs",
     "Family", "family_edges", "tune_families",
     "DEFAULT_THRESHOLD", "AlignedBar", "SimilarHit", "SimilarResult", "candidate_rows", "similar_ids",

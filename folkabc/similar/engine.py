@@ -41,7 +41,7 @@ __all__ = ["AlignedBar", "SimilarHit", "SimilarResult", "similar_ids", "candidat
            "DEFAULT_THRESHOLD", "query_notes", "bar_pairs"]
 
 #: Scores at or above this mean "a setting of the same tune" (see docs/similar.md for how it was chosen).
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.6
 BAND = 16
 _END = VOCAB.id("</s>")
 
