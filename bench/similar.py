@@ -55,7 +55,7 @@ import numpy as np
 
 from folkabc.corpus import Corpus
 from folkabc.similar import DEFAULT_THRESHOLD, RepIndex, align_scores, similar_ids
-from folkabc.similar.notes import note_table, token_pitches
+from folkabc.similar.notes import token_pitches
 from folkabc.vocab import VOCAB
 
 END = VOCAB.id("</s>")

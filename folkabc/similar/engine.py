@@ -2,12 +2,15 @@
 
 1. The query's pitch sequence (repeats merged, see :mod:`folkabc.similar.notes`)
    gives its intervals; each interval ``n``-gram (default 4) is looked up in
-   the ``interval`` index. Every corpus tune gets the sum, over the distinct
-   n-grams it shares with the query, of ``log(1 + n_tunes / hits)`` (rare
-   figures weigh more); the top ``candidates`` tunes go on.
-2. The same hits vote for each candidate's transposition (its pitch minus the
-   query's at each shared n-gram); the commonest wins, so a query in another
-   key aligns note for note.
+   the ``interval`` index (n-grams in more than a fifth of the tunes are
+   skipped). Each hit votes, with weight ``log(1 + n_tunes / hits)`` (rare
+   figures weigh more, one vote per n-gram and cell), for a cell *(tune,
+   transposition, diagonal band)*: the transposition is the corpus pitch minus
+   the query pitch where the n-gram starts, the band is the corpus position
+   minus the query position in bands of :data:`BAND` notes (two grids, offset
+   by half a band). A setting of the query piles its hits into one cell; chance
+   hits scatter. A tune's weight is that of its best cell.
+2. The ``candidates`` heaviest tunes go on, each at its best cell's transposition.
 3. Query and candidates are aligned (:func:`folkabc.similar.align.align_scores`,
    semi-global for a tune, local for a figure) and ranked by the normalised score.
 
@@ -42,6 +45,7 @@ __all__ = ["AlignedBar", "SimilarHit", "SimilarResult", "similar_ids", "candidat
 
 #: Scores at or above this mean "a setting of the same tune" (see docs/similar.md for how it was chosen).
 DEFAULT_THRESHOLD = 0.6
+#: Width, in notes, of the diagonal bands in which candidate votes are counted.
 BAND = 16
 _END = VOCAB.id("</s>")
 
@@ -135,7 +139,8 @@ def query_notes(query) -> tuple[np.ndarray, NoteTable]:
 
 def candidate_rows(rep: RepIndex, pitches: np.ndarray, *, n: int = 4, k: int = 40,
                    rows_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``k`` corpus rows sharing the most (idf-weighted) interval ``n``-grams with ``pitches``.
+    """The ``k`` corpus rows sharing the most (idf-weighted) interval ``n``-grams with ``pitches``,
+    counted in their best (transposition, diagonal band) cell (see the module docstring).
 
     Returns
     -------
