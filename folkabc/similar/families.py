@@ -2,8 +2,10 @@
 
 Every tune is a query (:func:`folkabc.similar.engine.candidate_rows` gives at
 most ``candidates`` other tunes sharing transposition-consistent interval
-n-grams with it, never all pairs); each candidate is aligned semi-globally, and
-a pair scoring at least ``threshold`` either way round is an edge. Families are
+n-grams with it, never all pairs); each candidate is aligned semi-globally and
+the raw score is divided by the longer tune's length (not the query's, so that
+a short tune found inside a long one is no edge); a pair scoring at least
+``threshold`` either way round is an edge. Families are
 the connected components of those edges (single linkage), so the time is
 bounded by ``n_tunes × candidates`` alignments.
 
@@ -80,7 +82,11 @@ def family_edges(rep: RepIndex, *, rows: np.ndarray | None = None, threshold: fl
         mask[r] = True
         if len(cands) == 0:
             continue
-        scores = align_scores(p, [notes.tune(int(c)).astype(np.int64) - s for c, s in zip(cands, shifts)])
+        others = [notes.tune(int(c)).astype(np.int64) - s for c, s in zip(cands, shifts)]
+        scores = align_scores(p, others)
+        # symmetric: over the longer of the two tunes, so a short tune found inside a long one
+        # (a strain of a medley) is no edge, and single linkage cannot chain through such hubs
+        scores = scores * len(p) / np.maximum(len(p), [len(o) for o in others])
         for c, s in zip(cands.tolist(), scores.tolist()):
             if s >= threshold:
                 key = (min(r, c), max(r, c))
