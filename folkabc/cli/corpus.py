@@ -1,4 +1,4 @@
-"""``folkabc corpus``: build, inspect and export tune corpora (build | info | list | show | export)."""
+"""``folkabc corpus``: build, inspect and export tune corpora (build | info | list | show | export | families)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ._common import example_epilog, print_json
 
-__all__ = ["ORDER", "add_parser", "format_info", "format_tune"]
+__all__ = ["ORDER", "add_parser", "format_info", "format_tune", "run_families"]
 
 ORDER = 40
 
@@ -70,6 +70,47 @@ def add_parser(subparsers) -> None:
     ex.add_argument("--format", choices=["folkrnn"], default="folkrnn", help="output format")
     ex.add_argument("-o", "--output", metavar="FILE", default=None, help="output file (default: stdout)")
     _filters(ex)
+
+    fa = action("families", "group the tunes into families of settings of one tune (exit 1 when none)",
+                ["folkabc corpus families --source oneills1850 --limit 10",
+                 "folkabc corpus families --title kesh --json"], run_families)
+    _filters(fa)
+    fa.add_argument("--threshold", type=float, default=None,
+                    help="least similarity score of two settings (default: folkabc.similar's)")
+    fa.add_argument("--candidates", type=int, default=8, help="tunes aligned per tune (default 8)")
+    fa.add_argument("--min-size", type=int, default=2, help="smallest family listed (default 2)")
+    fa.add_argument("--limit", type=int, default=20, help="families listed (default 20; 0 = all)")
+
+
+def run_families(args) -> int:
+    """``folkabc corpus families``: connected components of similar settings; 0 when any family."""
+    import numpy as np
+
+    from ..corpus import Corpus
+    from ..errors import ParameterError
+    from ..similar import DEFAULT_THRESHOLD
+
+    if args.limit < 0:
+        raise ParameterError(f"--limit must be >= 0, got {args.limit}")
+    corpus = Corpus.open(args.corpus, quiet=args.quiet)
+    filters = {k: getattr(args, k) for k in ("meter", "mode", "type", "title", "source") if getattr(args, k)}
+    rows = np.flatnonzero(corpus.mask(**filters)) if filters else None
+    fams = corpus.families(rows=rows, threshold=args.threshold or DEFAULT_THRESHOLD,
+                           candidates=args.candidates, min_size=args.min_size)
+    shown = fams[:args.limit] if args.limit else fams
+    if args.json:
+        print_json({"families": len(fams), "tunes": sum(len(f.rows) for f in fams),
+                    "listed": [f.to_dict() for f in shown]})
+    else:
+        print(f"{len(fams)} famil{'ies' if len(fams) != 1 else 'y'} of {args.min_size}+ settings, "
+              f"{sum(len(f.rows) for f in fams)} tunes")
+        for f in shown:
+            print(f"  {len(f.rows)} tunes, scores {f.min_score:.2f}..: "
+                  + "; ".join(f"#{t} {title}" for t, title in zip(f.tune_ids[:6], f.titles[:6]))
+                  + (" ..." if len(f.rows) > 6 else ""))
+        if len(shown) < len(fams):
+            print(f"  ... {len(fams) - len(shown)} more (use --limit 0)")
+    return 0 if fams else 1
 
 
 def _filters(p: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import argparse
 
 from ._common import example_epilog, print_json, read_input, require_text
 
-__all__ = ["ORDER", "add_parser", "run", "read_tunes", "format_report"]
+__all__ = ["ORDER", "add_parser", "run", "read_tunes", "format_report", "nearest_tune", "format_nearest"]
 
 ORDER = 51
 
@@ -91,6 +91,36 @@ def format_report(rep, *, number: int) -> str:
     return "\n".join(out)
 
 
+def nearest_tune(corpus, tune):
+    """The nearest corpus tune (:class:`folkabc.similar.SimilarHit` with all its aligned bars), or None."""
+    from ..errors import ParameterError
+
+    try:
+        hits = corpus.similar(tune, limit=1, bars=1).hits
+    except ParameterError:  # fewer than 2 notes: nothing to align
+        return None
+    return hits[0] if hits else None
+
+
+def format_nearest(hit) -> str:
+    """The novelty report's closing lines: the nearest corpus tune, its score and the bars it matches.
+
+    Examples
+    --------
+    >>> from folkabc.similar import AlignedBar, SimilarHit
+    >>> bars = [AlignedBar(1, 3, ["C", "D", "|"], ["C", "D", "|"], 2, 2), AlignedBar(2, 4, ["E", "|"], ["F", "|"], 1, 0)]
+    >>> print(format_nearest(SimilarHit(0, 0.75, 0, 2.0, 9, "Tune", "demo", bars)))
+    <BLANKLINE>
+      nearest corpus tune: #9 'Tune' [demo], score 0.750; bars aligned with no note changed: 1~3
+    """
+    if hit is None:
+        return "\n  nearest corpus tune: none"
+    same = [f"{b.query_bar}~{b.tune_bar}" for b in hit.bars if b.same == b.notes and b.notes]
+    tr = f", transposed {hit.transpose:+d}" if hit.transpose else ""
+    return (f"\n  nearest corpus tune: #{hit.tune_id} {hit.title!r} [{hit.source}], score {hit.score:.3f}{tr}; "
+            f"bars aligned with no note changed: {' '.join(same) if same else 'none'}")
+
+
 def run(args) -> int:
     """Run ``folkabc novelty``; 0 when every tune was read."""
     from ..corpus import Corpus
@@ -102,19 +132,22 @@ def run(args) -> int:
     tunes = read_tunes(read_input(args.file), path=args.file)
     corpus = Corpus.open(args.corpus)
     corpus.search_view()  # a missing or broken index is one error, not one per tune
-    reports, failed = [], 0
+    reports, nearest, failed = [], [], 0
     for n, tune in enumerate(tunes, 1):
         try:
             reports.append(corpus.novelty(tune, k=args.k, max_tunes=args.max_tunes))
+            nearest.append(nearest_tune(corpus, tune))
         except FolkabcError as exc:
             if len(tunes) == 1:
                 raise
             failed += 1
             reports.append(exc)
+            nearest.append(None)
     if args.json:
-        print_json([r.to_dict() if not isinstance(r, Exception) else {"error": str(r)} for r in reports])
+        print_json([{**r.to_dict(), "nearest": h.to_dict() if h else None} if not isinstance(r, Exception)
+                    else {"error": str(r)} for r, h in zip(reports, nearest)])
     else:
-        blocks = [format_report(r, number=n) if not isinstance(r, Exception) else f"tune {n}: error: {r}"
-                  for n, r in enumerate(reports, 1)]
+        blocks = [format_report(r, number=n) + format_nearest(h) if not isinstance(r, Exception)
+                  else f"tune {n}: error: {r}" for n, (r, h) in enumerate(zip(reports, nearest), 1)]
         print("\n\n".join(blocks))
     return 2 if failed == len(tunes) else 1 if failed else 0

@@ -31,6 +31,9 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("query", metavar="QUERY", help="tokens separated by spaces, or ABC notes")
     p.add_argument("--key", default="C", help="key of an ABC query (default C)")
+    p.add_argument("--match", choices=("exact", "pitch", "interval", "contour"), default="exact",
+                   help="exact tokens (default); pitch: the notes, durations removed and repeats merged; "
+                        "interval: the steps between them in semitones (any key); contour: up/down only")
     p.add_argument("--same-position", metavar="BAR[:OFFSET]",
                    help="only matches starting in this bar (and at this token offset in it)")
     p.add_argument("--meter", help="only tunes in this meter, e.g. 6/8")
@@ -77,11 +80,42 @@ def run(args) -> int:
     if args.limit < 0:
         raise ParameterError(f"--limit must be >= 0, got {args.limit}")
     corpus = Corpus.open(args.corpus)
-    res = corpus.search(args.query, key=args.key, same_position=args.same_position,
-                        meter=args.meter, mode=args.mode, source=args.source,
-                        limit=None if args.all else args.limit)
+    if args.match != "exact":
+        res = _search_notes(corpus, args)
+    else:
+        res = corpus.search(args.query, key=args.key, same_position=args.same_position,
+                            meter=args.meter, mode=args.mode, source=args.source,
+                            limit=None if args.all else args.limit)
     if args.json:
         print_json(res.to_dict())
     else:
         print(format_result(res))
     return 0 if res.occurrences else 1
+
+
+def _search_notes(corpus, args):
+    """``--match pitch|interval|contour``: :func:`folkabc.similar.find_figure`, listed like exact matches."""
+    import numpy as np
+
+    from ..errors import ParameterError
+    from ..search import Match, SearchResult, parse_query
+    from ..search.figures import bar_tokens
+    from ..similar import find_figure
+
+    if args.same_position:
+        raise ParameterError(f"--same-position works with --match exact only, not --match {args.match}")
+    tokens = parse_query(args.query, key=args.key)
+    mask = corpus.mask(meter=args.meter, mode=args.mode, source=args.source) \
+        if (args.meter or args.mode or args.source) else None
+    rows, positions = find_figure(corpus.rep_index, tokens, args.match, rows_mask=mask)
+    index = corpus.index
+    limit = None if args.all else args.limit
+    titles, sources = corpus.meta_array("title"), corpus.meta_array("source")
+    matches = []
+    for row, pos in zip(rows[:limit].tolist(), positions[:limit].tolist()):
+        at = int(index.offsets[row]) + pos
+        bar = int(index.bars[at])
+        matches.append(Match(int(corpus.tune_ids[row]), row, pos, bar, int(index.bar_offsets[at]),
+                             titles[row], sources[row], bar_tokens(index, row, bar)))
+    return SearchResult(tokens, int(len(np.unique(rows))), int(len(rows)), matches,
+                        approx=limit is not None and len(rows) > limit, limit=limit)

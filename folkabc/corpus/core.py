@@ -627,6 +627,58 @@ class Corpus:
         """
         return search_corpus(self.search_view(), tokens, **kw)
 
+    @cached_property
+    def rep_index(self):
+        """The :class:`folkabc.similar.RepIndex` of the corpus (pitch/interval/contour indexes, built lazily).
+
+        Examples
+        --------
+        >>> _example_corpus().rep_index.n_tunes
+        1
+        """
+        from ..similar import RepIndex
+
+        return RepIndex(self.ids, self.offsets, directory=self.path)
+
+    def similar(self, tune, *, limit: int = 10, **kw):
+        """The nearest corpus tunes of ``tune`` (tokens, ids, or a TokenizedTune), with ids and titles.
+
+        Delegates to :func:`folkabc.similar.similar_ids`; see ``docs/similar.md``.
+
+        Examples
+        --------
+        >>> res = _example_corpus().similar(["M:6/8", "K:Cmaj", "D", "E", "F", "|"])  # C D E-flat, a tone up
+        >>> [(h.tune_id, h.score) for h in res.hits]
+        [(1, 1.0)]
+        """
+        from dataclasses import replace
+
+        from ..similar import similar_ids
+
+        tokens = getattr(tune, "tokens", tune)
+        res = similar_ids(self.rep_index, tokens, limit=limit, **kw)
+        titles = self.meta_array("title")
+        sources = self.meta_array("source")
+        res.hits = [replace(h, tune_id=int(self.tune_ids[h.row]), title=titles[h.row], source=sources[h.row])
+                    for h in res.hits]
+        return res
+
+    def families(self, **kw):
+        """Tune families of the corpus: delegates to :func:`folkabc.similar.tune_families`.
+
+        Examples
+        --------
+        >>> _example_corpus().families()
+        []
+        """
+        from dataclasses import replace
+
+        from ..similar import tune_families
+
+        titles = self.meta_array("title")
+        return [replace(f, tune_ids=[int(self.tune_ids[r]) for r in f.rows], titles=[titles[r] for r in f.rows])
+                for f in tune_families(self.rep_index, **kw)]
+
     def novelty(self, tune, **kw):
         """Plagiarism report for a tune: :func:`folkabc.search.novelty` on :meth:`search_view`.
 
