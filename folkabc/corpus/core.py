@@ -38,7 +38,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -48,6 +48,7 @@ import numpy as np
 
 from ..errors import CorpusError, ParameterError
 from ..search import SearchView, SuffixIndex, novelty, search_corpus
+from ..similar import RepIndex, similar_ids, tune_families
 from ..tokens import write_folkrnn
 from ..vocab import VOCAB, meter_token, mode_token
 from .build import ensure_default_corpus
@@ -636,8 +637,6 @@ class Corpus:
         >>> _example_corpus().rep_index.n_tunes
         1
         """
-        from ..similar import RepIndex
-
         return RepIndex(self.ids, self.offsets, directory=self.path)
 
     def similar(self, tune, *, limit: int = 10, **kw):
@@ -651,10 +650,6 @@ class Corpus:
         >>> [(h.tune_id, h.score) for h in res.hits]
         [(1, 1.0)]
         """
-        from dataclasses import replace
-
-        from ..similar import similar_ids
-
         tokens = getattr(tune, "tokens", tune)
         res = similar_ids(self.rep_index, tokens, limit=limit, **kw)
         titles = self.meta_array("title")
@@ -671,10 +666,6 @@ class Corpus:
         >>> _example_corpus().families()
         []
         """
-        from dataclasses import replace
-
-        from ..similar import tune_families
-
         titles = self.meta_array("title")
         return [replace(f, tune_ids=[int(self.tune_ids[r]) for r in f.rows], titles=[titles[r] for r in f.rows])
                 for f in tune_families(self.rep_index, **kw)]
