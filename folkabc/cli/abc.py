@@ -32,10 +32,11 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     """Run ``folkabc abc``; 0 ok, 2 when a block is not a token sequence."""
     from ..errors import FolkabcError
-    from ..tokens import detokenize, read_folkrnn
+    from ..tokenfile import read_token_file
+    from ..tokens import detokenize
 
     text = read_input(args.file)
-    seqs = read_folkrnn(text)
+    seqs = [b.tokens for b in read_token_file(text)]
     if not seqs:
         raise FolkabcError("no token blocks in the input", path=args.file)
     out = [detokenize(s, title=args.title, index=i) for i, s in enumerate(seqs, 1)]

@@ -23,7 +23,7 @@ Source specifications (strings, as on the command line):
 ``PATH`` to an ABC file
     Every ``X:`` tune in it.
 ``PATH`` to a folk-rnn token file
-    Blocks of meter, mode and body lines (see :func:`folkabc.tokens.read_folkrnn`).
+    Blocks of meter, mode and body lines (see :func:`folkabc.tokenfile.read_token_file`).
 
 Each item carries its ``source`` (the collection's name: ``oneills1850``,
 ``thesession``, the folder or file stem) and a ``ref`` saying where inside
@@ -183,11 +183,11 @@ class Source:
         elif self.kind == "session-json":
             yield from _session_json_items(self.paths[0], self.name)
         elif self.kind == "folkrnn":
-            from ..tokens import read_folkrnn
+            from ..tokenfile import read_token_file
 
             path = self.paths[0]
-            for n, toks in enumerate(read_folkrnn(_read_text(path)), start=1):
-                yield SourceItem(self.name, f"{path.name} block {n}", "tokens", tokens=list(toks))
+            for n, block in enumerate(read_token_file(_read_text(path)), start=1):
+                yield SourceItem(self.name, f"{path.name} block {n}", "tokens", tokens=list(block.tokens))
         else:  # pragma: no cover - kinds are fixed by open_source
             raise CorpusError(f"unknown source kind {self.kind!r}", path=self.spec)
 
@@ -280,7 +280,7 @@ def open_source(spec: str | Path) -> Source:
     head = _read_head(path)
     if re.search(r"^\s*X:", head, re.M):
         return Source(text, path.stem, "abc", [path])
-    from ..validate import is_token_file  # the one sniffer check, score and novelty use too
+    from ..tokenfile import is_token_file  # the one sniffer check, score and novelty use too
 
     if is_token_file(head):
         return Source(text, path.stem, "folkrnn", [path])
