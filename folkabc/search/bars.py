@@ -132,7 +132,7 @@ def token_durations(ids: np.ndarray) -> np.ndarray:
     --------
     >>> token_durations(VOCAB.encode(["C", "2", "[", "C", "E", "]", "/2", "(3", "C", "D", "E"])).tolist()
     [2.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0, -1.0, 1.0, 1.0, 1.0]
-    >>> token_durations(VOCAB.encode(["M:6/8", "(5", "C", "D", "E", "F", "G"]))[1]  # 5 in the time of 3
+    >>> float(token_durations(VOCAB.encode(["M:6/8", "(5", "C", "D", "E", "F", "G"]))[1])  # 5 in the time of 3
     -2.0
     """
     ids = np.asarray(ids, dtype=np.uint8)
