@@ -19,7 +19,11 @@ Repeats (:func:`explicit_repeats`), as abc2midi repairs them itself:
   where a bar line stands beside it), and so does a first ending ``|1`` inside it;
 - a second ending that follows a first one with no ``:|`` between gets the ``:|``
   (``|1 B |2 C`` → ``|1 B :| |2 C``); an ending with no first ending before it, or
-  a first ending inside an ending, is a plain bar line.
+  a first ending inside an ending, is a plain bar line;
+- a ``:|`` that closes a second ending straight before a ``|:`` (``|2 C ::``, tokens
+  ``|2 C :| |:``) goes: abc2midi plays the part twice, not a third time;
+- no empty bars: a plain ``|`` straight before another bar token goes (``D |2 :|``,
+  its ending made plain, → ``D :|``), as the tokenizer writes bars.
 
 Tuplets (:func:`nested_tuplet`): a tuplet that starts inside another is refused.
 
@@ -142,6 +146,12 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
                 notes.append("|: inside an open repeat closes it first (:| |:)")
             state, open_at, first_at = "open", len(out), None
         elif tok == ":|":
+            if state == "second" and i + 1 < len(tokens) and tokens[i + 1] == "|:":
+                # `|2 C ::` (tokens `|2 C :| |:`): abc2midi plays the part twice, not a third time
+                notes.append(":| after a second ending dropped before |: (the part is played twice, "
+                             "as abc2midi plays ::)")
+                state, part_start = "closed", len(out)
+                continue
             state = "closed1" if state == "first" else "closed"
             part_start, open_at, first_at = len(out), None, None
         elif ending == 1:
@@ -175,6 +185,12 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
             state = "closed" if state == "second" else state
         if tok == "|" and out and _is_bar(out[-1]) and len(out) > 2:
             continue  # no empty bars: a plain bar beside another bar token goes
+        if out[-1] == "|" and len(out) > 2 and tok != "|" and _is_bar(tok):
+            # `D | :|` (an empty ending made plain): the empty bar goes, as the tokenizer writes it
+            notes.append(f"empty bar before {tok} dropped")
+            out[-1] = tok
+            pos[-1] = positions[i]
+            continue
         out.append(tok)
         pos.append(positions[i])
     if state in ("open", "first"):
@@ -201,13 +217,19 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
     """Fast check: True when :func:`explicit_repeats` would change nothing (the same state
     machine over the bar tokens alone; section ends never change its decisions)."""
     state = "start"
-    for tok in tokens:
+    prev = ""
+    for k, tok in enumerate(tokens):
+        if prev == "|" and tok != "|" and k > 3 and _is_bar(tok):
+            return False  # an empty bar `| :|`
+        prev = tok
         if tok in _REPEAT_TOKENS:
             if tok == "|:":
                 if state in ("open", "first"):
                     return False
                 state = "open"
             else:
+                if state == "second" and k + 1 < len(tokens) and tokens[k + 1] == "|:":
+                    return False
                 state = "closed1" if state == "first" else "closed"
         elif (e := _ending(tok)):
             if e == 1:

@@ -495,9 +495,12 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     ``Cdor`` or ``Cmix``); the notes of one beat (a quarter, or a dotted quarter
     in 6/8 9/8 12/8) are written together so they beam, beats are separated by
     spaces, and a line break follows every fourth bar line. Inline meter and
-    mode tokens become ``[M:…]`` and ``[K:…]``. The first plain bar line after a
-    later ending (``|2``) is written ``||`` to close that ending (abc2midi requires
-    it; :func:`tokenize` reads it back as ``|``). The sequence is first put in the
+    mode tokens become ``[M:…]`` and ``[K:…]``. A later ending (``|2``) lasts until the
+    next repeat sign or ending, as :func:`folkabc.check` counts it; one that runs to the
+    end of the tune is closed ``||`` (:func:`tokenize` reads it back as ``|``). A ``:|``
+    straight before an ending is written ``:|2``, so that folk-rnn's own tokenizer
+    (which ignores spaces) reads it back as ``:| |2``, as :func:`tokenize` does. The
+    sequence is first put in the
     form :func:`tokenize` writes (:mod:`folkabc.normalize`: repeats made explicit,
     broken rhythm over unequal notes written out), so that abc2midi reads the ABC
     of any sequence, a generated one included, without an error.
@@ -581,9 +584,17 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
         if kind == "bar" or kind == "ending":
             sign = info.sign
             space()
-            if t == "|" and ending_open:  # close a later ending, as abc2midi wants (reads back as |)
+            nxt = toks[i + 1] if i + 1 < n else ""
+            if t == "|" and ending_open and i == n - 1:  # a later ending that runs to the end
                 out.append("||")
                 ending_open = False
+            elif t == ":|" and nxt[:1] == "|" and token_kind(nxt) == "ending":
+                # `:|2`, not `:| |2`: folk-rnn's tokenizer ignores spaces and reads `:||2` as `:|2`
+                # (outside the vocabulary), `:|2` as `:| |2`; so does :func:`tokenize`
+                t = ":" + nxt
+                i += 1
+                out.append(t)
+                ending_open = token_info(nxt).sign.ending != 1
             else:
                 out.append(t)
                 if sign.ending:

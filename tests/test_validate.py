@@ -251,11 +251,24 @@ def test_short_closing_bar_without_pickup():
     assert "no pickup completes it" in r.errors[0].message
 
 
-def test_b_pickup_completes_repeated_a_part():
-    # A starts on the beat, its last bar is short and B's pickup completes it
+def test_b_pickup_does_not_complete_a_repeated_a_part():
+    # A starts on the beat and its last bar is short: as played, `c 7 :|` goes back to A's first
+    # bar, a 7-eighth bar (abc2midi reports it too); B's pickup completes only B's closing bar
     r = one(f"M:4/4 K:Cmaj |: {BAR8} | c 7 :| |: d | {BAR8} | c 7 :|")
-    assert r.ok, [f.message for f in r.findings]
-    assert r.pickups[0].part == "B" and r.pickups[0].completed_by == [2, 4]
+    assert errors(r) == [("short", 2)]
+    assert r.pickups[0].part == "B" and r.pickups[0].completed_by == [4]
+
+
+def test_case2_a_pickup_is_completed_only_by_the_bar_closing_its_own_part():
+    # issue 16 case 2 (6/8): A's closing bar is 4 + its pickup 1 as played, B's is 5 + its pickup 2;
+    # before, A's closing bar was taken as completed by B's pickup (4 + 2) and the tune passed
+    r = one("M:6/8 K:Cmaj |: E | C D E C D E | D C B, C :| |: E F | G A G F E D | D C C C 2 :|")
+    assert not r.ok and not r.ok_strict
+    assert errors(r) == [("short", 2), ("short", 3), ("short", 5)]
+    assert "with the pickup: 5" in r.errors[0].message and "with the pickup: 7" in r.errors[2].message
+    # the same tune with matching closing bars passes
+    good = one("M:6/8 K:Cmaj |: E | C D E C D E | D C B, C D :| |: E F | G A G F E D | D C C 2 :|")
+    assert good.ok and [p.completed_by for p in good.pickups] == [[2], [4]]
 
 
 def test_structure_three_parts():
