@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import pytest
 
+from folkabc.tokens import tokenize
 from folkabc.validate import check, check_tokens, is_token_file, read_token_file
 
 BAR8 = "c d e f g a b c'"          # one 4/4 bar of eighths
@@ -489,3 +490,19 @@ def test_a_file_header_unit_is_the_unit_findings_count_in():
     r = check("L:1/16\n\nX:1\nM:2/4\nK:C\nCDEF GABc|CDEF GAB|\n")[0]
     assert r.unit == Fraction(1, 16)
     assert [f.message for f in r.findings] == ["bar 2 (part A) is short: 7 units of 1/16 instead of 8"]
+
+
+def test_check_answers_from_the_tokenized_facts_alone():
+    # the checker never re-reads the source: a TokenizedTune whose source text is gone checks the same
+    import dataclasses
+
+    tt = tokenize(ABC_SECTIONS)[0]
+    assert tt.part_ends and tt.unit == Fraction(1, 8)
+    bare = dataclasses.replace(tt, abc="")
+    a, b = check(tt)[0], check(bare)[0]
+    c = check_tokens(tt.tokens, positions=tt.positions, index=tt.index, title=tt.title,
+                     part_ends=tt.part_ends, unit=tt.unit)
+    assert a.to_dict() == b.to_dict() == {**c.to_dict(), "line": a.line}
+    assert check(ABC_SECTIONS)[0].to_dict() == a.to_dict()
+    # without the part ends the `||` is not seen: the short bar before it is not a part's end
+    assert check_tokens(tt.tokens).structure.summary != a.structure.summary
