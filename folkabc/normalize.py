@@ -56,6 +56,10 @@ __all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet", "may_have_rep
 
 Positions = list[tuple[int, int]]
 
+#: The note for a ``:|`` closing a second ending straight before a part's ``|:``.
+DROPPED_SECOND_CLOSE = (":| after a second ending dropped before |: (the part is played twice, "
+                        "as abc2midi plays ::)")
+
 # a cheap text gate only (over tokens joined by spaces); tokens are read by :mod:`folkabc.grammar`
 _ENDING_TEXT = re.compile(r"\|\[?\d|\[\d")
 
@@ -128,6 +132,7 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     open_at: int | None = None      # out index of the |: that opened the part
     first_at: int | None = None     # out index of the open part's |1
     part_start: int | None = None   # out index of the bar a new part would start after
+    second_close: int | None = None  # out index of a `:|` that closed a second ending
 
     def insert(at: int, tok: str) -> None:
         nonlocal open_at, first_at
@@ -140,18 +145,18 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
         tok = tokens[i]
         ending = _ending(tok)
         if tok == "|:":
+            if second_close is not None and second_close == len(out) - 1:
+                # `|2 C ::` (tokens `|2 C :| |:`): abc2midi plays the part twice, not a third time
+                out.pop()
+                pos.pop()
+                notes.append(DROPPED_SECOND_CLOSE)
             if state in ("open", "first"):
                 out.append(":|")
                 pos.append(positions[i])
                 notes.append("|: inside an open repeat closes it first (:| |:)")
             state, open_at, first_at = "open", len(out), None
         elif tok == ":|":
-            if state == "second" and i + 1 < len(tokens) and tokens[i + 1] == "|:":
-                # `|2 C ::` (tokens `|2 C :| |:`): abc2midi plays the part twice, not a third time
-                notes.append(":| after a second ending dropped before |: (the part is played twice, "
-                             "as abc2midi plays ::)")
-                state, part_start = "closed", len(out)
-                continue
+            second_close = len(out) if state == "second" else None
             state = "closed1" if state == "first" else "closed"
             part_start, open_at, first_at = len(out), None, None
         elif ending == 1:
@@ -159,6 +164,10 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
                 if out[part_start] == "|":   # a section end `||`: it becomes the `|:`
                     out[part_start] = "|:"
                     open_at = part_start
+                elif part_start == second_close:  # a `:|` closing a second ending: it becomes the `|:`
+                    out[part_start] = "|:"
+                    open_at = part_start
+                    notes.append(DROPPED_SECOND_CLOSE)
                 else:                        # after a `:|`
                     insert(part_start + 1, "|:")
                     open_at = part_start + 1
