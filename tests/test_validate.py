@@ -506,3 +506,17 @@ def test_check_answers_from_the_tokenized_facts_alone():
     assert check(ABC_SECTIONS)[0].to_dict() == a.to_dict()
     # without the part ends the `||` is not seen: the short bar before it is not a part's end
     assert check_tokens(tt.tokens).structure.summary != a.structure.summary
+
+
+def test_cli_strict_fails_an_unmatched_pickup(tmp_path, capsys):
+    from folkabc.cli import main
+
+    f = tmp_path / "t.txt"
+    f.write_text("<s> M:4/4 K:Cmaj G | c 8 | c 8 | </s>\n")
+    assert main(["check", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "1 ok only because an unmatched pickup is allowed" in out and "is not completed" in out
+    assert main(["check", "--strict", str(f)]) == 1
+    assert "0 ok, 1 with miscounted bars" in capsys.readouterr().out
+    assert main(["check", "--errors-only", str(f)]) == 0
+    assert "is not completed" not in capsys.readouterr().out
