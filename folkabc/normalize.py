@@ -72,9 +72,36 @@ def _kind(tok: str) -> str | None:
 def _ending(tok: str) -> int:
     """The number of the ending a bar token opens (``|2`` → 2), 0 for none (``:|2`` is read as
     a repeat sign here, as :func:`folkabc.tokenize` never writes it)."""
-    info = token_info(tok)
-    sign = None if info is None else info.sign
-    return sign.ending if sign is not None and not sign.end_repeat else 0
+    got = _ENDINGS.get(tok)
+    if got is None:
+        info = token_info(tok)
+        sign = None if info is None else info.sign
+        got = sign.ending if sign is not None and not sign.end_repeat else 0
+        if len(_ENDINGS) < 65536:
+            _ENDINGS[tok] = got
+    return got
+
+
+# the fast paths' view of the grammar, memoised per token: what the note walk needs
+_OTHER, _NOTE, _CLOSE, _OPEN, _TUPLET, _BROKEN_LEN, _LEN = range(7)
+_CODE_OF_KIND = {"pitch": _NOTE, "rest": _NOTE, "chord-close": _CLOSE, "chord-open": _OPEN, "tuplet": _TUPLET}
+_ENDINGS: dict[str, int] = {}
+_CODES: dict[str, int] = {}
+
+
+def _code(tok: str) -> int:
+    got = _CODES.get(tok)
+    if got is None:
+        info = token_info(tok)
+        if info is None:
+            got = _OTHER
+        elif info.length is not None:
+            got = _BROKEN_LEN if info.broken else _LEN
+        else:
+            got = _CODE_OF_KIND.get(info.kind, _OTHER)
+        if len(_CODES) < 65536:
+            _CODES[tok] = got
+    return got
 
 
 def may_have_repeats(text: str) -> bool:
@@ -227,10 +254,14 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
     machine over the bar tokens alone; section ends never change its decisions)."""
     state = "start"
     prev = ""
+    endings = _ENDINGS
     for k, tok in enumerate(tokens):
         if prev == "|" and tok != "|" and k > 3 and _is_bar(tok):
             return False  # an empty bar `| :|`
         prev = tok
+        e = endings.get(tok)
+        if e is None:
+            e = _ending(tok)
         if tok in _REPEAT_TOKENS:
             if tok == "|:":
                 if state in ("open", "first"):
@@ -240,7 +271,7 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
                 if state == "second" and k + 1 < len(tokens) and tokens[k + 1] == "|:":
                     return False
                 state = "closed1" if state == "first" else "closed"
-        elif (e := _ending(tok)):
+        elif e:
             if e == 1:
                 if state != "start" and state != "open":
                     return False
@@ -348,8 +379,8 @@ def nested_tuplet(tokens: Sequence[str]) -> int | None:
 
 
 def _is_length(tok: str) -> bool:
-    info = token_info(tok)
-    return info is not None and info.length is not None
+    c = _CODES.get(tok)
+    return (c if c is not None else _code(tok)) >= _BROKEN_LEN
 
 
 def _broken_equal(tokens: Sequence[str]) -> bool:
@@ -359,27 +390,29 @@ def _broken_equal(tokens: Sequence[str]) -> bool:
     left_tup = False   # the last note was in a tuplet
     rem = 0            # notes left in the tuplet in force
     in_chord = False
+    codes = _CODES
     for k in range(2, n):
         tok = tokens[k]
-        info = token_info(tok)
-        kind = None if info is None else info.kind
-        if kind == "pitch" or kind == "rest" or kind == "chord-close":
-            if kind == "chord-close" or not in_chord:  # a chord counts once, at its `]`
+        c = codes.get(tok)
+        if c is None:
+            c = _code(tok)
+        if c == _NOTE or c == _CLOSE:
+            if c == _CLOSE or not in_chord:  # a chord counts once, at its `]`
                 left_tup = rem > 0
                 rem = rem - 1 if rem else 0
-            in_chord = in_chord and kind != "chord-close"
+            in_chord = in_chord and c != _CLOSE
             continue
-        if kind == "chord-open":
+        if c == _OPEN:
             in_chord = True
             continue
-        if kind == "tuplet":
+        if c == _TUPLET:
             rem = _tuplet_notes(tok)
             continue
-        if info is None or not info.broken:
+        if c != _BROKEN_LEN:
             continue
         if left_tup or rem:
             return False
-        written = tok[:len(tok) - len(info.broken)]
+X
         left = tokens[k - 1]
         if _is_length(left) or left == "]" or k + 1 >= n:
             return False
