@@ -412,7 +412,7 @@ def _broken_equal(tokens: Sequence[str]) -> bool:
             continue
         if left_tup or rem:
             return False
-X
+        written = tok[:len(tok) - len(token_info(tok).broken)]
         left = tokens[k - 1]
         if _is_length(left) or left == "]" or k + 1 >= n:
             return False
