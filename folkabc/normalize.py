@@ -19,7 +19,11 @@ Repeats (:func:`explicit_repeats`), as abc2midi repairs them itself:
   where a bar line stands beside it), and so does a first ending ``|1`` inside it;
 - a second ending that follows a first one with no ``:|`` between gets the ``:|``
   (``|1 B |2 C`` → ``|1 B :| |2 C``); an ending with no first ending before it, or
-  a first ending inside an ending, is a plain bar line.
+  a first ending inside an ending, is a plain bar line;
+- a ``:|`` that closes a second ending straight before a ``|:`` (``|2 C ::``, tokens
+  ``|2 C :| |:``) goes: abc2midi plays the part twice, not a third time;
+- no empty bars: a plain ``|`` straight before another bar token goes (``D |2 :|``,
+  its ending made plain, → ``D :|``), as the tokenizer writes bars.
 
 Tuplets (:func:`nested_tuplet`): a tuplet that starts inside another is refused.
 
@@ -44,21 +48,60 @@ import re
 from fractions import Fraction
 from typing import Callable, Collection, Sequence
 
-from .abc.keys import BROKEN_RHYTHM, tuplet_q
+from .abc.keys import BROKEN_RHYTHM
+from .grammar import is_bar as _is_bar
+from .grammar import meter_of, token_info, tuplet_ratio
 
 __all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet", "may_have_repeats"]
 
 Positions = list[tuple[int, int]]
 
-_ENDING = re.compile(r"\|\[?\d|\[\d")
-_NOTE = re.compile(r"[_=^]*[A-Ga-gz][,']*")
-_DUR = re.compile(r"(\d*)(?:/(\d*))?([<>]{0,3})")
-_TUPLET = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
-_METER = re.compile(r"M:\s*(\d+)")
+#: The note for a ``:|`` closing a second ending straight before a part's ``|:``.
+DROPPED_SECOND_CLOSE = (":| after a second ending dropped before |: (the part is played twice, "
+                        "as abc2midi plays ::)")
+
+# a cheap text gate only (over tokens joined by spaces); tokens are read by :mod:`folkabc.grammar`
+_ENDING_TEXT = re.compile(r"\|\[?\d|\[\d")
 
 
-def _is_bar(tok: str) -> bool:
-    return "|" in tok or tok == "::"
+def _kind(tok: str) -> str | None:
+    info = token_info(tok)
+    return None if info is None else info.kind
+
+
+def _ending(tok: str) -> int:
+    """The number of the ending a bar token opens (``|2`` → 2), 0 for none (``:|2`` is read as
+    a repeat sign here, as :func:`folkabc.tokenize` never writes it)."""
+    got = _ENDINGS.get(tok)
+    if got is None:
+        info = token_info(tok)
+        sign = None if info is None else info.sign
+        got = sign.ending if sign is not None and not sign.end_repeat else 0
+        if len(_ENDINGS) < 65536:
+            _ENDINGS[tok] = got
+    return got
+
+
+# the fast paths' view of the grammar, memoised per token: what the note walk needs
+_OTHER, _NOTE, _CLOSE, _OPEN, _TUPLET, _BROKEN_LEN, _LEN = range(7)
+_CODE_OF_KIND = {"pitch": _NOTE, "rest": _NOTE, "chord-close": _CLOSE, "chord-open": _OPEN, "tuplet": _TUPLET}
+_ENDINGS: dict[str, int] = {}
+_CODES: dict[str, int] = {}
+
+
+def _code(tok: str) -> int:
+    got = _CODES.get(tok)
+    if got is None:
+        info = token_info(tok)
+        if info is None:
+            got = _OTHER
+        elif info.length is not None:
+            got = _BROKEN_LEN if info.broken else _LEN
+        else:
+            got = _CODE_OF_KIND.get(info.kind, _OTHER)
+        if len(_CODES) < 65536:
+            _CODES[tok] = got
+    return got
 
 
 def may_have_repeats(text: str) -> bool:
@@ -70,7 +113,7 @@ def may_have_repeats(text: str) -> bool:
     >>> may_have_repeats("M:4/4 K:Cmaj c d e f | g 4 |"), may_have_repeats("c 4 |1 d 4 :|")
     (False, True)
     """
-    return "|:" in text or _ENDING.search(text) is not None
+    return "|:" in text or _ENDING_TEXT.search(text) is not None
 
 
 def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]],
@@ -116,6 +159,7 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     open_at: int | None = None      # out index of the |: that opened the part
     first_at: int | None = None     # out index of the open part's |1
     part_start: int | None = None   # out index of the bar a new part would start after
+    second_close: int | None = None  # out index of a `:|` that closed a second ending
 
     def insert(at: int, tok: str) -> None:
         nonlocal open_at, first_at
@@ -126,21 +170,31 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
 
     for i in range(2, len(tokens)):
         tok = tokens[i]
-        ending = _ENDING.match(tok)
+        ending = _ending(tok)
         if tok == "|:":
+            if second_close is not None and second_close == len(out) - 1:
+                # `|2 C ::` (tokens `|2 C :| |:`): abc2midi plays the part twice, not a third time
+                out.pop()
+                pos.pop()
+                notes.append(DROPPED_SECOND_CLOSE)
             if state in ("open", "first"):
                 out.append(":|")
                 pos.append(positions[i])
                 notes.append("|: inside an open repeat closes it first (:| |:)")
             state, open_at, first_at = "open", len(out), None
         elif tok == ":|":
+            second_close = len(out) if state == "second" else None
             state = "closed1" if state == "first" else "closed"
             part_start, open_at, first_at = len(out), None, None
-        elif ending and tok.lstrip("|[").startswith("1"):
+        elif ending == 1:
             if state in ("closed", "closed1") and part_start is not None:
                 if out[part_start] == "|":   # a section end `||`: it becomes the `|:`
                     out[part_start] = "|:"
                     open_at = part_start
+                elif part_start == second_close:  # a `:|` closing a second ending: it becomes the `|:`
+                    out[part_start] = "|:"
+                    open_at = part_start
+                    notes.append(DROPPED_SECOND_CLOSE)
                 else:                        # after a `:|`
                     insert(part_start + 1, "|:")
                     open_at = part_start + 1
@@ -167,6 +221,12 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
             state = "closed" if state == "second" else state
         if tok == "|" and out and _is_bar(out[-1]) and len(out) > 2:
             continue  # no empty bars: a plain bar beside another bar token goes
+        if out[-1] == "|" and len(out) > 2 and tok != "|" and _is_bar(tok):
+            # `D | :|` (an empty ending made plain): the empty bar goes, as the tokenizer writes it
+            notes.append(f"empty bar before {tok} dropped")
+            out[-1] = tok
+            pos[-1] = positions[i]
+            continue
         out.append(tok)
         pos.append(positions[i])
     if state in ("open", "first"):
@@ -193,16 +253,26 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
     """Fast check: True when :func:`explicit_repeats` would change nothing (the same state
     machine over the bar tokens alone; section ends never change its decisions)."""
     state = "start"
-    for tok in tokens:
+    prev = ""
+    endings = _ENDINGS
+    for k, tok in enumerate(tokens):
+        if prev == "|" and tok != "|" and k > 3 and _is_bar(tok):
+            return False  # an empty bar `| :|`
+        prev = tok
+        e = endings.get(tok)
+        if e is None:
+            e = _ending(tok)
         if tok in _REPEAT_TOKENS:
             if tok == "|:":
                 if state in ("open", "first"):
                     return False
                 state = "open"
             else:
+                if state == "second" and k + 1 < len(tokens) and tokens[k + 1] == "|:":
+                    return False
                 state = "closed1" if state == "first" else "closed"
-        elif tok[:1] == "|" and tok[1:2].isdigit():
-            if tok[1] == "1":
+        elif e:
+            if e == 1:
                 if state != "start" and state != "open":
                     return False
                 state = "first"
@@ -217,14 +287,10 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
 
 def _dur(tok: str) -> tuple[Fraction, str] | None:
     """``(length, broken)`` of a length token (``2``, ``/2``, ``3/2``, ``2>``, ``>``), else None."""
-    m = _DUR.fullmatch(tok)
-    if m is None or not tok:
+    info = token_info(tok)
+    if info is None or info.length is None:
         return None
-    num = int(m.group(1)) if m.group(1) else 1
-    den = 1 if tok.find("/") < 0 else (int(m.group(2)) if m.group(2) else 2)
-    if den == 0:
-        return None
-    return Fraction(num, den), m.group(3)
+    return info.length, info.broken
 
 
 def _length_token(f: Fraction) -> str:
@@ -239,15 +305,15 @@ def _scan(tokens: Sequence[str]) -> list:
     """The body's notes and rests as ``[i, j, written, broken, tuplet factor]`` (``tokens[i]`` the
     note, ``tokens[i + 1:j]`` its length and broken-rhythm tokens), with None between runs of
     notes (bars, chords, fields)."""
-    head = _METER.match(tokens[0]) if tokens else None
-    meter_num = int(head.group(1)) if head else 0
+    meter_num = meter_of(tokens[0])[1] if tokens else 0
     recs: list = []
     left, factor = 0, Fraction(1)
     n = len(tokens)
     k = 2
     while k < n:
         tok = tokens[k]
-        if _NOTE.fullmatch(tok):
+        kind = _kind(tok)
+        if kind == "pitch" or kind == "rest":
             j = k + 1
             written, op = Fraction(1), ""
             d = _dur(tokens[j]) if j < n else None
@@ -261,18 +327,15 @@ def _scan(tokens: Sequence[str]) -> list:
             left = max(left - 1, 0)
             k = j
             continue
-        m = _TUPLET.fullmatch(tok)
-        if m:
-            p = int(m.group(1))
-            q = int(m.group(2)) if m.group(2) else tuplet_q(p, meter_num)
-            left, factor = _tuplet_notes(tok), Fraction(q, p)
-        elif tok == "[":
+        if kind == "tuplet":
+            p, q, left = tuplet_ratio(tok, meter_num)
+            factor = Fraction(q, p)
+        elif kind == "chord-open":
             while k < n and tokens[k] != "]":
                 k += 1
             left = max(left - 1, 0)
-        elif tok.startswith("M:"):
-            mm = _METER.match(tok)
-            meter_num = int(mm.group(1)) if mm else 0
+        elif kind == "meter":
+            meter_num = meter_of(tok)[1]
         recs.append(None)
         k += 1
     return recs
@@ -280,8 +343,8 @@ def _scan(tokens: Sequence[str]) -> list:
 
 def _tuplet_notes(tok: str) -> int:
     """How many notes a tuplet token ``(p``/``(p:q:r`` covers (r, else p); 0 for another token."""
-    m = _TUPLET.fullmatch(tok)
-    return (int(m.group(3)) if m.group(3) else int(m.group(1))) if m else 0
+    info = token_info(tok)
+    return (info.tuplet[2] or info.tuplet[0]) if info is not None and info.tuplet is not None else 0
 
 
 def nested_tuplet(tokens: Sequence[str]) -> int | None:
@@ -300,26 +363,24 @@ def nested_tuplet(tokens: Sequence[str]) -> int | None:
     rem = 0
     in_chord = False
     for k in range(2, len(tokens)):
-        c = tokens[k][0]
-        if c == "(":
+        kind = _kind(tokens[k])
+        if kind == "tuplet":
             if rem:
                 return k
             rem = _tuplet_notes(tokens[k])
-        elif c == "[":
+        elif kind == "chord-open":
             in_chord = True
-        elif c == "]":
+        elif kind == "chord-close":
             in_chord = False
             rem = rem - 1 if rem else 0
-        elif c in _NOTE_START and not in_chord:
+        elif (kind == "pitch" or kind == "rest") and not in_chord:
             rem = rem - 1 if rem else 0
     return None
 
 
 def _is_length(tok: str) -> bool:
-    return tok[:1] in _LENGTH_START
-
-
-_LENGTH_START = frozenset("0123456789/<>")
+    c = _CODES.get(tok)
+    return (c if c is not None else _code(tok)) >= _BROKEN_LEN
 
 
 def _broken_equal(tokens: Sequence[str]) -> bool:
@@ -329,26 +390,29 @@ def _broken_equal(tokens: Sequence[str]) -> bool:
     left_tup = False   # the last note was in a tuplet
     rem = 0            # notes left in the tuplet in force
     in_chord = False
+    codes = _CODES
     for k in range(2, n):
         tok = tokens[k]
-        c = tok[0]
-        if c in _NOTE_START or c == "]":
-            if c == "]" or not in_chord:  # a chord counts once, at its `]`
+        c = codes.get(tok)
+        if c is None:
+            c = _code(tok)
+        if c == _NOTE or c == _CLOSE:
+            if c == _CLOSE or not in_chord:  # a chord counts once, at its `]`
                 left_tup = rem > 0
                 rem = rem - 1 if rem else 0
-            in_chord = in_chord and c != "]"
+            in_chord = in_chord and c != _CLOSE
             continue
-        if c == "[":
+        if c == _OPEN:
             in_chord = True
             continue
-        if c == "(":
+        if c == _TUPLET:
             rem = _tuplet_notes(tok)
             continue
-        if tok[-1] not in "<>":
+        if c != _BROKEN_LEN:
             continue
         if left_tup or rem:
             return False
-        written = tok.rstrip("<>")
+        written = tok[:len(tok) - len(token_info(tok).broken)]
         left = tokens[k - 1]
         if _is_length(left) or left == "]" or k + 1 >= n:
             return False
@@ -363,8 +427,6 @@ def _broken_equal(tokens: Sequence[str]) -> bool:
             return False
     return True
 
-
-_NOTE_START = frozenset("ABCDEFGabcdefgz^_=")
 
 
 def _equal_pairs(run: list) -> bool:

@@ -37,7 +37,6 @@ True
 from __future__ import annotations
 
 import gc
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -45,12 +44,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .abc.keys import BROKEN_RHYTHM, FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
-from .abc.keys import tuplet_q as _default_q
+from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL
 from .abc.reader import RawTune, read_body, split_tunes
 from .abc.sections import section_ends
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
+from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
+from .tokenfile import read_token_file
 from .vocab import VOCAB
 
 __all__ = [
@@ -452,16 +452,9 @@ def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
 
 # ---------------------------------------------------------------------------- tokens → abc
 
-_PITCH_RE = re.compile(r"[_=^]{0,2}[A-Ga-g][,']*")
-_DUR_RE = re.compile(r"(?P<num>\d*)(?:/(?P<den>\d*))?(?P<br>[<>]{0,3})")
-_TUPLET_RE = re.compile(r"\((?P<p>[2-9])(?::(?P<q>\d*)(?::(?P<r>\d*))?)?")
-_METER_TOK_RE = re.compile(r"M:(?:none|\d+/\d+|[\d+()]+/\d+)")
 _MODE_KEY = {"K:Cmaj": "C", "K:Cmin": "Cmin", "K:Cdor": "Cdor", "K:Cmix": "Cmix"}
-_DUR_TICKS: dict[str, tuple[int, str]] = {}
-_BAR_TOKENS = re.compile(r"\||\|:|:\||\|[1-9](?:[,\-][1-9])*")
-# broken rhythm: (this note, next note) lengths in eighths of the written length
-# broken rhythm in eighths of the pair's plain length: ">" → 12/8 and 4/8
-_BROKEN = {k: (int(a * 8), int(b * 8)) for k, (a, b) in BROKEN_RHYTHM.items()}
+# broken rhythm in eighths of the pair's plain length: ">" → 12/8 and 4/8 (from the grammar's table)
+_BROKEN = {k: (int(a * 8), int(b * 8)) for k, (a, b) in BROKEN.items() if k}
 
 
 #: Ticks per eighth note in :func:`detokenize`'s clock (divisible by 2..9, 16 and 32).
@@ -470,21 +463,29 @@ _TICKS = 10080
 
 def _beat(meter: str) -> int:
     """Beat length in ticks: a dotted quarter in 6/8 9/8 12/8, the bar in other /8 meters, else a quarter."""
-    m = re.fullmatch(r"M:(\d+)/(\d+)", meter)
-    if not m:
-        return 2 * _TICKS
-    n, d = int(m.group(1)), int(m.group(2))
-    if d == 8:
+    bar, n = meter_of(meter)
+    if bar is not None and bar == n:  # an eighth-note meter: n/8
         return (3 if n % 3 == 0 and n > 3 else n) * _TICKS
     return 2 * _TICKS
 
 
 def _meter_num(meter: str) -> int:
     """The written numerator of a meter token (6 for ``M:6/8``), 0 when free or unreadable."""
-    try:
-        return parse_meter(meter[2:]).numerator
-    except ValueError:
-        return 0
+    return meter_of(meter)[1]
+
+
+def _written_meter(tok: str) -> bool:
+    """A meter token detokenize can write: readable (``M:6/8``, ``M:2+3/8``) or ``M:none``."""
+    return token_kind(tok) == "meter" and (meter_of(tok)[0] is not None or tok == "M:none")
+
+
+def _note_ticks(tok: str) -> tuple[int, str] | None:
+    """(ticks, broken mark) a duration token gives the note before it, from the grammar; None
+    for a token that is no duration."""
+    info = token_info(tok)
+    if info is None or info.kind != "duration":
+        return None
+    return _TICKS * info.length.numerator // info.length.denominator, info.broken
 
 
 def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1) -> str:
@@ -494,9 +495,12 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     ``Cdor`` or ``Cmix``); the notes of one beat (a quarter, or a dotted quarter
     in 6/8 9/8 12/8) are written together so they beam, beats are separated by
     spaces, and a line break follows every fourth bar line. Inline meter and
-    mode tokens become ``[M:…]`` and ``[K:…]``. The first plain bar line after a
-    later ending (``|2``) is written ``||`` to close that ending (abc2midi requires
-    it; :func:`tokenize` reads it back as ``|``). The sequence is first put in the
+    mode tokens become ``[M:…]`` and ``[K:…]``. A later ending (``|2``) lasts until the
+    next repeat sign or ending, as :func:`folkabc.check` counts it; one that runs to the
+    end of the tune is closed ``||`` (:func:`tokenize` reads it back as ``|``). A ``:|``
+    straight before an ending is written ``:|2``, so that folk-rnn's own tokenizer
+    (which ignores spaces) reads it back as ``:| |2``, as :func:`tokenize` does. The
+    sequence is first put in the
     form :func:`tokenize` writes (:mod:`folkabc.normalize`: repeats made explicit,
     broken rhythm over unequal notes written out), so that abc2midi reads the ABC
     of any sequence, a generated one included, without an error.
@@ -540,7 +544,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     """
     toks = tokens.split() if isinstance(tokens, str) else list(tokens)
     toks = [t for t in toks if t not in ("<s>", "</s>")]
-    if len(toks) < 2 or not _METER_TOK_RE.fullmatch(toks[0]):
+    if len(toks) < 2 or not _written_meter(toks[0]):
         raise TokenSequenceError(f"expected a meter token first, got {toks[0] if toks else 'nothing'!r}",
                                  tune=index, title=title, position=0)
     if toks[1] not in _MODE_KEY:
@@ -575,15 +579,26 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
 
     while i < n:
         t = toks[i]
-        if _BAR_TOKENS.fullmatch(t):
+        info = token_info(t)
+        kind = info.kind if info is not None else None
+        if kind == "bar" or kind == "ending":
+            sign = info.sign
             space()
-            if t == "|" and ending_open:  # close a later ending, as abc2midi wants (reads back as |)
+            nxt = toks[i + 1] if i + 1 < n else ""
+            if t == "|" and ending_open and i == n - 1:  # a later ending that runs to the end
                 out.append("||")
                 ending_open = False
+            elif t == ":|" and nxt[:1] == "|" and token_kind(nxt) == "ending":
+                # `:|2`, not `:| |2`: folk-rnn's tokenizer ignores spaces and reads `:||2` as `:|2`
+                # (outside the vocabulary), `:|2` as `:| |2`; so does :func:`tokenize`
+                t = ":" + nxt
+                i += 1
+                out.append(t)
+                ending_open = token_info(nxt).sign.ending != 1
             else:
                 out.append(t)
-                if len(t) > 1 and t[1].isdigit():
-                    ending_open = t[1] != "1"
+                if sign.ending:
+                    ending_open = sign.ending != 1
                 elif t != "|":
                     ending_open = False
             bars += 1
@@ -603,26 +618,22 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             out.append(f"[K:{_MODE_KEY[t]}] ")
             i += 1
             continue
-        if _METER_TOK_RE.fullmatch(t):
+        if kind == "meter" and _written_meter(t):
             space()
             out.append(f"[{t}] ")
             beat = _beat(t)
             meter_num = _meter_num(t)
             i += 1
             continue
-        tm = _TUPLET_RE.fullmatch(t)
-        if tm:
+        if kind == "tuplet":
             if not glued:
                 space()
             out.append(t)
-            p = int(tm.group("p"))
-            q = int(tm.group("q")) if tm.group("q") else _default_q(p, meter_num)
-            tuplet_left = int(tm.group("r")) if tm.group("r") else p
-            tuplet_q, tuplet_p = q, p
+            tuplet_p, tuplet_q, tuplet_left = tuplet_ratio(t, meter_num)
             glued = True
             i += 1
             continue
-        if t in _BROKEN:
+        if kind == "broken":
             if out and out[-1].endswith((">", "<")):  # keep `> >` two tokens, not one `>>`
                 out.append(" ")
             out.append(t)
@@ -633,34 +644,25 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             i += 1
             continue
         # a note, rest or chord
-        if t == "[":
+        if kind == "chord-open":
             j = i + 1
-            while j < n and _PITCH_RE.fullmatch(toks[j]):
+            while j < n and token_kind(toks[j]) == "pitch":
                 j += 1
             if j >= n or toks[j] != "]" or j == i + 1:
                 raise fail("chord '[' without pitches and a closing ']'", i)
             text = "[" + "".join(toks[i + 1:j]) + "]"
             i = j + 1
-        elif t == "z" or _PITCH_RE.fullmatch(t):
+        elif kind == "pitch" or t == "z":
             text = t
             i += 1
-        elif _DUR_RE.fullmatch(t):
+        elif kind == "duration":
             raise fail(f"duration {t!r} with no note before it", i)
         else:
             raise fail(f"not a folk-rnn token: {t!r}", i)
         dur = _TICKS
         broken = ""
         if i < n:
-            got = _DUR_TICKS.get(toks[i])
-            dm = _DUR_RE.fullmatch(toks[i]) if got is None and toks[i] and toks[i] not in _BROKEN else None
-            if dm is not None:
-                num = int(dm.group("num") or 1)
-                den = 1 if dm.group("den") is None else int(dm.group("den") or 2)  # "/" alone halves
-                if den == 0 or num == 0:
-                    raise fail(f"zero duration {toks[i]!r}", i)
-                got = (_TICKS * num // den, dm.group("br"))
-                if len(_DUR_TICKS) < 1024:
-                    _DUR_TICKS[toks[i]] = got
+            got = _note_ticks(toks[i])
             if got is not None:
                 dur, broken = got
                 text += toks[i]
@@ -701,8 +703,8 @@ def read_folkrnn(text: str) -> list[list[str]]:
 
     ``<s>`` and ``</s>`` are dropped; each block becomes one token list
     ``[meter, mode, *body]``. A tune written on one line (``M:4/4 K:Cmaj C D |``), or a
-    meter line with no blank line before it, starts a new tune (as :func:`folkabc.check` reads
-    such files).
+    meter line with no blank line before it, starts a new tune. The tokens of
+    :func:`folkabc.tokenfile.read_token_file` (the one token-file reader), without positions.
 
     See Also
     --------
@@ -715,22 +717,7 @@ def read_folkrnn(text: str) -> list[list[str]]:
     >>> read_folkrnn("M:4/4 K:Cmaj C D |\\nM:6/8 K:Cmin C 6 |\\n")
     [['M:4/4', 'K:Cmaj', 'C', 'D', '|'], ['M:6/8', 'K:Cmin', 'C', '6', '|']]
     """
-    seqs: list[list[str]] = []
-    cur: list[str] = []
-    for ln in text.splitlines():
-        words = [t for t in ln.split() if t not in ("<s>", "</s>")]
-        if not words:
-            if cur:
-                seqs.append(cur)
-                cur = []
-            continue
-        if len(cur) > 2 and words[0].startswith("M:") and (len(words) == 1 or words[1].startswith("K:")):
-            seqs.append(cur)  # a tune's meter line with no blank line before it: the next tune
-            cur = []
-        cur.extend(words)
-    if cur:
-        seqs.append(cur)
-    return seqs
+    return [block.tokens for block in read_token_file(text)]
 
 
 def write_folkrnn(seqs: Iterable[Sequence[str]]) -> str:

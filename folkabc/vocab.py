@@ -48,6 +48,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import UnknownTokenError
+from .grammar import token_category as _grammar_category
 
 __all__ = [
     "Vocabulary",
@@ -131,6 +132,8 @@ def vocabulary_rule() -> list[tuple[str, str]]:
 def token_category(token: str) -> str:
     """The category of any token by its shape, in or out of the vocabulary.
 
+    The token grammar (:func:`folkabc.grammar.token_category`) decides.
+
     Parameters
     ----------
     token : str
@@ -145,25 +148,7 @@ def token_category(token: str) -> str:
     >>> token_category("^f''"), token_category("7/2"), token_category("(9")
     ('pitch', 'duration', 'grouping')
     """
-    import re
-
-    if token in ("<s>", "</s>"):
-        return "special"
-    if token.startswith("M:"):
-        return "meter"
-    if token.startswith("K:"):
-        return "mode"
-    if token in ("|", "|:", ":|", "|1", "|2", "[", "]", "||", "|]", "::", ":|:"):
-        return "measure"
-    if re.fullmatch(r"\([2-9]", token):
-        return "grouping"
-    if token in ("z", "x"):
-        return "rest"
-    if re.fullmatch(r"[_=^]{0,2}[A-Ga-g][,']*", token):
-        return "pitch"
-    if re.fullmatch(r"(\d+|\d*/\d*)?([<>]{1,3})?", token) and token:
-        return "duration"
-    return "unknown"
+    return _grammar_category(token)
 
 
 def meter_token(meter: str) -> str:

@@ -84,6 +84,7 @@ def tunes(draw, pitch=st.sampled_from(PITCHES), allow_changes=True, canonical=Fa
     (broken rhythm over equal notes, every ``|:`` closed: see folkabc.normalize)."""
     toks = [draw(st.sampled_from(METERS)), draw(st.sampled_from(MODES))]
     open_repeat = first = closed = False
+    in_second = second_closed = False  # just after `|2`; just after a `:|` that closed a `|2`
     if draw(st.booleans()):
         toks.append("|:")
         open_repeat = True
@@ -118,6 +119,13 @@ def tunes(draw, pitch=st.sampled_from(PITCHES), allow_changes=True, canonical=Fa
                 bar, first = ("|", False) if closed else ("|1", True)
             elif open_repeat and bar == "|:":
                 bar = ":| |:"
+            # a `:|` closing a second ending straight before `|:` goes (folkabc.normalize)
+            if in_second and bar == ":| |:":
+                bar = "|:"
+            elif second_closed and bar.startswith("|:"):
+                toks.pop()
+        second_closed = in_second and bar == ":|"
+        in_second = bar.endswith("|2")
         open_repeat = bar.endswith("|:") or (open_repeat and ":|" not in bar)
         closed = ":|" in bar and not bar.endswith("|:") or (closed and "|:" not in bar)
         toks += bar.split()

@@ -32,10 +32,11 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     """Run ``folkabc abc``; 0 ok, 1 when some blocks are not token sequences (the rest are written), 2 when none is."""
     from ..errors import FolkabcError
-    from ..tokens import detokenize, read_folkrnn
+    from ..tokenfile import read_token_file
+    from ..tokens import detokenize
 
     text = read_input(args.file)
-    seqs = read_folkrnn(text)
+    seqs = [b.tokens for b in read_token_file(text)]
     if not seqs:
         raise FolkabcError("no token blocks in the input", path=args.file)
     out: list[str | None] = []

@@ -29,7 +29,8 @@ def add_parser(subparsers) -> None:
                     "as played). Reads ABC (any number of X: tunes) or a folk-rnn token file (blocks\n"
                     "of meter, mode and body lines).\n"
                     "Exit 0 when every bar counts, 1 when a bar is miscounted, 2 when the input\n"
-                    "cannot be read.",
+                    "cannot be read. A pickup that the tune's last bar does not complete is reported\n"
+                    "(unmatched-pickup) but fails the tune only with --strict.",
         epilog=example_epilog("folkabc check tunes.abc",
                               "folkabc check --json generated.txt",
                               "echo 'M:4/4 K:Cmaj G | c 8 | c 7 :|' | folkabc check -"),
@@ -37,6 +38,8 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("file", metavar="FILE", help="ABC or folk-rnn token file, or - for stdin")
     p.add_argument("--json", action="store_true", help="print a JSON list of tunes")
+    p.add_argument("--strict", action="store_true",
+                   help="also fail a tune for a pickup that its last bar does not complete")
     p.add_argument("--errors-only", action="store_true",
                    help="leave accepted pickups and clean tunes out of the text report")
     p.set_defaults(func=run)
@@ -65,14 +68,16 @@ def format_report(results, *, errors_only: bool = False) -> str:
             continue
         out.append(r.summary())
         for f in r.findings:
-            if errors_only and not f.is_error:
+            if errors_only and f not in r.errors:
                 continue
             where = f"line {f.line}, column {f.column}: " if f.line is not None else ""
             out.append(f"  {where}{f.message}")
     bad = sum(1 for r in results if not r.ok and not r.error)
     unread = sum(1 for r in results if r.error)
+    loose = sum(1 for r in results if r.ok and not r.ok_strict)
+    note = f" ({loose} ok only because an unmatched pickup is allowed; --strict fails them)" if loose else ""
     out.append(f"{len(results)} tune{'s' if len(results) != 1 else ''}: "
-               f"{len(results) - bad - unread} ok, {bad} with miscounted bars, {unread} unreadable")
+               f"{len(results) - bad - unread} ok, {bad} with miscounted bars, {unread} unreadable{note}")
     return "\n".join(out)
 
 
@@ -86,7 +91,7 @@ def run(args) -> int:
     ...     _ = f.write("M:2/4\\nK:Cmaj\\nc 4 | c 4 |\\n")
     >>> out = io.StringIO()
     >>> with contextlib.redirect_stdout(out):
-    ...     code = run(argparse.Namespace(file=f.name, json=False, errors_only=False))
+    ...     code = run(argparse.Namespace(file=f.name, json=False, errors_only=False, strict=False))
     >>> os.unlink(f.name)
     >>> code, out.getvalue().splitlines()[0]
     (0, 'tune 1: ok (M:2/4, A, 2 bars)')
@@ -96,7 +101,7 @@ def run(args) -> int:
 
     text = read_input(args.file)
     require_text(text, args.file)
-    results = check(text)
+    results = check(text, strict=getattr(args, "strict", False))
     if results and all(r.error for r in results):
         raise FolkabcError(f"no tune could be read: {results[0].error}", path=args.file)
     if args.json:

@@ -43,7 +43,7 @@ def read_tunes(text: str, *, path: str | None = None) -> list:
     ['M:4/4', 'K:Cmaj', 'G', 'c']
     """
     from ..errors import FolkabcError
-    from ..validate import is_token_file, read_token_file
+    from ..tokenfile import is_token_file, read_token_file
 
     require_text(text, path)
     if is_token_file(text):

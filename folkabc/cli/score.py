@@ -35,12 +35,12 @@ def add_parser(subparsers) -> None:
 
 def read_tunes(text: str) -> list[dict]:
     """Tunes of an ABC or token-file text as dicts: index, title, tokens, positions, error."""
-    from ..tokens import read_folkrnn, tokenize
-    from ..validate import is_token_file
+    from ..tokenfile import is_token_file, read_token_file
+    from ..tokens import tokenize
 
     if is_token_file(text):
-        return [{"index": k + 1, "title": None, "tokens": toks, "positions": None, "error": None}
-                for k, toks in enumerate(read_folkrnn(text))]
+        return [{"index": k + 1, "title": None, "tokens": b.tokens, "positions": None, "error": None}
+                for k, b in enumerate(read_token_file(text))]
     return [{"index": t.index, "title": t.title, "tokens": t.tokens, "positions": t.positions,
              "error": t.error} for t in tokenize(text)]
 

@@ -23,7 +23,7 @@ Source specifications (strings, as on the command line):
 ``PATH`` to an ABC file
     Every ``X:`` tune in it.
 ``PATH`` to a folk-rnn token file
-    Blocks of meter, mode and body lines (see :func:`folkabc.tokens.read_folkrnn`).
+    Blocks of meter, mode and body lines (see :func:`folkabc.tokenfile.read_token_file`).
 
 Each item carries its ``source`` (the collection's name: ``oneills1850``,
 ``thesession``, the folder or file stem) and a ``ref`` saying where inside
@@ -55,8 +55,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import CorpusError
-from ..tokens import read_folkrnn
-from ..validate import is_token_file  # the one sniffer check, score and novelty use too
+from ..tokenfile import is_token_file, read_token_file  # the one token-file reader and sniffer
 
 __all__ = [
     "MUSIC21_COLLECTIONS",
@@ -186,8 +185,8 @@ class Source:
             yield from _session_json_items(self.paths[0], self.name)
         elif self.kind == "folkrnn":
             path = self.paths[0]
-            for n, toks in enumerate(read_folkrnn(_read_text(path)), start=1):
-                yield SourceItem(self.name, f"{path.name} block {n}", "tokens", tokens=list(toks))
+            for n, block in enumerate(read_token_file(_read_text(path)), start=1):
+                yield SourceItem(self.name, f"{path.name} block {n}", "tokens", tokens=list(block.tokens))
         else:  # pragma: no cover - kinds are fixed by open_source
             raise CorpusError(f"unknown source kind {self.kind!r}", path=self.spec)
 

@@ -120,13 +120,11 @@ def load_tunes(source: Any) -> list[TuneSource]:
     if not isinstance(source, str):
         raise RenderError(f"cannot render a {type(source).__name__}; give ABC text, tokens or a TokenizedTune")
     text = source
-    from ..validate import is_token_file
+    from ..tokenfile import is_token_file, read_token_file
 
     if is_token_file(text):
-        from ..tokens import read_folkrnn
-
         try:
-            seqs = read_folkrnn(text)
+            seqs = [b.tokens for b in read_token_file(text)]
         except FolkabcError as exc:
             raise RenderError(f"cannot read the token file: {exc.message}") from exc
         tunes = [_tokens_tune(seq, k) for k, seq in enumerate(seqs, 1)]

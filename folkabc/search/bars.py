@@ -23,8 +23,11 @@ Rules (the same for every tune, see ``docs/search.md``):
 
 The pickup test sums note lengths in units of L:1/8 (a note without a
 duration token lasts 1, broken rhythm keeps the pair's total, a chord counts
-once, a tuplet ``(n`` scales its notes by 2/n, or 3/2 for ``(2`` and 3/4 for
-``(4`` — approximated as the first note's length times n).
+once, a tuplet ``(n`` puts its n notes in the time of q, q as
+:func:`folkabc.abc.keys.tuplet_q` says for the meter in force (3 for ``(2`` and
+``(4``; 2 for ``(3``; 3 for ``(5`` and ``(7`` in compound meter, else 2) —
+approximated as the first note's length times n). Token kinds and lengths come
+from the token grammar, :mod:`folkabc.grammar`.
 
 Examples
 --------
@@ -43,12 +46,13 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..grammar import duration_of, is_bar, meter_of, token_kind, tuplet_ratio
 from ..vocab import VOCAB
 
 __all__ = ["MEASURE_IDS", "MEASURE_TOKENS", "bar_table", "bar_length", "token_durations", "tune_rows"]
 
 #: Tokens that are bar lines (``[`` and ``]`` are chord brackets, not bar lines).
-MEASURE_TOKENS = frozenset({"|", "|:", ":|", "|1", "|2"})
+MEASURE_TOKENS = frozenset(t for t in VOCAB if is_bar(t))
 #: Their ids, ascending.
 MEASURE_IDS = np.array(sorted(VOCAB.id(t) for t in MEASURE_TOKENS), dtype=np.uint8)
 
@@ -61,19 +65,19 @@ def bar_length(meter: str) -> Fraction:
     >>> bar_length("M:6/8"), bar_length("M:3/2")
     (Fraction(6, 1), Fraction(12, 1))
     """
-    num, den = meter[2:].split("/")
-    return Fraction(8 * int(num), int(den))
+    bar = meter_of(meter)[0]
+    if bar is None:
+        raise ValueError(f"not a meter token with a bar length: {meter!r}")
+    return bar
 
 
 def _duration_value(token: str) -> float:
-    """The note length a duration token gives, broken-rhythm marks ignored."""
-    t = token.rstrip("<>")
-    if not t:
-        return 1.0
-    if "/" in t:
-        a, b = t.split("/")
-        return (int(a) if a else 1) / (int(b) if b else 2)
-    return float(t)
+    """The note length a duration token gives, broken-rhythm marks ignored (the grammar's)."""
+    return float(duration_of(token))
+
+
+#: Row of the tuplet table for tokens before any meter token (read as a simple meter).
+_NO_METER = 255
 
 
 def _tables() -> dict[str, np.ndarray]:
@@ -92,17 +96,27 @@ def _tables() -> dict[str, np.ndarray]:
     sounding = np.zeros(256, dtype=bool)  # tokens that carry a length: pitch, rest, chord end
     sounding[:v] = (cats == "pitch") | (cats == "rest")
     sounding[VOCAB.id("]")] = True
-    tuplet = np.zeros(256, dtype=np.float64)  # (n: length factor minus one, times n
-    for n in range(2, 8):
-        q = 3 if n in (2, 4) else 2
-        tuplet[VOCAB.id(f"({n}")] = q - n
+    is_tuplet = np.zeros(256, dtype=bool)
+    is_meter = np.zeros(256, dtype=bool)
+    is_meter[VOCAB.ids_of("meter")] = True
+    # [meter in force, tuplet opener]: (length factor minus one) times p = q - p
+    tuplet = np.zeros((256, 256), dtype=np.float64)
+    for t in range(v):
+        tok = VOCAB.token(t)
+        if token_kind(tok) != "tuplet":
+            continue
+        is_tuplet[t] = True
+        for m in [*VOCAB.ids_of("meter").tolist(), _NO_METER]:
+            p, q, _ = tuplet_ratio(tok, meter_of(VOCAB.token(m))[1] if m != _NO_METER else 0)
+            tuplet[m, t] = q - p
     is_repeat = np.zeros(256, dtype=bool)
     is_repeat[[VOCAB.id("|:"), VOCAB.id(":|")]] = True
     meter_len = np.zeros(256, dtype=np.float64)
     for i in VOCAB.ids_of("meter"):
         meter_len[i] = float(bar_length(VOCAB.token(int(i))))
     return {"is_bar": is_bar, "is_note": is_note, "is_dur": is_dur, "dur": dur,
-            "sounding": sounding, "tuplet": tuplet, "meter_len": meter_len, "is_repeat": is_repeat}
+            "sounding": sounding, "tuplet": tuplet, "is_tuplet": is_tuplet, "is_meter": is_meter,
+            "meter_len": meter_len, "is_repeat": is_repeat}
 
 
 _T = _tables()
@@ -118,6 +132,8 @@ def token_durations(ids: np.ndarray) -> np.ndarray:
     --------
     >>> token_durations(VOCAB.encode(["C", "2", "[", "C", "E", "]", "/2", "(3", "C", "D", "E"])).tolist()
     [2.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0, -1.0, 1.0, 1.0, 1.0]
+    >>> float(token_durations(VOCAB.encode(["M:6/8", "(5", "C", "D", "E", "F", "G"]))[1])  # 5 in the time of 3
+    -2.0
     """
     ids = np.asarray(ids, dtype=np.uint8)
     n = len(ids)
@@ -128,12 +144,18 @@ def token_durations(ids: np.ndarray) -> np.ndarray:
     length = np.where(_T["is_dur"][nxt], _T["dur"][nxt], 1.0)
     depth = np.cumsum((ids == VOCAB.id("[")).astype(np.int32) - (ids == VOCAB.id("]")).astype(np.int32))
     out = np.where(_T["sounding"][ids] & ((depth == 0) | (ids == VOCAB.id("]"))), length, 0.0)
-    # tuplet correction: (q - n) times the length of the note that follows the opener
-    tup = _T["tuplet"][ids]
-    if np.any(tup):
-        where = np.flatnonzero(tup)
+    # tuplet correction: (q - n) times the length of the note that follows the opener, q for
+    # the meter in force (the last meter token before the opener)
+    where = np.flatnonzero(_T["is_tuplet"][ids])
+    if len(where):
+        meter_at = np.flatnonzero(_T["is_meter"][ids])
+        k = np.searchsorted(meter_at, where, side="right") - 1
+        rows = np.full(len(where), _NO_METER, dtype=np.int64)
+        if len(meter_at):
+            rows = np.where(k >= 0, ids[meter_at[np.maximum(k, 0)]], _NO_METER)
+        tup = _T["tuplet"][rows, ids[where]]
         follow = np.minimum(where + 1, n - 1)
-        out[where] = tup[where] * np.where(_T["sounding"][ids[follow]], out[follow], 1.0)
+        out[where] = tup * np.where(_T["sounding"][ids[follow]], out[follow], 1.0)
     return out
 
 

@@ -30,11 +30,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
-from ..abc.keys import default_length, parse_length, parse_meter
 from ..errors import FolkabcError, ParameterError, TokenSequenceError
-from ._bars import SCALE, Inexact, classify, section_ends, segment
+from ..tokenfile import is_token_file, read_token_file
+from ._bars import SCALE, Inexact, segment
 from ._parts import analyse
 from .repair import close_line_bars
 
@@ -51,10 +51,14 @@ __all__ = [
     "Structure",
     "PartSummary",
     "ERROR_KINDS",
+    "STRICT_KINDS",
 ]
 
 #: Finding kinds that make a tune fail (``ok`` False); the rest are information.
-ERROR_KINDS = frozenset({"short", "long", "unmatched-pickup", "unreadable"})
+ERROR_KINDS = frozenset({"short", "long", "unreadable"})
+#: Finding kinds that make a tune fail under ``strict=True`` (``ok_strict`` False): the errors and
+#: ``unmatched-pickup``, a pickup that the tune's last bar does not complete.
+STRICT_KINDS = ERROR_KINDS | {"unmatched-pickup"}
 
 _EIGHTH = Fraction(1, 8)
 
@@ -223,7 +227,8 @@ class CheckResult:
         The tune's ``X:`` number (ABC) or 1-based position (token file).
     title : str or None
     ok : bool
-        True when every bar counts (no error finding and the tune could be read).
+        True when every bar counts (no error finding and the tune could be read); with
+        ``check(..., strict=True)``, the same as ``ok_strict``.
     findings : list of Finding
         In bar order; errors and accepted pickups.
     pickups : list of Pickup
@@ -238,6 +243,11 @@ class CheckResult:
         Why the tune could not be read (then ``ok`` is False and nothing was counted).
     line : int or None
         Line of the tune's start in the source.
+    ok_strict : bool
+        ``ok``, and no pickup is left that the tune's last bar does not complete
+        (``unmatched-pickup``, see :data:`STRICT_KINDS`).
+    strict : bool
+        Whether ``ok`` and :attr:`errors` follow the strict rule.
     """
 
     index: int
@@ -251,17 +261,25 @@ class CheckResult:
     bars: int = 0
     error: str | None = None
     line: int | None = None
+    ok_strict: bool = False
+    strict: bool = False
 
     @property
     def errors(self) -> list[Finding]:
-        """The findings that make the tune fail.
+        """The findings that make the tune fail (under the strict rule: unmatched pickups too).
 
         Examples
         --------
         >>> [f.kind for f in check("M:2/4 K:Cmaj c 4 | c 5 |".split())[0].errors]
         ['long']
+        >>> r = check("M:2/4 K:Cmaj c | c 4 | c 4 |".split())[0]
+        >>> r.ok, r.ok_strict, [f.kind for f in r.errors]
+        (True, False, [])
+        >>> [f.kind for f in check("M:2/4 K:Cmaj c | c 4 | c 4 |".split(), strict=True)[0].errors]
+        ['unmatched-pickup']
         """
-        return [f for f in self.findings if f.is_error]
+        kinds = STRICT_KINDS if self.strict else ERROR_KINDS
+        return [f for f in self.findings if f.kind in kinds]
 
     @property
     def miscounted_bars(self) -> list[int]:
@@ -299,7 +317,7 @@ class CheckResult:
         (True, 'A, 1 bar', [])
         """
         return {
-            "index": self.index, "title": self.title, "ok": self.ok,
+            "index": self.index, "title": self.title, "ok": self.ok, "ok_strict": self.ok_strict,
             "meter": self.meter, "unit": str(self.unit), "bars": self.bars,
             "structure": self.structure.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
@@ -332,8 +350,8 @@ def check_tokens(
     title: str | None = None,
     unit: Fraction = _EIGHTH,
     line: int | None = None,
-    source: str | Sequence[str] | None = None,
-    source_line: int = 1,
+    part_ends: Collection[int] = frozenset(),
+    strict: bool = False,
 ) -> CheckResult:
     """Check one token sequence ``[meter, mode, *body]``.
 
@@ -351,12 +369,12 @@ def check_tokens(
         in L:1/8; ``unit=Fraction(1, 16)`` doubles every reported length).
     line : int, optional
         Line of the tune in its source.
-    source : str or list of str, optional
-        The text ``positions`` point into (or its lines). Bar lines written
-        ``||`` or ``|]`` there end a section (the tokens write them as ``|``),
+    part_ends : collection of int
+        Indices of bar tokens that close a part in the source (written ``||``, ``|]``
+        or ``[|``, which tokens write as ``|``: :attr:`folkabc.tokens.TokenizedTune.part_ends`),
         so a short bar before them may be completed by the next part's pickup.
-    source_line : int
-        The line number (as counted in ``positions``) of the first line of ``source``.
+    strict : bool
+        ``ok`` follows the strict rule (see :attr:`CheckResult.ok_strict`).
 
     Returns
     -------
@@ -377,10 +395,7 @@ def check_tokens(
     tokens = list(tokens)
     if positions is not None and len(positions) != len(tokens):
         raise TokenSequenceError(f"{len(positions)} positions for {len(tokens)} tokens", tune=index, title=title)
-    hard: set[int] = set()
-    if source is not None and positions is not None:
-        lines = source.splitlines() if isinstance(source, str) else source
-        hard = section_ends(tokens, positions, lines, first_line=source_line)
+    hard = part_ends if isinstance(part_ends, (set, frozenset)) else frozenset(part_ends)
     scale = SCALE
     for _ in range(4):
         try:
@@ -448,126 +463,37 @@ def check_tokens(
         PartSummary(_label(p.index), p.n_bars, p.repeated, len(p.endings), p.pickup is not None)
         for p in plans
     ])
-    ok = not any(f.is_error for f in findings)
-    return CheckResult(index, title, ok, findings, pickups, structure, meter=tokens[0] if tokens else "",
-                       unit=unit, bars=len(bars), line=line)
+    ok = not any(f.kind in ERROR_KINDS for f in findings)
+    ok_strict = ok and not any(f.kind in STRICT_KINDS for f in findings)
+    return CheckResult(index, title, ok_strict if strict else ok, findings, pickups, structure,
+                       meter=tokens[0] if tokens else "", unit=unit, bars=len(bars), line=line,
+                       ok_strict=ok_strict, strict=strict)
 
 
 # ---------------------------------------------------------------------------------------------
 # inputs
 
-_TOKEN_LINE = re.compile(r"M:\S+")
+def _empty(index: int, title: str | None, error: str, line: int | None = None, strict: bool = False
+           ) -> CheckResult:
+    return CheckResult(index, title, False, [], [], Structure([]), error=error, line=line, strict=strict)
 
 
-def is_token_file(text: str) -> bool:
-    """True when ``text`` is a folk-rnn token file (blocks of meter, mode and body lines).
-
-    A token file has no ``X:`` line, and each block opens with a meter token and a
-    mode token (on their own lines, or as the first two tokens of a one-line tune).
-
-    Examples
-    --------
-    >>> is_token_file("M:4/4\\nK:Cmaj\\n| C D E F |\\n"), is_token_file("X:1\\nM:4/4\\nK:C\\nCDEF|\\n")
-    (True, False)
-    >>> is_token_file("M:4/4\\nK:Cmaj\\nCDEF|\\n")  # ABC without X:
-    False
-    """
-    first = None
-    for raw in text.splitlines():
-        s = raw.strip()
-        if not s:
-            continue
-        if s.startswith("X:"):
-            return False
-        if first is None:
-            first = s
-            break
-    if first is None:
-        return False
-    parts = first.split()
-    if len(parts) > 1:
-        return bool(_TOKEN_LINE.fullmatch(parts[0])) and parts[1].startswith("K:") and _all_tokens(parts[2:12])
-    if not _TOKEN_LINE.fullmatch(first):
-        return False
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return (len(lines) > 1 and lines[1].startswith("K:") and len(lines[1].split()) == 1
-            and (len(lines) == 2 or _all_tokens(lines[2].split()[:10])))
-
-
-def _all_tokens(words: list[str]) -> bool:
-    """True when most words have a token shape (``GABc|`` is ABC, ``G A B c |`` tokens)."""
-    return not words or sum(classify(w) is not None for w in words) >= 0.75 * len(words)
-
-
-def read_token_file(text: str) -> list[tuple[list[str], list[tuple[int, int]], int]]:
-    """Token sequences of a folk-rnn token file, with each token's (line, column).
-
-    Blocks are separated by blank lines; a block is a meter line, a mode line and
-    body lines (or one line holding all three). Returns ``(tokens, positions,
-    first_line)`` per block.
-
-    Examples
-    --------
-    >>> toks, pos, line = read_token_file("\\nM:3/4\\nK:Cdor\\nA B c |\\n")[0]
-    >>> toks, pos[2], line
-    (['M:3/4', 'K:Cdor', 'A', 'B', 'c', '|'], (4, 1), 2)
-    """
-    out: list[tuple[list[str], list[tuple[int, int]], int]] = []
-    toks: list[str] = []
-    pos: list[tuple[int, int]] = []
-    start = 0
-    for ln, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            if toks:
-                out.append((toks, pos, start))
-                toks, pos = [], []
-            continue
-        if not toks:
-            start = ln
-        elif raw.lstrip().startswith("M:") and len(toks) > 2 and raw.split()[0].startswith("M:") \
-                and not toks[-1].startswith("M:") and _block_start(raw):
-            out.append((toks, pos, start))  # a new block without a blank line before it
-            toks, pos, start = [], [], ln
-        for m in re.finditer(r"\S+", raw):
-            toks.append(m.group())
-            pos.append((ln, m.start() + 1))
-    if toks:
-        out.append((toks, pos, start))
-    return out
-
-
-def _block_start(line: str) -> bool:
-    parts = line.split()
-    return len(parts) == 1 or (len(parts) > 1 and parts[1].startswith("K:"))
-
-
-def _unit_of(tt: Any) -> Fraction:
-    """The tune's unit note length, read as :func:`folkabc.abc.read_body` reads it (L:, else from M:)."""
-    try:
-        lengths = tt.header.get("L")
-        if lengths:
-            return parse_length(lengths[0])
-        return default_length(parse_meter(tt.meter_text) if tt.meter_text else None)
-    except ValueError:  # a tune that read has readable fields; kept for hand-made TokenizedTunes
-        return _EIGHTH
-
-
-def _empty(index: int, title: str | None, error: str, line: int | None = None) -> CheckResult:
-    return CheckResult(index, title, False, [], [], Structure([]), error=error, line=line)
-
-
-def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
+def check(source: Any, *, meter: str | None = None, strict: bool = False) -> list[CheckResult]:
     """Check the bars of every tune in ``source``.
 
     Parameters
     ----------
     source : str, TokenizedTune, sequence of str, or a list of those
         ABC text (any number of ``X:`` tunes), the text of a folk-rnn token file
-        (told apart by :func:`is_token_file`), one :class:`~folkabc.tokens.TokenizedTune`,
+        (told apart by :func:`folkabc.tokenfile.is_token_file`; ``<s>``/``</s>`` allowed),
+        one :class:`~folkabc.tokens.TokenizedTune`,
         or one token list ``[meter, mode, *body]``.
     meter : str, optional
         A meter token (``"M:6/8"``) for token lists that have none (body only, or
         mode and body); a sequence that has its own meter keeps it.
+    strict : bool
+        Also fail a tune for a pickup that its last bar does not complete
+        (``unmatched-pickup``): ``ok`` is then :attr:`CheckResult.ok_strict`.
 
     Returns
     -------
@@ -594,6 +520,8 @@ def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
     [False, True]
     >>> check(["c", "4", "c", "4", "|"], meter="M:4/4")[0].ok
     True
+    >>> check("<s> M:4/4 K:Cmaj C 2 D 2 E 2 F 2 | </s>")[0].summary()
+    'tune 1: ok (M:4/4, A, 1 bar)'
     """
     if meter is not None and not re.fullmatch(r"M:\S+", meter):
         raise ParameterError(f"meter must be a meter token such as 'M:6/8', not {meter!r}")
@@ -602,13 +530,13 @@ def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
             results = []
             for k, (toks, pos, line) in enumerate(read_token_file(source), 1):
                 try:
-                    results.append(check_tokens(toks, positions=pos, index=k, line=line))
+                    results.append(check_tokens(toks, positions=pos, index=k, line=line, strict=strict))
                 except TokenSequenceError as exc:
-                    results.append(_empty(k, None, str(exc), line))
+                    results.append(_empty(k, None, str(exc), line, strict))
             return results
-        return _check_abc(source)
+        return _check_abc(source, strict)
     if hasattr(source, "tokens") and hasattr(source, "positions"):
-        return [_check_tokenized(source)]
+        return [_check_tokenized(source, strict)]
     if isinstance(source, (list, tuple)):
         if source and all(isinstance(t, str) for t in source):
             toks = list(source)
@@ -618,16 +546,20 @@ def check(source: Any, *, meter: str | None = None) -> list[CheckResult]:
                         f"a token sequence starts with a meter token (M:4/4 …), not {toks[0]!r}; "
                         "give meter=", position=0)
                 toks.insert(0, meter)
-            return [check_tokens(toks)]
+            return [check_tokens(toks, strict=strict)]
         if source and all(hasattr(t, "tokens") for t in source):
-            return [_check_tokenized(t) for t in source]
+            return [_check_tokenized(t, strict) for t in source]
     raise FolkabcError(f"cannot check a {type(source).__name__}: give ABC or token-file text, "
                        "a TokenizedTune or a token list")
 
 
-def bars_count(tokens: Sequence[str]) -> bool:
+def bars_count(tokens: Sequence[str], *, strict: bool = True) -> bool:
     """Whether every bar of one token list ``[meter, mode, *body]`` counts; a list the
     checker cannot read (unknown token, broken grammar) does not.
+
+    ``strict`` (the default, as the training selection and the evaluation count today)
+    also fails a pickup that the tune's last bar does not complete; ``strict=False``
+    answers as :attr:`CheckResult.ok`.
 
     Examples
     --------
@@ -635,34 +567,32 @@ def bars_count(tokens: Sequence[str]) -> bool:
     True
     >>> bars_count(["M:2/4", "K:Cmaj", "c", "d", "|", "e", "|"]), bars_count(["M:2/4", "K:Cmaj", "]"])
     (False, False)
+    >>> toks = ["M:2/4", "K:Cmaj", "G", "|", "c", "d", "e", "f", "|"]
+    >>> bars_count(toks), bars_count(toks, strict=False)
+    (False, True)
     """
     try:
-        results = check(list(tokens))
+        results = check(list(tokens), strict=strict)
     except FolkabcError:
         return False
     return bool(results) and all(r.ok for r in results)
 
 
-def _check_tokenized(tt: Any, lines: Sequence[str] | None = None) -> CheckResult:
+def _check_tokenized(tt: Any, strict: bool = False) -> CheckResult:
     if tt.error is not None:
-        return _empty(tt.index, tt.title, str(tt.error), getattr(tt, "line", None))
-    first = 1
-    if lines is None and getattr(tt, "abc", None) and getattr(tt, "line", None):
-        # positions count lines of the text given to tokenize; the tune's own text starts at its X: line
-        lines, first = tt.abc.splitlines(), tt.line
+        return _empty(tt.index, tt.title, str(tt.error), getattr(tt, "line", None), strict)
     try:
         return check_tokens(tt.tokens, positions=tt.positions, index=tt.index, title=tt.title,
-                            unit=_unit_of(tt), line=getattr(tt, "line", None), source=lines,
-                            source_line=first)
+                            unit=getattr(tt, "unit", _EIGHTH), line=getattr(tt, "line", None),
+                            part_ends=getattr(tt, "part_ends", frozenset()), strict=strict)
     except TokenSequenceError as exc:
-        return _empty(tt.index, tt.title, str(exc), getattr(tt, "line", None))
+        return _empty(tt.index, tt.title, str(exc), getattr(tt, "line", None), strict)
 
 
-def _check_abc(text: str) -> list[CheckResult]:
+def _check_abc(text: str, strict: bool = False) -> list[CheckResult]:
     from ..tokens import tokenize
 
     tunes = tokenize(text)
     if not tunes:
         raise FolkabcError("no tune found (neither ABC with X: fields nor a folk-rnn token file)")
-    lines = text.splitlines()
-    return [_check_tokenized(tt, lines) for tt in tunes]
+    return [_check_tokenized(tt, strict) for tt in tunes]

@@ -10,18 +10,16 @@ tuplets) raises :class:`Inexact` and the caller retries with a finer scale.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from ..abc import keys
-from ..abc.keys import BROKEN_RHYTHM, tuplet_q
-from ..abc.sections import section_ends  # noqa: F401 (part of this module's interface)
+from ..abc.keys import tuplet_q
 from ..errors import TokenSequenceError
+from ..grammar import BROKEN, Sign, meter_of, token_info
 
 __all__ = [
-    "SCALE", "Inexact", "Sign", "RawBar", "Segmented", "segment", "section_ends", "parse_meter", "classify",
+    "SCALE", "Inexact", "Sign", "RawBar", "Segmented", "segment", "parse_meter", "classify",
 ]
 
 SCALE = 2**10 * 3**4 * 5 * 7  # 2,903,040 ticks per unit note
@@ -29,50 +27,24 @@ SCALE = 2**10 * 3**4 * 5 * 7  # 2,903,040 ticks per unit note
 # token kinds
 NOTE, CHORD_OPEN, CHORD_CLOSE, DUR, TUPLET, BAR, METER, SKIP, ENDING, BIGREST = range(10)
 
-_DUR_RE = re.compile(r"(\d*)(?:(/+)(\d*))?([<>]*)")
-_TUPLET_RE = re.compile(r"\((\d)(?::(\d)?)?(?::(\d)?)?")
-_METER_RE = re.compile(r"M:\s*(\d+(?:\+\d+)*)\s*/\s*(\d+)")
-_PITCH_RE = re.compile(r"[_=^]{0,2}[A-Ga-g][,']*")
-_BAR_RE = re.compile(r"[|:\[\]]*\|[|:\[\]]*[0-9,\-]*|::|\[[0-9][0-9,\-]*")
-# broken rhythm as ints: (first note num, den, second note num, den); "" = none
-_BROKEN = {"": (0, 1, 0, 1), **{k: (a.numerator, a.denominator, b.numerator, b.denominator)
-                                 for k, (a, b) in BROKEN_RHYTHM.items()}}
+# broken rhythm as ints: (first note num, den, second note num, den)
+_BROKEN = {k: (a.numerator, a.denominator, b.numerator, b.denominator) for k, (a, b) in BROKEN.items()}
 
 
 class Inexact(Exception):
     """A length that is not a whole number of ticks at the current scale."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sign:
-    """A bar line token read as flags."""
-
-    text: str
-    end_repeat: bool   # ``:|`` — play again from the last ``|:`` (or the start)
-    start_repeat: bool  # ``|:``
-    ending: int        # first number of a variant ending opened here (0: none)
-    hard: bool         # ``||``, ``|]``, ``[|``: a section end
-    closes: bool       # False for a bare ``[1`` (ending marker without a bar line)
-
-
-def _sign(tok: str) -> Sign:
-    digits = re.search(r"\d+", tok)
-    core = tok.rstrip("0123456789,-")
-    return Sign(
-        text=tok,
-        end_repeat=core.startswith(":") or core == "::",
-        start_repeat=core.endswith(":") or core == "::",
-        ending=int(digits.group()) if digits else 0,
-        hard=("||" in core) or ("|]" in core) or ("[|" in core),
-        closes="|" in core or core == "::",
-    )
-
-
 _CACHE: dict[str, tuple] = {}
+_KIND = {"pitch": NOTE, "rest": NOTE, "multirest": BIGREST, "chord-open": CHORD_OPEN,
+         "chord-close": CHORD_CLOSE, "duration": DUR, "broken": DUR, "tuplet": TUPLET, "bar": BAR,
+         "ending": BAR, "meter": METER, "mode": SKIP, "field": SKIP, "special": SKIP}
 
 
 def classify(tok: str) -> tuple | None:
     """``(kind, data...)`` for one token, or None when the token has no known shape.
+
+    The counter's integer form of :func:`folkabc.grammar.token_info` (the one token grammar).
 
     Examples
     --------
@@ -88,52 +60,23 @@ def classify(tok: str) -> tuple | None:
 
 
 def _classify(tok: str) -> tuple | None:
-    if tok in ("z", "x") or _PITCH_RE.fullmatch(tok):
-        return (NOTE,)
-    if tok == "Z":
-        return (BIGREST,)
-    if tok == "[":
-        return (CHORD_OPEN,)
-    if tok == "]":
-        return (CHORD_CLOSE,)
-    m = _DUR_RE.fullmatch(tok)
-    if m and tok:
-        num_s, slashes, den_s, broken = m.groups()
-        if broken not in _BROKEN:
-            return None
-        num = int(num_s) if num_s else 1
-        if slashes:
-            den = int(den_s) if den_s else 2 ** len(slashes)
-            if den_s and len(slashes) > 1:
-                return None
-        else:
-            den = 1
-        if num == 0 or den == 0:
-            return None
-        bnum, bden, snum, sden = _BROKEN[broken]
-        if bnum:
+    info = token_info(tok)
+    if info is None:
+        return None
+    k = _KIND[info.kind]
+    if k == DUR:
+        num, den = info.length.numerator, info.length.denominator
+        bnum, bden, snum, sden = _BROKEN[info.broken]
+        if info.broken:
             return (DUR, num * bnum, den * bden, True, (snum, sden))
         return (DUR, num, den, False, None)
-    m = _TUPLET_RE.fullmatch(tok)
-    if m:
-        p = int(m.group(1))
-        q = int(m.group(2)) if m.group(2) else 0
-        r = int(m.group(3)) if m.group(3) else 0
-        if p < 2:
-            return None
-        return (TUPLET, p, q, r)
-    if tok.startswith("M:"):
-        m = _METER_RE.fullmatch(tok)
-        if m:
-            return (METER, *parse_meter(tok))
-        return (METER, None, 0)  # free meter (M:none) or unreadable: bars are not checked
-    if tok.startswith(("K:", "L:", "<s>", "</s>")):
-        return (SKIP,)
-    if tok.startswith("[") and tok[1:2].isdigit():
-        return (ENDING, _sign(tok))
-    if _BAR_RE.fullmatch(tok):
-        return (BAR, _sign(tok))
-    return None
+    if k == TUPLET:
+        return (TUPLET, *info.tuplet)
+    if k == METER:
+        return (METER, *info.meter)
+    if k == BAR:
+        return (ENDING if tok[:1] == "[" and tok[1:2].isdigit() else BAR, info.sign)
+    return (k,)
 
 
 def parse_meter(tok: str) -> tuple[Fraction | None, int]:
@@ -144,13 +87,7 @@ def parse_meter(tok: str) -> tuple[Fraction | None, int]:
     >>> parse_meter("M:6/8"), parse_meter("M:2+3/8"), parse_meter("M:none")
     ((Fraction(6, 1), 6), (Fraction(5, 1), 5), (None, 0))
     """
-    if not _METER_RE.fullmatch(tok.replace(" ", "")):
-        return None, 0  # M:none, or a shape the tokenizer never writes (M:C)
-    try:
-        meter = keys.parse_meter(tok[2:])
-    except ValueError:  # M:0/4
-        return None, 0
-    return (8 * meter.value, meter.numerator) if meter.value is not None else (None, 0)
+    return meter_of(tok.replace(" ", ""))
 
 
 @dataclass(slots=True)

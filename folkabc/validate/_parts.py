@@ -7,9 +7,11 @@ Rules (see ``docs/check.md``):
   by ``|:`` or ``||`` is a pickup *into* what follows and stays with that part.
 * A part's first bar, when short, is its pickup (anacrusis).
 * A part's closing bar (the last bar, and the last bar of each variant ending)
-  may be short when a pickup completes it as it is played: the part's own
-  pickup (the repeat, or the last part going round to the top), the next part's
-  pickup, or, for the last part, the first part's pickup.
+  may be short when a pickup completes it as it is played: a closing bar that
+  repeats (``:|``) by the part's own pickup only (what is played next: a part's
+  pickup is completed only by the bar that closes that same part); one that
+  does not repeat by the part's own pickup, the next part's pickup, or, for the
+  last part, the first part's pickup (going round to the top).
 * A short bar right before ``|1`` continues into each ending: it is checked
   together with the first bar of every ending.
 * Every other bar must have exactly the meter's length.
@@ -137,19 +139,24 @@ def analyse(bars: list[RawBar]) -> tuple[list[BarVerdict], list[PartPlan]]:
         closing: dict[int, list[int]] = {}  # closing verdict index -> candidate pickup verdict indices
         own = [plan.pickup] if plan.pickup is not None else []
         after = [onward.pickup] if onward is not None and onward.pickup is not None else []
+        # as played: a closing bar that repeats (`:|`) goes back into its own part's pickup, and
+        # only that one completes it; one that does not (the last ending, a part played once) may
+        # be completed by its own pickup (a printed last bar short by the pickup), the next part's
+        # pickup, or for the last part, going round to the top, the first part's
         if groups:
             last_group = max(groups)
             for e, g in groups.items():
                 last = g[-1]
                 repeats = bars[last].close is not None and bars[last].close.end_repeat
-                cands = list(own) if repeats else []
-                if e == last_group:
-                    cands += own + after
-                closing[last] = list(dict.fromkeys(cands))
+                if repeats:
+                    closing[last] = list(own)
+                elif e == last_group:
+                    closing[last] = list(dict.fromkeys(own + after))
         else:
             last = idxs[-1]
             if last != plan.pickup:
-                closing[last] = list(dict.fromkeys(own + after))
+                repeats = bars[last].close is not None and bars[last].close.end_repeat
+                closing[last] = list(own) if repeats else list(dict.fromkeys(own + after))
         for j in idxs:
             v = verdicts[j]
             if v.kind in ("pickup", "merged"):

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import FolkabcError
 from ..tokens import tokenize
 from . import check_tokens
-from ._bars import Inexact, section_ends, segment
+from ._bars import Inexact, segment
 
 __all__ = [
     "Abc2midiWarning", "TuneComparison", "abc2midi_bar_warnings", "compare_with_abc2midi",
@@ -162,15 +162,15 @@ def compare_with_abc2midi(path: str | Path, *, ignore_fermata: bool = True) -> l
     """
     path = Path(path)
     text = path.read_text(encoding="latin-1")
-    lines = text.splitlines()
     warnings = abc2midi_bar_warnings(path, ignore_fermata=ignore_fermata)
     out: list[TuneComparison] = []
     for k, tt in enumerate(tokenize(text)):
         if tt.error is not None:
             continue
         try:
-            res = check_tokens(tt.tokens, positions=tt.positions, index=tt.index, title=tt.title, source=lines)
-            bars = segment(tt.tokens, start=2, hard_at=section_ends(tt.tokens, tt.positions, lines)).bars
+            res = check_tokens(tt.tokens, positions=tt.positions, index=tt.index, title=tt.title,
+                               part_ends=tt.part_ends)
+            bars = segment(tt.tokens, start=2, hard_at=tt.part_ends).bars
         except (FolkabcError, Inexact):  # Inexact: check_tokens needed a finer grid than segment's default
             continue
         ends = [tuple(tt.positions[b.end]) if b.end < len(tt.positions) else None for b in bars]
