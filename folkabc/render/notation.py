@@ -88,8 +88,13 @@ def check_abc_size(abc: str) -> None:
 
 def _engrave(abc: str, width: int, scale: int, header: bool) -> str:
     """Run verovio on one tune (called in a child process: verovio can crash on odd ABC)."""
+    from importlib import resources
+
     import verovio
 
+    # verovio keeps its resource (font) path per thread, set only in the thread that imported it; the
+    # engraver may run in a process forked from any thread (the server's worker threads), so set it here.
+    verovio.setDefaultResourcePath(str(resources.files("verovio") / "data"))
     verovio.enableLog(verovio.LOG_OFF)
     tk = verovio.toolkit()
     tk.setOptions({

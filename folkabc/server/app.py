@@ -103,20 +103,6 @@ def _static(name: str, media: str, package: str = "folkabc.server", folder: str 
     return endpoint
 
 
-def _engrave_here(fn: Callable, *args: Any) -> Any:
-    """Run ``fn`` (which engraves with verovio) in this worker thread.
-
-    verovio keeps its resource (font) path per thread, set only in the thread that imported it;
-    folkabc's engraver forks a child from the calling thread, which then finds no fonts. Setting
-    the path in this thread first makes engraving work from any thread. (The lasting fix belongs
-    in ``folkabc.render.notation``; this is the server's workaround until then.)
-    """
-    import verovio
-
-    verovio.setDefaultResourcePath(str(resources.files("verovio") / "data"))
-    return fn(*args)
-
-
 def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -> Starlette:
     """The application, with its model, corpus and tunebook opened.
 
@@ -161,7 +147,6 @@ def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -
         corpus = Corpus.open(corpus, quiet=True)
     book = tunebook if isinstance(tunebook, Tunebook) else Tunebook(tunebook)
     model.network()  # built once here, shared read-only by every request
-    _engrave_here(lambda: None)  # verovio imported here, in the caller's thread: see _engrave_here
     state = ServerState(model, corpus, book, anyio.CapacityLimiter(LIMITS.model_threads), threading.Lock(),
                         anyio.CapacityLimiter(1))
 
@@ -173,7 +158,7 @@ def create_app(*, model: Any = None, corpus: Any = None, tunebook: Any = None) -
         return await anyio.to_thread.run_sync(partial(fn, *args), limiter=state.model_limiter)
 
     async def render_work(fn: Callable, *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(partial(_engrave_here, fn, *args), limiter=state.render_limiter)
+        return await anyio.to_thread.run_sync(partial(fn, *args), limiter=state.render_limiter)
 
     async def corpus_work(fn: Callable, *args: Any) -> Any:
         return await anyio.to_thread.run_sync(partial(with_corpus, fn, *args))
