@@ -233,7 +233,8 @@ class _Player:
     of tuplets and broken rhythm, ties, grace notes and ornaments. Pitches, lengths, keys, meters
     and bar lines come from :func:`folkabc.abc.read_body` only."""
 
-    def __init__(self, reading: Reading, header: dict[str, str]) -> None:
+    def __init__(self, reading: Reading, header: dict[str, str], *, as_written: bool = False) -> None:
+        self.as_written = as_written
         meter = reading.meter
         self.meter = meter.value if meter is not None and meter.value else Fraction(1)
         self.unit = reading.unit
@@ -244,7 +245,7 @@ class _Player:
         self.pending_graces: list[tuple[int, Fraction]] = []
         self.decos: set[str] = set()
         meter_text = (header.get("M", "") or "").replace(" ", "")
-        self.hornpipe = (header.get("R", "") or "").strip().lower().startswith("hornpipe")
+        self.hornpipe = not as_written and (header.get("R", "") or "").strip().lower().startswith("hornpipe")
         self.swing = self.hornpipe and meter_text in ("2/4", "4/4", "C")
         self.bar_pos = Fraction(0)
 
@@ -269,6 +270,8 @@ class _Player:
                     self.items[-1].tie = chord_tie
                 chord = None
             elif kind is Tie:
+                if self.as_written:
+                    continue
                 if chord is not None:
                     chord_tie = True
                 else:
@@ -284,8 +287,12 @@ class _Player:
             elif kind is Broken:
                 self.broken = (ev.symbol[0], len(ev.symbol))
             elif kind is Grace:
+                if self.as_written:
+                    continue
                 self.pending_graces.extend((n.midi, n.length / 4) for n in ev.notes)
             elif kind is Decoration:
+                if self.as_written:
+                    continue
                 self.decos.add(ev.name)
                 if ev.name == ".":
                     self.broken = None  # abc2midi drops a broken rhythm sign followed by a staccato dot
@@ -302,7 +309,7 @@ class _Player:
                         self.meter = ev.value.value
                 elif ev.letter == "L":
                     self.unit = ev.value
-                elif ev.letter == "P":
+                elif ev.letter == "P" and not self.as_written:
                     self.items.append((_PART, str(ev.value).strip()[:1]))
         return self.items
 
@@ -545,7 +552,8 @@ def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
     return [Note(on * 4, p, ln * 4) for on, p, ln in sorted(notes)]
 
 
-def _read(abc: str, *, lenient: bool = False) -> tuple[dict[str, str], list, Reading, RawTune]:
+def _read(abc: str, *, lenient: bool = False, as_written: bool = False
+          ) -> tuple[dict[str, str], list, Reading, RawTune]:
     """The first tune of ``abc`` read (:func:`folkabc.abc.read_body`) and turned into bar markers
     and played events (written order)."""
     tunes = split_tunes(abc)
@@ -554,7 +562,7 @@ def _read(abc: str, *, lenient: bool = False) -> tuple[dict[str, str], list, Rea
         raise RenderError("not an ABC tune: no K: field", tune=raw.index, title=raw.title)
     header = _header(raw)
     reading = read_body(raw, lenient=lenient)
-    return header, _Player(reading, header).play(reading.events), reading, raw
+    return header, _Player(reading, header, as_written=as_written).play(reading.events), reading, raw
 
 
 def measure_endings(abc: str) -> list[str | None]:
@@ -595,7 +603,7 @@ def measure_endings(abc: str) -> list[str | None]:
     return labels
 
 
-def perform(abc: str, *, lenient: bool = False) -> Performance:
+def perform(abc: str, *, lenient: bool = False, as_written: bool = False) -> Performance:
     """Play one ABC tune: its notes with repeats, endings and ornaments expanded.
 
     Parameters
@@ -606,6 +614,10 @@ def perform(abc: str, *, lenient: bool = False) -> Performance:
     lenient : bool
         Play what can be read, and list what cannot in :attr:`Performance.warnings` (with
         line and column), instead of raising :class:`~folkabc.errors.AbcSyntaxError`.
+    as_written : bool
+        Play only what folk-rnn tokens keep: no ties, grace notes or decorations (rolls, trills,
+        fermatas, staccato), no hornpipe lilt, and parts in written order (the header ``P:`` not
+        applied). Tokens and their source then play the same notes (``tests/test_render_midi.py``).
 
     Returns
     -------
@@ -634,9 +646,9 @@ def perform(abc: str, *, lenient: bool = False) -> Performance:
     >>> perform("X:1\\nK:Q#\\nCDE|\\n", lenient=True).warnings[0]
     "line 2, column 3: unreadable key 'Q#'; skipped"
     """
-    header, items, reading, raw = _read(abc, lenient=lenient)
+    header, items, reading, raw = _read(abc, lenient=lenient, as_written=as_written)
     unit = reading.unit
-    notes = _play(_expand(_order_parts(items, header.get("P", ""))), _tempo_qpm(header.get("Q"), unit, None))
+    notes = _play(_expand(_order_parts(items, "" if as_written else header.get("P", ""))), _tempo_qpm(header.get("Q"), unit, None))
     if not notes:
         raise RenderError("the tune has no notes to play", tune=raw.index, title=raw.title)
     qpm = _tempo_qpm(header.get("Q"), unit, header.get("R"), header.get("M"))
