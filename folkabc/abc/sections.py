@@ -1,8 +1,10 @@
 """Where a tune's sections end in its source: bar lines written ``||``, ``|]`` or ``[|``.
 
 folk-rnn tokens write those bar lines as a plain ``|``; the source text, with each token's
-position, still tells them apart. The checker uses this for its part structure, the tokenizer
-to place a repeat's start (:mod:`folkabc.normalize`).
+position, still tells them apart. The tokenizer no longer uses this: it reads part ends from the
+reader's :class:`~folkabc.abc.events.Bar` kinds into ``TokenizedTune.part_ends``. It is kept only for
+:mod:`folkabc.validate` (``validate/_bars.py`` re-exports it) until the checker asks
+``TokenizedTune.part_ends``; then this module goes.
 """
 
 from __future__ import annotations
