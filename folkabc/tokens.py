@@ -48,7 +48,7 @@ import numpy as np
 from .abc.keys import BROKEN_RHYTHM, FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
 from .abc.keys import tuplet_q as _default_q
 from .abc.events import Bar, Broken, ChordEnd, ChordStart, Ending, FieldChange, Note, Rest, Tuplet, closes_part
-from .abc.reader import RawTune, length_text, read_body, split_tunes
+from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .vocab import VOCAB
@@ -282,9 +282,11 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     part_ends: set[tuple[int, int]] = set()
     append = tokens.append
     pappend = positions.append
+    ltext = length_text_cache().get
+    _Note, _Bar = Note, Bar
     for ev in events:
         kind = type(ev)
-        if kind is Note:
+        if kind is _Note:
             key = (ev.step + steps, ev.midi + semis)
             info = _SPELLED.get(key)
             if info is None:
@@ -303,7 +305,9 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             if in_chord:
                 last_kind = Note
                 continue
-            t = length_text(ev.length)
+            length = ev.length
+            got = ltext(id(length))
+            t = got[1] if got is not None and got[0] is length else length_text(length)
             if t:
                 append(t)
                 pappend((ev.line, ev.col))
@@ -311,7 +315,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 continue
             last_kind = Note
             continue
-        elif kind is Bar:
+        elif kind is _Bar:
             bar_oct.clear()
             bar_letter.clear()
             if closes_part(ev.kind):

@@ -17,7 +17,7 @@ Examples
 >>> tune = split_tunes("X:1\\nT:Scale\\nM:2/4\\nL:1/8\\nK:D\\nDEFG|\\n")[0]
 >>> tune.index, tune.titles
 (1, ['Scale'])
->>> [(e.step, e.midi) for e in read_body(tune).events][:3]
+>>> [(e.step, e.midi) for e in read_body(tune).events[:3]]
 [(29, 62), (30, 64), (31, 66)]
 """
 
@@ -33,7 +33,8 @@ from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, 
 from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
 from .lexer import BODY_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
 
-__all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "ACCIDENTAL_SCOPES"]
+__all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "length_text_cache",
+           "ACCIDENTAL_SCOPES"]
 
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
 _DIRECTIVE_RE = re.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
@@ -260,7 +261,23 @@ def duration_text(num: int, den: int, unit: Fraction) -> str:
     return got
 
 
-_LTEXT: dict[Fraction, str] = {}
+# length object's id → (the object, its text): the reader hands out a few cached Fraction objects,
+# and hashing a Fraction costs more than reading the note; the stored object keeps its id unique
+_LTEXT: dict[int, tuple[Fraction, str]] = {}
+
+
+def length_text_cache() -> dict[int, tuple[Fraction, str]]:
+    """The cache behind :func:`length_text` (``id(length)`` → ``(length, text)``), for hot loops
+    that look a length up inline (check ``entry[0] is length``).
+
+    Examples
+    --------
+    >>> half = Fraction(1, 2); length_text(half)
+    '4'
+    >>> length_text_cache()[id(half)][1]
+    '4'
+    """
+    return _LTEXT
 
 
 def length_text(length: Fraction) -> str:
@@ -271,12 +288,13 @@ def length_text(length: Fraction) -> str:
     >>> length_text(Fraction(1, 8)), length_text(Fraction(3, 16)), length_text(Fraction(1, 2))
     ('', '3/2', '4')
     """
-    got = _LTEXT.get(length)
-    if got is None:
-        got = duration_text(length.numerator, length.denominator, Fraction(1))
-        if len(_LTEXT) < 8192:
-            _LTEXT[length] = got
-    return got
+    got = _LTEXT.get(id(length))
+    if got is not None and got[0] is length:
+        return got[1]
+    text = duration_text(length.numerator, length.denominator, Fraction(1))
+    if len(_LTEXT) < 8192:
+        _LTEXT[id(length)] = (length, text)
+    return text
 
 
 _LETTER_STEP = {c: (i, 4) for i, c in enumerate(LETTERS)} | {c.lower(): (i, 5) for i, c in enumerate(LETTERS)}
@@ -415,6 +433,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     overlay = False
     multi_voice = False
     sounded = False  # a note or rest was read (an M: before it sets the opening meter)
+    new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (the hot path)
 
     def length_of(dur: str, text: str, line: int, col: int) -> Fraction:
         got = dcache.get(dur)
@@ -525,7 +544,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         length = length_of(dur, m.group(), lineno, m.start() + 1)
                 else:
                     length = plain
-                append(Note(d, base + alt, length, acc, lineno, m.start() + 1))
+                append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
                 sounded = True
             elif kind == "ws":
                 continue
@@ -535,7 +554,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 if not active:
                     continue
                 end = m.group("end")
-                append(Bar(m.group("bl"), end.strip().lstrip("[").strip() if end else None, lineno, m.start() + 1))
+                append(new(Bar, (m.group("bl"), end.strip().lstrip("[").strip() if end else None, lineno,
+                                 m.start() + 1)))
             elif kind == "deco1" or kind == "deco":
                 if active and not overlay:
                     t = m.group()
