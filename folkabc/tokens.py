@@ -47,7 +47,8 @@ import numpy as np
 
 from .abc.keys import BROKEN_RHYTHM, FOLK_SIGNATURES, LETTERS, NATURAL, parse_meter
 from .abc.keys import tuplet_q as _default_q
-from .abc.events import Bar, Broken, ChordEnd, ChordStart, Ending, FieldChange, Note, Rest, Tuplet, closes_part
+from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
+                          Slur, Tie, Tuplet, closes_part)
 from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
@@ -246,6 +247,8 @@ def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
 
 
 _BAR_CACHE: dict[tuple[str, str | None], tuple[str, ...]] = {}
+#: Reader events that tokens do not carry.
+_NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
 
 
 def _bar_tokens(kind: str, ending: str | None) -> tuple[str, ...]:
@@ -314,6 +317,8 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 last_kind = str
                 continue
             last_kind = Note
+            continue
+        elif kind in _NOT_TOKENS:  # ties, grace notes, decorations, slurs, annotations
             continue
         elif kind is _Bar:
             bar_oct.clear()

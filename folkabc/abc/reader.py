@@ -559,16 +559,16 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             elif kind == "deco1" or kind == "deco":
                 if active and not overlay:
                     t = m.group()
-                    append(Decoration(t[1:-1] if kind == "deco" else t, lineno, m.start() + 1))
+                    append(new(Decoration, (t[1:-1] if kind == "deco" else t, lineno, m.start() + 1)))
             elif kind == "tie":
                 if active and not overlay:
-                    append(Tie(lineno, m.start() + 1))
+                    append(new(Tie, (lineno, m.start() + 1)))
             elif kind == "slur":
                 if active and not overlay:
-                    append(Slur(m.group(), lineno, m.start() + 1))
+                    append(new(Slur, (m.group(), lineno, m.start() + 1)))
             elif kind == "gchord":
                 if active and not overlay:
-                    append(Annotation(m.group()[1:-1], lineno, m.start() + 1))
+                    append(new(Annotation, (m.group()[1:-1], lineno, m.start() + 1)))
             elif kind == "grace":
                 if not active or overlay:
                     continue
