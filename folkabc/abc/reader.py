@@ -617,7 +617,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         problem(f"unexpected {cm.group()!r} in chord", lineno, base + cm.start())
                         continue
                     d, midi, acc = pitch_of(cm)
-                    ln = length_of(cm.group("dur"), cm.group(), lineno, base + cm.start())
+                    ln = length_of(cm.group("dur"), m.group(), lineno, col)
                     notes.append(Note(d, midi, ln, acc, lineno, base + cm.start()))
                     if first is None:
                         first = ln

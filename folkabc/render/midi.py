@@ -160,8 +160,10 @@ def read_midi(data: bytes) -> MidiNotes:
         raise RenderError("SMPTE-timed MIDI files are not supported")
     try:
         midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except (EOFError, OSError, ValueError, KeyError, IndexError) as exc:
-        raise RenderError(f"truncated or unreadable MIDI file ({exc})") from exc
+    except EOFError as exc:
+        raise RenderError("truncated MIDI file") from exc
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        raise RenderError(f"unreadable MIDI file: {exc}") from exc
     notes: list[tuple[Fraction, int, Fraction, int]] = []
     tempo: int | None = None
     for track in midi.tracks:
