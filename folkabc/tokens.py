@@ -45,8 +45,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL
-from .abc.reader import RawTune, read_body, split_tunes
-from .abc.sections import section_ends
+from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
+                          Slur, Tie, Tuplet, closes_part)
+from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
@@ -245,21 +246,51 @@ def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
     return d, li, a, pitch_token(d, None), pitch_token(d, a)
 
 
-def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int,
-           tokens: list[str], positions: list[tuple[int, int]], warnings: list[str]) -> None:
-    """Append the body tokens of ``events`` transposed by (steps, semis)."""
+_BAR_CACHE: dict[tuple[str, str | None], tuple[str, ...]] = {}
+#: Reader events that tokens do not carry.
+_NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
+
+
+def _bar_tokens(kind: str, ending: str | None) -> tuple[str, ...]:
+    """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``; ``:|2`` → ``:|``, ``|2``), cached."""
+    key = (kind, ending)
+    got = _BAR_CACHE.get(key)
+    if got is None:
+        left, right = kind.startswith(":"), kind.endswith(":")
+        toks = [":|", "|:"] if left and right else [":|"] if left else ["|:"] if right else ["|"]
+        if ending:
+            e = "|" + ending
+            toks = toks[:-1] + [e] if toks[-1] == "|" else toks + [e]
+        got = tuple(toks)
+        if len(_BAR_CACHE) < 1024:
+            _BAR_CACHE[key] = got
+    return got
+
+
+def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
+           tokens: list[str], positions: list[tuple[int, int]], warnings: list[str]) -> set[tuple[int, int]]:
+    """Append the body tokens of ``events`` transposed by (steps, semis); return the positions of the
+    bar lines that close a part (``||``, ``|]``, ``[|``).
+
+    The events a token does not carry (ties, grace notes, decorations, slurs, annotations, ``P:``
+    ``Q:`` ``L:`` changes) are passed over.
+    """
     sig = FOLK_SIGNATURES[mode]
     bar_oct: dict[int, int] = {}
     bar_letter: dict[int, int] = {}
     cur_mode = mode
     cur_meter = tokens[0]
-    last_kind = ""
+    last_kind = None
+    in_chord = False
+    part_ends: set[tuple[int, int]] = set()
     append = tokens.append
     pappend = positions.append
+    ltext = length_text_cache().get
+    _Note, _Bar = Note, Bar
     for ev in events:
-        kind = ev[0]
-        if kind == "n":
-            key = (ev[1] + steps, ev[2] + semis)
+        kind = type(ev)
+        if kind is _Note:
+            key = (ev.step + steps, ev.midi + semis)
             info = _SPELLED.get(key)
             if info is None:
                 info = _spelling(*key)
@@ -273,49 +304,111 @@ def _spell(events: list[tuple], steps: int, semis: int, mode: str, tonic_pc: int
                 append(marked)
             else:
                 append(plain)
-        elif kind == "d":
-            append(ev[1])
-        elif kind == ">":
-            if last_kind == "d":
-                tokens[-1] += ev[1]
-                last_kind = ">"
+            pappend((ev.line, ev.col))
+            if in_chord:
+                last_kind = Note
                 continue
-            append(ev[1])
-        elif kind == "b":
+            length = ev.length
+            got = ltext(id(length))
+            t = got[1] if got is not None and got[0] is length else length_text(length)
+            if t:
+                append(t)
+                pappend((ev.line, ev.col))
+                last_kind = str
+                continue
+            last_kind = Note
+            continue
+        elif kind in _NOT_TOKENS:  # ties, grace notes, decorations, slurs, annotations
+            continue
+        elif kind is _Bar:
             bar_oct.clear()
             bar_letter.clear()
-            if last_kind == "b":  # no empty bars: `| |1` → `|1`, `|: |` → `|:`
-                if ev[1] == "|":
-                    continue
-                if tokens[-1] == "|":
-                    tokens[-1] = ev[1]
-                    positions[-1] = (ev[3], ev[4])
-                    continue
-            append(ev[1])
-        elif kind == "M":
-            if ev[1] == cur_meter:
+            if closes_part(ev.kind):
+                part_ends.add((ev.line, ev.col))
+            for tok in _bar_tokens(ev.kind, ev.ending):
+                if last_kind is Bar:  # no empty bars: `| |1` → `|1`, `|: |` → `|:`
+                    if tok == "|":
+                        continue
+                    if tokens[-1] == "|":
+                        tokens[-1] = tok
+                        positions[-1] = (ev.line, ev.col)
+                        continue
+                append(tok)
+                pappend((ev.line, ev.col))
+                last_kind = Bar
+            continue
+        elif kind is Rest:
+            append("z")
+            pappend((ev.line, ev.col))
+            t = length_text(ev.length)
+            if t:
+                append(t)
+                pappend((ev.line, ev.col))
+                last_kind = str
+            else:
+                last_kind = Rest
+            continue
+        elif kind is Broken:
+            if last_kind is str:
+                tokens[-1] += ev.symbol
+                last_kind = Broken
                 continue
-            cur_meter = ev[1]
-            append(ev[1])
-        elif kind == "K":
-            k = ev[1]
-            if k.tonic_pc == tonic_pc and k.folk_mode != cur_mode:
-                cur_mode = k.folk_mode
-                sig = FOLK_SIGNATURES[cur_mode]
-                bar_oct.clear()
-                bar_letter.clear()
-                append("K:C" + cur_mode)
-            elif k.tonic_pc != tonic_pc:
-                acc = "#" if k.tonic_alter > 0 else "b" if k.tonic_alter < 0 else ""
-                warnings.append(f"line {ev[3]}: key change to K:{k.tonic}{acc}"
-                                f"{k.mode} written in the first key's transposition")
+            append(ev.symbol)
+        elif kind is ChordStart:
+            in_chord = True
+            append("[")
+        elif kind is ChordEnd:
+            in_chord = False
+            append("]")
+            pappend((ev.line, ev.col))
+            t = length_text(ev.length)
+            if t:
+                append(t)
+                pappend((ev.line, ev.col + 1))
+                last_kind = str
+            else:
+                last_kind = ChordEnd
+            continue
+        elif kind is Tuplet:
+            append(f"({ev.p}" if ev.plain else f"({ev.p}:{ev.q}:{ev.r}")
+        elif kind is Ending:
+            bar_oct.clear()
+            bar_letter.clear()
+            if last_kind is Bar and tokens[-1] == "|":
+                tokens[-1] = "|" + ev.numbers
                 continue
+            append("|" + ev.numbers)
+            kind = Bar
+        elif kind is FieldChange:
+            letter = ev.letter
+            if letter == "M":
+                tok = ev.value.token
+                if tok == cur_meter:
+                    continue
+                cur_meter = tok
+                append(tok)
+            elif letter == "K":
+                k = ev.value
+                if k.tonic_pc == tonic_pc and k.folk_mode != cur_mode:
+                    cur_mode = k.folk_mode
+                    sig = FOLK_SIGNATURES[cur_mode]
+                    bar_oct.clear()
+                    bar_letter.clear()
+                    append("K:C" + cur_mode)
+                elif k.tonic_pc != tonic_pc:
+                    acc = "#" if k.tonic_alter > 0 else "b" if k.tonic_alter < 0 else ""
+                    warnings.append(f"line {ev.line}: key change to K:{k.tonic}{acc}"
+                                    f"{k.mode} written in the first key's transposition")
+                    continue
+                else:
+                    continue
             else:
                 continue
-        else:  # z [ ] t
-            append(ev[1])
-        pappend((ev[3], ev[4]))
+        else:  # ties, grace notes, decorations, slurs, annotations: not in the tokens
+            continue
+        pappend((ev.line, ev.col))
         last_kind = kind
+    return part_ends
 
 
 def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
@@ -341,14 +434,14 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         reading = read_body(raw)
         tt.warnings.extend(reading.warnings)
         events = reading.events
-        if not any(ev[0] == "n" or ev[0] == "z" for ev in events):
+        notes = [(ev.step, ev.midi) for ev in events if type(ev) is Note]
+        if not notes and not any(type(ev) is Rest for ev in events):
             raise AbcSyntaxError("no notes in the tune body", tune=raw.index, title=raw.title,
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)
         key = reading.key
         steps0 = (7 - LETTERS.index(key.tonic)) % 7
         semis0 = (-key.tonic_pc) % 12
-        steps, semis = _choose_shift([(ev[1], ev[2]) for ev in events if ev[0] == "n"], steps0, semis0,
-                                     key.folk_mode)
+        steps, semis = _choose_shift(notes, steps0, semis0, key.folk_mode)
         tt.transpose = semis
         if reading.meter is None:
             tt.warnings.append("no M: field; meter token M:none")
@@ -356,15 +449,17 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
             tt.positions.append((0, 0))
         else:
             tt.tokens.append(reading.meter.token)
-            tt.positions.append((mf[1], mf[2]) if mf else (0, 0))
+            tt.positions.append(reading.meter_at or (0, 0))
             if reading.meter.token == "M:4/4" and reading.meter.text not in ("4/4",):
                 tt.warnings.append(f"M:{reading.meter.text} mapped to M:4/4")
         tt.tokens.append("K:C" + key.folk_mode)
         tt.positions.append((kf[1], kf[2]) if kf else (0, 0))
-        _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions, tt.warnings)
+        ends = _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions, tt.warnings)
         tt.unit = reading.unit
+        tt.part_ends = frozenset(_part_ends(tt.tokens, tt.positions, ends))
         _normalise(tt, raw)
-        tt.part_ends = frozenset(_part_ends(tt, raw))
+        if ends:  # the same bar lines, found again by their source positions after normalising
+            tt.part_ends = frozenset(_part_ends(tt.tokens, tt.positions, ends))
     except AbcSyntaxError as exc:
         if strict:
             raise
@@ -374,14 +469,12 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
     return tt
 
 
-def _part_ends(tt: TokenizedTune, raw: RawTune) -> set[int]:
-    """Bar tokens written ``||``, ``|]`` or ``[|`` in the tune's source."""
-    lines = dict(raw.body)
-    if not lines:
+def _part_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]],
+               ends: set[tuple[int, int]]) -> set[int]:
+    """Indices of the bar tokens read from a bar line that closes a part (positions in ``ends``)."""
+    if not ends:
         return set()
-    first = min(lines)
-    text = [lines.get(n, "") for n in range(first, max(lines) + 1)]
-    return section_ends(tt.tokens, tt.positions, text, first_line=first)
+    return {i for i, tok in enumerate(tokens) if "|" in tok and positions[i] in ends}
 
 
 def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
@@ -390,7 +483,7 @@ def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
     toks = tt.tokens
     joined = " ".join(toks)  # cheap gates: most tunes need none of the passes
     if may_have_repeats(joined):
-        tt.tokens, tt.positions, notes = explicit_repeats(toks, tt.positions, lambda: _part_ends(tt, raw))
+        tt.tokens, tt.positions, notes = explicit_repeats(toks, tt.positions, tt.part_ends)
         tt.warnings.extend(notes)
     if joined.count(" (") > 1:
         at = nested_tuplet(tt.tokens)

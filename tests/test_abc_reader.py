@@ -8,6 +8,7 @@ import pytest
 
 from conftest import music21_abc_paths
 from folkabc.abc import default_length, parse_key, parse_length, parse_meter, read_body, split_tunes
+from folkabc.abc.events import Bar, ChordEnd, Decoration, Ending, FieldChange, Grace, Note, Rest, Tie, Tuplet
 from folkabc.abc.lexer import parse_duration
 
 
@@ -34,7 +35,7 @@ from folkabc.abc.lexer import parse_duration
         ("Cb", "C", "maj", "maj", (-1,) * 7),
         ("C#", "C", "maj", "maj", (1,) * 7),
         ("none", "C", "none", "maj", (0,) * 7),
-        ("HP", "A", "mix", "mix", (0,) * 7),
+        ("HP", "A", "mix", "mix", (1, 0, 0, 1, 0, 0, 0)),
         ("Hp", "A", "mix", "mix", (1, 0, 0, 1, 0, 0, 0)),
         ("G clef=treble", "G", "maj", "maj", (0, 0, 0, 1, 0, 0, 0)),
     ],
@@ -93,11 +94,15 @@ def test_stray_header_lines_are_skipped_with_a_warning():
 def test_body_events_carry_accidentals_and_scale_durations():
     (t,) = split_tunes("X:1\nM:2/4\nL:1/16\nK:F\nB2^F2 F4|F4 [CE]2z2|\n")
     ev = read_body(t).events
-    assert "".join(e[0] for e in ev) == "nnndbnd[nn]zb"
-    notes = [e[2] for e in ev if e[0] == "n"]
+    assert [type(e).__name__ for e in ev] == ["Note", "Note", "Note", "Bar", "Note", "ChordStart", "Note", "Note",
+                                              "ChordEnd", "Rest", "Bar"]
+    notes = [e.midi for e in ev if type(e) is Note]
     assert notes == [70, 66, 66, 65, 60, 64]  # Bb, F#, F# (carried), F (new bar), chord C E
-    durs = [e[1] for e in ev if e[0] == "d"]
-    assert durs == ["2", "2"]  # F4 and F4 in sixteenths; B2 ^F2 [CE]2 z2 are eighths (no token)
+    assert [e.accidental for e in ev if type(e) is Note] == [None, 1, None, None, None, None]
+    # B2 ^F2 F4 | F4 [CE]2 z2 in sixteenths; a chord's length is on its end
+    assert [e.length for e in ev if type(e) in (Note, Rest, ChordEnd)] == [
+        Fraction(1, 8), Fraction(1, 8), Fraction(1, 4), Fraction(1, 4), Fraction(1, 16), Fraction(1, 16),
+        Fraction(1, 8), Fraction(1, 8)]
 
 
 def test_voices_first_only_and_continuations():
@@ -105,7 +110,7 @@ def test_voices_first_only_and_continuations():
             "w: some lyrics here\nV:1\n[V:2]C,,[V:1]de|\n")
     (t,) = split_tunes(text)
     r = read_body(t)
-    notes = [e[2] for e in r.events if e[0] == "n"]
+    notes = [e.midi for e in r.events if type(e) is Note]
     assert notes == [60, 62, 64, 65, 67, 69, 71, 72, 74, 76]
     assert r.warnings == ["multi-voice tune: only the first voice (1) was read"]
 

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import music21_abc_paths, require_tool
 from folkabc.abc import read_body, split_tunes
+from folkabc.abc.events import ChordEnd, ChordStart, Note
 from folkabc.tokens import detokenize, read_folkrnn, tokenize
 
 IRISH_SCOTTISH = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
@@ -171,13 +172,13 @@ def _my_pitches(tokens, transpose):
 def _flatten(events, shift=0):
     out, chord = [], None
     for e in events:
-        if e[0] == "[":
+        if type(e) is ChordStart:
             chord = []
-        elif e[0] == "]":
+        elif type(e) is ChordEnd:
             out.extend(sorted(chord))
             chord = None
-        elif e[0] == "n":
-            (chord if chord is not None else out).append(e[2] + shift)
+        elif type(e) is Note:
+            (chord if chord is not None else out).append(e.midi + shift)
     return out
 
 
@@ -229,7 +230,7 @@ def test_pitch_fidelity_against_music21(corpus):
         elif ours == unsplit:
             # music21 splits a note that crosses a bar line into two tied notes
             kinds["music21 splits notes at bar lines"] += 1
-        elif _flatten(read_body(split_tunes(t.abc)[0], carry_accidentals=False).events) in (theirs, unsplit):
+        elif _flatten(read_body(split_tunes(t.abc)[0], accidentals="not").events) in (theirs, unsplit):
             # music21 applies an accidental to its own note only; ABC 2.1 carries it to the bar's end
             kinds["music21 does not carry accidentals"] += 1
         else:

@@ -8,8 +8,8 @@ Mode policy (folk-rnn v2 has four modes): ionian/major → ``maj``, aeolian/mino
 ``min``, dorian → ``dor``, mixolydian → ``mix``; lydian → ``maj``, phrygian →
 ``min`` and locrian → ``min``, each with a warning. ``K:none`` (or no tonic)
 reads the notes as written, with root C. ``K:HP`` (highland pipes, no signature
-printed) reads the notes as written and ``K:Hp`` with F♯ C♯; both have root A,
-mode ``mix``. Explicit accidentals (``K:D exp ^f ^c``, ``K:Dmix ^g``) change the
+printed) and ``K:Hp`` both read the notes with F♯ C♯ (the pipes' scale, as abc2midi plays
+them); both have root A, mode ``mix``. Explicit accidentals (``K:D exp ^f ^c``, ``K:Dmix ^g``) change the
 signature used to read the notes; the mode word alone decides the folk-rnn mode.
 
 Examples
@@ -168,8 +168,8 @@ def parse_key(text: str) -> Key:
             warnings.append(f"key {text!r} has no tonic: read as written, root C")
     elif m.group("hp") is not None:
         tonic, alter, mode = "A", 0, "mix"
-        sig = [0] * 7 if m.group("hp") == "HP" else [1, 0, 0, 1, 0, 0, 0]
-        warnings.append(f"K:{m.group('hp')} (highland pipes) read as A mixolydian")
+        sig = [1, 0, 0, 1, 0, 0, 0]  # the pipes' scale: HP prints no signature, both play F# C# (abc2midi)
+        warnings.append(f"K:{m.group('hp')} (highland pipes) read as A mixolydian (F#, C#)")
     else:
         tonic = m.group("tonic").replace("H", "B")  # German H = B
         alter = {"#": 1, "b": -1, "": 0}[m.group("acc")]

@@ -7,21 +7,22 @@ names its kind in ``match.lastgroup``:
 (``{…}``), ``field`` (inline ``[K:…]``), ``note``, ``rest``, ``bar`` (with an
 optional ending number), ``ending`` (``[1``, ``[1,3``), ``chord`` (``[…]`` with
 duration), ``tuplet`` (``(3``, ``(3:2:3``), ``broken`` (``>``, ``<<``),
-``skip`` (slurs, ties, one-character decorations ``~ . H``–``W h``–``w``, spacers), ``overlay``
+``tie`` (``-``), ``slur`` (``(`` ``)``), ``deco1`` (one-character decorations ``~ . H``–``W h``–``w``),
+``skip`` (a lone ``!``), ``overlay``
 (``&``), ``stray`` (an accidental or octave mark with no note, a lone ``:``: dropped with a
 warning) and ``bad`` (anything else: a syntax error).
 
 Examples
 --------
 >>> " ".join(m.lastgroup for m in BODY_RE.finditer('|:"G"~G2>A [CE]2 (3Bc :|2'))
-'bar gchord skip note broken note ws chord ws tuplet note note ws bar'
+'bar gchord deco1 note broken note ws chord ws tuplet note note ws bar'
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["BODY_RE", "CHORD_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
+__all__ = ["BODY_RE", "CHORD_RE", "NOTE_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
 
 #: A duration as written after a note: ``2``, ``3/2``, ``/``, ``//``, ``/4``, ``3/``.
 DUR = r"\d*(?:/+\d*)?"
@@ -42,7 +43,10 @@ BODY_RE = re.compile(
     r"|(?P<chord>\[(?P<cb>[^\]\[|\n]*)\](?P<cdur>" + DUR + "))"
     r"|(?P<tuplet>\((?P<tp>[2-9])(?::(?P<tq>\d*)(?::(?P<tr>\d*))?)?)"
     r"|(?P<broken>>{1,3}|<{1,3})"
-    r"|(?P<skip>[()\-.~H-Wh-w!])"
+    r"|(?P<tie>-)"
+    r"|(?P<slur>[()])"
+    r"|(?P<deco1>[.~H-Wh-w])"
+    r"|(?P<skip>!)"
     r"|(?P<overlay>&)"
     r"|(?P<stray>\^\^|__|[\^_=,']|:(?![|:]))"
     r"|(?P<bad>.)"
@@ -51,9 +55,13 @@ BODY_RE = re.compile(
 #: Items inside a chord ``[…]``: notes, and what is ignored there.
 CHORD_RE = re.compile(
     r"(?P<note>" + _NOTE + r")"
-    r"|(?P<skip>[ \t()\-.~H-Wh-w]+|[zx]\d*(?:/+\d*)?|\"[^\"]*\"|![^!]*!|\+[^+]*\+)"
+    r"|(?P<tie>-)"
+    r"|(?P<skip>[ \t().~H-Wh-w]+|[zx]\d*(?:/+\d*)?|\"[^\"]*\"|![^!]*!|\+[^+]*\+)"
     r"|(?P<bad>.)"
 )
+
+#: A note alone (grace notes ``{…}`` are cut with it).
+NOTE_RE = re.compile(_NOTE)
 
 #: A field line (``T:The Kesh``); ``+:`` continues the previous field.
 FIELD_LINE_RE = re.compile(r"(?P<letter>[A-Za-z+]):(?P<value>.*)")

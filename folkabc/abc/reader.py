@@ -1,52 +1,43 @@
-"""Read tunebooks: split ABC text into tunes, read headers, and read each body into events.
+"""Read tunebooks: split ABC text into tunes, read headers, and read each body into typed events.
 
 :func:`split_tunes` cuts a text into :class:`RawTune` blocks (``X:`` to the next
 blank line or ``X:``; a text with no ``X:`` at all is one tune). :func:`read_body`
-reads a tune into a :class:`Reading`: a flat list of *events* with sounding
-pitches resolved (key signature and bar accidentals applied) and durations
-scaled to eighth notes.
+reads a tune into a :class:`Reading`: a flat list of typed *events*
+(:mod:`folkabc.abc.events`: notes with sounding pitches resolved, exact lengths, bar lines
+as written, ties, grace notes, decorations, field changes, each with its line and column).
+This is folkabc's one ABC reader: the tokenizer (:mod:`folkabc.tokens`) and the performer
+(:mod:`folkabc.render.perform`) both consume its events.
 
-Events are tuples ``(kind, a, b, line, column)``:
-
-=======  ============================================  ===============
-kind     meaning                                       a, b
-=======  ============================================  ===============
-``n``    a note (also inside a chord)                  diatonic step (C4 = 28), MIDI number
-``d``    the duration of the preceding note/rest/chord text in eighths (``"2"``, ``"/2"``, ``"3/2"``)
-``z``    a rest
-``[``    chord opens; ``]`` chord closes
-``b``    a bar token (``|`` ``|:`` ``:|`` ``|1`` …)        the token
-``t``    a tuplet opener (``(3``, or ``(3:2:2`` when not the default)
-``>``    broken rhythm (``>`` ``<`` ``>>`` …)               the symbol
-``M``    an inline meter change                         the meter token
-``K``    a key change                                   the :class:`~folkabc.abc.keys.Key`
-=======  ============================================  ===============
-
-What is dropped while reading: guitar chords and annotations, decorations, grace
-notes, slurs, ties, spacers, comments, ``%%`` directives, lyrics and other fields in
-the body, voices other than the first, and voice overlays (``&`` to the bar line).
+What is dropped while reading: slurs' spans (only ``(``/``)`` marks), spacers, comments,
+``%%`` directives other than ``%%propagate-accidentals``, lyrics and fields other than
+``K M L V P Q`` in the body, voices other than the first, and voice overlays (``&`` to the bar line).
 
 Examples
 --------
 >>> tune = split_tunes("X:1\\nT:Scale\\nM:2/4\\nL:1/8\\nK:D\\nDEFG|\\n")[0]
 >>> tune.index, tune.titles
 (1, ['Scale'])
->>> [e[:3] for e in read_body(tune).events][:3]
-[('n', 29, 62), ('n', 30, 64), ('n', 31, 66)]
+>>> [(e.step, e.midi) for e in read_body(tune).events[:3]]
+[(29, 62), (30, 64), (31, 66)]
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import AbcSyntaxError
+from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
+                     Rest, Slur, Tie, Tuplet)
 from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
-from .lexer import BODY_RE, CHORD_RE, FIELD_LINE_RE, X_LINE_RE, parse_duration
+from .lexer import BODY_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
 
-__all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text"]
+__all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "length_text_cache",
+           "ACCIDENTAL_SCOPES"]
 
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
+_DIRECTIVE_RE = re.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
 
 
 @dataclass
@@ -70,6 +61,8 @@ class RawTune:
         The tune's own source text.
     defaults : dict
         Fields inherited from the file header (``M`` ``L``).
+    directives : dict of str to str
+        ``%%propagate-accidentals`` of the file header or the tune header.
     """
 
     index: int
@@ -82,6 +75,7 @@ class RawTune:
     defaults: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pending: list[tuple[int, str]] = field(default_factory=list)
+    directives: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str | None:
@@ -95,21 +89,26 @@ class Reading:
 
     Attributes
     ----------
-    events : list of tuple
+    events : list
+        Typed events (:mod:`folkabc.abc.events`), in written order.
     key : Key
         The tune's (first) key.
     meter : Meter or None
-        The header meter (None when absent).
+        The opening meter: the header's, or an ``M:`` in the body before the first note
+        (None when absent).
     warnings : list of str
     unit : Fraction
         The tune's unit note length (``L:``, else the default from ``M:``).
+    meter_at : tuple of int or None
+        ``(line, column)`` of the opening meter's value.
     """
 
-    events: list[tuple]
+    events: list
     key: Key
     meter: Meter | None
     warnings: list[str]
     unit: Fraction = Fraction(1, 8)
+    meter_at: tuple[int, int] | None = None
 
 
 def split_tunes(text: str) -> list[RawTune]:
@@ -137,7 +136,10 @@ def split_tunes(text: str) -> list[RawTune]:
     >>> split_tunes("GAB cde|")[0].body
     [(1, 'GAB cde|')]
     """
+    if text.startswith("\ufeff"):  # a UTF-8 byte-order mark read as text
+        text = text[1:]
     lines = text.split("\n")
+    directives: dict[str, str] = {}
     has_x = any(ln.startswith("X:") for ln in lines)
     tunes: list[RawTune] = []
     defaults: dict[str, tuple[str, int, int]] = {}
@@ -157,12 +159,16 @@ def split_tunes(text: str) -> list[RawTune]:
                 tunes.append(cur)
             m = X_LINE_RE.match(ln)
             n = m.group("n")
-            cur = RawTune(index=int(n) if n else len(tunes) + 1, line=lineno, defaults=dict(defaults))
+            cur = RawTune(index=int(n) if n else len(tunes) + 1, line=lineno, defaults=dict(defaults),
+                          directives=dict(directives))
             in_header = True
             start = i
             last_field = None
             continue
         if cur is None:  # file header (before the first X:), or free text between tunes
+            dm = _DIRECTIVE_RE.match(ln)
+            if dm is not None and not tunes:
+                directives[dm.group(1)] = dm.group(2)
             fm = FIELD_LINE_RE.match(ln)
             if fm and fm.group("letter") in "ML" and not tunes:
                 defaults[fm.group("letter")] = (fm.group("value").strip(), lineno, _value_column(fm))
@@ -196,6 +202,9 @@ def split_tunes(text: str) -> list[RawTune]:
                     cur.pending = []
                 continue
             if ln.startswith("%"):
+                dm = _DIRECTIVE_RE.match(ln)
+                if dm is not None:
+                    cur.directives[dm.group(1)] = dm.group(2)
                 continue
             if has_x:  # a non-field line before K:: stray text, or music in a tune with no K:
                 cur.pending.append((lineno, ln))
@@ -252,11 +261,47 @@ def duration_text(num: int, den: int, unit: Fraction) -> str:
     return got
 
 
+# length object's id → (the object, its text): the reader hands out a few cached Fraction objects,
+# and hashing a Fraction costs more than reading the note; the stored object keeps its id unique
+_LTEXT: dict[int, tuple[Fraction, str]] = {}
+
+
+def length_text_cache() -> dict[int, tuple[Fraction, str]]:
+    """The cache behind :func:`length_text` (``id(length)`` → ``(length, text)``), for hot loops
+    that look a length up inline (check ``entry[0] is length``).
+
+    Examples
+    --------
+    >>> half = Fraction(1, 2); length_text(half)
+    '4'
+    >>> length_text_cache()[id(half)][1]
+    '4'
+    """
+    return _LTEXT
+
+
+def length_text(length: Fraction) -> str:
+    """Duration text in eighths (folk-rnn's) of a length in whole notes (cached).
+
+    Examples
+    --------
+    >>> length_text(Fraction(1, 8)), length_text(Fraction(3, 16)), length_text(Fraction(1, 2))
+    ('', '3/2', '4')
+    """
+    got = _LTEXT.get(id(length))
+    if got is not None and got[0] is length:
+        return got[1]
+    text = duration_text(length.numerator, length.denominator, Fraction(1))
+    if len(_LTEXT) < 8192:
+        _LTEXT[id(length)] = (length, text)
+    return text
+
+
 _LETTER_STEP = {c: (i, 4) for i, c in enumerate(LETTERS)} | {c.lower(): (i, 5) for i, c in enumerate(LETTERS)}
 
 
 _PITCH_INFO: dict[tuple[str, str], tuple[int, int, int]] = {}
-_UNIT_CACHES: dict[Fraction, dict[str, str]] = {}
+_UNIT_CACHES: dict[Fraction, dict[str, Fraction]] = {}
 
 
 def _pitch_info(let: str, oc: str) -> tuple[int, int, int]:
@@ -269,66 +314,39 @@ def _pitch_info(let: str, oc: str) -> tuple[int, int, int]:
     return info
 
 
-def _unit_cache(unit: Fraction) -> dict[str, str]:
-    """Written duration → duration text in eighths, for one unit length (cached per unit)."""
+def _length_cache(unit: Fraction) -> dict[str, Fraction]:
+    """Written duration → length in whole notes, for one unit length (cached per unit)."""
     cache = _UNIT_CACHES.get(unit)
     if cache is None:
-        cache = {"": duration_text(1, 1, unit)}
+        cache = {"": unit}
         if len(_UNIT_CACHES) < 64:
             _UNIT_CACHES[unit] = cache
     return cache
 
 
-def _pitch(m, sig: tuple[int, ...], bar_acc: dict[int, int]) -> tuple[int, int]:
-    """Diatonic step and sounding MIDI number of a note match; updates the bar's accidentals."""
-    let, oc = m.group("let", "oct")
-    d, li, base = _PITCH_INFO.get((let, oc)) or _pitch_info(let, oc)
-    acc = m.group("acc")
-    if acc is not None:
-        alt = _ACC[acc]
-        bar_acc[d] = alt
-    else:
-        alt = bar_acc.get(d)
-        if alt is None:
-            alt = sig[li]
-    return d, base + alt
+#: Accidental scopes (ABC 2.1 §11.3 ``%%propagate-accidentals``): an accidental holds to the end of the
+#: bar for no other note (``not``), for notes of its letter in its octave (``octave``), or for notes of
+#: its letter in every octave (``pitch``, the standard's default and what abc2midi plays).
+ACCIDENTAL_SCOPES = ("not", "octave", "pitch")
+
+_DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
 
-_BAR_CACHE: dict[str, tuple[str, ...]] = {}
-
-
-def _bar_tokens(bl: str) -> tuple[str, ...]:
-    """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``), cached."""
-    got = _BAR_CACHE.get(bl)
-    if got is None:
-        got = tuple(_bar_tokens_uncached(bl))
-        if len(_BAR_CACHE) < 1024:
-            _BAR_CACHE[bl] = got
-    return got
-
-
-def _bar_tokens_uncached(bl: str) -> list[str]:
-    left = bl.startswith(":")
-    right = bl.endswith(":")
-    if left and right:
-        return [":|", "|:"]
-    if left:
-        return [":|"]
-    if right:
-        return ["|:"]
-    return ["|"]
-
-
-def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
-    """Read a tune's header fields and body into events.
+def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = False) -> Reading:
+    """Read a tune's header fields and body into typed events (:mod:`folkabc.abc.events`).
 
     Parameters
     ----------
     tune : RawTune
-    carry_accidentals : bool
-        Whether an accidental holds for the same letter and octave to the end of
-        the bar (ABC 2.1 §4.2, as abc2midi reads it). ``False`` reads as music21
-        does (each accidental on its own note only), for comparisons.
+    accidentals : {"pitch", "octave", "not"} or None
+        How far a written accidental holds in its bar (:data:`ACCIDENTAL_SCOPES`). None (the
+        default) honours the tune's ``%%propagate-accidentals`` directive, else ``pitch``: ABC 2.1's
+        default and abc2midi's reading (``K:C`` then ``^F f`` in one bar plays MIDI 66, 78).
+        ``not`` reads as music21 does, for comparisons.
+    lenient : bool
+        Warn (in :attr:`Reading.warnings`, with line and column) about what cannot be read and go on
+        (an unreadable ``K:``/``M:``/``L:`` is ignored, a zero length reads as one unit, a bad
+        character is skipped), instead of raising.
 
     Returns
     -------
@@ -337,97 +355,147 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
     Raises
     ------
     AbcSyntaxError
-        Naming the tune, line and column of the first thing that cannot be read.
+        Naming the tune, line and column of the first thing that cannot be read (unless ``lenient``).
 
     Examples
     --------
     >>> r = read_body(split_tunes("X:1\\nM:6/8\\nK:Ador\\n|:eAA e2f|\\n")[0])
-    >>> [e[1] for e in r.events if e[0] in "bd"]
-    ['|:', '2', '|']
-    >>> r.key.mode
-    'dor'
+    >>> [type(e).__name__ for e in r.events][:3]
+    ['Bar', 'Note', 'Note']
+    >>> r.events[0].kind, r.events[4].length, r.key.mode
+    ('|:', Fraction(1, 4), 'dor')
+    >>> r = read_body(split_tunes("X:1\\nK:C\\n^F f|\\n")[0])
+    >>> [e.midi for e in r.events if type(e) is Note]
+    [66, 78]
     """
     where = {"tune": tune.index, "title": tune.title}
     warnings: list[str] = []
 
-    def err(msg: str, line: int, col: int) -> AbcSyntaxError:
-        return AbcSyntaxError(msg, line=line, column=col, **where)
+    def problem(msg: str, line: int, col: int) -> None:
+        if not lenient:
+            raise AbcSyntaxError(msg, line=line, column=col, **where)
+        warnings.append(f"line {line}, column {col}: {msg}; skipped")
 
-    def bad_duration(num: int, text: str, line: int, col: int) -> AbcSyntaxError:
-        return err(f"{'zero duration' if num == 0 else 'duration divided by zero'} {text!r}", line, col)
+    def bad_duration(num: int, text: str, line: int, col: int) -> None:
+        problem(f"{'zero duration' if num == 0 else 'duration divided by zero'} {text!r}", line, col)
+
+    scope = accidentals or tune.directives.get("propagate-accidentals") or "pitch"
+    if scope not in ACCIDENTAL_SCOPES:
+        warnings.append(f"%%propagate-accidentals {scope!r} is not one of {', '.join(ACCIDENTAL_SCOPES)}; "
+                        "read as pitch")
+        scope = "pitch"
+    carry = scope != "not"
+    by_pitch = scope == "pitch"
 
     # --- header
     meter: Meter | None = None
+    meter_at: tuple[int, int] | None = None
     mfield = tune.fields.get("M") or tune.defaults.get("M")
     if mfield is not None:
         try:
             meter = parse_meter(mfield[0])
+            meter_at = (mfield[1], mfield[2])
         except ValueError as exc:
-            raise err(str(exc), mfield[1], mfield[2]) from None
+            problem(str(exc), mfield[1], mfield[2])
     lfield = tune.fields.get("L") or tune.defaults.get("L")
+    unit = None
     if lfield is not None:
         try:
             unit = parse_length(lfield[0])
         except ValueError as exc:
-            raise err(str(exc), lfield[1], lfield[2]) from None
-    else:
+            problem(str(exc), lfield[1], lfield[2])
+    if unit is None:
         unit = default_length(meter)
     kfield = tune.fields.get("K")
+    key = None
     if kfield is not None:
         try:
             key = parse_key(kfield[0])
+            warnings.extend(key.warnings)
         except ValueError as exc:
-            raise err(str(exc), kfield[1], kfield[2]) from None
-        warnings.extend(key.warnings)
-    else:
+            problem(str(exc), kfield[1], kfield[2])
+    elif tune.body:
+        warnings.append("no K: field; read as K:C")
+    if key is None:
         key = parse_key("C")
-        if tune.body:
-            warnings.append("no K: field; read as K:C")
     head_unit = unit
-    dcache = _unit_cache(unit)
+    dcache = _length_cache(unit)
     plain = dcache[""]
     voices = tune.header.get("V")
     first_voice = voices[0].split()[0] if voices and voices[0].split() else None
     sig = key.signature
 
     cur_meter = meter  # the meter in force (inline [M:] changes it)
-    events: list[tuple] = []
+    events: list = []
     append = events.append
     bar_acc: dict[int, int] = {}
     active = True
     overlay = False
     multi_voice = False
+    sounded = False  # a note or rest was read (an M: before it sets the opening meter)
+    new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (the hot path)
+
+    def length_of(dur: str, text: str, line: int, col: int) -> Fraction:
+        got = dcache.get(dur)
+        if got is None:
+            num, den = parse_duration(dur)
+            if num == 0 or den == 0:
+                bad_duration(num, text, line, col)
+                return unit
+            got = Fraction(num, den) * unit
+            if len(dcache) < 1024:
+                dcache[dur] = got
+        return got
+
+    def pitch_of(m) -> tuple[int, int, int | None]:
+        let, oc = m.group("let", "oct")
+        d, li, base = _PITCH_INFO.get((let, oc)) or _pitch_info(let, oc)
+        acc = m.group("acc")
+        k = li if by_pitch else d
+        if acc is not None:
+            alt = _ACC[acc]
+            if carry:
+                bar_acc[k] = alt
+            return d, base + alt, alt
+        alt = bar_acc.get(k)
+        if alt is None:
+            alt = sig[li]
+        return d, base + alt, None
 
     def apply_field(letter: str, value: str, line: int, col: int) -> None:
-        nonlocal unit, sig, active, first_voice, multi_voice, meter, cur_meter, dcache, plain
+        nonlocal unit, sig, active, first_voice, multi_voice, meter, meter_at, cur_meter, dcache, plain
         if letter == "K":
             try:
                 k = parse_key(value)
             except ValueError as exc:
-                raise err(str(exc), line, col) from None
+                problem(str(exc), line, col)
+                return
             if active:
                 sig = k.signature
                 bar_acc.clear()
-                append(("K", k, None, line, col))
+                append(FieldChange("K", k, line, col))
         elif letter == "M":
             try:
                 m = parse_meter(value)
             except ValueError as exc:
-                raise err(str(exc), line, col) from None
+                problem(str(exc), line, col)
+                return
             if active:
-                append(("M", m.token, None, line, col))
+                append(FieldChange("M", m, line, col))
                 cur_meter = m
-                if meter is None:
-                    meter = m
+                if meter is None or not sounded:  # an M: before the first note is the opening meter
+                    meter, meter_at = m, (line, col)
         elif letter == "L":
             try:
                 u = parse_length(value)
             except ValueError as exc:
-                raise err(str(exc), line, col) from None
+                problem(str(exc), line, col)
+                return
             if active:
                 unit = u
-                dcache = _unit_cache(unit)
+                dcache = _length_cache(unit)
                 plain = dcache[""]
+                append(FieldChange("L", u, line, col))
         elif letter == "V":
             vid = value.split()[0] if value.split() else ""
             if first_voice is None:
@@ -435,15 +503,20 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
             if vid != first_voice:
                 multi_voice = True
             active = vid == first_voice
+        elif letter in "PQ" and active:
+            append(FieldChange(letter, value, line, col))
 
     for lineno, text in tune.body:
         fm = FIELD_LINE_RE.match(text)
         if fm is not None and not text.startswith("%"):
             letter = fm.group("letter")
-            if letter in "KMLV":
+            if letter in "KMLVPQ":
                 apply_field(letter, fm.group("value").strip(), lineno, _value_column(fm))
             continue
         if text.startswith("%"):
+            dm = _DIRECTIVE_RE.match(text)
+            if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
+                carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
             continue
         for m in BODY_RE.finditer(text):
             kind = m.lastgroup
@@ -455,102 +528,111 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 if info is None:
                     info = _pitch_info(let, oc)
                 d, li, base = info
+                k = li if by_pitch else d
                 if acc is not None:
                     alt = _ACC[acc]
-                    if carry_accidentals:
-                        bar_acc[d] = alt
+                    if carry:
+                        bar_acc[k] = alt
+                    acc = alt
                 else:
-                    alt = bar_acc.get(d)
+                    alt = bar_acc.get(k)
                     if alt is None:
                         alt = sig[li]
-                col = m.start() + 1
-                append(("n", d, base + alt, lineno, col))
                 if dur:
-                    t = dcache.get(dur)
-                    if t is None:
-                        num, den = parse_duration(dur)
-                        if num == 0 or den == 0:
-                            raise bad_duration(num, m.group(), lineno, col)
-                        t = duration_text(num, den, unit)
-                        if len(dcache) < 1024:
-                            dcache[dur] = t
-                    if t:
-                        append(("d", t, None, lineno, m.start("dur") + 1))
-                elif plain:
-                    append(("d", plain, None, lineno, col))
-            elif kind == "ws" or kind == "skip" or kind == "gchord" or kind == "deco" or kind == "grace":
+                    length = dcache.get(dur)
+                    if length is None:
+                        length = length_of(dur, m.group(), lineno, m.start() + 1)
+                else:
+                    length = plain
+                append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
+                sounded = True
+            elif kind == "ws":
                 continue
             elif kind == "bar":
                 overlay = False
                 bar_acc.clear()
                 if not active:
                     continue
-                toks = _bar_tokens(m.group("bl"))
                 end = m.group("end")
-                col = m.start() + 1
-                if end:
-                    e = "|" + end.strip().lstrip("[")
-                    toks = toks[:-1] + (e,) if toks[-1] == "|" else toks + (e,)
-                for t in toks:
-                    append(("b", t, None, lineno, col))
+                append(new(Bar, (m.group("bl"), end.strip().lstrip("[").strip() if end else None, lineno,
+                                 m.start() + 1)))
+            elif kind == "deco1" or kind == "deco":
+                if active and not overlay:
+                    t = m.group()
+                    append(new(Decoration, (t[1:-1] if kind == "deco" else t, lineno, m.start() + 1)))
+            elif kind == "tie":
+                if active and not overlay:
+                    append(new(Tie, (lineno, m.start() + 1)))
+            elif kind == "slur":
+                if active and not overlay:
+                    append(new(Slur, (m.group(), lineno, m.start() + 1)))
+            elif kind == "gchord":
+                if active and not overlay:
+                    append(new(Annotation, (m.group()[1:-1], lineno, m.start() + 1)))
+            elif kind == "grace":
+                if not active or overlay:
+                    continue
+                base = m.start() + 1
+                notes = []
+                for gm in NOTE_RE.finditer(m.group()):
+                    d, midi, acc = pitch_of(gm)
+                    col = base + gm.start()
+                    notes.append(Note(d, midi, length_of(gm.group("dur"), gm.group(), lineno, col), acc, lineno, col))
+                if notes:
+                    append(Grace(tuple(notes), lineno, m.start() + 1))
             elif kind == "rest":
                 if not active or overlay:
                     continue
                 col = m.start() + 1
-                num, den = parse_duration(m.group("rdur"))
+                sounded = True
                 if m.group("rl") in "ZX":  # whole-bar rests: one bar of z per bar
+                    num, den = parse_duration(m.group("rdur"))
                     if cur_meter is None or cur_meter.value is None:
-                        raise err("multi-bar rest Z in free meter", lineno, col)
+                        problem("multi-bar rest Z in free meter", lineno, col)
+                        continue
                     bars = num if den == 1 else 1
-                    t = duration_text(cur_meter.value.numerator, cur_meter.value.denominator, Fraction(1))
                     for j in range(bars):
                         if j:
-                            append(("b", "|", None, lineno, col))
-                        append(("z", "z", None, lineno, col))
-                        if t:
-                            append(("d", t, None, lineno, col))
+                            append(Bar("|", None, lineno, col))
+                        append(Rest(cur_meter.value, lineno, col))
                     continue
-                if num == 0 or den == 0:
-                    raise bad_duration(num, m.group(), lineno, col)
-                append(("z", "z", None, lineno, col))
-                t = duration_text(num, den, unit)
-                if t:
-                    append(("d", t, None, lineno, m.start("rdur") + 1))
+                dur = m.group("rdur")
+                append(Rest(length_of(dur, m.group(), lineno, col) if dur else plain, lineno, col))
             elif kind == "chord":
                 if not active or overlay:
                     continue
                 col = m.start() + 1
                 inner = m.group("cb")
-                base = m.start("cb")
+                base = m.start("cb") + 1
                 first = None
                 notes = []
                 for cm in CHORD_RE.finditer(inner):
                     ck = cm.lastgroup
                     if ck == "skip":
                         continue
+                    if ck == "tie":
+                        notes.append(Tie(lineno, base + cm.start()))
+                        continue
                     if ck == "bad":
-                        raise err(f"unexpected {cm.group()!r} in chord", lineno, base + cm.start() + 1)
-                    d, midi = _pitch(cm, sig, bar_acc if carry_accidentals else {})
-                    notes.append(("n", d, midi, lineno, base + cm.start() + 1))
+                        problem(f"unexpected {cm.group()!r} in chord", lineno, base + cm.start())
+                        continue
+                    d, midi, acc = pitch_of(cm)
+                    ln = length_of(cm.group("dur"), m.group(), lineno, col)
+                    notes.append(Note(d, midi, ln, acc, lineno, base + cm.start()))
                     if first is None:
-                        first = parse_duration(cm.group("dur"))
-                if not notes:
+                        first = ln
+                if first is None:
                     warnings.append(f"line {lineno}, column {col}: empty chord dropped")
                     continue
-                num, den = parse_duration(m.group("cdur"))
-                num *= first[0]
-                den *= first[1]
-                if num == 0 or den == 0:
-                    raise bad_duration(num, m.group(), lineno, col)
-                append(("[", "[", None, lineno, col))
+                sounded = True
+                cdur = m.group("cdur")
+                mult = length_of(cdur, m.group(), lineno, col) / unit if cdur else 1
+                append(ChordStart(lineno, col))
                 events.extend(notes)
-                append(("]", "]", None, lineno, m.start("cdur")))
-                t = duration_text(num, den, unit)
-                if t:
-                    append(("d", t, None, lineno, m.start("cdur") + 1))
+                append(ChordEnd(first * mult, lineno, m.start("cdur")))
             elif kind == "broken":
                 if active and not overlay:
-                    append((">", m.group(), None, lineno, m.start() + 1))
+                    append(Broken(m.group(), lineno, m.start() + 1))
             elif kind == "tuplet":
                 if not active or overlay:
                     continue
@@ -559,21 +641,19 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
                 dq = tuplet_q(p, cur_meter.numerator if cur_meter is not None else 0)
                 qn = int(q) if q else dq
                 rn = int(r) if r else p
-                tok = f"({p}" if (qn == dq and rn == p) else f"({p}:{qn}:{rn}"
-                append(("t", tok, None, lineno, m.start() + 1))
+                if qn == 0 or rn == 0:
+                    problem(f"tuplet {m.group()!r} of no notes", lineno, m.start() + 1)
+                    continue
+                append(Tuplet(p, qn, rn, qn == dq and rn == p, lineno, m.start() + 1))
             elif kind == "field":
                 apply_field(m.group("fl"), m.group("fv").strip(), lineno, m.start("fv") + 1)
             elif kind == "ending":
-                if not active or overlay:
-                    continue
-                e = "|" + m.group()[1:]
-                if events and events[-1][0] == "b" and events[-1][1] == "|":
-                    last = events[-1]
-                    events[-1] = ("b", e, None, last[3], last[4])
-                else:
-                    append(("b", e, None, lineno, m.start() + 1))
+                if active and not overlay:
+                    append(Ending(m.group()[1:], lineno, m.start() + 1))
             elif kind == "comment":
                 break
+            elif kind == "skip":
+                continue
             elif kind == "stray":
                 warnings.append(f"line {lineno}, column {m.start() + 1}: stray {m.group()!r} dropped")
             elif kind == "overlay":
@@ -583,12 +663,14 @@ def read_body(tune: RawTune, *, carry_accidentals: bool = True) -> Reading:
             else:  # bad
                 ch = m.group()
                 if ch == '"':
-                    raise err("unterminated guitar chord or annotation '\"'", lineno, m.start() + 1)
-                if ch == "{":
-                    raise err("unterminated grace notes '{'", lineno, m.start() + 1)
-                if ch == "[":
-                    raise err("unterminated chord or inline field '['", lineno, m.start() + 1)
-                raise err(f"unexpected character {ch!r}", lineno, m.start() + 1)
+                    problem("unterminated guitar chord or annotation '\"'", lineno, m.start() + 1)
+                elif ch == "{":
+                    problem("unterminated grace notes '{'", lineno, m.start() + 1)
+                elif ch == "[":
+                    problem("unterminated chord or inline field '['", lineno, m.start() + 1)
+                else:
+                    problem(f"unexpected character {ch!r}", lineno, m.start() + 1)
     if multi_voice:
         warnings.append(f"multi-voice tune: only the first voice ({first_voice}) was read")
-    return Reading(events, key, meter, warnings, head_unit)
+    return Reading(events, key, meter, warnings, head_unit, meter_at)
+

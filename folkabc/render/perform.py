@@ -11,14 +11,18 @@ against it note for note (``tests/test_render_midi.py``):
   on any other note an upper grace note; ``T`` / ``!trill!`` alternates upper note and note in
   notes of 50-100 ms; ``H`` / ``!fermata!`` doubles a note; ``.`` / ``!staccato!`` sounds half
   the note (the time is kept);
-- accidentals hold to the end of the bar for every octave of that letter;
+- pitches, lengths, keys, meters, unit lengths, bar lines, endings and tuplets are the reader's
+  (:func:`folkabc.abc.read_body`, the tokenizer's reader too): an accidental holds to the end of
+  the bar for every octave of its letter (``%%propagate-accidentals``, default ``pitch``);
 - broken rhythm ``>`` ``<`` (``>>``, ``>>>``) applies when both notes have the same length;
   chords ``[...]`` last as long as their first note; tuplets ``(p:q:r`` as in ABC 2.1;
 - ``Z``/``X`` rest whole bars; only the first voice of a multi-voice tune is played.
 
-``K:``, ``M:`` and ``L:`` values are read by :mod:`folkabc.abc.keys`, as everywhere else in
-folkabc; the body is read here, since a performance needs what tokens drop (ties, ornaments,
-grace notes, voices).
+This module reads no ABC itself: it plays the reader's typed events (:mod:`folkabc.abc.events`),
+keeping only repeat expansion (``P:`` order, repeats, endings), ties, ornament and grace-note timing,
+broken rhythm and tempo. What the reader cannot read raises its located
+:class:`~folkabc.errors.AbcSyntaxError`, or with ``lenient=True`` is skipped and listed in
+:attr:`Performance.warnings`.
 
 Tempo comes from ``Q:`` or, without one, from the tune type ``R:`` (see :data:`TEMPO_BY_TYPE`),
 then from the meter (:data:`TEMPO_BY_METER`), else :data:`DEFAULT_QPM`.
@@ -30,7 +34,11 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..abc.keys import LETTERS, parse_key, parse_length, parse_meter, tuplet_q
+from ..abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Rest,
+                          Slur, Tie, Tuplet)
+from ..abc.events import Note as _Written
+from ..abc.keys import NATURAL
+from ..abc.reader import RawTune, Reading, read_body, split_tunes
 from ..errors import RenderError
 
 __all__ = ["Note", "Performance", "perform", "measure_endings", "TEMPO_BY_TYPE", "TEMPO_BY_METER", "DEFAULT_QPM"]
@@ -61,8 +69,6 @@ DEFAULT_QPM = 120.0
 #: tempo holds at most 0xFFFFFF microseconds per quarter, i.e. about 3.6 qpm).
 MIN_QPM, MAX_QPM = 4.0, 1000.0
 
-_STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_ACC = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}
 
 
 @dataclass(frozen=True)
@@ -150,34 +156,6 @@ def _parse_fraction(text: str) -> Fraction | None:
     return None
 
 
-def _meter(text: str) -> tuple[Fraction | None, int]:
-    """Bar length (in whole notes) and written numerator of an ``M:`` value (:func:`parse_meter`);
-    ``(None, 0)`` for free meter or a value that is no meter."""
-    try:
-        meter = parse_meter(text)
-    except ValueError:
-        return None, 0
-    return meter.value, meter.numerator
-
-
-def _unit_length(text: str) -> Fraction | None:
-    """An ``L:`` value (:func:`parse_length`); None when it is not a positive fraction."""
-    try:
-        return parse_length(text)
-    except ValueError:
-        return None
-
-
-def _key_signature(text: str) -> dict[str, int]:
-    """Alteration per letter for a ``K:`` value (:func:`parse_key`); an unreadable value reads
-    as no signature (as abc2midi, which warns and goes on)."""
-    try:
-        signature = parse_key(text).signature
-    except ValueError:
-        signature = (0,) * 7
-    return dict(zip(LETTERS, signature))
-
-
 def _written_qpm(q: str, unit: Fraction) -> float | None:
     """The tempo a ``Q:`` value writes, in quarter notes per minute (None when it gives none)."""
     text = re.sub(r'"[^"]*"', " ", q)
@@ -223,11 +201,11 @@ class _Event:
     pitches: list[int]  # empty for a rest
     dur: Fraction  # whole notes
     unit: Fraction  # L: in force
-    sig: dict[str, int]
-    letters: list[tuple[str, int]] = field(default_factory=list)  # (letter, natural pitch) per pitch
+    sig: tuple[int, ...]  # key signature in force, per letter C..B
+    steps: list[int] = field(default_factory=list)  # diatonic step of each pitch (C4 = 28)
     explicit: bool = False  # written with an accidental
     tie: bool = False
-    graces: list[tuple[int, Fraction]] = field(default_factory=list)  # (pitch, length in L)
+    graces: list[tuple[int, Fraction]] = field(default_factory=list)  # (pitch, length in whole notes)
     roll: bool = False
     trill: bool = False
     staccato: bool = False
@@ -236,90 +214,114 @@ class _Event:
 
 _BAR, _START, _END, _ENDING, _PART = "bar", "start", "end", "ending", "part"
 
-_NOTE_RE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)")
-_LEN_RE = re.compile(r"(\d*)(/*)(\d*)")
-_DECO_CHARS = set(".~HLMOPSTuvJR")
+
+def _ending_numbers(text: str) -> set[int]:
+    """``"1,3"`` → {1, 3}; ``"1-3"`` → {1, 2, 3}."""
+    nums: set[int] = set()
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-", 1)
+            if a.isdigit() and b.isdigit():
+                nums.update(range(int(a), int(b) + 1))
+        elif part.isdigit():
+            nums.add(int(part))
+    return nums
 
 
-def _length(text: str, i: int) -> tuple[Fraction, int]:
-    m = _LEN_RE.match(text, i)
-    num, slashes, den = m.group(1), m.group(2), m.group(3)
-    value = Fraction(int(num)) if num else Fraction(1)
-    if slashes:
-        if den:
-            if not int(den):
-                raise RenderError(f"note length {m.group(0)!r} divides by zero")
-            value /= int(den) * (2 ** (len(slashes) - 1))
-        else:
-            value /= 2 ** len(slashes)
-    return value, m.end()
+class _Player:
+    """Turns the reader's events into played events and bar markers (written order): the timing
+    of tuplets and broken rhythm, ties, grace notes and ornaments. Pitches, lengths, keys, meters
+    and bar lines come from :func:`folkabc.abc.read_body` only."""
 
-
-class _Reader:
-    """Reads the body of one tune into events and bar markers (written order)."""
-
-    def __init__(self, header: dict[str, str]) -> None:
-        meter, self.meter_num = _meter(header.get("M", "") or "")
-        self.meter = meter or Fraction(1)
-        self.unit = _unit_length(header["L"]) if header.get("L") else None
-        if self.unit is None:
-            self.unit = Fraction(1, 16) if self.meter < Fraction(3, 4) else Fraction(1, 8)
-        self.sig = _key_signature(header.get("K", ""))
-        self.bar_acc: dict[str, int] = {}
+    def __init__(self, reading: Reading, header: dict[str, str], *, as_written: bool = False) -> None:
+        self.as_written = as_written
+        meter = reading.meter
+        self.meter = meter.value if meter is not None and meter.value else Fraction(1)
+        self.unit = reading.unit
+        self.sig = reading.key.signature
         self.items: list = []
         self.tuplet: list = []  # [ratio, remaining]
         self.broken: tuple[str, int] | None = None
         self.pending_graces: list[tuple[int, Fraction]] = []
         self.decos: set[str] = set()
-        self.warnings: list[str] = []
-        self.first_voice: str | None = None
-        self.voice_on = True
         meter_text = (header.get("M", "") or "").replace(" ", "")
-        self.hornpipe = (header.get("R", "") or "").strip().lower().startswith("hornpipe")
+        self.hornpipe = not as_written and (header.get("R", "") or "").strip().lower().startswith("hornpipe")
         self.swing = self.hornpipe and meter_text in ("2/4", "4/4", "C")
         self.bar_pos = Fraction(0)
 
-    # fields inside the body -----------------------------------------------------------
-    def field(self, letter: str, value: str) -> None:
-        value = value.split("%")[0].strip()
-        if letter == "K":
-            self.sig = _key_signature(value)
-            self.bar_acc = {}
-        elif letter == "M":
-            mv, num = _meter(value)
-            if mv:
-                self.meter, self.meter_num = mv, num
-        elif letter == "L":
-            u = _unit_length(value)
-            if u:
-                self.unit = u
-        elif letter == "V":
-            name = value.split()[0] if value.split() else ""
-            if self.first_voice is None:
-                self.first_voice = name
-            self.voice_on = name == self.first_voice
-            if not self.voice_on and "only the first voice is played" not in self.warnings:
-                self.warnings.append("only the first voice is played")
+    def play(self, events: list) -> list:
+        chord: list | None = None
+        chord_tie = False
+        for ev in events:
+            kind = type(ev)
+            if kind is _Written:
+                if chord is not None:
+                    chord.append(ev)
+                else:
+                    self.add_note([ev.midi], ev.length, [ev.step])
+                    self.items[-1].explicit = ev.accidental is not None
+            elif kind is Rest:
+                self.add_note([], ev.length, [])
+            elif kind is ChordStart:
+                chord, chord_tie = [], False
+            elif kind is ChordEnd:
+                if chord:
+                    self.add_note([n.midi for n in chord], ev.length, [n.step for n in chord])
+                    self.items[-1].tie = chord_tie
+                chord = None
+            elif kind is Tie:
+                if self.as_written:
+                    continue
+                if chord is not None:
+                    chord_tie = True
+                else:
+                    last = self._last_event()
+                    if last is not None:
+                        last.tie = True
+            elif kind is Bar:
+                self.bar(ev.kind, ev.ending or "")
+            elif kind is Ending:
+                self.bar("", ev.numbers)
+            elif kind is Tuplet:
+                self.tuplet = [Fraction(ev.q, ev.p), ev.r]
+            elif kind is Broken:
+                self.broken = (ev.symbol[0], len(ev.symbol))
+            elif kind is Grace:
+                if self.as_written:
+                    continue
+                self.pending_graces.extend((n.midi, n.length / 4) for n in ev.notes)
+            elif kind is Decoration:
+                if self.as_written:
+                    continue
+                self.decos.add(ev.name)
+                if ev.name == ".":
+                    self.broken = None  # abc2midi drops a broken rhythm sign followed by a staccato dot
+            elif kind is Annotation:
+                self.decos = set()  # abc2midi drops decorations written before an annotation
+            elif kind is Slur:
+                if ev.symbol == "(":
+                    self.decos = set()  # abc2midi drops a decoration written before a slur
+            elif kind is FieldChange:
+                if ev.letter == "K":
+                    self.sig = ev.value.signature
+                elif ev.letter == "M":
+                    if ev.value.value:
+                        self.meter = ev.value.value
+                elif ev.letter == "L":
+                    self.unit = ev.value
+                elif ev.letter == "P" and not self.as_written:
+                    self.items.append((_PART, str(ev.value).strip()[:1]))
+        return self.items
 
-    def pitch(self, acc: str | None, letter: str, octs: str) -> int:
-        up = letter.upper()
-        if acc is not None:
-            self.bar_acc[up] = _ACC[acc]
-        alter = self.bar_acc.get(up, self.sig[up])
-        octave = 5 if letter.islower() else 4
-        octave += octs.count("'") - octs.count(",")
-        self.last_natural = 12 * (octave + 1) + _STEPS[up]
-        return self.last_natural + alter
-
-    def add_note(self, pitches: list[int], dur: Fraction, letters: list[tuple[str, int]]) -> None:
+    def add_note(self, pitches: list[int], dur: Fraction, steps: list[int]) -> None:
         if self.tuplet:
             dur = dur * self.tuplet[0]
             self.tuplet[1] -= 1
             if self.tuplet[1] <= 0:
                 self.tuplet = []
-        ev = _Event(pitches, dur, self.unit, dict(self.sig), letters)
+        ev = _Event(pitches, dur, self.unit, self.sig, steps)
         ev.graces, self.pending_graces = self.pending_graces, []
-        ev.roll = "~" in self.decos
+        ev.roll = "~" in self.decos or "roll" in self.decos
         ev.trill = "T" in self.decos or "trill" in self.decos
         ev.staccato = "." in self.decos or "staccato" in self.decos
         ev.fermata = "H" in self.decos or "fermata" in self.decos
@@ -338,7 +340,8 @@ class _Reader:
                     prev.dur, ev.dur = prev.dur * short, ev.dur * long_
             self.broken = None
         elif (self.swing and prev is not None and ev.dur == prev.dur == self.unit and ev.pitches
-              and len(prev.pitches) == len(ev.pitches) == 1 and not prev.staccato and self.bar_pos % (2 * self.unit) == self.unit):
+              and len(prev.pitches) == len(ev.pitches) == 1 and not prev.staccato
+              and self.bar_pos % (2 * self.unit) == self.unit):
             prev.dur, ev.dur = prev.dur * Fraction(4, 3), ev.dur * Fraction(2, 3)
         self.bar_pos += dur
         self.items.append(ev)
@@ -351,177 +354,23 @@ class _Reader:
                 return None
         return None
 
-    def start_tuplet(self, p: int, q: int | None, r: int | None) -> None:
-        if not p:
-            raise RenderError("a tuplet of 0 notes: '(0'")
-        if q is None:
-            q = tuplet_q(p, self.meter_num)
-        self.tuplet = [Fraction(q, p), r or p]
-
-    def bar(self, text: str, ending: str) -> None:
-        self.bar_acc = {}
+    def bar(self, kind: str, ending: str) -> None:
         self.decos = set()  # a decoration before a bar line decorates nothing
         self.bar_pos = Fraction(0)
-        if text.startswith(":"):
-            self.items.append((_END,))
-        else:
-            self.items.append((_BAR, text))
-        if len(text) > 1 and text.endswith(":"):
+        left, right = kind.startswith(":"), len(kind) > 1 and kind.endswith(":")
+        self.items.append((_END,) if left else (_BAR, kind))
+        if right:
             self.items.append((_START,))
         if ending:
-            nums: set[int] = set()
-            for part in ending.split(","):
-                if "-" in part:
-                    a, b = part.split("-", 1)
-                    if a.isdigit() and b.isdigit():
-                        nums.update(range(int(a), int(b) + 1))
-                elif part.isdigit():
-                    nums.add(int(part))
-            self.items.append((_ENDING, nums))
-
-    # the body line lexer --------------------------------------------------------------
-    def line(self, text: str) -> None:  # noqa: C901 - one lexer loop
-        i, n = 0, len(text)
-        while i < n:
-            c = text[i]
-            if c == "%":
-                return
-            if c == "[" and re.match(r"\[[A-Za-z]:", text[i:]):
-                j = text.find("]", i)
-                j = n if j < 0 else j
-                self.field(text[i + 1], text[i + 3 : j])
-                i = j + 1
-                continue
-            if not self.voice_on:
-                i += 1
-                continue
-            if c in " \t`y\\$*&":
-                i += 1
-            elif c == '"':
-                self.decos = set()  # abc2midi drops decorations written before an annotation
-                j = text.find('"', i + 1)
-                i = n if j < 0 else j + 1
-            elif c in "!+":
-                j = text.find(c, i + 1)
-                if j < 0:
-                    i += 1
-                    continue
-                self.decos.add(text[i + 1 : j])
-                i = j + 1
-            elif c in _DECO_CHARS:
-                self.decos.add(c)
-                if c == ".":
-                    self.broken = None  # abc2midi drops a broken rhythm sign followed by a staccato dot
-                i += 1
-            elif c == "{":
-                j = text.find("}", i)
-                j = n if j < 0 else j
-                for m in re.finditer(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)([\d/]*)", text[i + 1 : j]):
-                    length, _ = _length(m.group(4), 0)
-                    self.pending_graces.append((self.pitch(m.group(1), m.group(2), m.group(3)), length))
-                i = j + 1
-            elif c == "(":
-                m = re.match(r"\((\d)(?::(\d*))?(?::(\d*))?", text[i:])
-                if m:
-                    self.start_tuplet(int(m.group(1)), int(m.group(2)) if m.group(2) else None,
-                                      int(m.group(3)) if m.group(3) else None)
-                    i += m.end()
-                else:
-                    self.decos = set()  # abc2midi drops a decoration written before a slur
-                    i += 1
-            elif c == ")":
-                i += 1
-            elif c in "|:" or (c == "[" and i + 1 < n and text[i + 1] in "|123456789"):
-                m = re.match(r"(\[\||:*\|+\]?:*|:+|\[)\s*(?:\[?(\d+(?:[,-]\d+)*))?", text[i:])
-                bar, ending = m.group(1), m.group(2) or ""
-                if bar == "[":
-                    bar = ""
-                if not bar and not ending:
-                    i += 1
-                    continue
-                if bar and ":" in bar and "|" not in bar and len(bar) >= 2:  # "::"
-                    self.bar(":|", "")
-                    self.items.append((_START,))
-                    if ending:
-                        self.bar("", ending)
-                else:
-                    self.bar(bar, ending)
-                i += m.end()
-            elif c == "]":
-                i += 1
-            elif c == "-":
-                ev = self._last_event()
-                if ev is not None:
-                    ev.tie = True
-                i += 1
-            elif c in "<>":
-                j = i
-                while j < n and text[j] == c:
-                    j += 1
-                self.broken = (c, j - i)
-                i = j
-            elif c == "[":
-                j = text.find("]", i)
-                j = n if j < 0 else j
-                inner = text[i + 1 : j]
-                pitches, first_len, letters, tied = [], None, [], False
-                for m in re.finditer(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)([\d/]*)(-?)", inner):
-                    pitches.append(self.pitch(m.group(1), m.group(2), m.group(3)))
-                    letters.append((m.group(2).upper(), self.last_natural))
-                    if first_len is None:
-                        first_len, _ = _length(m.group(4), 0)
-                    tied = tied or bool(m.group(5))
-                mult, k = _length(text, j + 1)
-                i = k
-                if pitches:
-                    self.add_note(pitches, (first_len or 1) * mult * self.unit, letters)
-                    if tied:
-                        self.items[-1].tie = True
-            elif c in "zx":
-                length, i = _length(text, i + 1)
-                self.add_note([], length * self.unit, [])
-            elif c in "ZX":
-                m = re.match(r"\d*", text[i + 1 :])
-                bars = int(m.group(0)) if m.group(0) else 1
-                i += 1 + m.end()
-                self.decos = set()
-                self.items.append(_Event([], self.meter * bars, self.unit, dict(self.sig)))
-            else:
-                m = _NOTE_RE.match(text, i)
-                if m:
-                    p = self.pitch(m.group(1), m.group(2), m.group(3))
-                    length, i = _length(text, m.end())
-                    self.add_note([p], length * self.unit, [(m.group(2).upper(), self.last_natural)])
-                    self.items[-1].explicit = m.group(1) is not None
-                else:
-                    i += 1
+            self.items.append((_ENDING, _ending_numbers(ending)))
 
 
-def _split_header(abc: str) -> tuple[dict[str, str], list[str], list[str]]:
-    """Header fields (first of each), the titles, and the body lines of one tune."""
-    header: dict[str, str] = {}
-    titles: list[str] = []
-    body: list[str] = []
-    in_body = False
-    for raw in abc.splitlines():
-        line = raw.rstrip()
-        if line.startswith("%"):
-            continue
-        m = re.match(r"([A-Za-z]):(.*)", line)
-        if not in_body:
-            if m:
-                letter, value = m.group(1), re.sub(r"(?<!\\)%.*", "", m.group(2)).strip()
-                if letter == "T":
-                    titles.append(value)
-                header.setdefault(letter, value)
-                if letter == "K":
-                    in_body = True
-            elif line.strip():
-                in_body = True
-                body.append(line)
-            continue
-        body.append(line)
-    return header, titles, body
+def _header(raw: RawTune) -> dict[str, str]:
+    """The first value of each header field, comments cut (the file header's ``M:`` ``L:`` too)."""
+    out = {letter: value for letter, (value, _, _) in raw.defaults.items()}
+    for letter, values in raw.header.items():
+        out[letter] = re.sub(r"(?<!\\)%.*", "", values[0]).strip()
+    return out
 
 
 #: The most parts a header ``P:`` may play (``P:((AB)99)99`` would otherwise fill the memory).
@@ -623,14 +472,10 @@ def _expand(items: list) -> list[_Event]:
     return out
 
 
-def _neighbour(ev: _Event, pitch: int, step: int) -> int:
-    """The diatonic neighbour (key signature) of ``pitch`` a step up (+1) or down (-1)."""
-    letter, natural = ev.letters[0] if ev.letters else ("C", pitch)
-    idx = LETTERS.index(letter) + step
-    octave_shift = 12 if idx >= 7 else -12 if idx < 0 else 0
-    other = LETTERS[idx % 7]
-    base = natural - _STEPS[letter] + _STEPS[other] + octave_shift
-    return base + ev.sig.get(other, 0)
+def _neighbour(ev: _Event, step: int, up: int) -> int:
+    """The diatonic neighbour (key signature in force) of the note on ``step``, a step up (+1) or down (-1)."""
+    octv, li = divmod(step + up, 7)
+    return 12 * (octv + 1) + NATURAL[li] + ev.sig[li]
 
 
 def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
@@ -654,16 +499,16 @@ def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
         g = ev.unit / 4
         sub: list[tuple[Fraction, int, Fraction]] = []  # ornament notes before/around the main one
         main_start = t
-        grace_total = sum((g * k for _, k in ev.graces), Fraction(0))
+        grace_total = sum((gl for _, gl in ev.graces), Fraction(0))
         if ev.graces and grace_total < d:
-            for gp, k in ev.graces:
-                sub.append((main_start, gp, g * k))
-                main_start += g * k
+            for gp, gl in ev.graces:
+                sub.append((main_start, gp, gl))
+                main_start += gl
         p0 = ev.pitches[0]
         main_len = t + d - main_start
         new_ties: dict[int, int] = {}
         if ev.roll and main_len > g:
-            up, down = _neighbour(ev, p0, 1), _neighbour(ev, p0, -1)
+            up, down = _neighbour(ev, ev.steps[0], 1), _neighbour(ev, ev.steps[0], -1)
             if d == 3 * ev.unit and not ev.graces:
                 u = ev.unit
                 parts = [(p0, u), (up, g), (p0, u - g), (down, g), (p0, u - g)]
@@ -676,7 +521,7 @@ def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
                 sub.append((main_start, up, g))
                 main_start, main_len = main_start + g, main_len - g
         elif ev.trill and main_len > g:
-            up = _neighbour(ev, p0, 1)
+            up = _neighbour(ev, ev.steps[0], 1)
             g = trill_note
             s, k = main_start, 0
             while s + g < t + d:
@@ -690,8 +535,7 @@ def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
             sounding = main_len
             if ev.staccato:  # abc2midi halves the written note, then grace notes take their share
                 sounding = main_len - d / 2 if main_len > d / 2 else main_len / 2
-            naturals = [nat for _, nat in ev.letters] if len(ev.letters) == len(ev.pitches) else ev.pitches
-            for p, key in zip(ev.pitches, naturals):  # a tie holds the note across an accidental change
+            for p, key in zip(ev.pitches, ev.steps):  # a tie holds the note across an accidental change
                 prev = ties.get(key)
                 if prev is not None and notes[prev][1] != p and ev.explicit:
                     prev = None  # abc2midi: "could not find note to be tied"
@@ -708,31 +552,17 @@ def _play(events: list[_Event], trill_qpm: float) -> list[Note]:
     return [Note(on * 4, p, ln * 4) for on, p, ln in sorted(notes)]
 
 
-def _read(abc: str) -> tuple[dict[str, str], _Reader, int, str | None]:
-    """The first tune of ``abc`` read into bar markers and events (written order)."""
-    text = abc
-    m = re.search(r"(?m)^X:", text)
-    if m:
-        nxt = re.search(r"(?m)^X:", text[m.end() :])
-        text = text[m.start() : m.end() + nxt.start()] if nxt else text[m.start() :]
-    header, titles, body = _split_header(text)
-    index_m = re.match(r"\s*(\d+)", header.get("X", "1") or "1")
-    index = int(index_m.group(1)) if index_m else 1
-    title = titles[0] if titles else None
-    if "K" not in header:
-        raise RenderError("not an ABC tune: no K: field", tune=index, title=title)
-    reader = _Reader(header)
-    for line in body:
-        fm = re.match(r"([A-Za-z]):(.*)", line)
-        if fm and not line.startswith("|"):
-            if fm.group(1) == "P" and reader.voice_on:
-                reader.items.append((_PART, fm.group(2).strip()[:1]))
-            reader.field(fm.group(1), fm.group(2))
-            continue
-        if line.startswith("%"):
-            continue
-        reader.line(line)
-    return header, reader, index, title
+def _read(abc: str, *, lenient: bool = False, as_written: bool = False
+          ) -> tuple[dict[str, str], list, Reading, RawTune]:
+    """The first tune of ``abc`` read (:func:`folkabc.abc.read_body`) and turned into bar markers
+    and played events (written order)."""
+    tunes = split_tunes(abc)
+    raw = tunes[0] if tunes else RawTune(index=1, line=1)
+    if "K" not in raw.header:
+        raise RenderError("not an ABC tune: no K: field", tune=raw.index, title=raw.title)
+    header = _header(raw)
+    reading = read_body(raw, lenient=lenient)
+    return header, _Player(reading, header, as_written=as_written).play(reading.events), reading, raw
 
 
 def measure_endings(abc: str) -> list[str | None]:
@@ -746,11 +576,11 @@ def measure_endings(abc: str) -> list[str | None]:
     >>> measure_endings("X:1\\nT:t\\nK:G\\nD|:GABc|1 d4:|2 g4|]\\n")
     [None, None, '1', '2']
     """
-    _, reader, _, _ = _read(abc)
+    _, items, _, _ = _read(abc, lenient=True)
     labels: list[str | None] = []
     current: str | None = None
     filled = False
-    for it in reader.items:
+    for it in items:
         if isinstance(it, _Event):
             filled = True
             continue
@@ -773,7 +603,7 @@ def measure_endings(abc: str) -> list[str | None]:
     return labels
 
 
-def perform(abc: str) -> Performance:
+def perform(abc: str, *, lenient: bool = False, as_written: bool = False) -> Performance:
     """Play one ABC tune: its notes with repeats, endings and ornaments expanded.
 
     Parameters
@@ -781,6 +611,13 @@ def perform(abc: str) -> Performance:
     abc : str
         The text of one tune (``X:`` ... ``K:`` header and body). Only the first tune
         is read when there are several.
+    lenient : bool
+        Play what can be read, and list what cannot in :attr:`Performance.warnings` (with
+        line and column), instead of raising :class:`~folkabc.errors.AbcSyntaxError`.
+    as_written : bool
+        Play only what folk-rnn tokens keep: no ties, grace notes or decorations (rolls, trills,
+        fermatas, staccato), no hornpipe lilt, and parts in written order (the header ``P:`` not
+        applied). Tokens and their source then play the same notes (``tests/test_render_midi.py``).
 
     Returns
     -------
@@ -789,6 +626,9 @@ def perform(abc: str) -> Performance:
 
     Raises
     ------
+    AbcSyntaxError
+        For ABC that the reader cannot read (``K:Q#``, ``L:1/0``), as :func:`folkabc.tokenize` does
+        (unless ``lenient``).
     RenderError
         When the text has no ``K:`` field (not an ABC tune) or no notes.
 
@@ -803,12 +643,14 @@ def perform(abc: str) -> Performance:
     [67, 69, 71, 72, 74, 67, 69, 71, 72, 79]
     >>> p.qpm
     120.0
+    >>> perform("X:1\\nK:Q#\\nCDE|\\n", lenient=True).warnings[0]
+    "line 2, column 3: unreadable key 'Q#'; skipped"
     """
-    header, reader, index, title = _read(abc)
-    unit = _Reader(header).unit
-    notes = _play(_expand(_order_parts(reader.items, header.get("P", ""))),
-                  _tempo_qpm(header.get("Q"), unit, None))
+    header, items, reading, raw = _read(abc, lenient=lenient, as_written=as_written)
+    unit = reading.unit
+    notes = _play(_expand(_order_parts(items, "" if as_written else header.get("P", ""))), _tempo_qpm(header.get("Q"), unit, None))
     if not notes:
-        raise RenderError("the tune has no notes to play", tune=index, title=title)
+        raise RenderError("the tune has no notes to play", tune=raw.index, title=raw.title)
     qpm = _tempo_qpm(header.get("Q"), unit, header.get("R"), header.get("M"))
-    return Performance(notes, qpm, title, index, header.get("M", "4/4") or "4/4", reader.warnings)
+    return Performance(notes, qpm, raw.title, raw.index, header.get("M", "4/4") or "4/4",
+                       list(raw.warnings) + reading.warnings)
