@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--figure", default="G, C C 2")
     ap.add_argument("--no-search", action="store_true", help="leave out the search rows")
+    ap.add_argument("--before", metavar="DIR", help="also run the folkabc rows on an older checkout (a git worktree)")
     args = ap.parse_args(argv)
 
     env = dict(os.environ)
@@ -95,13 +96,20 @@ def main(argv: list[str] | None = None) -> int:
             (tmp / "match.abc").write_text(detokenize(["M:4/4", "K:Cmaj", *args.figure.split(), "|"],
                                                       title="match", index=1), encoding="utf-8")
             rows["abcmatch (figure over the corpus, one file)"] = ["abcmatch", str(tmp / "book.abc"), "-r", "0"]
-    for cmd in rows.values():  # warm: bytecode written, the corpus cache read once
-        run_once(cmd, env, tmp)
+    envs = {name: env for name in rows}
+    if args.before:
+        old_env = dict(env, PYTHONPATH=str(Path(args.before).resolve()))
+        for name, cmd in list(rows.items()):
+            if name.startswith("folkabc"):
+                rows[f"{name} [before]"] = cmd
+                envs[f"{name} [before]"] = old_env
+    for name, cmd in rows.items():  # warm: bytecode written, the corpus cache read once
+        run_once(cmd, envs[name], tmp)
     cpu: dict[str, list[float]] = {k: [] for k in rows}
     wall: dict[str, list[float]] = {k: [] for k in rows}
     for _ in range(args.reps):
         for name, cmd in rows.items():
-            c, w = run_once(cmd, env, tmp)
+            c, w = run_once(cmd, envs[name], tmp)
             cpu[name].append(c)
             wall[name].append(w)
     base = statistics.median(cpu["python -c pass"])
