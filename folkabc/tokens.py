@@ -40,9 +40,7 @@ import gc
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
@@ -53,6 +51,9 @@ from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nest
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
 from .tokenfile import read_token_file
 from .vocab import VOCAB
+
+if TYPE_CHECKING:  # numpy loads on first use of .ids (through VOCAB.encode), not on tokenize
+    import numpy as np
 
 __all__ = [
     "TokenizedTune",

@@ -42,13 +42,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
-from typing import Iterable, Sequence
-
-import numpy as np
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import UnknownTokenError
 from .grammar import token_category as _grammar_category
+
+if TYPE_CHECKING:  # numpy loads on first encode, so reading and checking ABC never import it
+    import numpy as np
 
 __all__ = [
     "Vocabulary",
@@ -297,6 +298,8 @@ class Vocabulary:
         >>> len(VOCAB.ids_of("meter")), len(VOCAB.ids_of("mode"))
         (7, 4)
         """
+        import numpy as np  # lazy: the check path never needs numpy
+
         return np.array([i for i, c in enumerate(self.categories) if c == category], dtype=np.int64)
 
     def encode(self, tokens: Iterable[str], *, fallback: str | None = None) -> np.ndarray:
@@ -319,6 +322,8 @@ class Vocabulary:
         >>> VOCAB.decode(VOCAB.encode(["|:", "C", ":|"]))
         ['|:', 'C', ':|']
         """
+        import numpy as np  # lazy: the check path never needs numpy
+
         index = self.index
         fb = index[fallback] if fallback is not None else None
         out = []
@@ -387,5 +392,5 @@ def load_vocabulary(text: str) -> Vocabulary:
 
 #: The frozen folkabc v2 vocabulary (137 tokens).
 VOCAB: Vocabulary = load_vocabulary(
-    resources.files("folkabc").joinpath("data/vocab_v2.tsv").read_text(encoding="utf-8")
+    (Path(__file__).parent / "data" / "vocab_v2.tsv").read_text(encoding="utf-8")
 )

@@ -2,9 +2,11 @@
 
 Each subcommand lives in its own module of this package and exposes
 ``add_parser(subparsers)``, which registers the subcommand and sets
-``func`` (``args -> int`` exit code) on it, and an ``ORDER`` number for
-``--help``. :func:`main` discovers them, so adding a command never touches
-this file.
+``func`` (``args -> int`` exit code) on it. :data:`COMMANDS` names them in
+``--help`` order with their help line and one example; :func:`main` imports
+and builds only the chosen command's module and parser (the others are listed,
+not loaded), so ``folkabc check one.abc`` never imports the render package,
+numpy or the model. Adding a command adds one line to :data:`COMMANDS`.
 
 Exit codes: 0 ok, 1 findings (e.g. miscounted bars), 2 usage or input error.
 A :class:`folkabc.errors.FolkabcError`, a usage error and an output that cannot be
@@ -18,12 +20,53 @@ import argparse
 import errno
 import importlib
 import os
-import pkgutil
 import sys
+from typing import NamedTuple, Sequence
 
 from ..errors import FolkabcError
 
-__all__ = ["main", "build_parser", "OneLineParser"]
+__all__ = ["main", "build_parser", "OneLineParser", "Command", "COMMANDS", "chosen_command"]
+
+
+class Command(NamedTuple):
+    """One subcommand: the module under ``folkabc.cli`` that builds and runs it, its help line, an example."""
+
+    module: str
+    help: str
+    example: str
+
+
+#: Every subcommand, in ``--help`` order. The help line and example are the ones the command's
+#: own parser shows (``tests/test_cli_startup.py`` holds them equal), so the top-level listing
+#: needs no import of the command modules.
+COMMANDS: dict[str, Command] = {
+    "demo": Command("demo", "run the main job on the embedded corpus and model, writing a tunebook to a folder",
+                    "folkabc demo -o out"),
+    "tokenize": Command("tokenize", "ABC → folk-rnn v2 tokens (meter, mode, body)", "folkabc tokenize tunes.abc"),
+    "abc": Command("abc", "folk-rnn tokens → ABC", "folkabc abc generated.txt > generated.abc"),
+    "check": Command("check", "count the bars of every tune (pickups, repeats, endings)", "folkabc check tunes.abc"),
+    "corpus": Command("corpus", "build, inspect and export tune corpora", "folkabc corpus info"),
+    "search": Command("search", "find a figure in the corpus (counts, tunes, bars, positions)",
+                      'folkabc search "G, C C 2"'),
+    "novelty": Command("novelty", "plagiarism report: which bars and figures of a tune the corpus already holds",
+                       "folkabc novelty generated.txt"),
+    "similar": Command("similar", "nearest corpus tunes of a tune: transposed, rhythm varied, ornamented or with "
+                                  "notes changed", "folkabc similar generated.abc"),
+    "score": Command("score", "score tunes under a model: log-probabilities, perplexity, surprising tokens",
+                     "folkabc score tunes.abc"),
+    "train": Command("train", "train an LSTM model on a corpus (needs: pip install 'folkabc[train]')",
+                     "folkabc train --out mymodel --layers 128,128 --time-limit 600"),
+    "generate": Command("generate", "generate tunes from a folk-rnn model (tokens or ABC, optionally checked)",
+                        "folkabc generate -n 10 --meter 6/8 --mode Cdor --seed 42"),
+    "render": Command("render", "render tunes as SVG, PNG, PDF, MIDI, MusicXML or an HTML tunebook",
+                      "folkabc render tunes.abc --to svg -o out/"),
+    "tunebook": Command("tunebook", "write an HTML tunebook (notation, play button, bar check, novelty)",
+                        "folkabc tunebook tunes.abc -o book.html"),
+    "analyze": Command("analyze", "posterior, Gramians, periodicity, softmax SVD, ablation and beam figures + a "
+                                  "report", "folkabc analyze --seed 7 -o report/"),
+    "serve": Command("serve", "a local web page to generate, hear, check, compare and keep tunes (and its JSON API)",
+                     "folkabc serve"),
+}
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -60,32 +103,62 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(status)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every discovered subcommand."""
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first word that is not an option), or None.
+
+    Examples
+    --------
+    >>> chosen_command(["check", "--json", "t.abc"]), chosen_command(["--version"]), chosen_command(["nope"])
+    ('check', None, None)
+    """
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
+    """The top-level parser with ``command``'s subparser built (with ``every``, all of them).
+
+    With no ``command`` every subcommand is listed by its name and help line (an empty subparser),
+    so ``folkabc --help`` and a misspelt command's error show them all without importing any
+    command module; with one, only that one is there (each parser costs argparse's gettext lookups).
+
+    Examples
+    --------
+    >>> p = build_parser("check")
+    >>> p.parse_args(["check", "--json", "t.abc"]).json
+    True
+    >>> list(next(a for a in p._actions if a.dest == "command").choices)
+    ['check']
+    >>> len(next(a for a in build_parser()._actions if a.dest == "command").choices) == len(COMMANDS)
+    True
+    """
+    from .. import __version__
+
     parser = OneLineParser(
         prog="folkabc",
         description="Folk-music transcriptions in ABC and the folk-rnn models that generate them.",
+        epilog="examples:\n" + "\n".join(f"  {c.example}" for c in COMMANDS.values()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from .. import __version__
-
     parser.add_argument("--version", action="version", version=f"folkabc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(mod, "add_parser"):
-            modules.append(mod)
-    for mod in sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__)):
-        mod.add_parser(sub)
+    for name, cmd in COMMANDS.items():
+        if every or name == command:
+            importlib.import_module(f"{__name__}.{cmd.module}").add_parser(sub)
+        elif command is None:  # --help, --version or a misspelt command: list them all
+            sub.add_parser(name, help=cmd.help)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 findings, 2 error)."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(chosen_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or usage error (2)

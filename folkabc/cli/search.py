@@ -110,12 +110,12 @@ def _search_notes(corpus, args):
     rows, positions = find_figure(corpus.rep_index, tokens, args.match, rows_mask=mask)
     index = corpus.index
     limit = None if args.all else args.limit
-    titles, sources = corpus.meta_array("title"), corpus.meta_array("source")
+    view = corpus.search_view()  # titles and sources read for the listed rows only
     matches = []
     for row, pos in zip(rows[:limit].tolist(), positions[:limit].tolist()):
         at = int(index.offsets[row]) + pos
         bar = int(index.bars[at])
         matches.append(Match(int(corpus.tune_ids[row]), row, pos, bar, int(index.bar_offsets[at]),
-                             titles[row], sources[row], bar_tokens(index, row, bar)))
+                             *view.describe(row), bar_tokens(index, row, bar)))
     return SearchResult(tokens, int(len(np.unique(rows))), int(len(rows)), matches,
                         approx=limit is not None and len(rows) > limit, limit=limit)

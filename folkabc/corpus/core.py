@@ -167,6 +167,47 @@ class _RowsBySource(Mapping):
         return sum(1 for _ in self)
 
 
+class _RowColumn(Sequence):
+    """One metadata column (``title``, ``source``, …) read a row at a time, when asked.
+
+    Search prints a few matches of a corpus of thousands of rows: it reads their titles and
+    sources, not every row's (:meth:`Corpus.meta_array` reads the whole column, for filters).
+    Once the whole column has been read, rows come from it. ``reads`` counts the rows fetched.
+
+    Examples
+    --------
+    >>> col = _RowColumn(_example_corpus(), "title")
+    >>> len(col), col[0], col[0], col.reads
+    (1, 'Tune A', 'Tune A', 1)
+    """
+
+    def __init__(self, corpus: "Corpus", name: str) -> None:
+        if name not in _META_FIELDS:
+            raise ParameterError(f"meta field {name!r} is not one of {', '.join(_META_FIELDS)}")
+        self._corpus = corpus
+        self._name = name
+        self._cache: dict[int, object] = {}
+        self.reads = 0
+
+    def __len__(self) -> int:
+        return self._corpus.n_rows
+
+    def __getitem__(self, row):
+        whole = self._corpus.__dict__.get("_meta_cache", {}).get(self._name)
+        if whole is not None or not isinstance(row, (int, np.integer)):
+            return (whole if whole is not None else self._corpus.meta_array(self._name))[row]
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(f"row {row} is not in the corpus ({len(self)} rows)")
+        if row not in self._cache:
+            found = self._corpus.db.execute(f"SELECT {self._name} FROM tunes WHERE row = ?", (row,)).fetchone()
+            self._cache[row] = found[0] if found else None
+            self.reads += 1
+        return self._cache[row]
+
+
 def _like(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, its ``%`` and ``_`` taken literally.
 
@@ -615,8 +656,8 @@ class Corpus:
 
     @cached_property
     def _search_view(self) -> SearchView:
-        return SearchView(self.index, np.asarray(self.tune_ids, dtype=np.int64), self.meta_array("title"),
-                          self.meta_array("source"), self._copy_rows)
+        return SearchView(self.index, np.asarray(self.tune_ids, dtype=np.int64), _RowColumn(self, "title"),
+                          _RowColumn(self, "source"), self._copy_rows)
 
     def search(self, tokens, **kw):
         """Find a figure: :func:`folkabc.search.search_corpus` on this corpus's :meth:`search_view`.
