@@ -17,11 +17,23 @@ suffixes still tied with a neighbour, which in folk music shrink fast.
 ``ids[p:p+m]``), O(m log N); ``count`` is the width of that range and
 ``positions`` maps the range back to (tune row, offset in tune).
 
+``tunes_in_range`` counts the *distinct tunes* of a range without visiting
+it: with ``prev[j]`` = 1 + the last suffix-array slot before ``j`` holding a
+suffix of the same tune (0 when none), the tunes of ``sa[lo:hi]`` are the
+slots ``j`` in the range with ``prev[j] <= lo`` (the first of their tune in
+the range). The range is cut into blocks of 65,536 slots whose ``prev``
+values are also stored sorted (``prev_sorted``), so each whole block costs
+one binary search and only the two partial blocks are scanned:
+O((hits / 65,536) · log + 65,536) whatever the hit count (Muthukrishnan's
+document-listing array with a blocked dominance count).
+
 Files written by :meth:`SuffixIndex.save` (next to the corpus's
 ``ids.npy`` / ``offsets.npy``): ``sa.npy`` (suffix array, ``uint32`` when
 N < 2**32), ``bars.npy`` (per-token bar number, ``uint16``),
-``bar_offsets.npy`` (per-token offset in its bar, in tokens, ``uint16``) and
-``search.json`` (format, version, sizes, and each array's SHA-256, checked on load).
+``bar_offsets.npy`` (per-token offset in its bar, in tokens, ``uint16``),
+``tune_prev.npy`` / ``tune_prev_sorted.npy`` (the tune-count arrays above, same
+dtype as ``sa``; optional: an index saved without them computes them on first
+use) and ``search.json`` (format, version, sizes, and each array's SHA-256, checked on load).
 
 Examples
 --------
@@ -55,7 +67,8 @@ from ..errors import IndexFileError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB
 from .bars import bar_table
 
-__all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "INDEX_FORMAT", "INDEX_VERSION"]
+__all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "tune_prev", "TUNE_BLOCK", "INDEX_FORMAT",
+           "INDEX_VERSION"]
 
 INDEX_FORMAT = "folkabc-suffix-index"
 INDEX_VERSION = 1
@@ -63,6 +76,8 @@ INDEX_VERSION = 1
 _END = VOCAB.id("</s>")
 _META = "search.json"
 _FILES = ("sa.npy", "bars.npy", "bar_offsets.npy")
+_TUNE_FILES = ("tune_prev.npy", "tune_prev_sorted.npy")
+TUNE_BLOCK = 1 << 16  # slots per sorted block of ``tune_prev``
 
 
 def encode_tunes(tunes: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -213,6 +228,72 @@ def suffix_array(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return sa.astype(pdtype)
 
 
+def tune_prev(sa: np.ndarray, offsets: np.ndarray, *, chunk: int = 1 << 22) -> tuple[np.ndarray, np.ndarray]:
+    """The tune-count arrays of a suffix array: ``prev`` and ``prev`` sorted block by block.
+
+    ``prev[j]`` is 1 + the largest slot ``i < j`` whose suffix ``sa[i]`` lies in
+    the same tune as ``sa[j]``, or 0 when ``j`` is that tune's first slot. The
+    distinct tunes of ``sa[lo:hi]`` are then ``#{j in [lo, hi): prev[j] <= lo}``.
+    Built in chunks of ``chunk`` slots (memory O(chunk + n_tunes) besides the output).
+
+    Parameters
+    ----------
+    sa : np.ndarray [shape=(N,)]
+    offsets : np.ndarray of int64 [shape=(n_tunes + 1,)]
+    chunk : int
+
+    Returns
+    -------
+    prev : np.ndarray [shape=(N,)]
+        ``uint32`` when N < 2**32 - 1, else ``int64``.
+    prev_sorted : np.ndarray [shape=(N // TUNE_BLOCK * TUNE_BLOCK,)]
+        Each whole block of :data:`TUNE_BLOCK` slots of ``prev``, sorted.
+
+    Examples
+    --------
+    >>> ids, offsets = encode_tunes([["M:4/4", "K:Cmaj", "C"], ["M:4/4", "K:Cmaj", "C"]])
+    >>> sa = suffix_array(ids, offsets)
+    >>> prev, _ = tune_prev(sa, offsets)
+    >>> lo, hi = 0, len(sa)  # every slot: two tunes start their run of slots here
+    >>> int(np.count_nonzero(prev[lo:hi] <= lo))
+    2
+    """
+    n = len(sa)
+    pdtype = np.uint32 if n < 2**32 - 1 else np.int64
+    offsets = np.asarray(offsets, dtype=np.int64)
+    prev = np.empty(n, dtype=pdtype)
+    last = np.zeros(max(len(offsets) - 1, 0), dtype=pdtype)  # 1 + the last slot seen of each tune
+    for a in range(0, n, chunk):
+        s = np.asarray(sa[a:a + chunk], dtype=np.int64)
+        rows = np.searchsorted(offsets, s, side="right") - 1
+        del s
+        order = np.argsort(rows, kind="stable")
+        rs = rows[order]
+        del rows
+        first = np.empty(len(rs), dtype=bool)
+        first[0] = True
+        np.not_equal(rs[1:], rs[:-1], out=first[1:])
+        pv = np.empty(len(rs), dtype=pdtype)
+        pv[1:] = order[:-1] + (a + 1)  # the slot before in the same tune (stable: smaller)
+        pv[first] = last[rs[first]]
+        prev[order + a] = pv
+        del pv
+        last_of = np.empty(len(rs), dtype=bool)
+        last_of[-1] = True
+        last_of[:-1] = first[1:]
+        last[rs[last_of]] = order[last_of] + (a + 1)
+        del order, rs, first, last_of
+    del last
+    nb = n // TUNE_BLOCK
+    prev_sorted = np.empty(nb * TUNE_BLOCK, dtype=pdtype)
+    step = max(1, chunk // TUNE_BLOCK)
+    for b in range(0, nb, step):
+        e = min(nb, b + step)
+        block = prev[b * TUNE_BLOCK:e * TUNE_BLOCK].reshape(e - b, TUNE_BLOCK)
+        prev_sorted[b * TUNE_BLOCK:e * TUNE_BLOCK] = np.sort(block, axis=1).ravel()
+    return prev, prev_sorted
+
+
 class SuffixIndex:
     """Exact n-gram index over the corpus token ids (a suffix array).
 
@@ -240,13 +321,15 @@ class SuffixIndex:
     """
 
     def __init__(self, ids: np.ndarray, offsets: np.ndarray, sa: np.ndarray,
-                 bars: np.ndarray, bar_offsets: np.ndarray, *, buffer=None) -> None:
+                 bars: np.ndarray, bar_offsets: np.ndarray, *, buffer=None,
+                 tune_arrays: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.ids = ids
         self.offsets = offsets
         self.sa = sa
         self.bars = bars
         self.bar_offsets = bar_offsets
         self._buf = buffer if buffer is not None else ids.tobytes()
+        self._tune_arrays = tune_arrays  # (prev, prev_sorted) of :func:`tune_prev`, made on first use
 
     # ------------------------------------------------------------------ build / io
     @classmethod
@@ -283,7 +366,7 @@ class SuffixIndex:
         _check_layout(ids, offsets)
         sa = suffix_array(ids, offsets)
         bars, bar_offsets = bar_table(ids, offsets)
-        return cls(ids, offsets, sa, bars, bar_offsets)
+        return cls(ids, offsets, sa, bars, bar_offsets, tune_arrays=tune_prev(sa, offsets))
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write the index files into ``directory`` (atomically, file by file).
@@ -312,7 +395,9 @@ class SuffixIndex:
         directory = Path(directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            arrays = {"sa.npy": self.sa, "bars.npy": self.bars, "bar_offsets.npy": self.bar_offsets}
+            prev, prev_sorted = self.tune_arrays
+            arrays = {"sa.npy": self.sa, "bars.npy": self.bars, "bar_offsets.npy": self.bar_offsets,
+                      "tune_prev.npy": prev, "tune_prev_sorted.npy": prev_sorted}
             for name, arr in (("ids.npy", self.ids), ("offsets.npy", self.offsets)):
                 if not _holds(directory / name, arr):  # never pair new sa.npy with stale ids
                     arrays[name] = arr
@@ -322,7 +407,8 @@ class SuffixIndex:
                     "n_tunes": len(self.offsets) - 1, "sa_dtype": str(self.sa.dtype),
                     "sha256": {name: _digest(arr) for name, arr in (
                         ("ids.npy", self.ids), ("offsets.npy", self.offsets), ("sa.npy", self.sa),
-                        ("bars.npy", self.bars), ("bar_offsets.npy", self.bar_offsets))}}
+                        ("bars.npy", self.bars), ("bar_offsets.npy", self.bar_offsets),
+                        ("tune_prev.npy", prev), ("tune_prev_sorted.npy", prev_sorted))}}
             atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)
         except OSError as exc:
             raise IndexFileError(f"cannot write index: {exc.strerror or exc}", path=str(directory)) from exc
@@ -376,12 +462,18 @@ class SuffixIndex:
                 f"index version {meta.get('version')!r}, this folkabc reads version {INDEX_VERSION}",
                 path=str(meta_path))
         mode = "r" if mmap else None
-        arrays = {name: _load_array(directory / name, mode)
-                  for name in ("ids.npy", "offsets.npy") + _FILES}
+        digests = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
+        names = ("ids.npy", "offsets.npy") + _FILES
+        if all(name in digests for name in _TUNE_FILES):  # indexes saved before them lack them
+            names += _TUNE_FILES
+        arrays = {name: _load_array(directory / name, mode) for name in names}
         ids, offsets, sa = arrays["ids.npy"], arrays["offsets.npy"], arrays["sa.npy"]
         n = meta.get("n_tokens")
         expect = {"ids.npy": (n, np.uint8), "sa.npy": (n, None), "bars.npy": (n, np.uint16),
                   "bar_offsets.npy": (n, np.uint16), "offsets.npy": ((meta.get("n_tunes") or 0) + 1, None)}
+        if "tune_prev.npy" in arrays:
+            expect["tune_prev.npy"] = (n, sa.dtype)
+            expect["tune_prev_sorted.npy"] = ((n or 0) // TUNE_BLOCK * TUNE_BLOCK, sa.dtype)
         for name, (size, dtype) in expect.items():
             arr = arrays[name]
             if arr.ndim != 1 or len(arr) != size or (dtype is not None and arr.dtype != dtype):
@@ -392,7 +484,6 @@ class SuffixIndex:
             raise IndexFileError("holds non-integer positions", path=str(directory / "sa.npy"))
         if len(offsets) and (offsets[0] != 0 or offsets[-1] != n):
             raise IndexFileError("offsets do not span ids", path=str(directory / "offsets.npy"))
-        digests = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
         if verify is None:
             verify = sum(a.nbytes for a in arrays.values()) <= _VERIFY_BYTES
         if verify:
@@ -401,8 +492,10 @@ class SuffixIndex:
                     raise IndexFileError("contents differ from the SHA-256 recorded when the index was "
                                          "saved (a damaged file): rebuild the index", path=str(directory / name))
         buffer = _byte_view(directory / "ids.npy", ids) if mmap else None
+        tune_arrays = ((arrays["tune_prev.npy"], arrays["tune_prev_sorted.npy"])
+                       if "tune_prev.npy" in arrays else None)
         return cls(ids, np.asarray(offsets, dtype=np.int64), sa, arrays["bars.npy"],
-                   arrays["bar_offsets.npy"], buffer=buffer)
+                   arrays["bar_offsets.npy"], buffer=buffer, tune_arrays=tune_arrays)
 
     # ------------------------------------------------------------------ queries
     def __len__(self) -> int:
@@ -527,6 +620,39 @@ class SuffixIndex:
         [0, 1]
         """
         return np.searchsorted(self.offsets, np.asarray(starts, dtype=np.int64), side="right") - 1
+
+    @property
+    def tune_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(prev, prev_sorted)`` of :func:`tune_prev` (computed on first use when not stored)."""
+        if self._tune_arrays is None:
+            self._tune_arrays = tune_prev(self.sa, self.offsets)
+        return self._tune_arrays
+
+    def tunes_in_range(self, lo: int, hi: int) -> int:
+        """Number of distinct tunes among the suffixes ``sa[lo:hi]``, without visiting every one.
+
+        Whole blocks of :data:`TUNE_BLOCK` slots cost one binary search each, the
+        two partial blocks at most 2 · ``TUNE_BLOCK`` comparisons.
+
+        Examples
+        --------
+        >>> ids, offsets = encode_tunes([["M:4/4", "K:Cmaj", "C", "C"], ["M:4/4", "K:Cmaj", "C"]])
+        >>> index = SuffixIndex.build(ids, offsets)
+        >>> index.tunes_in_range(*index.find(VOCAB.encode(["C"])))
+        2
+        """
+        lo, hi = int(lo), int(hi)
+        if hi <= lo:
+            return 0
+        prev, prev_sorted = self.tune_arrays
+        B = TUNE_BLOCK
+        b1, b2 = -(-lo // B), hi // B
+        if b1 >= b2:
+            return int(np.count_nonzero(prev[lo:hi] <= lo))
+        n = int(np.count_nonzero(prev[lo:b1 * B] <= lo)) + int(np.count_nonzero(prev[b2 * B:hi] <= lo))
+        for b in range(b1, b2):
+            n += int(np.searchsorted(prev_sorted[b * B:(b + 1) * B], lo, side="right"))
+        return n
 
     def tunes_containing(self, query_ids) -> np.ndarray:
         """Rows of the tunes that contain ``query_ids``, ascending and unique.
