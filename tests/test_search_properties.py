@@ -191,3 +191,19 @@ def test_highly_repetitive_corpora(bodies, query):
     rows, offs = index.positions(q)
     brows, boffs = brute_positions(ids, offsets, q)
     assert rows.tolist() == brows.tolist() and offs.tolist() == boffs.tolist()
+
+
+def test_suffix_array_in_small_chunks_is_sorted(oneills):
+    """The chunked build (buckets and tied-group runs of ~1,000 suffixes) sorts every cut suffix."""
+    ids = np.asarray(oneills.ids)
+    offsets = np.asarray(oneills.offsets)
+    sa = suffix_array(ids, offsets, chunk=1000)
+    assert sa.dtype == np.uint32 and np.array_equal(np.sort(sa), np.arange(len(ids)))
+    ends = offsets[np.searchsorted(offsets, sa.astype(np.int64), side="right")]
+    buf = ids.tobytes()
+    cut = [buf[p:e] for p, e in zip(sa.tolist(), ends.tolist())]
+    assert all(x <= y for x, y in zip(cut, cut[1:]))
+    # and it agrees with the one-chunk build on every range it gives
+    whole = suffix_array(ids, offsets)
+    assert [bytes(c) for c in cut] == [buf[p:e] for p, e in zip(
+        whole.tolist(), offsets[np.searchsorted(offsets, whole.astype(np.int64), side="right")].tolist())]
