@@ -145,10 +145,15 @@ def torch_peer(model, label: str, tunes: list, length: int, repeat: int, threads
     res = {"score_tokens_per_s": (n_tok / t_np, n_tok / t_pt), "score_ratio": t_pt / t_np,
            "score_max_abs_diff": diff,
            "generate_tokens_per_s": (length / g_np, length / g_pt), "generate_ratio": g_pt / g_np}
+    cpu = {k: CPU[f"{label} {k}"] for k in ("score folkabc", "score torch", "gen folkabc", "gen torch")}
+    res["score_cpu_ratio"] = cpu["score torch"] / cpu["score folkabc"]
+    res["generate_cpu_ratio"] = cpu["gen torch"] / cpu["gen folkabc"]
     print(f"{label}: scoring {B} tunes ({n_tok:,} tokens): folkabc {n_tok / t_np:9,.0f} tokens/s, torch nn.LSTM "
-          f"{n_tok / t_pt:9,.0f} tokens/s -> folkabc/torch {t_pt / t_np:.2f}x (max |log p diff| {diff:.1e})")
+          f"{n_tok / t_pt:9,.0f} tokens/s -> folkabc/torch {t_pt / t_np:.2f}x wall, "
+          f"{res['score_cpu_ratio']:.2f}x CPU (max |log p diff| {diff:.1e})")
     print(f"{label}: single-stream generation ({length} tokens): folkabc {length / g_np:7,.0f} tokens/s, torch "
-          f"LSTMCell {length / g_pt:7,.0f} tokens/s -> folkabc/torch {g_pt / g_np:.2f}x")
+          f"LSTMCell {length / g_pt:7,.0f} tokens/s -> folkabc/torch {g_pt / g_np:.2f}x wall, "
+          f"{res['generate_cpu_ratio']:.2f}x CPU")
     return res
 
 
