@@ -400,20 +400,21 @@ class Network:
             active = (lengths[None, :] > np.arange(T)[:, None]).sum(axis=1)
         dt = self.dtype
         rec = {"hidden": [], "cell": [], "gates": []} if record else None
+        # time-major inside ((T, B, ...)): each step reads and writes contiguous rows
         X = None
         for li, H in enumerate(self.sizes):
             if li == 0:
                 if inputs is not None:
-                    proj = np.matmul(inputs.astype(dt, copy=False), self.Wx[0])
+                    proj = np.matmul(inputs.astype(dt, copy=False).transpose(1, 0, 2), self.Wx[0])
                     proj += self.b[0]
                 else:
-                    proj = self.Wx0b[ids]
+                    proj = self.Wx0b[np.asarray(ids).T]
             else:
                 proj = np.matmul(X, self.Wx[li])
                 proj += self.b[li]
-            Hs = np.zeros((B, T, H), dtype=dt)
-            Cs = np.zeros((B, T, H), dtype=dt) if record else None
-            G = {k: np.zeros((B, T, H), dtype=dt) for k in GATE_NAMES} if record else None
+            Hs = np.zeros((T, B, H), dtype=dt)
+            Cs = np.zeros((T, B, H), dtype=dt) if record else None
+            G = {k: np.zeros((T, B, H), dtype=dt) for k in GATE_NAMES} if record else None
             h = np.repeat(self.h0[li][None, :], B, axis=0).astype(dt)
             c = np.repeat(self.c0[li][None, :], B, axis=0).astype(dt)
             z = np.empty((B, 4 * H), dtype=dt)
@@ -425,25 +426,31 @@ class Network:
                     break
                 zz = z[:n]
                 np.dot(h[:n], Wh, out=zz)
-                zz += proj[:n, t]
+                zz += proj[t, :n]
                 if record:
-                    G["candidate"][:n, t] = zz[:, 3 * H:]
+                    G["candidate"][t, :n] = zz[:, 3 * H:]
                 _lstm_cell(zz, c[:n], h[:n], th[:n], H)
-                Hs[:n, t] = h[:n]
+                Hs[t, :n] = h[:n]
                 if record:
-                    Cs[:n, t] = c[:n]
-                    G["input"][:n, t] = zz[:, :H]
-                    G["forget"][:n, t] = zz[:, H:2 * H]
-                    G["output"][:n, t] = zz[:, 2 * H:3 * H]
-                    G["candidate_tanh"][:n, t] = zz[:, 3 * H:]
+                    Cs[t, :n] = c[:n]
+                    G["input"][t, :n] = zz[:, :H]
+                    G["forget"][t, :n] = zz[:, H:2 * H]
+                    G["output"][t, :n] = zz[:, 2 * H:3 * H]
+                    G["candidate_tanh"][t, :n] = zz[:, 3 * H:]
+            del proj
             if record:
-                rec["hidden"].append(Hs)
-                rec["cell"].append(Cs)
-                rec["gates"].append(G)
+                rec["hidden"].append(_batch_major(Hs))
+                rec["cell"].append(_batch_major(Cs))
+                rec["gates"].append({k: _batch_major(v) for k, v in G.items()})
             X = Hs
-        logits = np.matmul(X, self.W_out)
+        logits = np.matmul(X.transpose(1, 0, 2), self.W_out)
         logits += self.b_out
         return logits, rec
+
+
+def _batch_major(a: np.ndarray) -> np.ndarray:
+    """(T, B, ...) → a contiguous (B, T, ...) copy."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
 def _lstm_cell(z: np.ndarray, c: np.ndarray, h: np.ndarray, th: np.ndarray, H: int) -> None:
