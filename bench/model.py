@@ -15,6 +15,13 @@ Measures, in one run, on a v2-sized model (random weights unless ``--model`` is 
   step to sample the next token (O(N²) steps for N tokens): tokens/s for a ``--rerun-length`` tune,
   checked to produce the same tune as the incremental sampler from the same uniforms.
 
+* the torch peer (CPU build, ``torch.set_num_threads`` = BLAS threads), side by side in the same run,
+  for the shipped 2 × 384 model (``folkabc.load_model()``) and a random 3 × 512 model: scoring the
+  same 64 tunes with ``nn.LSTM`` on the same weights (one-hot inputs, packed sequences, then
+  ``nn.Linear`` and ``log_softmax``), checked to give the same log-probabilities, and single-stream
+  generation with a stack of ``nn.LSTMCell`` (one token a step, ``torch.multinomial``); ratios
+  folkabc / torch in tokens per second (> 1: folkabc faster). ``--no-torch`` skips it.
+
 ``</s>`` is banned while timing generation so every tune has exactly the asked length. Each figure is
 the best of ``--repeat`` runs. BLAS runs on ``--blas-threads`` threads (default 1, set through
 ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` before numpy loads): on a busy shared 2-core machine, two
@@ -65,6 +72,91 @@ def rerun_sampler(model, n_tokens: int, uniforms) -> list[int]:
     return seq[1:]
 
 
+def torch_peer(model, label: str, tunes: list, length: int, repeat: int, threads: int) -> dict:
+    """folkabc vs torch on ``model``: scoring ``tunes`` (nn.LSTM) and ``length``-token generation (LSTMCell)."""
+    import numpy as np
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    p = model.params
+    V, sizes = p.n_vocab, p.sizes
+    lstm = torch.nn.LSTM(V, sizes[0], num_layers=len(sizes), batch_first=True) if len(set(sizes)) == 1 else None
+    assert lstm is not None, "the peer needs equal layer sizes"
+    cells = [torch.nn.LSTMCell(lp.n_in, lp.size) for lp in p.layers]
+    lin = torch.nn.Linear(sizes[-1], V)
+    with torch.no_grad():
+        for i, lp in enumerate(p.layers):  # file gate order i, f, c, o == torch's i, f, g, o
+            for mod, sfx in ((lstm, f"_l{i}"), (cells[i], "")):
+                getattr(mod, "weight_ih" + sfx).copy_(torch.from_numpy(np.ascontiguousarray(lp.W_x.T)))
+                getattr(mod, "weight_hh" + sfx).copy_(torch.from_numpy(np.ascontiguousarray(lp.W_h.T)))
+                getattr(mod, "bias_ih" + sfx).copy_(torch.from_numpy(lp.b))
+                getattr(mod, "bias_hh" + sfx).zero_()
+        lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(p.W_out.T)))
+        lin.bias.copy_(torch.from_numpy(p.b_out))
+    h0 = [torch.from_numpy(lp.h0) for lp in p.layers]
+    c0 = [torch.from_numpy(lp.c0) for lp in p.layers]
+    seqs = [np.append(model.vocab.encode(t), model.end_id) for t in tunes]
+    n_tok = sum(len(s) for s in seqs)
+    B, T = len(seqs), max(len(s) for s in seqs)
+    inp = np.full((B, T), model.start_id, dtype=np.int64)
+    tgt = np.zeros((B, T), dtype=np.int64)
+    for r, s in enumerate(seqs):
+        inp[r, 1:len(s)] = s[:-1]
+        tgt[r, :len(s)] = s
+    lens = torch.tensor([len(s) for s in seqs])
+    eye = torch.eye(V, dtype=torch.float32)
+
+    def torch_score():
+        with torch.no_grad():
+            x = eye[torch.from_numpy(inp)]
+            packed = torch.nn.utils.rnn.pack_padded_sequence(x, lens, batch_first=True, enforce_sorted=False)
+            hc = (torch.stack(h0)[:, None].expand(-1, B, -1).contiguous(),
+                  torch.stack(c0)[:, None].expand(-1, B, -1).contiguous())
+            out, _ = lstm(packed, hc)
+            out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+            lp = torch.log_softmax(lin(out), dim=-1)
+            return lp.gather(2, torch.from_numpy(tgt[:, :lp.shape[1]])[:, :, None])[:, :, 0].numpy()
+
+    t_np, ours = _best(lambda: model.score_many(tunes), repeat, f"{label} score folkabc")
+    t_pt, theirs = _best(torch_score, repeat, f"{label} score torch")
+    diff = max(float(np.max(np.abs(ours[r].token_logprobs - theirs[r, :len(s)]))) for r, s in enumerate(seqs))
+
+    def torch_generate():
+        g = torch.Generator().manual_seed(1)
+        with torch.no_grad():
+            h = [x[None].clone() for x in h0]
+            c = [x[None].clone() for x in c0]
+            tok, out = model.start_id, []
+            for _ in range(length):
+                x = eye[tok][None]
+                for i, cell in enumerate(cells):
+                    h[i], c[i] = cell(x, (h[i], c[i]))
+                    x = h[i]
+                logits = lin(x)[0]
+                logits[model.end_id] = -float("inf")
+                tok = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=g))
+                out.append(tok)
+            return out
+
+    ban = ["</s>"]
+    g_np, _ = _best(lambda: model.generate(seed=1, max_length=length, banned=ban)[0], repeat, f"{label} gen folkabc")
+    g_pt, _ = _best(torch_generate, repeat, f"{label} gen torch")
+    res = {"score_tokens_per_s": (n_tok / t_np, n_tok / t_pt), "score_ratio": t_pt / t_np,
+           "score_max_abs_diff": diff,
+           "generate_tokens_per_s": (length / g_np, length / g_pt), "generate_ratio": g_pt / g_np}
+    cpu = {k: CPU[f"{label} {k}"] for k in ("score folkabc", "score torch", "gen folkabc", "gen torch")}
+    res["score_cpu_ratio"] = cpu["score torch"] / cpu["score folkabc"]
+    res["generate_cpu_ratio"] = cpu["gen torch"] / cpu["gen folkabc"]
+    print(f"{label}: scoring {B} tunes ({n_tok:,} tokens): folkabc {n_tok / t_np:9,.0f} tokens/s, torch nn.LSTM "
+          f"{n_tok / t_pt:9,.0f} tokens/s -> folkabc/torch {t_pt / t_np:.2f}x wall, "
+          f"{res['score_cpu_ratio']:.2f}x CPU (max |log p diff| {diff:.1e})")
+    print(f"{label}: single-stream generation ({length} tokens): folkabc {length / g_np:7,.0f} tokens/s, torch "
+          f"LSTMCell {length / g_pt:7,.0f} tokens/s -> folkabc/torch {g_pt / g_np:.2f}x wall, "
+          f"{res['generate_cpu_ratio']:.2f}x CPU")
+    return res
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", help="a model path (default: random 3 x 512 weights over the 137 tokens)")
@@ -74,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rerun-length", type=int, default=100, help="tokens for the rerun peer (100)")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--blas-threads", type=int, default=1, help="BLAS threads (1); 0 leaves the environment")
+    ap.add_argument("--no-torch", action="store_true", help="skip the torch side by side")
+    ap.add_argument("--torch-only", action="store_true", help="only the torch side by side")
     args = ap.parse_args(argv)
     if args.blas_threads > 0:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -82,6 +176,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from folkabc.model import Model, load_model
 
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            print("torch not installed: no side by side")
+        else:
+            print(f"torch {torch.__version__} side by side (threads: {max(args.blas_threads, 0) or 'default'}):")
+            rnd = Model.random(layers=[512, 512, 512], rng=0)
+            tunes = [g.tokens for g in rnd.generate(n=args.batch, seed=1, max_length=args.batch_length,
+                                                     banned=["</s>"])]
+            for label, m in (("shipped 2x384", load_model()), ("random 3x512", rnd)):
+                torch_peer(m, label, tunes, args.length, args.repeat, args.blas_threads)
+            print()
+    if args.torch_only:
+        return 0
     model = load_model(args.model) if args.model else Model.random(layers=[512, 512, 512], rng=0)
     print(f"model: {model}, {model.params.n_params:,} parameters; numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs, BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'default')}")

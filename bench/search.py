@@ -15,7 +15,9 @@ One run prints (and with ``--json FILE`` writes):
 4. a synthetic corpus of ``--synthetic-tunes`` tunes (default 1,000,000) made
    by resampling the default corpus's bars (each synthetic tune takes a real
    tune's meter, mode and bar count and draws its bars from all bars of that
-   meter): build rate, the same 1,000-figure latencies, peak memory.
+   meter): index build and save in a fresh process (its peak memory, times),
+   p50/p99 of ``search(limit=20)`` for ``|``, the commonest note and the
+   commonest 2-4-token figures, and the same 1,000-figure latencies.
 
 Wall times on a shared machine move with its load; CPU seconds are printed
 beside build times.
@@ -45,7 +47,7 @@ import numpy as np  # noqa: E402
 
 from folkabc.search import SuffixIndex, search_index  # noqa: E402
 from folkabc.search.bars import bar_table  # noqa: E402
-from folkabc.search.index import suffix_array  # noqa: E402
+from folkabc.search.index import suffix_array, tune_prev  # noqa: E402
 from folkabc.search.query import MEASURE_TOKENS  # noqa: E402
 from folkabc.vocab import VOCAB  # noqa: E402
 
@@ -67,11 +69,12 @@ def timed(fn, *args):
 
 
 def build_rates(ids: np.ndarray, offsets: np.ndarray) -> tuple[SuffixIndex, dict]:
-    """Build the index once (what ``SuffixIndex.build`` does), timing its two steps apart."""
+    """Build the index once (what ``SuffixIndex.build`` does), timing its three steps apart."""
     sa, w_sa, c_sa = timed(suffix_array, ids, offsets)
     (bars, offs), w_bars, c_bars = timed(bar_table, ids, offsets)
-    index = SuffixIndex(ids, offsets, sa, bars, offs)
-    w_all, c_all = w_sa + w_bars, c_sa + c_bars
+    tune_arrays, w_tp, c_tp = timed(tune_prev, sa, offsets)
+    index = SuffixIndex(ids, offsets, sa, bars, offs, tune_arrays=tune_arrays)
+    w_all, c_all = w_sa + w_bars + w_tp, c_sa + c_bars + c_tp
     n = len(ids)
     return index, {
         "tokens": n, "tunes": len(offsets) - 1,
@@ -79,7 +82,65 @@ def build_rates(ids: np.ndarray, offsets: np.ndarray) -> tuple[SuffixIndex, dict
         "build_tokens_per_s_wall": round(n / w_all), "build_tokens_per_s_cpu": round(n / c_all),
         "suffix_array_wall_s": round(w_sa, 3), "suffix_array_cpu_s": round(c_sa, 3),
         "bar_table_wall_s": round(w_bars, 3), "bar_table_cpu_s": round(c_bars, 3),
+        "tune_counts_cpu_s": round(c_tp, 3),
     }
+
+
+def build_in_child(directory: Path) -> dict:
+    """Build and save the index of the ``ids.npy``/``offsets.npy`` in ``directory`` in a fresh
+    process (``SuffixIndex.write``, what a corpus build does); its peak memory (``VmHWM`` of that
+    process: loading the ids, building, saving; ``ru_maxrss`` would carry the forked parent's) and
+    its times."""
+    code = ("import json, resource, sys, time, numpy as np\n"
+            "from folkabc.search import SuffixIndex\n"
+            "d = sys.argv[1]\n"
+            "ids, off = np.load(d + '/ids.npy'), np.load(d + '/offsets.npy')\n"
+            "hwm = lambda: int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+            "base = hwm()\n"
+            "w, c = time.perf_counter(), time.process_time()\n"
+            "SuffixIndex.write(ids, off, d)\n"
+            "ru = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "print(json.dumps({'wall_s': round(time.perf_counter() - w, 1), "
+            "'cpu_s': round(time.process_time() - c, 1), 'system_s': round(ru.ru_stime, 1), "
+            "'peak_rss_gb': round(hwm() / 2**20, 3), 'rss_before_build_gb': round(base / 2**20, 3)}))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(directory)], capture_output=True, text=True,
+                         check=True, env=os.environ)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def query_latencies(index: SuffixIndex, queries: dict[str, list[str]], repeat: int = 50) -> dict:
+    """p50/p99 of ``search_index(limit=20)`` for named queries (``|``, a single note, common figures)."""
+    out = {}
+    for name, toks in queries.items():
+        ms = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            res = search_index(index, toks, limit=20)
+            ms.append((time.perf_counter() - t) * 1e3)
+        out[name] = {"occurrences": res.occurrences, "tunes": res.tunes,
+                     "p50_ms": round(float(np.percentile(ms, 50)), 3),
+                     "p99_ms": round(float(np.percentile(ms, 99)), 3)}
+    return out
+
+
+def common_queries(index: SuffixIndex) -> dict[str, list[str]]:
+    """``|``, the commonest single note, and the commonest 2-, 3- and 4-token figures of the index."""
+    ids = np.asarray(index.ids[: 2_000_000])
+    body = ~np.isin(ids, [END] + [VOCAB.id(t) for t in VOCAB.tokens if t.startswith(("M:", "K:"))])
+    notes = np.array([VOCAB.categories[i] == "note" for i in range(len(VOCAB))])
+    cnt = np.bincount(ids[body & notes[ids]], minlength=len(VOCAB))
+    queries = {"|": ["|"], "note " + VOCAB.tokens[int(cnt.argmax())]: [VOCAB.tokens[int(cnt.argmax())]]}
+    for m in (2, 3, 4):
+        ok = np.ones(len(ids) - m + 1, dtype=bool)
+        key = np.zeros(len(ids) - m + 1, dtype=np.int64)
+        for j in range(m):
+            ok &= body[j:len(ids) - m + 1 + j]
+            key = key * 256 + ids[j:len(ids) - m + 1 + j]
+        vals, c = np.unique(key[ok], return_counts=True)
+        top = int(vals[c.argmax()])
+        toks = [VOCAB.tokens[(top >> (8 * (m - 1 - j))) & 255] for j in range(m)]
+        queries[f"common {m}-gram " + " ".join(toks)] = toks
+    return queries
 
 
 def draw_figures(ids: np.ndarray, rng: np.random.Generator, n: int = 1000) -> list[np.ndarray]:
@@ -283,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     report["default_build"] = build
     print(f"  build: {build['build_wall_s']} s wall ({build['build_tokens_per_s_wall'] / 1e6:.2f}M tokens/s), "
           f"{build['build_cpu_s']} s CPU ({build['build_tokens_per_s_cpu'] / 1e6:.2f}M tokens/s); "
-          f"suffix array {build['suffix_array_cpu_s']} s, bar table {build['bar_table_cpu_s']} s CPU")
+          f"suffix array {build['suffix_array_cpu_s']} s, bar table {build['bar_table_cpu_s']} s, "
+          f"tune-count arrays {build['tune_counts_cpu_s']} s CPU")
     loaded = corpus.index  # the memory-mapped index stored with the corpus
     figures = draw_figures(ids, rng, args.figures)
     lat = latencies(loaded, figures)
@@ -309,21 +371,25 @@ def main(argv: list[str] | None = None) -> int:
         sids, soff = synthetic_corpus(ids, offsets, args.synthetic_tunes, rng)
         gen_s = time.perf_counter() - t
         print(f"synthetic corpus: {args.synthetic_tunes} tunes, {len(sids)} tokens (made in {gen_s:.1f} s)")
-        sindex, sbuild = build_rates(sids, soff)
-        sbuild["generate_s"] = round(gen_s, 1)
-        report["synthetic_build"] = sbuild
-        print(f"  build: {sbuild['build_wall_s']} s wall "
-              f"({sbuild['build_tokens_per_s_wall'] / 1e6:.2f}M tokens/s), {sbuild['build_cpu_s']} s CPU "
-              f"({sbuild['build_tokens_per_s_cpu'] / 1e6:.2f}M tokens/s); suffix array "
-              f"{sbuild['suffix_array_cpu_s']} s, bar table {sbuild['bar_table_cpu_s']} s CPU")
+        n_tok = len(sids)
         with tempfile.TemporaryDirectory() as tmp:
-            t = time.perf_counter()
-            sindex.save(tmp)
-            save_s = time.perf_counter() - t
-            del sindex
+            np.save(Path(tmp) / "ids.npy", sids)
+            np.save(Path(tmp) / "offsets.npy", soff)
+            sbuild = build_in_child(Path(tmp))
+            sbuild["generate_s"] = round(gen_s, 1)
+            sbuild["tokens_per_cpu_s"] = round(n_tok / sbuild["cpu_s"])
+            report["synthetic_build"] = sbuild
+            print(f"  build + save in a fresh process: {sbuild['wall_s']} s wall, {sbuild['cpu_s']} s CPU "
+                  f"({sbuild['tokens_per_cpu_s'] / 1e6:.2f}M tokens per CPU-s), {sbuild['system_s']} s system; "
+                  f"peak memory {sbuild['peak_rss_gb']} GB (ids and offsets loaded: "
+                  f"{sbuild['rss_before_build_gb']} GB)")
             smapped = SuffixIndex.load(tmp)
+            ql = query_latencies(smapped, common_queries(smapped))
+            report["synthetic_queries"] = ql
+            for name, v in ql.items():
+                print(f"  search(limit=20) {name!r}: {v['occurrences']:,} occurrences in {v['tunes']:,} tunes; "
+                      f"p50 {v['p50_ms']} ms, p99 {v['p99_ms']} ms")
             slat = latencies(smapped, draw_figures(sids, rng, args.figures))
-            slat["save_s"] = round(save_s, 1)
             report["synthetic_latency"] = slat
             print(f"  {slat['figures']} figures ({slat['found']} found): count median {slat['count_ms_median']} "
                   f"ms, p99 {slat['count_ms_p99']} ms; full search median {slat['search_ms_median']} ms, "

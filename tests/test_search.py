@@ -89,7 +89,8 @@ def test_match_never_spans_two_tunes():
 def test_save_load_roundtrip_mmap(example_index, tmp_path):
     example_index.save(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "bar_offsets.npy", "bars.npy", "ids.npy", "offsets.npy", "sa.npy", "search.json"]
+        "bar_offsets.npy", "bars.npy", "ids.npy", "offsets.npy", "sa.npy", "search.json",
+        "tune_prev.npy", "tune_prev_sorted.npy"]
     assert not list(tmp_path.glob("*.tmp"))
     loaded = SuffixIndex.load(tmp_path)
     assert isinstance(loaded.sa, np.memmap)

@@ -413,7 +413,7 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
 def _build_index(directory: Path) -> None:
     ids = np.load(directory / "ids.npy")
     offsets = np.load(directory / "offsets.npy")
-    SuffixIndex.build(ids, offsets).save(directory)
+    SuffixIndex.write(ids, offsets, directory)  # array by array: bounded peak memory
 
 
 def is_current(path: str | os.PathLike, *, sources: Iterable[str] | None = None) -> bool:

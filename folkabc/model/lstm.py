@@ -268,13 +268,17 @@ class Params:
         return cls(out, u(n_in, n_vocab), u(n_vocab))
 
 
-def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """σ(x) = ½·tanh(½x) + ½, in place when ``out is x`` (numpy's tanh is SIMD: ~4× scipy's expit)."""
-    np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    np.multiply(out, 0.5, out=out)
-    np.add(out, 0.5, out=out)
-    return out
+def _sigmoid_of_half(x: np.ndarray) -> np.ndarray:
+    """In place: ``x`` holding ½·a becomes σ(a) = ½·tanh(½a) + ½ (numpy's tanh is SIMD: ~4× scipy's expit).
+
+    :class:`Network` stores the sigmoid gates' weights and biases halved (exact in
+    binary floating point), so the pre-activations arrive halved and the
+    sigmoid is one pass fewer.
+    """
+    np.tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+    return x
 
 
 def _gate_perm(H: int) -> np.ndarray:
@@ -322,8 +326,11 @@ class Network:
         self.c0: list[np.ndarray] = []
         for i, lp in enumerate(params.layers):
             perm = _gate_perm(lp.size)
-            Wx = lp.W_x[:, perm]
+            Wx = lp.W_x[:, perm]  # fancy indexing: copies, halved in place below
             Wh = lp.W_h[:, perm]
+            sig = slice(0, 3 * lp.size)  # i, f, o: sigmoid gates, stored halved (exact)
+            Wx[:, sig] *= 0.5
+            Wh[:, sig] *= 0.5
             if i > 0 and i - 1 in cut:
                 Wx = Wx.copy()
                 Wx[cut[i - 1]] = 0
@@ -331,6 +338,7 @@ class Network:
                 Wh = Wh.copy()
                 Wh[cut[i]] = 0
             b = np.ascontiguousarray(lp.b[perm])
+            b[sig] *= 0.5
             if i == 0:
                 self.Wxh.append(None)
                 self.Wx.append(np.ascontiguousarray(Wx))
@@ -392,20 +400,21 @@ class Network:
             active = (lengths[None, :] > np.arange(T)[:, None]).sum(axis=1)
         dt = self.dtype
         rec = {"hidden": [], "cell": [], "gates": []} if record else None
+        # time-major inside ((T, B, ...)): each step reads and writes contiguous rows
         X = None
         for li, H in enumerate(self.sizes):
             if li == 0:
                 if inputs is not None:
-                    proj = np.matmul(inputs.astype(dt, copy=False), self.Wx[0])
+                    proj = np.matmul(inputs.astype(dt, copy=False).transpose(1, 0, 2), self.Wx[0])
                     proj += self.b[0]
                 else:
-                    proj = self.Wx0b[ids]
+                    proj = self.Wx0b[np.asarray(ids).T]
             else:
                 proj = np.matmul(X, self.Wx[li])
                 proj += self.b[li]
-            Hs = np.zeros((B, T, H), dtype=dt)
-            Cs = np.zeros((B, T, H), dtype=dt) if record else None
-            G = {k: np.zeros((B, T, H), dtype=dt) for k in GATE_NAMES} if record else None
+            Hs = np.zeros((T, B, H), dtype=dt)
+            Cs = np.zeros((T, B, H), dtype=dt) if record else None
+            G = {k: np.zeros((T, B, H), dtype=dt) for k in GATE_NAMES} if record else None
             h = np.repeat(self.h0[li][None, :], B, axis=0).astype(dt)
             c = np.repeat(self.c0[li][None, :], B, axis=0).astype(dt)
             z = np.empty((B, 4 * H), dtype=dt)
@@ -417,34 +426,41 @@ class Network:
                     break
                 zz = z[:n]
                 np.dot(h[:n], Wh, out=zz)
-                zz += proj[:n, t]
+                zz += proj[t, :n]
                 if record:
-                    G["candidate"][:n, t] = zz[:, 3 * H:]
+                    G["candidate"][t, :n] = zz[:, 3 * H:]
                 _lstm_cell(zz, c[:n], h[:n], th[:n], H)
-                Hs[:n, t] = h[:n]
+                Hs[t, :n] = h[:n]
                 if record:
-                    Cs[:n, t] = c[:n]
-                    G["input"][:n, t] = zz[:, :H]
-                    G["forget"][:n, t] = zz[:, H:2 * H]
-                    G["output"][:n, t] = zz[:, 2 * H:3 * H]
-                    G["candidate_tanh"][:n, t] = zz[:, 3 * H:]
+                    Cs[t, :n] = c[:n]
+                    G["input"][t, :n] = zz[:, :H]
+                    G["forget"][t, :n] = zz[:, H:2 * H]
+                    G["output"][t, :n] = zz[:, 2 * H:3 * H]
+                    G["candidate_tanh"][t, :n] = zz[:, 3 * H:]
+            del proj
             if record:
-                rec["hidden"].append(Hs)
-                rec["cell"].append(Cs)
-                rec["gates"].append(G)
+                rec["hidden"].append(_batch_major(Hs))
+                rec["cell"].append(_batch_major(Cs))
+                rec["gates"].append({k: _batch_major(v) for k, v in G.items()})
             X = Hs
-        logits = np.matmul(X, self.W_out)
+        logits = np.matmul(X.transpose(1, 0, 2), self.W_out)
         logits += self.b_out
         return logits, rec
+
+
+def _batch_major(a: np.ndarray) -> np.ndarray:
+    """(T, B, ...) → a contiguous (B, T, ...) copy."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
 def _lstm_cell(z: np.ndarray, c: np.ndarray, h: np.ndarray, th: np.ndarray, H: int) -> None:
     """In place: gates from pre-activations ``z`` (i, f, o, c order), new ``c`` and ``h``.
 
-    On return ``z`` holds the activated gates i, f, o and tanh of the candidate.
+    The i, f, o pre-activations arrive halved (see :func:`_sigmoid_of_half`). On
+    return ``z`` holds the activated gates i, f, o and tanh of the candidate.
     """
     s = z[:, : 3 * H]
-    _sigmoid(s, out=s)
+    _sigmoid_of_half(s)
     g = z[:, 3 * H:]
     np.tanh(g, out=g)
     c *= z[:, H:2 * H]

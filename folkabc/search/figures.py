@@ -101,7 +101,11 @@ class SearchResult:
     matches : list of Match
         In corpus order, at most ``limit`` of them.
     approx : bool
-        True when ``limit`` cut ``matches`` short (the counts stay exact).
+        True when ``limit`` cut ``matches`` short (the counts stay exact). The
+        listed matches are then a sample, not the first ``limit`` in the corpus:
+        the first ``limit`` occurrences in suffix-array order (ordered by the
+        tokens that follow the figure, ties in a fixed order), which costs
+        O(limit · log N) to find however many occurrences there are.
     limit : int or None
     """
 
@@ -212,7 +216,12 @@ def search_index(
     rows : np.ndarray of bool or None [shape=(n_tunes,)]
         Keep only these rows (e.g. a source filter).
     limit : int or None
-        Most matches listed (counts stay exact); None lists all.
+        Most matches listed (counts stay exact); None lists all. When the
+        occurrences outnumber it, the listed ones are the first ``limit`` in
+        suffix-array order (see :class:`SearchResult`, ``approx``). Without
+        ``same_position``, ``meter``, ``mode`` or ``rows`` the work is
+        O(m log N + limit + hits / 65,536), not proportional to the hits;
+        a filter visits every occurrence.
     key : str
         Key of an ABC query (ignored for token queries).
     tune_ids : np.ndarray of int or None
@@ -249,31 +258,39 @@ def search_index(
         same_position = parse_same_position(same_position)
     q = VOCAB.encode(toks)
     lo, hi = index.find(q)
-    starts = np.sort(np.asarray(index.sa[lo:hi], dtype=np.int64))
-    row_of = index.rows_of(starts)
-    keep = np.ones(len(starts), dtype=bool)
     mask = _row_mask(index, parse_meter(meter), parse_mode(mode))
-    if mask is not None:
-        keep &= mask[row_of]
     if rows is not None:
         rows = np.asarray(rows, dtype=bool)
         if rows.shape != (index.n_tunes,):
             raise ParameterError(f"rows must be a bool mask over {index.n_tunes} tunes, got shape {rows.shape}")
-        keep &= rows[row_of]
-    if not keep.all():
-        starts, row_of = starts[keep], row_of[keep]
-    if same_position is not None:
+        mask = rows if mask is None else mask & rows
+    if mask is None and same_position is None:
+        # no filter: exact counts from the range alone; only the listed matches are visited
+        n_occ = hi - lo
+        n_tunes = index.tunes_in_range(lo, hi)
+        shown = n_occ if limit is None else min(limit, n_occ)
+        starts = np.sort(np.asarray(index.sa[lo:lo + shown], dtype=np.int64))
+        row_of = index.rows_of(starts)
         bars, offs = match_places(index, q, starts)
-        bar, off = same_position
-        sel = bars == bar
-        if off is not None:
-            sel &= offs == off
-        starts, row_of, bars, offs = starts[sel], row_of[sel], bars[sel], offs[sel]
-    n_occ = len(starts)
-    n_tunes = int(np.count_nonzero(np.diff(row_of))) + 1 if n_occ else 0  # row_of is sorted
-    shown = n_occ if limit is None else min(limit, n_occ)
-    if same_position is None:  # place only the matches listed
-        bars, offs = match_places(index, q, starts[:shown])
+    else:
+        # filters look at every occurrence (in suffix-array order), then list as above
+        starts = np.asarray(index.sa[lo:hi], dtype=np.int64)
+        row_of = index.rows_of(starts)
+        if mask is not None:
+            keep = mask[row_of]
+            starts, row_of = starts[keep], row_of[keep]
+        bars, offs = match_places(index, q, starts)
+        if same_position is not None:
+            bar, off = same_position
+            sel = bars == bar
+            if off is not None:
+                sel &= offs == off
+            starts, row_of, bars, offs = starts[sel], row_of[sel], bars[sel], offs[sel]
+        n_occ = len(starts)
+        n_tunes = len(np.unique(row_of))
+        shown = n_occ if limit is None else min(limit, n_occ)
+        order = np.argsort(starts[:shown])
+        starts, row_of, bars, offs = (a[:shown][order] for a in (starts, row_of, bars, offs))
     lead = _lead(q)
     matches = []
     for j in range(shown):

@@ -8,20 +8,37 @@ can never match across two tunes, and the sort never has to look further
 than the longest tune.
 
 The sort is prefix doubling in numpy (Manber & Myers, with Larsson &
-Sadakane's trick of re-sorting only the groups that are still tied): a first
-pass packs the first 8 tokens of each suffix into one ``uint64`` key and
-argsorts it; each later pass doubles the compared length but only over the
-suffixes still tied with a neighbour, which in folk music shrink fast.
+Sadakane's trick of re-sorting only the groups that are still tied): a
+counting sort on the first two tokens, then each two-token bucket sorted on its
+first 8 tokens packed into one ``uint64`` key; each later pass doubles the
+compared length but only over the suffixes still tied with a neighbour,
+which in folk music shrink fast. Memory stays lean: positions and ranks are
+``int32`` when they fit, and every step works on one bucket or one run of
+whole tied groups of about ``chunk`` suffixes, so besides ``ids``, ``sa`` and
+the ranks (9 bytes a token) the scratch is bounded by the chunk or the largest
+bucket, not by N.
 
 ``find`` is a binary search on raw bytes (``bisect`` with a key reading
 ``ids[p:p+m]``), O(m log N); ``count`` is the width of that range and
 ``positions`` maps the range back to (tune row, offset in tune).
 
+``tunes_in_range`` counts the *distinct tunes* of a range without visiting
+it: with ``prev[j]`` = 1 + the last suffix-array slot before ``j`` holding a
+suffix of the same tune (0 when none), the tunes of ``sa[lo:hi]`` are the
+slots ``j`` in the range with ``prev[j] <= lo`` (the first of their tune in
+the range). The range is cut into blocks of 65,536 slots whose ``prev``
+values are also stored sorted (``prev_sorted``), so each whole block costs
+one binary search and only the two partial blocks are scanned:
+O((hits / 65,536) · log + 65,536) whatever the hit count (Muthukrishnan's
+document-listing array with a blocked dominance count).
+
 Files written by :meth:`SuffixIndex.save` (next to the corpus's
 ``ids.npy`` / ``offsets.npy``): ``sa.npy`` (suffix array, ``uint32`` when
 N < 2**32), ``bars.npy`` (per-token bar number, ``uint16``),
-``bar_offsets.npy`` (per-token offset in its bar, in tokens, ``uint16``) and
-``search.json`` (format, version, sizes, and each array's SHA-256, checked on load).
+``bar_offsets.npy`` (per-token offset in its bar, in tokens, ``uint16``),
+``tune_prev.npy`` / ``tune_prev_sorted.npy`` (the tune-count arrays above, same
+dtype as ``sa``; optional: an index saved without them computes them on first
+use) and ``search.json`` (format, version, sizes, and each array's SHA-256, checked on load).
 
 Examples
 --------
@@ -55,7 +72,8 @@ from ..errors import IndexFileError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB
 from .bars import bar_table
 
-__all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "INDEX_FORMAT", "INDEX_VERSION"]
+__all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "tune_prev", "TUNE_BLOCK", "INDEX_FORMAT",
+           "INDEX_VERSION"]
 
 INDEX_FORMAT = "folkabc-suffix-index"
 INDEX_VERSION = 1
@@ -63,6 +81,8 @@ INDEX_VERSION = 1
 _END = VOCAB.id("</s>")
 _META = "search.json"
 _FILES = ("sa.npy", "bars.npy", "bar_offsets.npy")
+_TUNE_FILES = ("tune_prev.npy", "tune_prev_sorted.npy")
+TUNE_BLOCK = 1 << 16  # slots per sorted block of ``tune_prev``
 
 
 def encode_tunes(tunes: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +141,7 @@ def _check_layout(ids: np.ndarray, offsets: np.ndarray) -> None:
         raise ParameterError(f"tune row {k} does not end with </s>")
 
 
-def suffix_array(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def suffix_array(ids: np.ndarray, offsets: np.ndarray, *, chunk: int = 1 << 21) -> np.ndarray:
     """Sort the suffixes of ``ids``, each cut after the ``</s>`` that ends its tune.
 
     Suffixes whose cut strings are equal (e.g. the same tune tail twice) keep
@@ -132,6 +152,9 @@ def suffix_array(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     ----------
     ids : np.ndarray of uint8 [shape=(N,)]
     offsets : np.ndarray of int64 [shape=(n_tunes + 1,)]
+    chunk : int
+        Suffixes handled per numpy step (scratch memory is a few dozen bytes per
+        suffix of a chunk, or of the largest first-token bucket or tied group).
 
     Returns
     -------
@@ -152,65 +175,227 @@ def suffix_array(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=pdtype)
     itype = np.int32 if n < 2**31 - 2 else np.int64  # working positions and ranks
-    # remaining length of each suffix inside its tune (including the </s>)
-    lengths = np.diff(offsets)
-    rem = np.arange(n, 0, -1, dtype=itype)
-    rem -= np.repeat((n - offsets[1:]).astype(itype), lengths)
-    max_len = int(lengths.max())
-    # base-139 packing of the first 8 symbols (139**8 < 2**64), symbol = id + 1; suffixes
-    # shorter than 8 inside their tune are fixed after, with 0 (= past the end) for the rest
+    offsets = np.asarray(offsets, dtype=np.int64)
+    max_len = int(np.diff(offsets).max())
+
+    def rem_of(pos: np.ndarray) -> np.ndarray:
+        """Tokens from each position to the end of its tune, its </s> included."""
+        return offsets[np.searchsorted(offsets, pos, side="right")] - pos
+
+    # 1. counting sort on the first two symbols (symbol = id + 1, 0 past the end of the tune),
+    #    a chunk of positions at a time: buckets of suffixes that share their first two tokens
+    def two(a: int, b: int) -> np.ndarray:
+        first = ids[a:b].astype(np.int32) + 1
+        second = ids[a + 1:b + 1].astype(np.int32) + 1
+        if len(second) < len(first):
+            second = np.append(second, 0)
+        second[first == _END + 1] = 0  # </s> ends its suffix
+        return first * 257 + second
+
+    counts = np.zeros(257 * 257, dtype=np.int64)
+    for a in range(0, n, chunk):
+        counts += np.bincount(two(a, min(n, a + chunk)), minlength=257 * 257)
+    bucket_lo = np.concatenate([[0], np.cumsum(counts)])
+    fill = bucket_lo[:-1].copy()
+    sa = np.empty(n, dtype=itype)
+    for a in range(0, n, chunk):
+        c = two(a, min(n, a + chunk))
+        order = np.argsort(c, kind="stable").astype(itype)
+        cnt = np.bincount(c, minlength=257 * 257)
+        del c
+        cut = np.concatenate([[0], np.cumsum(cnt)])
+        for v in np.flatnonzero(cnt):
+            sa[fill[v]:fill[v] + cnt[v]] = order[cut[v]:cut[v + 1]] + a
+            fill[v] += cnt[v]
+        del order
+    # 2. each bucket sorted on its first 8 tokens packed base 139 into a uint64 (the same
+    #    symbols); equal keys form one tied group
     width = 8
-    key = np.zeros(n, dtype=np.uint64)
-    for j in range(width):
-        key *= np.uint64(139)
-        cut = max(n - j, 0)
-        key[:cut] += ids[j:].astype(np.uint64) + np.uint64(1)
-    short = np.flatnonzero(rem < width)
-    scale = np.uint64(139) ** (width - rem[short]).astype(np.uint64)
-    key[short] = key[short] // scale * scale
-    del short, scale
-    # ties need no stable order: equal keys form one group, sorted further below
-    sa = np.argsort(key).astype(itype)
-    skey = key[sa]
-    del key
-    boundary = np.empty(n, dtype=bool)
-    boundary[0] = True
-    np.not_equal(skey[1:], skey[:-1], out=boundary[1:])
-    del skey
     rank = np.empty(n, dtype=itype)
-    rank[sa] = np.maximum.accumulate(np.where(boundary, np.arange(n, dtype=itype), 0))
-    k = width
-    while k < max_len:
-        # positions in sa whose group has more than one member
-        end_of_group = np.empty(n, dtype=bool)
-        end_of_group[:-1] = boundary[1:]
-        end_of_group[-1] = True
-        active = np.flatnonzero(~(boundary & end_of_group)).astype(itype)
-        del end_of_group
-        if len(active) == 0:
-            break
-        s = sa[active]
-        srem = rem[s]
-        if int(srem.max()) <= k:
-            break  # every tied group is tied over its whole cut suffix
-        nxt = np.minimum(s + k, n - 1)
-        r2 = np.where(srem > k, rank[nxt].astype(np.int64) + 1, 0)
-        del nxt, srem
-        comp = rank[s].astype(np.int64) * (n + 1) + r2
-        del r2
-        sub = np.argsort(comp)
-        s = s[sub]
-        comp = comp[sub]
+    boundary = np.empty(n, dtype=bool)  # True where a tied group starts
+    for v in np.flatnonzero(counts):
+        lo_b, hi_b = int(bucket_lo[v]), int(bucket_lo[v + 1])
+        pos = sa[lo_b:hi_b].astype(np.int64)
+        nb = boundary[lo_b:hi_b]
+        if len(pos) == 1:
+            nb[0] = True
+            rank[pos] = lo_b
+            continue
+        r = rem_of(pos)
+        key = np.zeros(len(pos), dtype=np.uint64)
+        for j in range(width):
+            tok = ids[np.minimum(pos + j, n - 1)].astype(np.uint64) + np.uint64(1)
+            tok[r <= j] = 0
+            key *= np.uint64(139)
+            key += tok
+            del tok
+        del r
+        sub = np.argsort(key)
+        key = key[sub]
+        pos = pos[sub]
         del sub
-        sa[active] = s
-        nb = np.empty(len(active), dtype=bool)
+        sa[lo_b:hi_b] = pos
         nb[0] = True
-        np.not_equal(comp[1:], comp[:-1], out=nb[1:])
-        del comp
-        boundary[active] = nb
-        rank[s] = np.maximum.accumulate(np.where(nb, active, 0))
+        np.not_equal(key[1:], key[:-1], out=nb[1:])
+        del key
+        rank[pos] = np.maximum.accumulate(np.where(nb, np.arange(lo_b, hi_b, dtype=itype), 0))
+        del pos
+    # 3. prefix doubling over the tied groups only, a run of whole groups at a time
+    k = width
+
+    def next_start(x: int) -> int:
+        """The first group start at or after slot ``x`` (``n`` when none)."""
+        while x < n:
+            w = boundary[x:x + chunk]
+            i = int(np.argmax(w))
+            if w[i]:
+                return x + i
+            x += chunk
+        return n
+
+    while k < max_len:
+        progress = False
+        a = 0
+        while a < n:
+            # the run [a, e): whole groups, about ``chunk`` slots (one big group may exceed it)
+            e = next_start(a + chunk)
+            bnd = boundary[a:e]
+            single = bnd.copy()
+            single[:-1] &= bnd[1:]  # a group of one: starts here and the next slot starts another
+            act = np.flatnonzero(~single)
+            del single
+            if len(act) == 0:
+                a = e
+                continue
+            act += a
+            s = sa[act].astype(np.int64)
+            srem = rem_of(s)
+            if int(srem.max()) > k:
+                progress = True
+            r2 = np.where(srem > k, rank[np.minimum(s + k, n - 1)].astype(np.int64) + 1, 0)
+            del srem
+            comp = rank[s].astype(np.int64) * (n + 1) + r2
+            del r2
+            sub = np.argsort(comp)
+            s = s[sub]
+            comp = comp[sub]
+            del sub
+            sa[act] = s
+            nb = np.empty(len(act), dtype=bool)
+            nb[0] = True
+            np.not_equal(comp[1:], comp[:-1], out=nb[1:])
+            del comp
+            boundary[act] = nb
+            rank[s] = np.maximum.accumulate(np.where(nb, act.astype(itype), 0))
+            del s, nb, act
+            a = e
+        if not progress:
+            break  # every tied group is tied over its whole cut suffix
         k *= 2
+    del rank, boundary
+    if sa.dtype == np.int32 and pdtype == np.uint32:
+        return sa.view(np.uint32)  # positions are non-negative: no copy
     return sa.astype(pdtype)
+
+
+def tune_prev(sa: np.ndarray, offsets: np.ndarray, *, chunk: int = 1 << 21, sorted_blocks: bool = True):
+    """The tune-count arrays of a suffix array: ``prev`` and ``prev`` sorted block by block.
+
+    ``prev[j]`` is 1 + the largest slot ``i < j`` whose suffix ``sa[i]`` lies in
+    the same tune as ``sa[j]``, or 0 when ``j`` is that tune's first slot. The
+    distinct tunes of ``sa[lo:hi]`` are then ``#{j in [lo, hi): prev[j] <= lo}``.
+    Built in chunks of ``chunk`` slots (memory O(chunk + n_tunes) besides the output).
+
+    Parameters
+    ----------
+    sa : np.ndarray [shape=(N,)]
+    offsets : np.ndarray of int64 [shape=(n_tunes + 1,)]
+    chunk : int
+    sorted_blocks : bool
+        Also return ``prev_sorted`` (default); False returns ``prev`` alone.
+
+    Returns
+    -------
+    prev : np.ndarray [shape=(N,)]
+        ``uint32`` when N < 2**32 - 1, else ``int64``.
+    prev_sorted : np.ndarray [shape=(N // TUNE_BLOCK * TUNE_BLOCK,)]
+        Each whole block of :data:`TUNE_BLOCK` slots of ``prev``, sorted.
+
+    Examples
+    --------
+    >>> ids, offsets = encode_tunes([["M:4/4", "K:Cmaj", "C"], ["M:4/4", "K:Cmaj", "C"]])
+    >>> sa = suffix_array(ids, offsets)
+    >>> prev, _ = tune_prev(sa, offsets)
+    >>> lo, hi = 0, len(sa)  # every slot: two tunes start their run of slots here
+    >>> int(np.count_nonzero(prev[lo:hi] <= lo))
+    2
+    """
+    n = len(sa)
+    pdtype = np.uint32 if n < 2**32 - 1 else np.int64
+    offsets = np.asarray(offsets, dtype=np.int64)
+    prev = np.empty(n, dtype=pdtype)
+    last = np.zeros(max(len(offsets) - 1, 0), dtype=pdtype)  # 1 + the last slot seen of each tune
+    for a in range(0, n, chunk):
+        s = np.asarray(sa[a:a + chunk], dtype=np.int64)
+        rows = np.searchsorted(offsets, s, side="right") - 1
+        del s
+        order = np.argsort(rows, kind="stable")
+        rs = rows[order]
+        del rows
+        first = np.empty(len(rs), dtype=bool)
+        first[0] = True
+        np.not_equal(rs[1:], rs[:-1], out=first[1:])
+        pv = np.empty(len(rs), dtype=pdtype)
+        pv[1:] = order[:-1] + (a + 1)  # the slot before in the same tune (stable: smaller)
+        pv[first] = last[rs[first]]
+        prev[order + a] = pv
+        del pv
+        last_of = np.empty(len(rs), dtype=bool)
+        last_of[-1] = True
+        last_of[:-1] = first[1:]
+        last[rs[last_of]] = order[last_of] + (a + 1)
+        del order, rs, first, last_of
+    del last
+    if not sorted_blocks:
+        return prev
+    return prev, _sorted_blocks(prev, chunk=chunk)
+
+
+def _tune_prev_only(sa, offsets, *, chunk: int = 1 << 21) -> np.ndarray:
+    """``prev`` of :func:`tune_prev` alone (write drops ``sa`` before sorting the blocks)."""
+    return tune_prev(sa, offsets, chunk=chunk, sorted_blocks=False)
+
+
+def _sorted_blocks(prev: np.ndarray, *, chunk: int = 1 << 21) -> np.ndarray:
+    """Each whole block of :data:`TUNE_BLOCK` slots of ``prev``, sorted (a few blocks at a time)."""
+    nb = len(prev) // TUNE_BLOCK
+    prev_sorted = np.empty(nb * TUNE_BLOCK, dtype=prev.dtype)
+    step = max(1, chunk // TUNE_BLOCK)
+    for b in range(0, nb, step):
+        e = min(nb, b + step)
+        block = prev[b * TUNE_BLOCK:e * TUNE_BLOCK].reshape(e - b, TUNE_BLOCK)
+        prev_sorted[b * TUNE_BLOCK:e * TUNE_BLOCK] = np.sort(block, axis=1).ravel()
+    return prev_sorted
+
+
+def _bar_table_chunked(ids: np.ndarray, offsets: np.ndarray, *, chunk: int = 1 << 21) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~folkabc.search.bars.bar_table` over runs of whole tunes of about ``chunk`` tokens.
+
+    Tunes are independent, so the result equals one call over everything while the
+    scratch memory is bounded by the run, not by N.
+    """
+    n = len(ids)
+    bars = np.empty(n, dtype=np.uint16)
+    bar_offsets = np.empty(n, dtype=np.uint16)
+    n_tunes = len(offsets) - 1
+    r = 0
+    while r < n_tunes:
+        e = int(np.searchsorted(offsets, offsets[r] + chunk, side="right")) - 1
+        e = min(max(e, r + 1), n_tunes)
+        a, b = int(offsets[r]), int(offsets[e])
+        bars[a:b], bar_offsets[a:b] = bar_table(ids[a:b], offsets[r:e + 1] - a)
+        r = e
+    return bars, bar_offsets
 
 
 class SuffixIndex:
@@ -240,13 +425,15 @@ class SuffixIndex:
     """
 
     def __init__(self, ids: np.ndarray, offsets: np.ndarray, sa: np.ndarray,
-                 bars: np.ndarray, bar_offsets: np.ndarray, *, buffer=None) -> None:
+                 bars: np.ndarray, bar_offsets: np.ndarray, *, buffer=None,
+                 tune_arrays: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.ids = ids
         self.offsets = offsets
         self.sa = sa
         self.bars = bars
         self.bar_offsets = bar_offsets
         self._buf = buffer if buffer is not None else ids.tobytes()
+        self._tune_arrays = tune_arrays  # (prev, prev_sorted) of :func:`tune_prev`, made on first use
 
     # ------------------------------------------------------------------ build / io
     @classmethod
@@ -281,9 +468,74 @@ class SuffixIndex:
         ids = np.ascontiguousarray(ids)
         offsets = np.asarray(offsets, dtype=np.int64)
         _check_layout(ids, offsets)
+        bars, bar_offsets = _bar_table_chunked(ids, offsets)
         sa = suffix_array(ids, offsets)
-        bars, bar_offsets = bar_table(ids, offsets)
-        return cls(ids, offsets, sa, bars, bar_offsets)
+        return cls(ids, offsets, sa, bars, bar_offsets, tune_arrays=tune_prev(sa, offsets))
+
+    @classmethod
+    def write(cls, ids: np.ndarray, offsets: np.ndarray, directory: str | os.PathLike) -> "SuffixIndex":
+        """Build the index straight into ``directory`` and open it (memory-mapped).
+
+        The same files as ``build(ids, offsets).save(directory)``, but each array is
+        written and dropped as soon as it is made, so the peak memory is that of
+        the suffix-array sort (about 10 bytes a token plus bounded scratch) or of
+        the tune-count arrays (9 bytes a token), never all arrays at once.
+
+        Returns
+        -------
+        SuffixIndex
+            :meth:`load` of ``directory``.
+
+        Raises
+        ------
+        ParameterError
+            When ``ids``/``offsets`` are not the corpus layout.
+        IndexFileError
+            When a file cannot be written.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ids, offsets = encode_tunes([["M:4/4", "K:Cmaj", "C", "D", "C"]])
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     SuffixIndex.write(ids, offsets, d).count(VOCAB.encode(["C"]))
+        2
+        """
+        ids = np.ascontiguousarray(ids)
+        offsets = np.asarray(offsets, dtype=np.int64)
+        _check_layout(ids, offsets)
+        directory = Path(directory)
+        digests: dict[str, str] = {}
+
+        def put(name: str, arr: np.ndarray, *, unless_held: bool = False) -> None:
+            digests[name] = _digest(arr)
+            if not (unless_held and _holds(directory / name, arr)):
+                atomic_write(directory / name, lambda f: np.save(f, np.asarray(arr)), error=IndexFileError)
+
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / _META).unlink(missing_ok=True)  # no stale index while the files change
+            put("ids.npy", ids, unless_held=True)
+            put("offsets.npy", offsets, unless_held=True)
+            bars, bar_offsets = _bar_table_chunked(ids, offsets)
+            put("bars.npy", bars)
+            put("bar_offsets.npy", bar_offsets)
+            del bars, bar_offsets
+            sa = suffix_array(ids, offsets)
+            put("sa.npy", sa)
+            sa_dtype = str(sa.dtype)
+            prev = _tune_prev_only(sa, offsets)
+            del sa
+            put("tune_prev.npy", prev)
+            prev_sorted = _sorted_blocks(prev)
+            put("tune_prev_sorted.npy", prev_sorted)
+            del prev, prev_sorted
+            meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "n_tokens": len(ids),
+                    "n_tunes": len(offsets) - 1, "sa_dtype": sa_dtype, "sha256": digests}
+            atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)
+        except OSError as exc:
+            raise IndexFileError(f"cannot write index: {exc.strerror or exc}", path=str(directory)) from exc
+        return cls.load(directory, mmap=True)
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write the index files into ``directory`` (atomically, file by file).
@@ -312,7 +564,9 @@ class SuffixIndex:
         directory = Path(directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            arrays = {"sa.npy": self.sa, "bars.npy": self.bars, "bar_offsets.npy": self.bar_offsets}
+            prev, prev_sorted = self.tune_arrays
+            arrays = {"sa.npy": self.sa, "bars.npy": self.bars, "bar_offsets.npy": self.bar_offsets,
+                      "tune_prev.npy": prev, "tune_prev_sorted.npy": prev_sorted}
             for name, arr in (("ids.npy", self.ids), ("offsets.npy", self.offsets)):
                 if not _holds(directory / name, arr):  # never pair new sa.npy with stale ids
                     arrays[name] = arr
@@ -322,7 +576,8 @@ class SuffixIndex:
                     "n_tunes": len(self.offsets) - 1, "sa_dtype": str(self.sa.dtype),
                     "sha256": {name: _digest(arr) for name, arr in (
                         ("ids.npy", self.ids), ("offsets.npy", self.offsets), ("sa.npy", self.sa),
-                        ("bars.npy", self.bars), ("bar_offsets.npy", self.bar_offsets))}}
+                        ("bars.npy", self.bars), ("bar_offsets.npy", self.bar_offsets),
+                        ("tune_prev.npy", prev), ("tune_prev_sorted.npy", prev_sorted))}}
             atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)
         except OSError as exc:
             raise IndexFileError(f"cannot write index: {exc.strerror or exc}", path=str(directory)) from exc
@@ -376,12 +631,18 @@ class SuffixIndex:
                 f"index version {meta.get('version')!r}, this folkabc reads version {INDEX_VERSION}",
                 path=str(meta_path))
         mode = "r" if mmap else None
-        arrays = {name: _load_array(directory / name, mode)
-                  for name in ("ids.npy", "offsets.npy") + _FILES}
+        digests = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
+        names = ("ids.npy", "offsets.npy") + _FILES
+        if all(name in digests for name in _TUNE_FILES):  # indexes saved before them lack them
+            names += _TUNE_FILES
+        arrays = {name: _load_array(directory / name, mode) for name in names}
         ids, offsets, sa = arrays["ids.npy"], arrays["offsets.npy"], arrays["sa.npy"]
         n = meta.get("n_tokens")
         expect = {"ids.npy": (n, np.uint8), "sa.npy": (n, None), "bars.npy": (n, np.uint16),
                   "bar_offsets.npy": (n, np.uint16), "offsets.npy": ((meta.get("n_tunes") or 0) + 1, None)}
+        if "tune_prev.npy" in arrays:
+            expect["tune_prev.npy"] = (n, sa.dtype)
+            expect["tune_prev_sorted.npy"] = ((n or 0) // TUNE_BLOCK * TUNE_BLOCK, sa.dtype)
         for name, (size, dtype) in expect.items():
             arr = arrays[name]
             if arr.ndim != 1 or len(arr) != size or (dtype is not None and arr.dtype != dtype):
@@ -392,7 +653,6 @@ class SuffixIndex:
             raise IndexFileError("holds non-integer positions", path=str(directory / "sa.npy"))
         if len(offsets) and (offsets[0] != 0 or offsets[-1] != n):
             raise IndexFileError("offsets do not span ids", path=str(directory / "offsets.npy"))
-        digests = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
         if verify is None:
             verify = sum(a.nbytes for a in arrays.values()) <= _VERIFY_BYTES
         if verify:
@@ -401,8 +661,10 @@ class SuffixIndex:
                     raise IndexFileError("contents differ from the SHA-256 recorded when the index was "
                                          "saved (a damaged file): rebuild the index", path=str(directory / name))
         buffer = _byte_view(directory / "ids.npy", ids) if mmap else None
+        tune_arrays = ((arrays["tune_prev.npy"], arrays["tune_prev_sorted.npy"])
+                       if "tune_prev.npy" in arrays else None)
         return cls(ids, np.asarray(offsets, dtype=np.int64), sa, arrays["bars.npy"],
-                   arrays["bar_offsets.npy"], buffer=buffer)
+                   arrays["bar_offsets.npy"], buffer=buffer, tune_arrays=tune_arrays)
 
     # ------------------------------------------------------------------ queries
     def __len__(self) -> int:
@@ -527,6 +789,39 @@ class SuffixIndex:
         [0, 1]
         """
         return np.searchsorted(self.offsets, np.asarray(starts, dtype=np.int64), side="right") - 1
+
+    @property
+    def tune_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(prev, prev_sorted)`` of :func:`tune_prev` (computed on first use when not stored)."""
+        if self._tune_arrays is None:
+            self._tune_arrays = tune_prev(self.sa, self.offsets)
+        return self._tune_arrays
+
+    def tunes_in_range(self, lo: int, hi: int) -> int:
+        """Number of distinct tunes among the suffixes ``sa[lo:hi]``, without visiting every one.
+
+        Whole blocks of :data:`TUNE_BLOCK` slots cost one binary search each, the
+        two partial blocks at most 2 · ``TUNE_BLOCK`` comparisons.
+
+        Examples
+        --------
+        >>> ids, offsets = encode_tunes([["M:4/4", "K:Cmaj", "C", "C"], ["M:4/4", "K:Cmaj", "C"]])
+        >>> index = SuffixIndex.build(ids, offsets)
+        >>> index.tunes_in_range(*index.find(VOCAB.encode(["C"])))
+        2
+        """
+        lo, hi = int(lo), int(hi)
+        if hi <= lo:
+            return 0
+        prev, prev_sorted = self.tune_arrays
+        B = TUNE_BLOCK
+        b1, b2 = -(-lo // B), hi // B
+        if b1 >= b2:
+            return int(np.count_nonzero(prev[lo:hi] <= lo))
+        n = int(np.count_nonzero(prev[lo:b1 * B] <= lo)) + int(np.count_nonzero(prev[b2 * B:hi] <= lo))
+        for b in range(b1, b2):
+            n += int(np.searchsorted(prev_sorted[b * B:(b + 1) * B], lo, side="right"))
+        return n
 
     def tunes_containing(self, query_ids) -> np.ndarray:
         """Rows of the tunes that contain ``query_ids``, ascending and unique.
