@@ -427,3 +427,108 @@ def test_random_bytes(command, tmp_path):
 def test_mutated_sweep(command, seed, tmp_path):
     text = mutated_file(seed) if seed % 3 else random_bytes(seed).decode("latin-1")
     assert_unbreakable(Case(f"{command} sweep {seed}", COMMANDS[command], text=text), tmp_path)
+
+
+# --- damaged corpora: every array file, every command that opens them --------------------------
+
+CORPUS_ARRAYS = ["ids.npy", "offsets.npy", "tune_ids.npy", "sa.npy", "bars.npy", "bar_offsets.npy"]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    from folkabc.corpus import build_corpus
+
+    out = tmp_path_factory.mktemp("corpus") / "c"
+    build_corpus([ROOT / "tests" / "data" / "thesession-sample.csv"], out, workers=1, quiet=True)
+    return out
+
+
+def _npy_damage(kind: str, data: bytes) -> bytes:
+    return {"empty": b"", "truncated": data[:40], "short": data[:-8], "garbage": b"\x00garbage" * 10,
+            "huge-shape": _npy_header((10**11,), "|u1")}[kind]
+
+
+# each array file, damaged two ways, read by a command that needs it
+DAMAGED = [(name, kind, cmd) for i, name in enumerate(CORPUS_ARRAYS)
+           for kind, cmd in [(("empty", "truncated", "short")[i % 3], ("search", "novelty")[i % 2]),
+                             (("huge-shape", "garbage")[i % 2], ("novelty", "search")[i % 2])]]
+DAMAGED += [("ids.npy", "empty", "corpus info"), ("tune_ids.npy", "huge-shape", "corpus list"),
+            ("offsets.npy", "garbage", "similar")]
+
+
+@pytest.mark.parametrize("name,kind,command", DAMAGED, ids=lambda v: str(v))
+def test_damaged_corpus_array_is_one_line(small_corpus, name, kind, command, tmp_path):
+    import shutil
+
+    d = tmp_path / "damaged"
+    shutil.copytree(small_corpus, d)
+    (d / name).write_bytes(_npy_damage(kind, (small_corpus / name).read_bytes()))
+    argv = {"search": ["search", "G A B"], "novelty": ["novelty", "{in}"], "similar": ["similar", "{in}"],
+            "corpus info": ["corpus", "info"], "corpus list": ["corpus", "list"]}[command]
+    case = Case(f"{command} with {kind} {name}", [*argv, "--corpus", str(d)], text=TUNE, codes=(2,))
+    _, _, err = assert_unbreakable(case, tmp_path)
+    assert str(d / name) in err
+
+
+def test_damaged_similar_cache_is_computed_again(small_corpus, tmp_path):
+    import shutil
+
+    d = tmp_path / "c"
+    shutil.copytree(small_corpus, d)
+    first = Case("similar", ["similar", "{in}", "--corpus", str(d)], text=TUNE)
+    _, want, _ = assert_unbreakable(first, tmp_path)
+    caches = sorted(d.glob("similar_*.npy"))
+    assert caches
+    for k, p in enumerate(caches):
+        p.write_bytes(_npy_damage(("empty", "huge-shape", "short", "garbage")[k % 4], p.read_bytes()))
+    _, got, _ = assert_unbreakable(first, tmp_path)
+    assert got == want
+
+
+def test_disk_full_while_rebuilding_is_one_line_and_the_old_corpus_survives(small_corpus, tmp_path):
+    import shutil
+    import signal
+
+    from folkabc.corpus import Corpus
+
+    d = tmp_path / "c"
+    shutil.copytree(small_corpus, d)
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+
+    def full_disk():  # files stop growing at 20 kB: writes fail as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    proc = subprocess.run([sys.executable, "-m", "folkabc", "corpus", "build",
+                           str(ROOT / "tests" / "data" / "thesession-sample.csv"), "-o", str(d)],
+                          env=dict(os.environ, PYTHONPATH=str(ROOT), FOLKABC_QUIET="1"), capture_output=True,
+                          text=True, preexec_fn=full_disk, timeout=TIME_CAP)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "cannot write the corpus" in proc.stderr, proc.stderr
+    assert {p.name: p.read_bytes() for p in d.iterdir()} == before
+    assert len(Corpus.open(d)) == 15
+
+
+def test_killed_build_leaves_no_worker_behind(tmp_path):
+    import signal
+
+    code = ("import sys; from folkabc.corpus import build_corpus; "
+            "build_corpus(['music21:oneills1850'], sys.argv[1], workers=2, quiet=True)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "c")], stderr=subprocess.PIPE,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)), start_new_session=True)
+    time.sleep(4.0)  # mid-build: the workers are converting
+    assert proc.poll() is None
+    os.kill(proc.pid, signal.SIGKILL)
+    start = time.monotonic()
+    err = proc.stderr.read().decode("utf-8", "replace")  # EOF once every worker holding stderr is gone
+    proc.wait()
+    assert time.monotonic() - start < 10
+    assert "BrokenPipe" not in err and "Traceback" not in err, err[-2000:]
+
+
+def test_novelty_of_a_5_mb_single_line_tune_is_refused_before_the_work(small_corpus, tmp_path):
+    for body in ("CDEF GABc|" * 500_000, "CDEF GABc " * 500_000):  # with bars, and one bar-less line
+        case = Case("novelty 5 MB one line", ["novelty", "{in}", "--corpus", str(small_corpus)],
+                    text=_tune(body), codes=(2,))
+        _, _, err = assert_unbreakable(case, tmp_path)
+        assert "FOLKABC_MAX_TOKENS" in err or "FOLKABC_MAX_BARS" in err

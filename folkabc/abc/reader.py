@@ -442,6 +442,12 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         check_limit("max_bars", nbars, where="tune length", line=line, column=col, **where)
         check_limit("max_tokens", len(events) - untokened, where="tune length (at least)", line=line, column=col,
                     **where)
+
+    def guarded(matches, line: int):  # a line longer than max_tokens characters is checked while it is read
+        for k, m in enumerate(matches):
+            if not k & 4095 and len(events) - untokened > max_events:
+                too_long(line, m.start() + 1)
+            yield m
     new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (the hot path)
 
     def length_of(dur: str, text: str, line: int, col: int) -> Fraction:
@@ -532,7 +538,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
                 carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
             continue
-        for m in BODY_RE.finditer(text):
+        for m in BODY_RE.finditer(text) if len(text) <= max_events else guarded(BODY_RE.finditer(text), lineno):
             kind = m.lastgroup
             if kind == "note":
                 if not active or overlay:

@@ -51,6 +51,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .._io import atomic_write
+from .._npy import load_npy
 from ..errors import IndexFileError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB
 from .bars import bar_table
@@ -559,12 +560,7 @@ def _holds(path: Path, arr: np.ndarray) -> bool:
 
 
 def _load_array(path: Path, mode: str | None) -> np.ndarray:
-    try:
-        return np.load(path, mmap_mode=mode, allow_pickle=False)
-    except FileNotFoundError:
-        raise IndexFileError("missing index file", path=str(path)) from None
-    except (OSError, ValueError) as exc:
-        raise IndexFileError(f"unreadable index file: {exc}", path=str(path)) from exc
+    return load_npy(path, mmap_mode=mode, error=IndexFileError)
 
 
 def _byte_view(path: Path, arr: np.ndarray):
