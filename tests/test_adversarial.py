@@ -69,6 +69,8 @@ def run_case(case: Case, tmp: Path) -> tuple[int, str, str, float]:
         query = case.text[-80:] if isinstance(case.text, str) else case.text[-80:].decode("latin-1")
         argv = [str(src) if a == "{in}" else query.replace("\x00", "") if a == "{q}" else a for a in argv]
     argv = [a.replace("{tmp}", str(tmp)) for a in argv]
+    if "{corpus}" in argv:
+        argv[argv.index("{corpus}")] = str(small_corpus_path())
     env = dict(os.environ, FOLKABC_QUIET="1", PYTHONPATH=str(ROOT), **case.env)
     stdin = subprocess.DEVNULL
     if case.stdin == "file":
@@ -100,6 +102,22 @@ def run_case(case: Case, tmp: Path) -> tuple[int, str, str, float]:
             stdin.close()
     return proc.returncode, (out or b"").decode("utf-8", "replace"), err.decode("utf-8", "replace"), \
         time.monotonic() - start
+
+
+_SMALL_CORPUS: list[Path] = []
+
+
+def small_corpus_path() -> Path:
+    """A 15-tune corpus built once per test process from ``tests/data`` (search cases need no default corpus)."""
+    if not _SMALL_CORPUS:
+        import tempfile
+
+        from folkabc.corpus import build_corpus
+
+        out = Path(tempfile.mkdtemp(prefix="folkabc-adversarial-")) / "c"
+        build_corpus([ROOT / "tests" / "data" / "thesession-sample.csv"], out, workers=1, quiet=True)
+        _SMALL_CORPUS.append(out)
+    return _SMALL_CORPUS[0]
 
 
 def assert_unbreakable(case: Case, tmp: Path) -> tuple[int, str, str]:
@@ -218,8 +236,8 @@ FLAG_CASES = [
     Case("unknown command", ["frobnicate"], codes=(2,)),
     Case("render bad format", ["render", "{in}", "--to", "gif"], text=TUNE, codes=(2,)),
     Case("score --top -1", ["score", "--top", "-1", "{in}"], text=TUNE, codes=(2,)),
-    Case("search 10,000 (", ["search", "(" * 10_000 + "C"]),
-    Case("search --limit -1", ["search", "--limit", "-1", "C D E"]),
+    Case("search 10,000 (", ["search", "--corpus", "{corpus}", "(" * 10_000 + "C"]),
+    Case("search --limit -1", ["search", "--corpus", "{corpus}", "--limit", "-1", "C D E"]),
 ]
 
 
@@ -325,7 +343,7 @@ READER_CASES = [
     Case("check Z99999999999", ["check", "{in}"], text=_tune("Z99999999999|")),
     Case("tokenize 5,000-digit X:", ["tokenize", "{in}"], text="X:" + "9" * 5000 + "\nT:t\nK:C\nCDEF|\n"),
     Case("tokenize 5,000-digit length", ["tokenize", "{in}"], text=_tune("A" + "9" * 5000 + "|")),
-    Case("search 5,000-digit length", ["search", "C" + "9" * 5000]),
+    Case("search 5,000-digit length", ["search", "--corpus", "{corpus}", "C" + "9" * 5000]),
 ]
 
 
@@ -435,12 +453,8 @@ CORPUS_ARRAYS = ["ids.npy", "offsets.npy", "tune_ids.npy", "sa.npy", "bars.npy",
 
 
 @pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    from folkabc.corpus import build_corpus
-
-    out = tmp_path_factory.mktemp("corpus") / "c"
-    build_corpus([ROOT / "tests" / "data" / "thesession-sample.csv"], out, workers=1, quiet=True)
-    return out
+def small_corpus():
+    return small_corpus_path()
 
 
 def _npy_damage(kind: str, data: bytes) -> bytes:
