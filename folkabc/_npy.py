@@ -22,7 +22,7 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.f
 
 
 def load_npy(path: str | os.PathLike, *, mmap_mode: str | None = None,
-             error: type[FolkabcError] = FolkabcError) -> np.ndarray:
+             error: type[FolkabcError] = FolkabcError, what: str = "array file") -> np.ndarray:
     """Load the array in the ``.npy`` file at ``path``, after checking its header against the file and the limits.
 
     The header's shape and dtype are read first: an object dtype (a pickle), an array larger
@@ -37,6 +37,8 @@ def load_npy(path: str | os.PathLike, *, mmap_mode: str | None = None,
         ``"r"`` maps the file read-only instead of reading it.
     error : FolkabcError subclass
         Raised, naming the path, for a missing, damaged or oversized file.
+    what : str
+        What the file is, in the messages (``"missing <what>"``, ``"unreadable <what>: …"``).
 
     Returns
     -------
@@ -58,31 +60,31 @@ def load_npy(path: str | os.PathLike, *, mmap_mode: str | None = None,
     >>> load_npy(d / "b.npy")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    folkabc.errors.FolkabcError: .../b.npy: damaged array file: empty
+    folkabc.errors.FolkabcError: .../b.npy: unreadable array file: empty
     """
     path = Path(path)
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size == 0:
-                raise error("damaged array file: empty", path=str(path))
+                raise error(f"unreadable {what}: empty", path=str(path))
             try:
                 version = np.lib.format.read_magic(fh)
                 read_header = _HEADER_READERS.get(version)
                 if read_header is None:
-                    raise error(f"damaged array file: unsupported .npy version {version}", path=str(path))
+                    raise error(f"unreadable {what}: unsupported .npy version {version}", path=str(path))
                 shape, _, dtype = read_header(fh)
             except (ValueError, EOFError) as exc:  # no magic, a header that does not parse
-                raise error(f"damaged array file: {str(exc)[:120]}", path=str(path)) from None
+                raise error(f"unreadable {what}: {str(exc)[:120]}", path=str(path)) from None
             if dtype.hasobject:
-                raise error("damaged array file: holds Python objects, not numbers", path=str(path))
+                raise error(f"unreadable {what}: holds Python objects, not numbers", path=str(path))
             nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
             check_limit("max_array_bytes", nbytes, where=f"array of shape {shape}", error=error, path=str(path))
             if fh.tell() + nbytes > size:
-                raise error(f"damaged array file: its header declares {nbytes} bytes of data, the file holds "
+                raise error(f"unreadable {what}: its header declares {nbytes} bytes of data, the file holds "
                             f"{size - fh.tell()}", path=str(path))
         return np.load(path, mmap_mode=mmap_mode if nbytes else None, allow_pickle=False)  # no map of 0 bytes
     except FileNotFoundError:
-        raise error("missing array file", path=str(path)) from None
+        raise error(f"missing {what}", path=str(path)) from None
     except (OSError, ValueError, EOFError) as exc:
-        raise error(f"unreadable array file: {str(exc)[:120]}", path=str(path)) from None
+        raise error(f"unreadable {what}: {str(exc)[:120]}", path=str(path)) from None

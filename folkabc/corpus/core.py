@@ -198,7 +198,7 @@ _EXAMPLE_DIR: Path | None = None
 
 
 def _load(path: Path) -> np.ndarray:
-    return load_npy(path, mmap_mode="r", error=CorpusError)
+    return load_npy(path, mmap_mode="r", error=CorpusError, what="corpus array file")
 
 
 class Corpus:

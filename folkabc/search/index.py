@@ -560,7 +560,7 @@ def _holds(path: Path, arr: np.ndarray) -> bool:
 
 
 def _load_array(path: Path, mode: str | None) -> np.ndarray:
-    return load_npy(path, mmap_mode=mode, error=IndexFileError)
+    return load_npy(path, mmap_mode=mode, error=IndexFileError, what="index file")
 
 
 def _byte_view(path: Path, arr: np.ndarray):
