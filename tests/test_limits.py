@@ -76,3 +76,16 @@ def test_pickle_depth_is_measured_without_loading():
     assert pickle_depth(b"\x80\x02K\x01" + b"\x85" * 100_000 + b".") == 100_000
     with pytest.raises(ValueError):
         pickle_depth(b"\x80\x02K")  # truncated
+
+
+def test_server_request_limits_are_rows_of_the_one_table(monkeypatch):
+    from folkabc.server.limits import LIMITS as SERVER, RequestLimits
+
+    assert SERVER.body_bytes == LIMITS["max_request_bytes"].default
+    assert SERVER.tunes_per_request == LIMITS["max_request_tunes"].default
+    assert SERVER.tunebook_tunes == LIMITS["max_tunebook_tunes"].default
+    monkeypatch.setenv("FOLKABC_MAX_REQUEST_BYTES", "4096")
+    monkeypatch.setenv("FOLKABC_MAX_REQUEST_TUNES", "3")
+    raised = RequestLimits()
+    assert (raised.body_bytes, raised.tunes_per_request) == (4096, 3)
+    assert raised.to_dict()["body_bytes"] == 4096

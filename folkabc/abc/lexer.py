@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from ..limits import check_limit, limit
+
 __all__ = ["BODY_RE", "CHORD_RE", "NOTE_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
 
 #: A duration as written after a note: ``2``, ``3/2``, ``/``, ``//``, ``/4``, ``3/``.
@@ -79,10 +81,16 @@ def parse_duration(text: str) -> tuple[int, int]:
     --------
     >>> parse_duration(""), parse_duration("3/2"), parse_duration("//"), parse_duration("/4")
     ((1, 1), (3, 2), (1, 4), (1, 4))
+    >>> parse_duration("9" * 5000)
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.LimitError: length '999999999999': 5000 digits is over the limit max_digits = 20 (digits in one number of ABC text (X:, lengths, meters; far below Python's 4,300-digit int limit)); raise it with FOLKABC_MAX_DIGITS=N
     """
     got = _DUR_CACHE.get(text)
     if got is not None:
         return got
+    if len(text) > limit("max_digits"):  # refuse before int() meets thousands of digits
+        check_limit("max_digits", max(map(len, re.findall(r"\d+", text)), default=0), where=f"length {text[:12]!r}")
     if "/" in text:
         num_s, _, rest = text.partition("/")
         k = 1 + len(rest) - len(rest.lstrip("/"))

@@ -27,7 +27,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..errors import AbcSyntaxError
+from ..errors import AbcSyntaxError, LimitError
+from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
                      Rest, Slur, Tie, Tuplet)
 from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
@@ -159,6 +160,7 @@ def split_tunes(text: str) -> list[RawTune]:
                 tunes.append(cur)
             m = X_LINE_RE.match(ln)
             n = m.group("n")
+            check_limit("max_digits", len(n), where="X: number", line=lineno, column=m.start("n") + 1)
             cur = RawTune(index=int(n) if n else len(tunes) + 1, line=lineno, defaults=dict(defaults),
                           directives=dict(directives))
             in_header = True
@@ -433,12 +435,28 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     overlay = False
     multi_voice = False
     sounded = False  # a note or rest was read (an M: before it sets the opening meter)
+    nbars = untokened = 0  # bars read; events that are no token (ties, slurs, decorations, grace, annotations)
+    max_bars, max_events = limit("max_bars"), limit("max_tokens")
+
+    def too_long(line: int, col: int) -> None:  # every other event is at least one token
+        check_limit("max_bars", nbars, where="tune length", line=line, column=col, **where)
+        check_limit("max_tokens", len(events) - untokened, where="tune length (at least)", line=line, column=col,
+                    **where)
+
+    def guarded(matches, line: int):  # a line longer than max_tokens characters is checked while it is read
+        for k, m in enumerate(matches):
+            if not k & 4095 and len(events) - untokened > max_events:
+                too_long(line, m.start() + 1)
+            yield m
     new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (the hot path)
 
     def length_of(dur: str, text: str, line: int, col: int) -> Fraction:
         got = dcache.get(dur)
         if got is None:
-            num, den = parse_duration(dur)
+            try:
+                num, den = parse_duration(dur)
+            except LimitError as exc:
+                raise LimitError(exc.message, line=line, column=col, **where) from None
             if num == 0 or den == 0:
                 bad_duration(num, text, line, col)
                 return unit
@@ -507,6 +525,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             append(FieldChange(letter, value, line, col))
 
     for lineno, text in tune.body:
+        if nbars > max_bars or len(events) - untokened > max_events:
+            too_long(lineno, 1)
         fm = FIELD_LINE_RE.match(text)
         if fm is not None and not text.startswith("%"):
             letter = fm.group("letter")
@@ -518,7 +538,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
                 carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
             continue
-        for m in BODY_RE.finditer(text):
+        for m in BODY_RE.finditer(text) if len(text) <= max_events else guarded(BODY_RE.finditer(text), lineno):
             kind = m.lastgroup
             if kind == "note":
                 if not active or overlay:
@@ -553,21 +573,28 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 bar_acc.clear()
                 if not active:
                     continue
+                nbars += 1
+                if nbars > max_bars or len(events) - untokened > max_events:  # a huge tune is refused while read
+                    too_long(lineno, m.start() + 1)
                 end = m.group("end")
                 append(new(Bar, (m.group("bl"), end.strip().lstrip("[").strip() if end else None, lineno,
                                  m.start() + 1)))
             elif kind == "deco1" or kind == "deco":
                 if active and not overlay:
                     t = m.group()
+                    untokened += 1
                     append(new(Decoration, (t[1:-1] if kind == "deco" else t, lineno, m.start() + 1)))
             elif kind == "tie":
                 if active and not overlay:
+                    untokened += 1
                     append(new(Tie, (lineno, m.start() + 1)))
             elif kind == "slur":
                 if active and not overlay:
+                    untokened += 1
                     append(new(Slur, (m.group(), lineno, m.start() + 1)))
             elif kind == "gchord":
                 if active and not overlay:
+                    untokened += 1
                     append(new(Annotation, (m.group()[1:-1], lineno, m.start() + 1)))
             elif kind == "grace":
                 if not active or overlay:
@@ -579,6 +606,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                     col = base + gm.start()
                     notes.append(Note(d, midi, length_of(gm.group("dur"), gm.group(), lineno, col), acc, lineno, col))
                 if notes:
+                    untokened += 1
                     append(Grace(tuple(notes), lineno, m.start() + 1))
             elif kind == "rest":
                 if not active or overlay:
@@ -586,11 +614,16 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 col = m.start() + 1
                 sounded = True
                 if m.group("rl") in "ZX":  # whole-bar rests: one bar of z per bar
-                    num, den = parse_duration(m.group("rdur"))
+                    try:
+                        num, den = parse_duration(m.group("rdur"))
+                    except LimitError as exc:
+                        raise LimitError(exc.message, line=lineno, column=col, **where) from None
                     if cur_meter is None or cur_meter.value is None:
                         problem("multi-bar rest Z in free meter", lineno, col)
                         continue
                     bars = num if den == 1 else 1
+                    check_limit("max_rest_bars", bars, where=m.group(), line=lineno, column=col, **where)
+                    nbars += bars
                     for j in range(bars):
                         if j:
                             append(Bar("|", None, lineno, col))
@@ -670,6 +703,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                     problem("unterminated chord or inline field '['", lineno, m.start() + 1)
                 else:
                     problem(f"unexpected character {ch!r}", lineno, m.start() + 1)
+    if nbars > max_bars or len(events) - untokened > max_events:
+        too_long(tune.body[-1][0], 1)
     if multi_voice:
         warnings.append(f"multi-voice tune: only the first voice ({first_voice}) was read")
     return Reading(events, key, meter, warnings, head_unit, meter_at)

@@ -40,10 +40,13 @@ Examples
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing as mp
 import os
 import shutil
+import signal
+import sqlite3
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -240,6 +243,17 @@ def _convert(item: SourceItem, check: bool) -> list[Entry]:
     return out
 
 
+def _worker_init(parent: int) -> None:
+    """A pool worker dies with its build (no orphan writing to a closed pipe) and leaves Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool; no KeyboardInterrupt per worker
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux): killed when the build is
+    except (OSError, AttributeError):  # not Linux: a worker ends at its next read of the closed queue
+        pass
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(0)
+
+
 def _convert_batch(args: tuple[list[SourceItem], bool]) -> list[list[Entry]]:
     items, check = args
     return [convert_item(it, check=check) for it in items]
@@ -278,7 +292,7 @@ def _convert_all(items: Iterator[SourceItem], *, workers: int, check: bool) -> I
             yield convert_item(it, check=check)
         return
     ctx = mp.get_context("fork")
-    with ctx.Pool(workers) as pool:
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         pending: deque = deque()
         for batch in _batches(items, max_items=64, max_chars=200_000):
             pending.append(pool.map_async(_convert_batch, [(batch[i::workers], check) for i in range(workers)]))
@@ -364,8 +378,9 @@ def _recover(target: Path) -> None:
                           path=str(exc.filename or target)) from exc
 
 
-def _write_error(target: Path, exc: OSError) -> CorpusError:
-    return CorpusError(f"cannot write the corpus: {exc.strerror or exc}", path=str(exc.filename or target))
+def _write_error(target: Path, exc: OSError | sqlite3.Error) -> CorpusError:
+    return CorpusError(f"cannot write the corpus: {getattr(exc, 'strerror', None) or exc}",
+                       path=str(getattr(exc, "filename", None) or target))
 
 
 def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int | None, check: bool,
@@ -399,7 +414,7 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
             _build_index(tmp)
         t2 = time.perf_counter()
         install(tmp, target)
-    except OSError as exc:  # disk full, permissions: the previous corpus is untouched
+    except (OSError, sqlite3.Error) as exc:  # disk full, permissions: the previous corpus is untouched
         shutil.rmtree(tmp, ignore_errors=True)
         raise _write_error(target, exc) from exc
     except BaseException:

@@ -46,6 +46,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from .._npy import load_npy
 from ..errors import CorpusError, ParameterError
 from ..search import SearchView, SuffixIndex, novelty, search_corpus
 from ..similar import RepIndex, similar_ids, tune_families
@@ -238,8 +239,7 @@ _EXAMPLE_DIR: Path | None = None
 
 
 def _load(path: Path) -> np.ndarray:
-    arr = np.load(path, mmap_mode="r") if path.stat().st_size > 128 else np.load(path)
-    return arr
+    return load_npy(path, mmap_mode="r", error=CorpusError, what="corpus array file")
 
 
 class Corpus:
@@ -269,6 +269,8 @@ class Corpus:
             self.tune_ids = np.asarray(_load(self.path / "tune_ids.npy"), dtype=np.int64)
         except (OSError, ValueError) as exc:
             raise CorpusError(f"corpus arrays unreadable: {exc}", path=str(path)) from exc
+        if self.ids.ndim != 1 or self.offsets.ndim != 1 or self.tune_ids.ndim != 1:
+            raise CorpusError("corpus arrays are not one-dimensional (ids, offsets, tune_ids)", path=str(path))
         if len(self.offsets) != len(self.tune_ids) + 1 or (len(self.offsets) and self.offsets[-1] != len(self.ids)):
             raise CorpusError("corpus arrays disagree in size (ids, offsets, tune_ids)", path=str(path))
         uri = f"file:{quote(str(self.path / 'tunes.sqlite'))}?mode=ro&immutable=1"

@@ -68,6 +68,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .._io import atomic_write
+from .._npy import load_npy
 from ..errors import IndexFileError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB
 from .bars import bar_table
@@ -854,12 +855,7 @@ def _holds(path: Path, arr: np.ndarray) -> bool:
 
 
 def _load_array(path: Path, mode: str | None) -> np.ndarray:
-    try:
-        return np.load(path, mmap_mode=mode, allow_pickle=False)
-    except FileNotFoundError:
-        raise IndexFileError("missing index file", path=str(path)) from None
-    except (OSError, ValueError) as exc:
-        raise IndexFileError(f"unreadable index file: {exc}", path=str(path)) from exc
+    return load_npy(path, mmap_mode=mode, error=IndexFileError, what="index file")
 
 
 def _byte_view(path: Path, arr: np.ndarray):

@@ -1,49 +1,57 @@
-"""Request limits of ``folkabc serve``: one table, checked before any work is done.
+"""Request limits of ``folkabc serve``, read from folkabc's one table of limits.
 
-To be folded into ``folkabc.limits`` (the project's one table of limits) when that module
-lands; until then this is the only place the server's limits are written down, and
-``docs/serve.md`` and ``GET /api/info`` report them from here.
+Every size a request may reach is a row of :data:`folkabc.limits.LIMITS` (``max_request_…``,
+``max_tunebook_tunes``, ``max_model_threads``), set by its environment variable like any other
+limit. What is the server's alone, and no size, is written here: the allowed temperature range
+and the largest seed. :data:`LIMITS` gathers both as the server checks them, and
+``GET /api/info`` reports them.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+from ..limits import limit
 
 __all__ = ["RequestLimits", "LIMITS"]
 
 
+def _row(name: str):
+    return field(default_factory=lambda: limit(name))
+
+
 @dataclass(frozen=True)
 class RequestLimits:
-    """The most any one request may ask for.
+    """The most any one request may ask for (sizes from :data:`folkabc.limits.LIMITS`, read when made).
 
     Attributes
     ----------
     body_bytes : int
-        Request body size.
+        Request body size (``max_request_bytes``).
     abc_chars : int
-        ABC text in one request (editor text, a saved tune).
+        ABC text in one request (``max_request_abc_chars``).
     tunes_per_request : int
-        ``n`` of a generate request.
+        ``n`` of a generate request (``max_request_tunes``).
     max_tokens : int
-        Tokens one generated tune may reach (``max_length``).
+        Tokens one generated tune may reach (``max_request_tokens``).
     prime_tokens : int
-        Prime tokens given to the model.
+        Prime tokens given to the model (``max_request_prime_tokens``).
     temperature : (float, float)
-        Allowed sampling temperatures, inclusive.
+        Allowed sampling temperatures, inclusive (the server's own).
     seed_max : int
-        Largest seed (seeds are 0..seed_max).
+        Largest seed (seeds are 0..seed_max; the server's own).
     query_tokens : int
-        Tokens of a corpus figure query.
+        Tokens of a corpus figure query (``max_request_query_tokens``).
     query_chars : int
-        Characters of a search text (figure or title).
+        Characters of a search text (``max_request_query_chars``).
     search_results : int
-        Matches or tunes one search returns.
+        Matches or tunes one search returns (``max_request_results``).
     notes_chars, title_chars : int
-        A tunebook entry's notes and title.
+        A tunebook entry's notes and title (``max_request_notes_chars``, ``max_request_title_chars``).
     tunebook_tunes : int
-        Tunes the local tunebook holds.
+        Tunes the local tunebook holds (``max_tunebook_tunes``).
     model_threads : int
-        Model requests run at once (the rest wait their turn).
+        Model requests run at once (``max_model_threads``).
 
     Examples
     --------
@@ -51,20 +59,20 @@ class RequestLimits:
     (8, (0.05, 5.0))
     """
 
-    body_bytes: int = 256 * 1024
-    abc_chars: int = 64 * 1024
-    tunes_per_request: int = 8
-    max_tokens: int = 1000
-    prime_tokens: int = 200
+    body_bytes: int = _row("max_request_bytes")
+    abc_chars: int = _row("max_request_abc_chars")
+    tunes_per_request: int = _row("max_request_tunes")
+    max_tokens: int = _row("max_request_tokens")
+    prime_tokens: int = _row("max_request_prime_tokens")
     temperature: tuple[float, float] = (0.05, 5.0)
     seed_max: int = 2**32 - 1
-    query_tokens: int = 64
-    query_chars: int = 400
-    search_results: int = 100
-    notes_chars: int = 10_000
-    title_chars: int = 200
-    tunebook_tunes: int = 10_000
-    model_threads: int = 2
+    query_tokens: int = _row("max_request_query_tokens")
+    query_chars: int = _row("max_request_query_chars")
+    search_results: int = _row("max_request_results")
+    notes_chars: int = _row("max_request_notes_chars")
+    title_chars: int = _row("max_request_title_chars")
+    tunebook_tunes: int = _row("max_tunebook_tunes")
+    model_threads: int = _row("max_model_threads")
 
     def to_dict(self) -> dict:
         """JSON form (``GET /api/info``).
@@ -79,5 +87,5 @@ class RequestLimits:
         return d
 
 
-#: The limits the server applies.
+#: The limits the server applies (the table's values, and its environment, when folkabc.server is imported).
 LIMITS = RequestLimits()

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write
+from .._npy import load_npy
 from ..errors import IndexFileError
 from ..search import SuffixIndex, suffix_array
 from .notes import REPRESENTATIONS, NoteTable, note_table, symbols
@@ -95,9 +96,9 @@ class RepIndex:
     def _load(self, name: str) -> np.ndarray | None:
         if not self._cache_ok() or name not in self._meta.get("files", []):
             return None
-        try:
-            return np.load(self._path(name), mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError):
+        try:  # a damaged cache file is computed again
+            return load_npy(self._path(name), mmap_mode="r", error=IndexFileError)
+        except IndexFileError:
             return None
 
     def _save(self, arrays: dict[str, np.ndarray]) -> None:
