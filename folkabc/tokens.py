@@ -44,7 +44,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL
+from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, written_key
 from .abc.reader import RawTune, read_body, split_tunes
 from .abc.sections import section_ends
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
@@ -58,6 +58,7 @@ __all__ = [
     "tokenize",
     "tokenize_tune",
     "detokenize",
+    "key_of",
     "read_folkrnn",
     "write_folkrnn",
     "pitch_token",
@@ -453,6 +454,7 @@ def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
 # ---------------------------------------------------------------------------- tokens → abc
 
 _MODE_KEY = {"K:Cmaj": "C", "K:Cmin": "Cmin", "K:Cdor": "Cdor", "K:Cmix": "Cmix"}
+_MODE_KEY_MODE = {"K:Cmaj": "maj", "K:Cmin": "min", "K:Cdor": "dor", "K:Cmix": "mix"}
 # broken rhythm in eighths of the pair's plain length: ">" → 12/8 and 4/8 (from the grammar's table)
 _BROKEN = {k: (int(a * 8), int(b * 8)) for k, (a, b) in BROKEN.items() if k}
 
@@ -488,7 +490,74 @@ def _note_ticks(tok: str) -> tuple[int, str] | None:
     return _TICKS * info.length.numerator // info.length.denominator, info.broken
 
 
-def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1) -> str:
+_PITCH_PARTS = {"^": 1, "_": -1, "=": 0, "^^": 2, "__": -2}
+
+
+def _pitch_of(tok: str, sig: tuple[int, ...], bar: dict[int, int]) -> tuple[int, int]:
+    """(diatonic step, MIDI) of a pitch token read against ``sig``, with the bar's accidentals
+    ``bar`` (per letter, in every octave, as :mod:`folkabc.render.perform` reads them)."""
+    j = 0
+    while j < len(tok) and tok[j] in "^_=":
+        j += 1
+    acc, letter, marks = tok[:j], tok[j], tok[j + 1:]
+    li = LETTERS.index(letter.upper())
+    octv = (5 if letter.islower() else 4) + marks.count("'") - marks.count(",")
+    if acc:
+        bar[li] = _PITCH_PARTS[acc]
+    return 7 * octv + li, 12 * (octv + 1) + NATURAL[li] + bar.get(li, sig[li])
+
+
+def _respell(toks: list[str], keys: dict[str, WrittenKey]) -> list[str]:
+    """Each token of ``toks`` as written in ``keys[mode]`` (pitches moved and spelled against that
+    key's signature, an accidental wherever a note differs from it or from an earlier one in the
+    bar); other tokens unchanged."""
+    mode = _MODE_KEY_MODE[toks[1]]
+    src_bar: dict[int, int] = {}
+    bar_oct: dict[int, int] = {}
+    bar_letter: dict[int, int] = {}
+    out = list(toks)
+    for i in range(2, len(toks)):
+        t = toks[i]
+        kind = token_kind(t)
+        if kind == "pitch":
+            wk = keys[mode]
+            d, m = _pitch_of(t, FOLK_SIGNATURES[mode], src_bar)
+            d2, li, a, plain, marked = _spelling(d + wk.steps, m + wk.semis)
+            s_li = wk.signature[li]
+            if a != bar_oct.get(d2, s_li) or a != bar_letter.get(li, s_li):
+                bar_oct[d2] = a
+                bar_letter[li] = a
+                out[i] = marked
+            else:
+                out[i] = plain
+        elif kind in ("bar", "ending") or t in _MODE_KEY:
+            src_bar.clear()
+            bar_oct.clear()
+            bar_letter.clear()
+            if t in _MODE_KEY:
+                mode = _MODE_KEY_MODE[t]
+    return out
+
+
+def key_of(tune: TokenizedTune) -> str:
+    """The key a tokenized tune came in, as a folk-rnn mode on its own tonic (``Ddor``, ``G``),
+    for :func:`detokenize`'s ``key`` with ``transpose=tune.transpose``.
+
+    Examples
+    --------
+    >>> t = tokenize("X:1\\nM:4/4\\nK:E dorian\\nEFGA B4|\\n")[0]
+    >>> key_of(t), t.transpose
+    ('Edor', -4)
+    """
+    k = parse_key(tune.key)
+    acc = "#" if k.tonic_alter > 0 else "b" if k.tonic_alter < 0 else ""
+    mode = _MODE_KEY_MODE.get(tune.mode, k.folk_mode)
+    return k.tonic + acc + ("" if mode == "maj" else mode)
+
+
+def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1,
+               key: str | None = None, transpose: int | None = None,
+               part_ends: Iterable[int] = ()) -> str:
     """Write a token sequence as a complete ABC tune.
 
     The tune has ``X:``, ``T:``, ``M:``, ``L:1/8`` and ``K:`` (``C``, ``Cmin``,
@@ -514,6 +583,16 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
         ``T:`` line (default ``Tune <index>``).
     index : int
         ``X:`` number.
+    key : str or None
+        Write the tune in this key (see :func:`folkabc.abc.keys.written_key`): a tonic (``D``,
+        ``Bb``: the tune keeps its mode) or a key of the tune's mode (``Ador`` for ``K:Cdor``).
+        The notes are moved there and spelled against its signature. Default: C.
+    transpose : int or None
+        With ``key``: the semitones :func:`tokenize` moved the tune by (``TokenizedTune.transpose``);
+        the notes move back by as much, to the octave they came from.
+    part_ends : iterable of int
+        Indices into ``tokens`` of plain bar lines that close a part
+        (``TokenizedTune.part_ends``), written ``||``.
 
     Returns
     -------
@@ -525,7 +604,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     TokenSequenceError
         When the sequence does not start with a meter and a mode token, or holds a
         token that is not a folk-rnn token shape, or a duration with no note
-        before it (names the token position).
+        before it (names the token position), or ``key`` is not a key of its mode.
 
     See Also
     --------
@@ -541,6 +620,14 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     K:C
     |: G,C C2 E | D3 C3 :|
     <BLANKLINE>
+    >>> print(detokenize("M:4/4 K:Cdor C 2 _E 2 G 2 _B 2 | =B 4 c 4", key="A"))
+    X:1
+    T:Tune 1
+    M:4/4
+    L:1/8
+    K:Ador
+    A,2 C2 E2 G2 | ^G4 A4 |]
+    <BLANKLINE>
     """
     toks = tokens.split() if isinstance(tokens, str) else list(tokens)
     toks = [t for t in toks if t not in ("<s>", "</s>")]
@@ -555,6 +642,23 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     origin = [(k, 0) for k in range(len(toks))]
     toks, origin, _ = explicit_repeats(toks, origin)
     toks, origin, _ = explicit_broken(toks, origin)
+    if key is None:
+        written = toks
+        names = {m: "C" + ("" if m == "maj" else m) for m in _MODE_KEY_MODE.values()}
+    else:
+        first = _MODE_KEY_MODE[toks[1]]
+        semis = None if transpose is None else -transpose
+        try:
+            keys = {first: written_key(key, first, semis=semis)}
+            tonic = keys[first].name[:-3] if first != "maj" else keys[first].name
+            for m in {_MODE_KEY_MODE[t] for t in toks[2:] if t in _MODE_KEY_MODE}:
+                if m != first:
+                    keys[m] = written_key(tonic, m, semis=semis)
+        except ValueError as e:
+            raise TokenSequenceError(str(e), tune=index, title=title, position=1) from None
+        written = _respell(toks, keys)
+        names = {m: k.name for m, k in keys.items()}
+    ends = {k for k in part_ends}
     beat = _beat(toks[0])
     meter_num = _meter_num(toks[0])
     out: list[str] = []
@@ -588,6 +692,10 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             if t == "|" and ending_open and i == n - 1:  # a later ending that runs to the end
                 out.append("||")
                 ending_open = False
+            elif t == "|" and i == n - 1:  # the tune's last bar line
+                out.append("|]")
+            elif t == "|" and origin[i][0] in ends:  # a part's end
+                out.append("||")
             elif t == ":|" and nxt[:1] == "|" and token_kind(nxt) == "ending":
                 # `:|2`, not `:| |2`: folk-rnn's tokenizer ignores spaces and reads `:||2` as `:|2`
                 # (outside the vocabulary), `:|2` as `:| |2`; so does :func:`tokenize`
@@ -615,7 +723,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             continue
         if t in _MODE_KEY:
             space()
-            out.append(f"[K:{_MODE_KEY[t]}] ")
+            out.append(f"[K:{names[_MODE_KEY_MODE[t]]}] ")
             i += 1
             continue
         if kind == "meter" and _written_meter(t):
@@ -650,10 +758,10 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
                 j += 1
             if j >= n or toks[j] != "]" or j == i + 1:
                 raise fail("chord '[' without pitches and a closing ']'", i)
-            text = "[" + "".join(toks[i + 1:j]) + "]"
+            text = "[" + "".join(written[i + 1:j]) + "]"
             i = j + 1
         elif kind == "pitch" or t == "z":
-            text = t
+            text = written[i]
             i += 1
         elif kind == "duration":
             raise fail(f"duration {t!r} with no note before it", i)
@@ -688,10 +796,13 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             tuplet_left -= 1
             glued = glued or tuplet_left > 0
         pos += d
+    if n > 2 and token_kind(toks[-1]) not in ("bar", "ending"):  # close the last bar, so that
+        space()  # engravers draw it
+        out.append("|]")
     body = "".join(out).strip()
     lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
     head = [f"X:{index}", f"T:{title if title is not None else f'Tune {index}'}", toks[0], "L:1/8",
-            f"K:{_MODE_KEY[toks[1]]}"]
+            f"K:{names[_MODE_KEY_MODE[toks[1]]]}"]
     return "\n".join(head + lines) + "\n"
 
 
