@@ -37,6 +37,7 @@ True
 from __future__ import annotations
 
 import gc
+import json
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -50,7 +51,7 @@ from .abc.sections import section_ends
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
-from .tokenfile import read_token_file
+from .tokenfile import is_token_file, read_token_file
 from .vocab import VOCAB
 
 __all__ = [
@@ -59,6 +60,9 @@ __all__ = [
     "tokenize_tune",
     "detokenize",
     "key_of",
+    "original_key",
+    "abc_in_key",
+    "read_tokenize_json",
     "read_folkrnn",
     "write_folkrnn",
     "pitch_token",
@@ -539,9 +543,24 @@ def _respell(toks: list[str], keys: dict[str, WrittenKey]) -> list[str]:
     return out
 
 
+def original_key(key: str, mode: str) -> str:
+    """The key a tune came in, from its ``K:`` text and its mode token: the folk-rnn mode on the
+    source's tonic (``Ddor``, ``G``), for :func:`detokenize`'s ``key``.
+
+    Examples
+    --------
+    >>> original_key("E dorian", "K:Cdor"), original_key("F#m", "K:Cmin"), original_key("G lyd", "K:Cmaj")
+    ('Edor', 'F#min', 'G')
+    """
+    k = parse_key(key)
+    acc = "#" if k.tonic_alter > 0 else "b" if k.tonic_alter < 0 else ""
+    folk = _MODE_KEY_MODE.get(mode, k.folk_mode)
+    return k.tonic + acc + ("" if folk == "maj" else folk)
+
+
 def key_of(tune: TokenizedTune) -> str:
-    """The key a tokenized tune came in, as a folk-rnn mode on its own tonic (``Ddor``, ``G``),
-    for :func:`detokenize`'s ``key`` with ``transpose=tune.transpose``.
+    """The key a tokenized tune came in (see :func:`original_key`), for :func:`detokenize`'s
+    ``key`` with ``transpose=tune.transpose``.
 
     Examples
     --------
@@ -549,10 +568,7 @@ def key_of(tune: TokenizedTune) -> str:
     >>> key_of(t), t.transpose
     ('Edor', -4)
     """
-    k = parse_key(tune.key)
-    acc = "#" if k.tonic_alter > 0 else "b" if k.tonic_alter < 0 else ""
-    mode = _MODE_KEY_MODE.get(tune.mode, k.folk_mode)
-    return k.tonic + acc + ("" if mode == "maj" else mode)
+    return original_key(tune.key, tune.mode)
 
 
 def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1,
@@ -804,6 +820,98 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     head = [f"X:{index}", f"T:{title if title is not None else f'Tune {index}'}", toks[0], "L:1/8",
             f"K:{names[_MODE_KEY_MODE[toks[1]]]}"]
     return "\n".join(head + lines) + "\n"
+
+
+def abc_in_key(text: str, key: str) -> str:
+    """ABC of every tune of ``text`` written in ``key`` (for ``--key`` of the command line).
+
+    ``text`` is ABC, a folk-rnn token file, or the JSON of ``folkabc tokenize --json`` (which
+    carries each tune's title, key and transposition). ``key`` is a key for :func:`detokenize`
+    (a tonic, or a key of the tune's mode), or ``original``: the key each tune came in (ABC is
+    then returned unchanged; a token file has no original key). ABC in another key is read into
+    tokens first, so what tokens drop (chord symbols, decorations, grace notes) is dropped.
+
+    Raises
+    ------
+    TokenSequenceError
+        One line: a key the tune's mode does not allow (naming the allowed keys), ``original``
+        for tokens that carry no key, or a tune that cannot be written.
+
+    Examples
+    --------
+    >>> print(abc_in_key("M:6/8\\nK:Cmaj\\nC E G c 3 |\\n", "A"), end="")
+    X:1
+    T:Tune 1
+    M:6/8
+    L:1/8
+    K:A
+    A,CE A3 |]
+    >>> abc_in_key('[{"index": 3, "title": "Jig", "tokens": "M:6/8 K:Cmaj C E G c 3 |", '
+    ...            '"key": "G", "transpose": 5}]', "original").splitlines()[4:]
+    ['K:G', 'G,B,D G3 |]']
+    """
+    rows = read_tokenize_json(text)
+    if rows is not None:
+        out = []
+        for r in rows:
+            toks, key_r, transpose = r["tokens"], key, None
+            if key == "original":
+                try:
+                    key_r = original_key(r["key"], toks[1] if len(toks) > 1 else "")
+                except ValueError as exc:
+                    raise TokenSequenceError(str(exc), tune=r["index"], title=r["title"]) from None
+                transpose = r["transpose"]
+            out.append(detokenize(toks, title=r["title"], index=r["index"], key=key_r, transpose=transpose))
+        return "\n".join(out)
+    if is_token_file(text):
+        if key == "original":
+            raise TokenSequenceError("--key original: folk-rnn tokens carry no key (they are in C); "
+                                     "give a key, or tokenize --json output, which records it")
+        return "\n".join(detokenize(b.tokens, index=k, key=key)
+                         for k, b in enumerate(read_token_file(text), 1))
+    if key == "original":
+        return text
+    out = []
+    for t in tokenize(text):
+        if t.error is None:
+            out.append(detokenize(t.tokens, title=t.title, index=t.index, key=key, part_ends=t.part_ends))
+    return "\n".join(out)
+
+
+def read_tokenize_json(text: str) -> list[dict] | None:
+    """The tunes of ``folkabc tokenize --json`` output (tokens as a list; tunes that failed left
+    out), or None when ``text`` is not that JSON.
+
+    Each row has ``tokens`` (a list), ``index``, ``title`` (or None), ``key`` and ``transpose``.
+
+    Examples
+    --------
+    >>> rows = read_tokenize_json(json.dumps([t.to_dict() for t in tokenize("X:2\\nT:A\\nK:G\\nGAB|\\n")]))
+    >>> rows[0]["tokens"][:3], rows[0]["title"], rows[0]["key"], rows[0]["transpose"]
+    (['M:none', 'K:Cmaj', 'c'], 'A', 'G', 5)
+    >>> read_tokenize_json("M:4/4 K:Cmaj C |") is None
+    True
+    """
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        rows = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("tokens"), str) for r in rows):
+        return None
+    out = []
+    for r in rows:
+        if r.get("error") or not r["tokens"].strip():
+            continue
+        out.append({"tokens": r["tokens"].split(), "index": r["index"] if isinstance(r.get("index"), int) else None,
+                    "title": r.get("title") if isinstance(r.get("title"), str) else None,
+                    "key": r.get("key") if isinstance(r.get("key"), str) else "C",
+                    "transpose": r.get("transpose") if isinstance(r.get("transpose"), int) else 0})
+    for k, r in enumerate(out, 1):
+        if r["index"] is None:
+            r["index"] = k
+    return out
 
 
 # ---------------------------------------------------------------------------- folk-rnn files
