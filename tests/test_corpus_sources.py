@@ -237,3 +237,20 @@ def test_token_files_in_either_layout_are_corpus_sources(tmp_path):
     abc.write_text("M:4/4\nK:Cmaj\nCDEF|\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="not a corpus source"):
         open_source(str(abc))
+
+
+def test_essen_titles_decoded_in_their_real_encoding():
+    """Essen's DOS-typed files (ü = 0x81, saved through Latin-1) read with real letters: no C1
+    control character is left in any title, and the known titles read right (issue 19)."""
+    import re
+
+    from folkabc.abc import split_tunes
+
+    titles = []
+    for item in open_source("music21:essenFolksong").items():
+        titles += [t.title or "" for t in split_tunes(item.text)]
+    assert len(titles) > 8000
+    assert [t for t in titles if re.search("[\x80-\x9f]", t)] == []
+    for want in ("Die Saufbrüder (210), S. 461", "Die Flucht nach Ägypten (Band 1)"):
+        assert any(t.startswith(want[:20]) and want in t for t in titles), want
+    assert any("Schloß in Östreich" in t for t in titles)

@@ -66,6 +66,7 @@ __all__ = [
     "open_source",
     "expand_sources",
     "music21_corpus_dir",
+    "decode_text",
     "session_abc_header",
     "session_mode_to_key",
 ]
@@ -192,15 +193,51 @@ class Source:
 
 
 def _read_text(path: Path) -> str:
-    """A text file's contents (UTF-8, else Latin-1); unreadable → CorpusError."""
+    """A text file's contents (see :func:`decode_text`); unreadable → CorpusError."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
+    return decode_text(data)
+
+
+_C1 = re.compile("[\x80-\x9f]")
+_HIGH = re.compile("[\x80-\xff]")
+
+
+def _dos_char(m: re.Match) -> str:
+    ch = m.group()
+    if ch == "\x9e":  # ß in the Atari ST set the Essen files were typed in (cp437 has ₧ there)
+        return "ß"
+    dos = ch.encode("latin-1").decode("cp437")
+    return dos if ch < "\xa0" or dos.isalpha() else ch
+
+
+def decode_text(data: bytes) -> str:
+    r"""Text of a source file: UTF-8, else Latin-1; DOS text repaired.
+
+    Some of music21's Essen files are DOS (code page 437, ``ü`` = 0x81) text that was read
+    as Latin-1 and saved as UTF-8, so they hold C1 control characters (U+0080–U+009F), which
+    no real text holds. In a text with any, those characters are read in code page 437 (and
+    0x9E as ``ß``, as the Atari ST set writes it), and so are Latin-1 letters whose DOS reading
+    is a letter (``Schloá`` → ``Schloß``); the other characters are kept.
+
+    Examples
+    --------
+    >>> decode_text("T:Die Saufbr\x81der\n".encode("utf-8"))
+    'T:Die Saufbrüder\n'
+    >>> decode_text("T:Das Schloá in \x99streich, religiöses Lied\n".encode("utf-8"))
+    'T:Das Schloß in Östreich, religiöses Lied\n'
+    >>> decode_text("T:Slán, Vorschläge\n".encode("latin-1"))
+    'T:Slán, Vorschläge\n'
+    """
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text = data.decode("latin-1")
+    if _C1.search(text) is None:
+        return text
+    return _HIGH.sub(_dos_char, text)
 
 
 def music21_corpus_dir() -> Path:
