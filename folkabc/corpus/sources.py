@@ -13,6 +13,9 @@ Source specifications (strings, as on the command line):
     The five ABC collections that music21 installs (:data:`MUSIC21_COLLECTIONS`).
 ``music21:NAME`` (or just ``NAME``)
     One of those collections, e.g. ``music21:oneills1850``.
+``thesession``
+    thesession.org's public tunes dump, downloaded into the cache on first use
+    (:mod:`folkabc.corpus.download`; ODbL 1.0, the notice kept with every row).
 ``PATH.csv`` / ``PATH.json``
     A thesession.org data dump (``tunes.csv`` or ``tunes.json``: one row per
     setting, columns ``tune_id, setting_id, name, type, meter, mode, abc``).
@@ -56,6 +59,7 @@ from typing import Iterator
 
 from ..errors import CorpusError
 from ..tokenfile import is_token_file, read_token_file  # the one token-file reader and sniffer
+from .download import THESESSION, THESESSION_NOTICE, fetch
 
 __all__ = [
     "MUSIC21_COLLECTIONS",
@@ -298,6 +302,8 @@ def open_source(spec: str | Path) -> Source:
     text = str(spec)
     if text.startswith("music21:"):
         return _music21_source(text, text.split(":", 1)[1])
+    if text == "thesession" and not Path(text).exists():
+        return Source(text, "thesession", "session-csv", [fetch(THESESSION)])
     path = Path(text).expanduser()
     if not path.exists():
         if text in MUSIC21_COLLECTIONS:
@@ -419,6 +425,7 @@ def session_abc_header(row: dict) -> str:
 
 def _session_item(row: dict, name: str, where: str) -> SourceItem:
     meta = {k: html.unescape(row.get(k) or "").strip() for k in SESSION_COLUMNS if k != "abc"}
+    meta["license"] = THESESSION_NOTICE
     ref = f"tune {meta['tune_id']} setting {meta['setting_id']}"
     try:
         header = session_abc_header(meta)
