@@ -114,3 +114,29 @@ def test_generated_tunes_in_d_and_a_dorian_play_right(mode, key, shift, tmp_path
         assert ref and got == [(o, p + shift) for o, p in ref]
         played += 1
     assert played >= 2
+
+
+def test_corpus_export_abc_in_original_keys(tmp_path, capsys):
+    """A tunebook of the corpus's miscFolk tunes: X: 1..n, their titles, their own keys, and the
+    same tokens as the corpus holds when read back."""
+    import re
+
+    from folkabc.corpus import Corpus
+    from folkabc.tokens import tokenize
+
+    out = tmp_path / "misc.abc"
+    assert main(["corpus", "export", "--format", "abc", "--source", "miscFolk", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    import numpy as np
+
+    corpus = Corpus.open(None)
+    tunes = [corpus.tune(int(corpus.tune_ids[r])) for r in np.flatnonzero(corpus.mask(source="miscFolk"))]
+    n = len(re.findall(r"(?m)^X:", text))
+    assert n == len(tunes) > 100
+    assert re.findall(r"(?m)^X:(\d+)", text) == [str(k) for k in range(1, n + 1)]
+    keys = re.findall(r"(?m)^K:(.*)", text)
+    assert sum(k != "C" for k in keys) > n / 2
+    back = tokenize(text)
+    assert [t.title for t in back] == [t.title for t in tunes]
+    differ = [k for k, (a, b) in enumerate(zip(back, tunes)) if a.tokens != list(b.tokens)]
+    assert differ == []
