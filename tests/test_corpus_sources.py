@@ -324,3 +324,43 @@ def test_download_caches_with_a_checksum_and_reads_the_rows(local_server, tmp_pa
     with pytest.raises(CorpusError, match="answered 404"):
         fetch(Download(f"{local_server}/missing.csv", "m.csv"), folder=tmp_path)
     assert not (tmp_path / "m.csv").exists()
+
+
+# ------------------------------------------------------------------ pyabc2's collections (issue 19)
+
+
+@pytest.mark.parametrize("spec, host", [("pyabc2:hardy:session", "pghardy.net"), ("pyabc2:norbeck", "norbeck.nu")])
+def test_pyabc2_source_without_network_fails_with_one_line(spec, host, tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path))
+    with pytest.raises(CorpusError) as e:
+        open_source(spec)
+    msg = str(e.value)
+    assert "\n" not in msg and "cannot fetch pyabc2's" in msg and host in msg
+    assert list(tmp_path.rglob("*.abc")) == []  # nothing cached from a failed fetch
+
+
+def test_pyabc2_unknown_collection_or_book():
+    with pytest.raises(CorpusError, match="choose one of norbeck, bill_black, hardy, eskin"):
+        open_source("pyabc2:nobody")
+    with pytest.raises(CorpusError, match="its books: session"):
+        open_source("pyabc2:hardy:nothing")
+
+
+def test_pyabc2_norbeck_rows_read_from_the_cache(tmp_path, monkeypatch):
+    """Real Norbeck tunes (the two pyabc2 ships as examples) in the cache file pyabc2:norbeck
+    is stored as: the source reads them as ABC, without the network."""
+    from pyabc2.sources import examples
+
+    from folkabc.abc import split_tunes
+    from folkabc.corpus.download import downloads_dir, join_tunes, store
+    from folkabc.tokens import tokenize
+
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path))
+    store(downloads_dir() / "pyabc2-norbeck.abc", join_tunes(list(examples.values())))
+    src = open_source("pyabc2:norbeck")
+    assert src.name == "norbeck" and src.kind == "abc"
+    (item,) = list(src.items())
+    titles = [t.title for t in split_tunes(item.text)]
+    assert len(titles) == 2 and all(titles)
+    tunes = tokenize(item.text)
+    assert all(t.error is None and len(t.tokens) > 20 for t in tunes)

@@ -20,7 +20,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import socket
 import sys
@@ -32,7 +34,8 @@ from pathlib import Path
 from .._io import atomic_write
 from ..errors import CorpusError
 
-__all__ = ["Download", "THESESSION", "THESESSION_NOTICE", "downloads_dir", "fetch", "sha256_of"]
+__all__ = ["Download", "THESESSION", "THESESSION_NOTICE", "PYABC2_SOURCES", "downloads_dir", "fetch",
+           "sha256_of", "cached", "store", "fetch_pyabc2", "join_tunes"]
 
 #: The licence notice kept with every thesession.org row (the dump is ODbL 1.0).
 THESESSION_NOTICE = ("thesession.org tune data, (c) thesession.org contributors, made available under the "
@@ -89,6 +92,122 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def cached(path: Path) -> bool:
+    """True when ``path`` and its ``PATH.sha256`` exist and the checksum holds.
+
+    Examples
+    --------
+    >>> cached(Path("/no/such/file"))
+    False
+    """
+    return _cached(path)
+
+
+def store(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, with its checksum beside it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = store(Path(tempfile.mkdtemp()) / "x.abc", "X:1\\nK:C\\nC|\\n")
+    >>> cached(p)
+    True
+    """
+    data = text.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data, error=CorpusError, what="cannot write the download")
+    atomic_write(path.with_name(path.name + ".sha256"), f"{hashlib.sha256(data).hexdigest()}  {path.name}\n",
+                 error=CorpusError, what="cannot write the checksum")
+    return path
+
+
+#: pyabc2's collections (``pyabc2:NAME`` or ``pyabc2:NAME:BOOK``) and the books each has.
+PYABC2_SOURCES = {"norbeck": (), "bill_black": (), "hardy": ("session", "annex", "basic", "xmas", "possible"),
+                  "eskin": ("kss", "cce_dublin_2001", "cce_san_diego_jan2025")}
+
+
+def _pyabc2_texts(name: str, book: str | None) -> list[str]:
+    """The ABC of a pyabc2 collection, fetched by pyabc2's own loaders (they use the network)."""
+    if name == "norbeck":
+        from pyabc2.sources import norbeck  # pyabc2's loaders import requests: only when asked for
+
+        norbeck._maybe_download()
+        return [p.read_text(encoding="utf-8", errors="replace") for p in sorted(norbeck.SAVE_TO.glob("*.abc"))]
+    if name == "hardy":
+        from pyabc2.sources import hardy
+
+        return list(hardy.load_meta(book or "session"))
+    if name == "bill_black":
+        from pyabc2.sources import bill_black
+
+        return list(bill_black.load_meta())
+    from pyabc2.sources import eskin
+
+    return list(eskin.load_meta(book or "kss")["abc"])
+
+
+def fetch_pyabc2(spec: str, *, folder: Path | None = None) -> Path:
+    """The cached ABC of a pyabc2 collection (``pyabc2:norbeck``, ``pyabc2:hardy:session`` ...),
+    fetched with pyabc2's loaders on first use and kept with its checksum.
+
+    Raises
+    ------
+    CorpusError
+        One line: an unknown collection or book, or a fetch that failed (no network).
+
+    Examples
+    --------
+    >>> fetch_pyabc2("pyabc2:nobody")
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.CorpusError: unknown pyabc2 collection 'nobody'; choose one of norbeck, bill_black, hardy, eskin
+    """
+    parts = spec.split(":")
+    name = parts[1] if len(parts) > 1 else ""
+    book = parts[2] if len(parts) > 2 else None
+    if name not in PYABC2_SOURCES:
+        raise CorpusError(f"unknown pyabc2 collection {name!r}; choose one of {', '.join(PYABC2_SOURCES)}")
+    if book is not None and book not in PYABC2_SOURCES[name]:
+        books = ", ".join(PYABC2_SOURCES[name]) or "none"
+        raise CorpusError(f"unknown book {book!r} of pyabc2's {name}; its books: {books}")
+    folder = Path(folder) if folder is not None else downloads_dir()
+    path = folder / f"pyabc2-{name}{'-' + book if book else ''}.abc"
+    if cached(path):
+        return path
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # pyabc2 prints "downloading..." on stdout
+            texts = _pyabc2_texts(name, book)
+    except Exception as exc:  # noqa: BLE001 - pyabc2 raises requests', zipfile's and its own errors
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise CorpusError(f"cannot fetch pyabc2's {name} (pyabc2 downloads it; no network?): {reason}") from None
+    if not texts:
+        raise CorpusError(f"pyabc2's {name} gave no tunes")
+    return store(path, join_tunes(texts))
+
+
+def join_tunes(texts: list[str]) -> str:
+    """ABC tune blocks as one ABC file: blank lines between, ``X:`` added where a block has none.
+
+    Examples
+    --------
+    >>> print(join_tunes(["T:A\\nK:G\\nGAB|", "X:7\\nT:B\\nK:D\\nDEF|"]), end="")
+    X:1
+    T:A
+    K:G
+    GAB|
+    <BLANKLINE>
+    X:7
+    T:B
+    K:D
+    DEF|
+    """
+    blocks = []
+    for k, t in enumerate(texts, 1):
+        t = t.strip()
+        blocks.append((t if t.startswith("X:") else f"X:{k}\n{t}") + "\n")
+    return "\n".join(blocks)
 
 
 def _cached(path: Path) -> bool:

@@ -16,6 +16,9 @@ Source specifications (strings, as on the command line):
 ``thesession``
     thesession.org's public tunes dump, downloaded into the cache on first use
     (:mod:`folkabc.corpus.download`; ODbL 1.0, the notice kept with every row).
+``pyabc2:NAME`` / ``pyabc2:NAME:BOOK``
+    A collection pyabc2 fetches (``norbeck``, ``bill_black``, ``hardy:session`` …,
+    ``eskin:kss`` …), cached as one ABC file on first use (:func:`folkabc.corpus.download.fetch_pyabc2`).
 ``PATH.csv`` / ``PATH.json``
     A thesession.org data dump (``tunes.csv`` or ``tunes.json``: one row per
     setting, columns ``tune_id, setting_id, name, type, meter, mode, abc``).
@@ -59,7 +62,7 @@ from typing import Iterator
 
 from ..errors import CorpusError
 from ..tokenfile import is_token_file, read_token_file  # the one token-file reader and sniffer
-from .download import THESESSION, THESESSION_NOTICE, fetch
+from .download import THESESSION, THESESSION_NOTICE, fetch, fetch_pyabc2
 
 __all__ = [
     "MUSIC21_COLLECTIONS",
@@ -304,6 +307,9 @@ def open_source(spec: str | Path) -> Source:
         return _music21_source(text, text.split(":", 1)[1])
     if text == "thesession" and not Path(text).exists():
         return Source(text, "thesession", "session-csv", [fetch(THESESSION)])
+    if text.startswith("pyabc2:"):
+        path = fetch_pyabc2(text)
+        return Source(text, text.split(":")[1], "abc", [path])
     path = Path(text).expanduser()
     if not path.exists():
         if text in MUSIC21_COLLECTIONS:
