@@ -169,7 +169,8 @@ def _check_text(result) -> str:
 
 
 def run_demo(out: str | Path, *, n: int = 4, seed: int = 1, meter: str | None = None,
-             mode: str | None = None, corpus: Any = None, model: Any = None, quiet: bool = False, progress: Callable[[str], None] | None = None) -> DemoReport:
+             mode: str | None = None, corpus: Any = None, model: Any = None, quiet: bool = False, progress: Callable[[str], None] | None = None,
+             key: str | None = None) -> DemoReport:
     """Run the main job and write its files under ``out``.
 
     Parameters
@@ -190,6 +191,9 @@ def run_demo(out: str | Path, *, n: int = 4, seed: int = 1, meter: str | None = 
         No progress bar while the default corpus builds.
     progress : callable or None
         Called with each step name of :data:`DEMO_STEPS` as it starts.
+    key : str or None
+        Write the generated tunes in this key (a tonic such as ``"D"``, or a key of their mode);
+        None: C, as folk-rnn writes them.
 
     Returns
     -------
@@ -259,9 +263,9 @@ def run_demo(out: str | Path, *, n: int = 4, seed: int = 1, meter: str | None = 
     token_lists = [g.tokens for g in gens]
     write("generated.tokens.txt", write_folkrnn(token_lists))
     abcs = []
-    for i, toks in enumerate(token_lists, start=1):
-        try:
-            abcs.append(detokenize(toks, title=f"folkabc demo tune {i} (seed {seed})", index=i))
+    for i, (g, toks) in enumerate(zip(gens, token_lists), start=1):
+        try:  # tune i is sampled with seed + i - 1: its title names its own seed
+            abcs.append(detokenize(toks, title=f"folkabc demo tune {i} (seed {g.seed})", index=i, key=key))
         except FolkabcError as exc:  # a model can write what no ABC holds: report it, go on
             report.failures.append(f"generated tune {i}: {exc}")
     write("generated.abc", "\n".join(abcs))

@@ -37,19 +37,20 @@ True
 from __future__ import annotations
 
 import gc
+import json
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL
+from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, written_key
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
                           Slur, Tie, Tuplet, closes_part)
 from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
-from .tokenfile import read_token_file
+from .tokenfile import is_token_file, read_token_file
 from .vocab import VOCAB
 
 if TYPE_CHECKING:  # numpy loads on first use of .ids (through VOCAB.encode), not on tokenize
@@ -60,6 +61,10 @@ __all__ = [
     "tokenize",
     "tokenize_tune",
     "detokenize",
+    "key_of",
+    "original_key",
+    "abc_in_key",
+    "read_tokenize_json",
     "read_folkrnn",
     "write_folkrnn",
     "pitch_token",
@@ -547,6 +552,7 @@ def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
 # ---------------------------------------------------------------------------- tokens → abc
 
 _MODE_KEY = {"K:Cmaj": "C", "K:Cmin": "Cmin", "K:Cdor": "Cdor", "K:Cmix": "Cmix"}
+_MODE_KEY_MODE = {"K:Cmaj": "maj", "K:Cmin": "min", "K:Cdor": "dor", "K:Cmix": "mix"}
 # broken rhythm in eighths of the pair's plain length: ">" → 12/8 and 4/8 (from the grammar's table)
 _BROKEN = {k: (int(a * 8), int(b * 8)) for k, (a, b) in BROKEN.items() if k}
 
@@ -582,7 +588,86 @@ def _note_ticks(tok: str) -> tuple[int, str] | None:
     return _TICKS * info.length.numerator // info.length.denominator, info.broken
 
 
-def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1) -> str:
+_PITCH_PARTS = {"^": 1, "_": -1, "=": 0, "^^": 2, "__": -2}
+
+
+def _pitch_of(tok: str, sig: tuple[int, ...], bar: dict[int, int]) -> tuple[int, int]:
+    """(diatonic step, MIDI) of a pitch token read against ``sig``, with the bar's accidentals
+    ``bar`` (per letter, in every octave, as :mod:`folkabc.render.perform` reads them)."""
+    j = 0
+    while j < len(tok) and tok[j] in "^_=":
+        j += 1
+    acc, letter, marks = tok[:j], tok[j], tok[j + 1:]
+    li = LETTERS.index(letter.upper())
+    octv = (5 if letter.islower() else 4) + marks.count("'") - marks.count(",")
+    if acc:
+        bar[li] = _PITCH_PARTS[acc]
+    return 7 * octv + li, 12 * (octv + 1) + NATURAL[li] + bar.get(li, sig[li])
+
+
+def _respell(toks: list[str], keys: dict[str, WrittenKey]) -> list[str]:
+    """Each token of ``toks`` as written in ``keys[mode]`` (pitches moved and spelled against that
+    key's signature, an accidental wherever a note differs from it or from an earlier one in the
+    bar); other tokens unchanged."""
+    mode = _MODE_KEY_MODE[toks[1]]
+    src_bar: dict[int, int] = {}
+    bar_oct: dict[int, int] = {}
+    bar_letter: dict[int, int] = {}
+    out = list(toks)
+    for i in range(2, len(toks)):
+        t = toks[i]
+        kind = token_kind(t)
+        if kind == "pitch":
+            wk = keys[mode]
+            d, m = _pitch_of(t, FOLK_SIGNATURES[mode], src_bar)
+            d2, li, a, plain, marked = _spelling(d + wk.steps, m + wk.semis)
+            s_li = wk.signature[li]
+            if a != bar_oct.get(d2, s_li) or a != bar_letter.get(li, s_li):
+                bar_oct[d2] = a
+                bar_letter[li] = a
+                out[i] = marked
+            else:
+                out[i] = plain
+        elif kind in ("bar", "ending") or t in _MODE_KEY:
+            src_bar.clear()
+            bar_oct.clear()
+            bar_letter.clear()
+            if t in _MODE_KEY:
+                mode = _MODE_KEY_MODE[t]
+    return out
+
+
+def original_key(key: str, mode: str) -> str:
+    """The key a tune came in, from its ``K:`` text and its mode token: the folk-rnn mode on the
+    source's tonic (``Ddor``, ``G``), for :func:`detokenize`'s ``key``.
+
+    Examples
+    --------
+    >>> original_key("E dorian", "K:Cdor"), original_key("F#m", "K:Cmin"), original_key("G lyd", "K:Cmaj")
+    ('Edor', 'F#min', 'G')
+    """
+    k = parse_key(key)
+    acc = "#" if k.tonic_alter > 0 else "b" if k.tonic_alter < 0 else ""
+    folk = _MODE_KEY_MODE.get(mode, k.folk_mode)
+    return k.tonic + acc + ("" if folk == "maj" else folk)
+
+
+def key_of(tune: TokenizedTune) -> str:
+    """The key a tokenized tune came in (see :func:`original_key`), for :func:`detokenize`'s
+    ``key`` with ``transpose=tune.transpose``.
+
+    Examples
+    --------
+    >>> t = tokenize("X:1\\nM:4/4\\nK:E dorian\\nEFGA B4|\\n")[0]
+    >>> key_of(t), t.transpose
+    ('Edor', -4)
+    """
+    return original_key(tune.key, tune.mode)
+
+
+def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: int = 1,
+               key: str | None = None, transpose: int | None = None,
+               part_ends: Iterable[int] = ()) -> str:
     """Write a token sequence as a complete ABC tune.
 
     The tune has ``X:``, ``T:``, ``M:``, ``L:1/8`` and ``K:`` (``C``, ``Cmin``,
@@ -608,6 +693,16 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
         ``T:`` line (default ``Tune <index>``).
     index : int
         ``X:`` number.
+    key : str or None
+        Write the tune in this key (see :func:`folkabc.abc.keys.written_key`): a tonic (``D``,
+        ``Bb``: the tune keeps its mode) or a key of the tune's mode (``Ador`` for ``K:Cdor``).
+        The notes are moved there and spelled against its signature. Default: C.
+    transpose : int or None
+        With ``key``: the semitones :func:`tokenize` moved the tune by (``TokenizedTune.transpose``);
+        the notes move back by as much, to the octave they came from.
+    part_ends : iterable of int
+        Indices into ``tokens`` of plain bar lines that close a part
+        (``TokenizedTune.part_ends``), written ``||``.
 
     Returns
     -------
@@ -619,7 +714,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     TokenSequenceError
         When the sequence does not start with a meter and a mode token, or holds a
         token that is not a folk-rnn token shape, or a duration with no note
-        before it (names the token position).
+        before it (names the token position), or ``key`` is not a key of its mode.
 
     See Also
     --------
@@ -635,6 +730,14 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     K:C
     |: G,C C2 E | D3 C3 :|
     <BLANKLINE>
+    >>> print(detokenize("M:4/4 K:Cdor C 2 _E 2 G 2 _B 2 | =B 4 c 4", key="A"))
+    X:1
+    T:Tune 1
+    M:4/4
+    L:1/8
+    K:Ador
+    A,2 C2 E2 G2 | ^G4 A4 |]
+    <BLANKLINE>
     """
     toks = tokens.split() if isinstance(tokens, str) else list(tokens)
     toks = [t for t in toks if t not in ("<s>", "</s>")]
@@ -649,6 +752,23 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     origin = [(k, 0) for k in range(len(toks))]
     toks, origin, _ = explicit_repeats(toks, origin)
     toks, origin, _ = explicit_broken(toks, origin)
+    if key is None:
+        written = toks
+        names = {m: "C" + ("" if m == "maj" else m) for m in _MODE_KEY_MODE.values()}
+    else:
+        first = _MODE_KEY_MODE[toks[1]]
+        semis = None if transpose is None else -transpose
+        try:
+            keys = {first: written_key(key, first, semis=semis)}
+            tonic = keys[first].name[:-3] if first != "maj" else keys[first].name
+            for m in {_MODE_KEY_MODE[t] for t in toks[2:] if t in _MODE_KEY_MODE}:
+                if m != first:
+                    keys[m] = written_key(tonic, m, semis=semis)
+        except ValueError as e:
+            raise TokenSequenceError(str(e), tune=index, title=title, position=1) from None
+        written = _respell(toks, keys)
+        names = {m: k.name for m, k in keys.items()}
+    ends = {k for k in part_ends}
     beat = _beat(toks[0])
     meter_num = _meter_num(toks[0])
     out: list[str] = []
@@ -682,6 +802,10 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             if t == "|" and ending_open and i == n - 1:  # a later ending that runs to the end
                 out.append("||")
                 ending_open = False
+            elif t == "|" and i == n - 1:  # the tune's last bar line
+                out.append("|]")
+            elif t == "|" and origin[i][0] in ends:  # a part's end
+                out.append("||")
             elif t == ":|" and nxt[:1] == "|" and token_kind(nxt) == "ending":
                 # `:|2`, not `:| |2`: folk-rnn's tokenizer ignores spaces and reads `:||2` as `:|2`
                 # (outside the vocabulary), `:|2` as `:| |2`; so does :func:`tokenize`
@@ -709,7 +833,7 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             continue
         if t in _MODE_KEY:
             space()
-            out.append(f"[K:{_MODE_KEY[t]}] ")
+            out.append(f"[K:{names[_MODE_KEY_MODE[t]]}] ")
             i += 1
             continue
         if kind == "meter" and _written_meter(t):
@@ -744,10 +868,10 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
                 j += 1
             if j >= n or toks[j] != "]" or j == i + 1:
                 raise fail("chord '[' without pitches and a closing ']'", i)
-            text = "[" + "".join(toks[i + 1:j]) + "]"
+            text = "[" + "".join(written[i + 1:j]) + "]"
             i = j + 1
         elif kind == "pitch" or t == "z":
-            text = t
+            text = written[i]
             i += 1
         elif kind == "duration":
             raise fail(f"duration {t!r} with no note before it", i)
@@ -782,11 +906,106 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             tuplet_left -= 1
             glued = glued or tuplet_left > 0
         pos += d
+    if n > 2 and token_kind(toks[-1]) not in ("bar", "ending"):  # close the last bar, so that
+        space()  # engravers draw it
+        out.append("|]")
     body = "".join(out).strip()
     lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
     head = [f"X:{index}", f"T:{title if title is not None else f'Tune {index}'}", toks[0], "L:1/8",
-            f"K:{_MODE_KEY[toks[1]]}"]
+            f"K:{names[_MODE_KEY_MODE[toks[1]]]}"]
     return "\n".join(head + lines) + "\n"
+
+
+def abc_in_key(text: str, key: str) -> str:
+    """ABC of every tune of ``text`` written in ``key`` (for ``--key`` of the command line).
+
+    ``text`` is ABC, a folk-rnn token file, or the JSON of ``folkabc tokenize --json`` (which
+    carries each tune's title, key and transposition). ``key`` is a key for :func:`detokenize`
+    (a tonic, or a key of the tune's mode), or ``original``: the key each tune came in (ABC is
+    then returned unchanged; a token file has no original key). ABC in another key is read into
+    tokens first, so what tokens drop (chord symbols, decorations, grace notes) is dropped.
+
+    Raises
+    ------
+    TokenSequenceError
+        One line: a key the tune's mode does not allow (naming the allowed keys), ``original``
+        for tokens that carry no key, or a tune that cannot be written.
+
+    Examples
+    --------
+    >>> print(abc_in_key("M:6/8\\nK:Cmaj\\nC E G c 3 |\\n", "A"), end="")
+    X:1
+    T:Tune 1
+    M:6/8
+    L:1/8
+    K:A
+    A,CE A3 |]
+    >>> abc_in_key('[{"index": 3, "title": "Jig", "tokens": "M:6/8 K:Cmaj C E G c 3 |", '
+    ...            '"key": "G", "transpose": 5}]', "original").splitlines()[4:]
+    ['K:G', 'G,B,D G3 |]']
+    """
+    rows = read_tokenize_json(text)
+    if rows is not None:
+        out = []
+        for r in rows:
+            toks, key_r, transpose = r["tokens"], key, None
+            if key == "original":
+                try:
+                    key_r = original_key(r["key"], toks[1] if len(toks) > 1 else "")
+                except ValueError as exc:
+                    raise TokenSequenceError(str(exc), tune=r["index"], title=r["title"]) from None
+                transpose = r["transpose"]
+            out.append(detokenize(toks, title=r["title"], index=r["index"], key=key_r, transpose=transpose))
+        return "\n".join(out)
+    if is_token_file(text):
+        if key == "original":
+            raise TokenSequenceError("--key original: folk-rnn tokens carry no key (they are in C); "
+                                     "give a key, or tokenize --json output, which records it")
+        return "\n".join(detokenize(b.tokens, index=k, key=key)
+                         for k, b in enumerate(read_token_file(text), 1))
+    if key == "original":
+        return text
+    out = []
+    for t in tokenize(text):
+        if t.error is None:
+            out.append(detokenize(t.tokens, title=t.title, index=t.index, key=key, part_ends=t.part_ends))
+    return "\n".join(out)
+
+
+def read_tokenize_json(text: str) -> list[dict] | None:
+    """The tunes of ``folkabc tokenize --json`` output (tokens as a list; tunes that failed left
+    out), or None when ``text`` is not that JSON.
+
+    Each row has ``tokens`` (a list), ``index``, ``title`` (or None), ``key`` and ``transpose``.
+
+    Examples
+    --------
+    >>> rows = read_tokenize_json(json.dumps([t.to_dict() for t in tokenize("X:2\\nT:A\\nK:G\\nGAB|\\n")]))
+    >>> rows[0]["tokens"][:3], rows[0]["title"], rows[0]["key"], rows[0]["transpose"]
+    (['M:none', 'K:Cmaj', 'c'], 'A', 'G', 5)
+    >>> read_tokenize_json("M:4/4 K:Cmaj C |") is None
+    True
+    """
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        rows = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("tokens"), str) for r in rows):
+        return None
+    out = []
+    for r in rows:
+        if r.get("error") or not r["tokens"].strip():
+            continue
+        out.append({"tokens": r["tokens"].split(), "index": r["index"] if isinstance(r.get("index"), int) else None,
+                    "title": r.get("title") if isinstance(r.get("title"), str) else None,
+                    "key": r.get("key") if isinstance(r.get("key"), str) else "C",
+                    "transpose": r.get("transpose") if isinstance(r.get("transpose"), int) else 0})
+    for k, r in enumerate(out, 1):
+        if r["index"] is None:
+            r["index"] = k
+    return out
 
 
 # ---------------------------------------------------------------------------- folk-rnn files

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,10 @@ from folkabc.corpus.sources import (
     session_abc_header,
     session_mode_to_key,
 )
+from folkabc.corpus.download import THESESSION, THESESSION_NOTICE
 from folkabc.errors import CorpusError
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +57,9 @@ def test_thesession_csv_gives_15_settings_with_names_types_and_ids(session_csv):
     assert len(items) == 15
     first = items[0]
     assert first.meta == {"tune_id": "15326", "setting_id": "28560", "name": "'S Ann An Ìle",
-                          "type": "strathspey", "meter": "4/4", "mode": "Gmajor"}
+                          "type": "strathspey", "meter": "4/4", "mode": "Gmajor",
+                          "license": THESESSION_NOTICE}
+    assert "ODbL" in first.meta["license"] and all(it.meta["license"] == THESESSION_NOTICE for it in items)
     assert first.ref == "tune 15326 setting 28560"
     assert first.text.startswith("X:1\nT:'S Ann An Ìle\nR:strathspey\nM:4/4\nL:1/8\nK:Gmaj\n|:G>A B>G")
     assert [it.meta["setting_id"] for it in items][-3:] == ["38079", "30395", "9294"]
@@ -237,3 +243,124 @@ def test_token_files_in_either_layout_are_corpus_sources(tmp_path):
     abc.write_text("M:4/4\nK:Cmaj\nCDEF|\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="not a corpus source"):
         open_source(str(abc))
+
+
+def test_essen_titles_decoded_in_their_real_encoding():
+    """Essen's DOS-typed files (ü = 0x81, saved through Latin-1) read with real letters: no C1
+    control character is left in any title, and the known titles read right (issue 19)."""
+    import re
+
+    from folkabc.abc import split_tunes
+
+    titles = []
+    for item in open_source("music21:essenFolksong").items():
+        titles += [t.title or "" for t in split_tunes(item.text)]
+    assert len(titles) > 8000
+    assert [t for t in titles if re.search("[\x80-\x9f]", t)] == []
+    for want in ("Die Saufbrüder (210), S. 461", "Die Flucht nach Ägypten (Band 1)"):
+        assert any(t.startswith(want[:20]) and want in t for t in titles), want
+    assert any("Schloß in Östreich" in t for t in titles)
+
+
+# ------------------------------------------------------------------ thesession download (issue 19)
+
+
+def test_thesession_without_network_fails_with_one_line(tmp_path, monkeypatch):
+    """This machine has no network: the real download code fails with one line naming the URL."""
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path))
+    with pytest.raises(CorpusError) as e:
+        open_source("thesession")
+    msg = str(e.value)
+    assert "\n" not in msg and THESESSION.url in msg and "give the file's path instead" in msg
+    assert list((tmp_path / "downloads").glob("*")) == []  # nothing half-written left
+
+
+def test_thesession_cli_without_network_is_one_line(tmp_path, monkeypatch, capsys):
+    from folkabc.cli import main
+
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path))
+    assert main(["corpus", "build", "thesession", "-o", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot download" in err[0]
+
+
+@pytest.fixture
+def local_server(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving tests/data (thesession-sample.csv)."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(DATA))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_caches_with_a_checksum_and_reads_the_rows(local_server, tmp_path):
+    import hashlib
+
+    from folkabc.corpus.download import Download, fetch
+    from folkabc.corpus.sources import Source
+
+    item = Download(f"{local_server}/thesession-sample.csv", "thesession-tunes.csv")
+    path = fetch(item, folder=tmp_path, quiet=True)
+    want = hashlib.sha256((DATA / "thesession-sample.csv").read_bytes()).hexdigest()
+    assert path.read_bytes() == (DATA / "thesession-sample.csv").read_bytes()
+    assert (tmp_path / "thesession-tunes.csv.sha256").read_text().split()[0] == want
+    # the cache answers without the server; a corrupted copy is fetched again
+    bad = Download("http://127.0.0.1:1/gone.csv", "thesession-tunes.csv")
+    assert fetch(bad, folder=tmp_path) == path
+    path.write_bytes(b"tune_id,setting_id\n")
+    with pytest.raises(CorpusError, match="no network"):
+        fetch(bad, folder=tmp_path)
+    assert fetch(item, folder=tmp_path).read_bytes() == (DATA / "thesession-sample.csv").read_bytes()
+    items = list(Source("thesession", "thesession", "session-csv", [path]).items())
+    assert len(items) == 15 and items[0].meta["license"] == THESESSION_NOTICE
+    with pytest.raises(CorpusError, match="answered 404"):
+        fetch(Download(f"{local_server}/missing.csv", "m.csv"), folder=tmp_path)
+    assert not (tmp_path / "m.csv").exists()
+
+
+# ------------------------------------------------------------------ pyabc2's collections (issue 19)
+
+
+@pytest.mark.parametrize("spec, host", [("pyabc2:hardy:session", "pghardy.net"), ("pyabc2:norbeck", "norbeck.nu")])
+def test_pyabc2_source_without_network_fails_with_one_line(spec, host, tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path))
+    with pytest.raises(CorpusError) as e:
+        open_source(spec)
+    msg = str(e.value)
+    assert "\n" not in msg and "cannot fetch pyabc2's" in msg and host in msg
+    assert list(tmp_path.rglob("*.abc")) == []  # nothing cached from a failed fetch
+
+
+def test_pyabc2_unknown_collection_or_book():
+    with pytest.raises(CorpusError, match="choose one of norbeck, bill_black, hardy, eskin"):
+        open_source("pyabc2:nobody")
+    with pytest.raises(CorpusError, match="its books: session"):
+        open_source("pyabc2:hardy:nothing")
+
+
+def test_pyabc2_norbeck_rows_read_from_the_cache(tmp_path, monkeypatch):
+    """Real Norbeck tunes (the two pyabc2 ships as examples) in the cache file pyabc2:norbeck
+    is stored as: the source reads them as ABC, without the network."""
+    from pyabc2.sources import examples
+
+    from folkabc.abc import split_tunes
+    from folkabc.corpus.download import downloads_dir, join_tunes, store
+    from folkabc.tokens import tokenize
+
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path))
+    store(downloads_dir() / "pyabc2-norbeck.abc", join_tunes(list(examples.values())))
+    src = open_source("pyabc2:norbeck")
+    assert src.name == "norbeck" and src.kind == "abc"
+    (item,) = list(src.items())
+    titles = [t.title for t in split_tunes(item.text)]
+    assert len(titles) == 2 and all(titles)
+    tunes = tokenize(item.text)
+    assert all(t.error is None and len(t.tokens) > 20 for t in tunes)

@@ -105,5 +105,5 @@ def test_meters_agree():
 
 def test_detokenize_reads_extended_tokens_by_the_grammar():
     abc = tokens.detokenize("M:3/8 K:Cmaj (3:2:3 c d e c 7/2 | [ C E ] //".split())
-    assert abc.splitlines()[-1] == "(3:2:3cde c7/2 | [CE]//"
+    assert abc.splitlines()[-1] == "(3:2:3cde c7/2 | [CE]// |]"
     assert np.all(search_bars.MEASURE_IDS == np.sort(search_bars.MEASURE_IDS))

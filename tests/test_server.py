@@ -376,3 +376,17 @@ def test_cli_generates_and_engraves_side_by_side(served):
     for t in threads:
         t.join(timeout=150)
     assert results == [200] * 12
+
+
+def test_generate_in_a_key(client, model):
+    """The composer's key control: the ABC comes in the key asked for (issue 19), and a key
+    no mode allows is refused with one line."""
+    from folkabc.tokens import detokenize
+
+    t = client.post("/api/generate", json={"meter": "6/8", "mode": "Cdor", "seed": 3, "key": "A",
+                                            "temperature": 0.9}).json()["tunes"][0]
+    assert "\nK:Ador\n" in t["abc"]
+    assert t["abc"] == detokenize(t["tokens"], title="folkabc 3", index=1, key="A")
+    _bad(client.post("/api/generate", json={"key": "H#x"}), 400, "unreadable key")
+    page = client.get("/").text
+    assert 'id="key"' in page

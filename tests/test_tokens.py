@@ -104,10 +104,10 @@ def test_out_of_vocabulary_meter_is_reported_not_forced():
 
 def test_detokenize_beams_by_beat():
     abc = detokenize("M:6/8 K:Cmaj C D E F G A | c 3 c 3 |", title="Beams")
-    assert abc.splitlines()[-1] == "CDE FGA | c3 c3 |"
+    assert abc.splitlines()[-1] == "CDE FGA | c3 c3 |]"
     abc = detokenize("M:4/4 K:Cdor C D E F G 2 A > B |")
     assert abc.splitlines()[4] == "K:Cdor"
-    assert abc.splitlines()[-1] == "CD EF G2 A>B |"
+    assert abc.splitlines()[-1] == "CD EF G2 A>B |]"
 
 
 def test_detokenize_rejects_bad_sequences():

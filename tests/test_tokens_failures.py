@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from conftest import music21_abc_paths
 from folkabc.cli import main
 from folkabc.errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
+from folkabc.grammar import token_kind
 from folkabc.tokens import detokenize, tokenize
 
 TUNE = "X:{x}\nT:Bad One\nM:6/8\nL:1/8\nK:D\n{body}\n"
@@ -128,7 +129,10 @@ def _check_never_crashes(text: str) -> None:
             assert t.error.line is not None and t.error.column is not None
         else:
             assert len(t.positions) == len(t.tokens)
-            assert tokenize(detokenize(t.tokens))[0].tokens == t.tokens
+            # detokenize closes an open last bar with `|]`, which tokenize reads as `|`
+            closed = t.tokens + (["|"] if len(t.tokens) > 2 and token_kind(t.tokens[-1]) not in ("bar", "ending")
+                                 else [])
+            assert tokenize(detokenize(t.tokens))[0].tokens == closed
 
 
 _ABC_CHARS = st.sampled_from(list("ABCDEFGabcdefgzxZ^_=,'/|:[]()<>{}\"!+-~.123456789 \n%\\&XTMLKV#@$*"))

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from folkabc.normalize import explicit_broken, explicit_repeats
+from folkabc.grammar import token_kind
 from folkabc.tokens import PITCH_RANGE, detokenize, tokenize
 from folkabc.vocab import VOCAB
 
@@ -152,7 +153,10 @@ def test_round_trip_is_a_fixed_point_and_keeps_the_music(toks):
     assert t.transpose % 12 == 0
     assert [p - t.transpose for p in sounding(y)[0]] == sounding(toks)[0]
     assert sounding(y)[1] == sounding(toks)[1]
-    assert sounding(y)[2] == sounding(explicit_repeats(toks, [(0, 0)] * len(toks))[0])[2]
+    # (detokenize closes an open last bar with `|]`, read back as `|`)
+    played = explicit_repeats(toks, [(0, 0)] * len(toks))[0]
+    assert sounding(y)[2] == sounding(played)[2] + (["|"] if len(played) > 2 and token_kind(played[-1])
+                                                      not in ("bar", "ending") else [])
     # a meter token before the first note is the opening meter (issue 16, case 4)
     opening = toks[0]
     for tok in toks[2:]:

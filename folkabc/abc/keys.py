@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
+
 __all__ = [
     "Key",
     "Meter",
@@ -42,6 +43,9 @@ __all__ = [
     "LETTERS",
     "NATURAL",
     "FOLK_SIGNATURES",
+    "FOLK_MODES",
+    "WrittenKey",
+    "written_key",
 ]
 
 #: Pitch letters in diatonic order, and their natural semitones above C.
@@ -55,6 +59,9 @@ FOLK_SIGNATURES: dict[str, tuple[int, ...]] = {
     "dor": (0, 0, -1, 0, 0, 0, -1),
     "mix": (0, 0, 0, 0, 0, 0, -1),
 }
+
+#: The four folk-rnn modes, in the order their tokens are listed.
+FOLK_MODES = ("maj", "min", "dor", "mix")
 
 # number of sharps (negative: flats) of the major key on each tonic
 _MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
@@ -202,6 +209,109 @@ def parse_key(text: str) -> Key:
         explicit = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}[am.group("acc")]
         sig[LETTERS.index(am.group("letter").upper())] = explicit
     return Key(tonic, alter, mode, tuple(sig), tuple(warnings))
+
+
+@dataclass(frozen=True)
+class WrittenKey:
+    """A key to write a folk-rnn tune in: tonic, mode and the transposition from the tokens' C.
+
+    Attributes
+    ----------
+    name : str
+        The ``K:`` value (``D``, ``Ador``, ``Bmin``, ``Gmix``).
+    mode : str
+        The folk-rnn mode (``maj min dor mix``).
+    steps : int
+        Letter steps from C to the tonic (``D`` → 1, ``B`` → -1: written below C).
+    semis : int
+        Semitones from C to the tonic, the same octave as ``steps``.
+    signature : tuple of int
+        Alteration of each letter ``C D E F G A B`` in the key signature.
+
+    Examples
+    --------
+    >>> written_key("A", "dor")
+    WrittenKey(name='Ador', mode='dor', steps=-2, semis=-3, signature=(0, 0, 0, 1, 0, 0, 0))
+    """
+
+    name: str
+    mode: str
+    steps: int
+    semis: int
+    signature: tuple[int, ...]
+
+
+def written_key(text: str, mode: str, *, semis: int | None = None) -> WrittenKey:
+    """The key to write a tune of folk-rnn mode ``mode`` in, from a key name.
+
+    ``text`` is a tonic (``D``, ``F#``, ``Bb``: the tune keeps its mode) or a tonic with a
+    mode (``Edor``, ``Bm``, ``G mixolydian``), which must be the tune's mode. Key and mode
+    names and the signature come from pyabc2. The tune is moved to the tonic nearest C (at most
+    a fifth down or a tritone up), or by ``semis`` semitones when that is given (a tune's
+    own transposition, to write it back where it was).
+
+    Parameters
+    ----------
+    text : str
+        Key name.
+    mode : str
+        The tune's folk-rnn mode: ``maj min dor mix``.
+    semis : int or None
+        Semitones to move the tokens' C by (its octave decides the register).
+
+    Returns
+    -------
+    WrittenKey
+
+    Raises
+    ------
+    ValueError
+        One line naming the key and the keys the mode allows.
+
+    Examples
+    --------
+    >>> written_key("D", "maj").name, written_key("Edor", "dor").signature
+    ('D', (1, 0, 0, 1, 0, 0, 0))
+    >>> written_key("G", "maj", semis=-5).steps
+    -3
+    >>> written_key("Edor", "maj")
+    Traceback (most recent call last):
+    ...
+    ValueError: key 'Edor' is dorian but the tune is major: give a tonic alone (E) or a major key (Emaj)
+    """
+    names = {"maj": "major", "min": "minor", "dor": "dorian", "mix": "mixolydian", "lyd": "lydian",
+             "phr": "phrygian", "loc": "locrian"}
+    if mode not in FOLK_MODES:
+        raise ValueError(f"unknown mode {mode!r}: the modes are {', '.join(FOLK_MODES)}")
+    m = _KEY_RE.match(text.strip())
+    if not text.strip() or m is None or m.group("tonic") is None or m.end() != len(text.strip()):
+        raise ValueError(f"unreadable key {text!r}: write a tonic (C D E F G A B, with # or b) "
+                         f"and optionally a mode ({', '.join(FOLK_MODES)})")
+    tonic = m.group("tonic").replace("H", "B") + m.group("acc")
+    try:
+        k = parse_key(text.strip())
+    except ValueError:
+        raise ValueError(f"unreadable key {text!r}: the modes are {', '.join(FOLK_MODES)}") from None
+    if m.group("mode") and k.mode != mode:
+        raise ValueError(f"key {text!r} is {names.get(k.mode, k.mode)} but the tune is {names[mode]}: "
+                         f"give a tonic alone ({tonic}) or a {names[mode]} key ({tonic}{mode})")
+    from pyabc2 import Key as _PyKey  # ~75 ms to import: only when writing in a key
+
+    try:
+        acc = _PyKey(f"{tonic}{mode}").accidentals
+    except (KeyError, ValueError):
+        raise ValueError(f"key {tonic}{mode} needs double sharps or flats: choose its enharmonic "
+                         f"twin") from None
+    sig = tuple({"#": 1, "b": -1}.get(acc.get(letter, ""), 0) for letter in LETTERS)
+    li = LETTERS.index(tonic[0])
+    pc = NATURAL[li] + k.tonic_alter
+    if semis is None:
+        octv = -1 if pc > 6 else 0
+    else:
+        octv = round((semis - pc) / 12)
+        if semis != pc + 12 * octv:
+            raise ValueError(f"a move of {semis} semitones does not reach the tonic {tonic}")
+    return WrittenKey(tonic + ("" if mode == "maj" else mode), mode, li + 7 * octv, pc + 12 * octv, sig)
 
 
 @dataclass(frozen=True)

@@ -64,10 +64,13 @@ def add_parser(subparsers) -> None:
                 ["folkabc corpus show 42", "folkabc corpus show 42 --json"], run_show)
     sh.add_argument("id", type=int, metavar="ID", help="corpus tune id (see corpus list)")
 
-    ex = action("export", "write the searchable tunes in the folk-rnn training format",
+    ex = action("export", "write the searchable tunes in the folk-rnn training format, or as an ABC tunebook",
                 ["folkabc corpus export --format folkrnn -o train.txt",
-                 "folkabc corpus export --meter 6/8 > jigs.txt"], run_export)
-    ex.add_argument("--format", choices=["folkrnn"], default="folkrnn", help="output format")
+                 "folkabc corpus export --meter 6/8 > jigs.txt",
+                 "folkabc corpus export --format abc --source oneills1850 -o oneills.abc"], run_export)
+    ex.add_argument("--format", choices=["folkrnn", "abc"], default="folkrnn",
+                    help="folkrnn: token blocks in C; abc: a tunebook in the tunes' original keys, with "
+                         "titles and X: numbers 1, 2, ...")
     ex.add_argument("-o", "--output", metavar="FILE", default=None, help="output file (default: stdout)")
     _filters(ex)
 
@@ -260,7 +263,7 @@ def run_export(args) -> int:
         if args.json:
             print_json([{"id": int(corpus.tune_ids[r]), "tokens": " ".join(corpus.row_tokens(r))} for r in rows])
             return 0
-        text = corpus.export_folkrnn(rows=rows)
+        text = corpus.export_folkrnn(rows=rows) if args.format == "folkrnn" else _export_abc(corpus, rows)
     if args.output:
         from .._io import atomic_write
 
@@ -269,3 +272,22 @@ def run_export(args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _export_abc(corpus, rows) -> str:
+    """The tunes of ``rows`` as one ABC tunebook, each written from its tokens in the key it came
+    in (its stored ABC read again for the key, transposition and part ends), numbered X:1, 2, ..."""
+    from ..tokens import detokenize, key_of, tokenize
+
+    out = []
+    for r in rows:
+        tune = corpus.tune(int(corpus.tune_ids[r]))
+        read = [t for t in tokenize(tune.abc) if t.error is None] if tune.abc else []
+        n = len(out) + 1
+        if read and read[0].tokens == list(tune.tokens):
+            t = read[0]
+            out.append(detokenize(t.tokens, title=tune.title, index=n, key=key_of(t), transpose=t.transpose,
+                                  part_ends=t.part_ends))
+        else:  # tokens only (a token-file source): as folk-rnn writes them, in C
+            out.append(detokenize(tune.tokens, title=tune.title, index=n))
+    return "\n".join(out)

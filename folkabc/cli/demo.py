@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=1, help="generation seed (default: 1)")
     p.add_argument("--meter", default=None, help="meter of the generated tunes, e.g. 6/8 (default: the model's choice)")
     p.add_argument("--mode", default=None, help="mode of the generated tunes, e.g. Cdor (default: the model's choice)")
+    p.add_argument("--key", default=None, metavar="KEY",
+                   help="write the generated tunes in this key: a tonic (D, Bb) or a key of their mode (Ador)")
     p.add_argument("--corpus", default=None, help="corpus folder (default: the embedded default corpus)")
     p.add_argument("--model", default=None, help="model folder or folk-rnn pickle (default: the shipped model)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -44,7 +46,7 @@ def run(args) -> int:
             sys.stderr.flush()
 
     report = run_demo(args.out, n=args.n, seed=args.seed, meter=args.meter, mode=args.mode, corpus=args.corpus, model=args.model,
-                      quiet=args.quiet, progress=progress)
+                      quiet=args.quiet, progress=progress, key=args.key)
     if show:
         sys.stderr.write("\n")
     if args.json:

@@ -7,7 +7,7 @@ import sys
 
 from ._common import example_epilog, print_json
 
-__all__ = ["ORDER", "add_parser", "run", "parse_ablate", "parse_token_values"]
+__all__ = ["ORDER", "add_parser", "run", "parse_ablate", "parse_token_values", "parse_mode"]
 
 ORDER = 61
 
@@ -23,13 +23,17 @@ def add_parser(subparsers) -> None:
                     "each tune's bar check goes to stderr and the exit code is 1 when a tune fails it.",
         epilog=example_epilog("folkabc generate -n 10 --meter 6/8 --mode Cdor --seed 42",
                               "folkabc generate --seed 7 --abc --check",
+                              "folkabc generate --mode dor --key A --seed 3",
                               "folkabc generate --prime '|: G, C C 2' --top-p 0.9 --temperature 0.8",
                               "folkabc generate --seed 1 --ablate 2:0-99 --alpha '|=0.5'"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("-n", type=int, default=1, help="number of tunes (1)")
     p.add_argument("--meter", help="meter token to start with: 6/8 or M:6/8")
-    p.add_argument("--mode", help="mode token to start with: Cdor, dor or K:Cdor")
+    p.add_argument("--mode", help="mode token to start with: Cmaj Cmin Cdor Cmix (or maj, K:Cdor, ...)")
+    p.add_argument("--key", metavar="KEY",
+                   help="write the ABC in this key: a tonic (D, Bb: the tune keeps its mode) or a key of its "
+                        "mode (Ador, Gmix); implies --abc")
     p.add_argument("--prime", metavar="TOKENS", help="body tokens to start with, space separated")
     p.add_argument("--seed", type=int, help="base seed (default: random, printed on stderr)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (1.0)")
@@ -128,6 +132,48 @@ def parse_token_values(specs: list[str] | None, option: str) -> dict[str, float]
     return out
 
 
+def parse_mode(text: str | None) -> str | None:
+    """The mode token of ``--mode`` (``dor``, ``Cdor``, ``K:Cdor`` → ``K:Cdor``).
+
+    Raises
+    ------
+    ParameterError
+        One line naming the allowed modes (and ``--key`` for a tonic other than C).
+
+    Examples
+    --------
+    >>> parse_mode("dor"), parse_mode("K:Cmix"), parse_mode(None)
+    ('K:Cdor', 'K:Cmix', None)
+    >>> parse_mode("D")
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.ParameterError: --mode 'D': the modes are Cmaj, Cmin, Cdor, Cmix (or maj, min, dor, mix); folk-rnn tunes are in C: for a tune in D, give --mode maj --key D
+    """
+    from ..abc.keys import FOLK_MODES, parse_key
+    from ..errors import ParameterError
+
+    if text is None:
+        return None
+    word = text.strip()
+    word = word[2:] if word.startswith("K:") else word
+    low = word.lower()
+    if low in FOLK_MODES:
+        return f"K:C{low}"
+    if word[:1] == "C" and word[1:] in FOLK_MODES:
+        return f"K:{word}"
+    msg = (f"--mode {text[:40]!r}: the modes are {', '.join('C' + m for m in FOLK_MODES)} "
+           f"(or {', '.join(FOLK_MODES)})")
+    try:
+        k = parse_key(word)
+    except ValueError:
+        k = None
+    if k is not None and k.mode != "none" and word[:1] in "ABCDEFG":
+        tonic = word[:2] if word[1:2] in ("#", "b") else word[:1]
+        msg += (f"; folk-rnn tunes are in C: for a tune in {tonic}, give --mode {k.folk_mode} "
+                f"--key {tonic}")
+    raise ParameterError(msg)
+
+
 def _save_traces(model, gens, path: str) -> None:
     import numpy as np
 
@@ -149,6 +195,20 @@ def run(args) -> int:
     from ..errors import FolkabcError
     from ..model import LogitBias, load_model
 
+    mode = parse_mode(args.mode)
+    if args.key is not None:
+        from ..abc.keys import written_key
+        from ..errors import ParameterError
+
+        errors = []
+        for m in [mode[3:]] if mode else ["maj", "min", "dor", "mix"]:
+            try:  # a key that no mode allows fails before the model loads
+                written_key(args.key, m)
+            except ValueError as exc:
+                errors.append(exc)
+        if len(errors) == (1 if mode else 4):
+            raise ParameterError(f"--key: {errors[0]}")
+        args.abc = True
     model = load_model(args.model)
     delta = parse_token_values(args.bias, "--bias")
     alpha = parse_token_values(args.alpha, "--alpha")
@@ -158,7 +218,7 @@ def run(args) -> int:
         import numpy as np
 
         seed = int(np.random.SeedSequence().entropy % (2**32))
-    gens = model.generate(n=args.n, meter=args.meter, mode=args.mode, prime=args.prime,
+    gens = model.generate(n=args.n, meter=args.meter, mode=mode, prime=args.prime,
                           temperature=args.temperature, seed=seed, top_k=args.top_k, top_p=args.top_p,
                           max_length=args.max_length, banned=args.ban.split() if args.ban else None,
                           ablate=parse_ablate(args.ablate), logit_bias=bias, beam=args.beam,
@@ -182,14 +242,16 @@ def run(args) -> int:
                 print(f"{label}: fails check: {exc}", file=sys.stderr)
             else:
                 rec["check"] = res.to_dict()
-                print(f"{label}: {'ok' if res.ok else 'fails check'}: {res.summary()}", file=sys.stderr)
+                # the check's own line names its tune 1: say which tune (and seed) it is instead
+                verdict = res.summary().split(": ", 1)[1]
+                print(f"{label}: {verdict}", file=sys.stderr)
             failed += not rec["check"]["ok"]
         if args.abc:
             from ..tokens import detokenize
 
-            title = f"folkabc {g.seed}" if g.seed is not None else f"folkabc beam {k + 1}"
+            title = f"folkabc (seed {g.seed})" if g.seed is not None else f"folkabc beam {k + 1}"
             try:
-                rec["abc"] = detokenize(g.tokens, title=title, index=k + 1)
+                rec["abc"] = detokenize(g.tokens, title=title, index=k + 1, key=args.key)
             except FolkabcError as exc:
                 rec["abc"] = None
                 failed += 1
@@ -198,7 +260,9 @@ def run(args) -> int:
     if args.tunebook:
         from ..render import write_tunebook
 
-        book = write_tunebook([g.tokens for g in gens], args.tunebook, title="folkabc generate")
+        # the ABC as written (in --key, with the seed titles), else the tokens
+        source = [r.get("abc") or g.tokens for r, g in zip(records, gens)]
+        book = write_tunebook(source, args.tunebook, title="folkabc generate")
         print(f"{args.tunebook}: {book.rendered} of {book.tunes} tune(s) rendered", file=sys.stderr)
         failed += len(book.failures)
     if args.check:

@@ -32,6 +32,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("-o", "--output", default=None,
                    help="output file (one tune, or pdf/html) or folder (default: current folder)")
     p.add_argument("--width", type=int, default=None, help="PNG width in pixels")
+    p.add_argument("--key", default=None, metavar="KEY",
+                   help="write the tunes in this key: a tonic (D, Bb: each tune keeps its mode), a key of their "
+                        "mode (Ador), or 'original' (the JSON of tokenize --json: each tune's own key); ABC in "
+                        "another key is read into tokens first (chord symbols and decorations are dropped)")
     p.add_argument("--json", action="store_true", help="print the files written and the failures as JSON")
     p.set_defaults(func=run)
 
@@ -42,6 +46,10 @@ def run(args) -> int:
     from ..render import render_tunes
 
     text = read_input(args.file)
+    if args.key is not None:
+        from ..tokens import abc_in_key
+
+        text = abc_in_key(text, args.key)
     stem = Path(args.file).stem if args.file != "-" else "tunes"
     try:
         report = render_tunes(text, to=args.to, out=args.output, stem=stem, width=args.width)

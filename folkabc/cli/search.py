@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import argparse
 
 from ._common import example_epilog, print_json
 
-__all__ = ["ORDER", "add_parser", "run", "format_result"]
+__all__ = ["query_is_abc", "ORDER", "add_parser", "run", "format_result"]
 
 ORDER = 50
 
@@ -79,6 +81,7 @@ def run(args) -> int:
 
     if args.limit < 0:
         raise ParameterError(f"--limit must be >= 0, got {args.limit}")
+    as_abc = query_is_abc(args.query)
     corpus = Corpus.open(args.corpus)
     if args.match != "exact":
         res = _search_notes(corpus, args)
@@ -86,11 +89,51 @@ def run(args) -> int:
         res = corpus.search(args.query, key=args.key, same_position=args.same_position,
                             meter=args.meter, mode=args.mode, source=args.source,
                             limit=None if args.all else args.limit)
+    if as_abc:  # say how the query was read
+        print(f"folkabc search: query read as ABC in {args.key}; searched the tokens: "
+              f"{' '.join(res.query_tokens)}", file=sys.stderr)
     if args.json:
         print_json(res.to_dict())
     else:
         print(format_result(res))
     return 0 if res.occurrences else 1
+
+
+_NOTE_LETTERS = set("ABCDEFGabcdefgzxZ")
+
+
+def query_is_abc(query: str) -> bool:
+    """True when ``query`` is read as ABC notes (some piece is no token shape), False for tokens.
+
+    Raises
+    ------
+    ParameterError
+        When token-shaped pieces are mixed with a symbol that is neither a token nor an ABC
+        note (``G E D H``: ABC would read ``H`` as a fermata), naming the symbol.
+
+    Examples
+    --------
+    >>> query_is_abc("G, C C 2"), query_is_abc("GAB cBA"), query_is_abc("GAB Hc")
+    (False, True, True)
+    >>> query_is_abc("G E D H")
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.ParameterError: query 'G E D H': 'H' (piece 4) is neither a folk-rnn token nor an ABC note; write tokens ("G E D B") or ABC notes ("GED")
+    """
+    from ..errors import ParameterError
+    from ..vocab import VOCAB, token_category
+
+    pieces = query.split()
+    shaped = [p in VOCAB or token_category(p) != "unknown" for p in pieces]
+    if all(shaped):
+        return False
+    if any(shaped):
+        for k, (p, ok) in enumerate(zip(pieces, shaped), 1):
+            bad = next((c for c in p if c.isalpha() and c not in _NOTE_LETTERS), None) if not ok else None
+            if bad is not None:
+                raise ParameterError(f"query {query[:60]!r}: {bad!r} (piece {k}) is neither a folk-rnn token nor "
+                                     f"an ABC note; write tokens (\"G E D B\") or ABC notes (\"GED\")")
+    return True
 
 
 def _search_notes(corpus, args):

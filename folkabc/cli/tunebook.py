@@ -29,6 +29,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--title", default=None, help="page heading (default: the file name)")
     p.add_argument("--corpus", default=None, help="corpus folder for the novelty summary")
     p.add_argument("--no-novelty", action="store_true", help="leave the novelty summary out")
+    p.add_argument("--key", default=None, metavar="KEY",
+                   help="write the tunes in this key: a tonic (D, Bb: each tune keeps its mode), a key of their "
+                        "mode (Ador), or 'original' (the JSON of tokenize --json: each tune's own key); ABC in "
+                        "another key is read into tokens first (chord symbols and decorations are dropped)")
     p.add_argument("--json", action="store_true", help="print what went into the page as JSON")
     p.set_defaults(func=run)
 
@@ -39,6 +43,10 @@ def run(args) -> int:
     from ..render import write_tunebook
 
     text = read_input(args.file)
+    if args.key is not None:
+        from ..tokens import abc_in_key
+
+        text = abc_in_key(text, args.key)
     stem = Path(args.file).stem if args.file != "-" else "tunebook"
     out = args.output or f"{stem}.html"
     corpus = False if args.no_novelty else args.corpus

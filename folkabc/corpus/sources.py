@@ -13,6 +13,12 @@ Source specifications (strings, as on the command line):
     The five ABC collections that music21 installs (:data:`MUSIC21_COLLECTIONS`).
 ``music21:NAME`` (or just ``NAME``)
     One of those collections, e.g. ``music21:oneills1850``.
+``thesession``
+    thesession.org's public tunes dump, downloaded into the cache on first use
+    (:mod:`folkabc.corpus.download`; ODbL 1.0, the notice kept with every row).
+``pyabc2:NAME`` / ``pyabc2:NAME:BOOK``
+    A collection pyabc2 fetches (``norbeck``, ``bill_black``, ``hardy:session`` …,
+    ``eskin:kss`` …), cached as one ABC file on first use (:func:`folkabc.corpus.download.fetch_pyabc2`).
 ``PATH.csv`` / ``PATH.json``
     A thesession.org data dump (``tunes.csv`` or ``tunes.json``: one row per
     setting, columns ``tune_id, setting_id, name, type, meter, mode, abc``).
@@ -56,6 +62,7 @@ from typing import Iterator
 
 from ..errors import CorpusError
 from ..tokenfile import is_token_file, read_token_file  # the one token-file reader and sniffer
+from .download import THESESSION, THESESSION_NOTICE, fetch, fetch_pyabc2
 
 __all__ = [
     "MUSIC21_COLLECTIONS",
@@ -66,6 +73,7 @@ __all__ = [
     "open_source",
     "expand_sources",
     "music21_corpus_dir",
+    "decode_text",
     "session_abc_header",
     "session_mode_to_key",
 ]
@@ -192,15 +200,51 @@ class Source:
 
 
 def _read_text(path: Path) -> str:
-    """A text file's contents (UTF-8, else Latin-1); unreadable → CorpusError."""
+    """A text file's contents (see :func:`decode_text`); unreadable → CorpusError."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
+    return decode_text(data)
+
+
+_C1 = re.compile("[\x80-\x9f]")
+_HIGH = re.compile("[\x80-\xff]")
+
+
+def _dos_char(m: re.Match) -> str:
+    ch = m.group()
+    if ch == "\x9e":  # ß in the Atari ST set the Essen files were typed in (cp437 has ₧ there)
+        return "ß"
+    dos = ch.encode("latin-1").decode("cp437")
+    return dos if ch < "\xa0" or dos.isalpha() else ch
+
+
+def decode_text(data: bytes) -> str:
+    r"""Text of a source file: UTF-8, else Latin-1; DOS text repaired.
+
+    Some of music21's Essen files are DOS (code page 437, ``ü`` = 0x81) text that was read
+    as Latin-1 and saved as UTF-8, so they hold C1 control characters (U+0080–U+009F), which
+    no real text holds. In a text with any, those characters are read in code page 437 (and
+    0x9E as ``ß``, as the Atari ST set writes it), and so are Latin-1 letters whose DOS reading
+    is a letter (``Schloá`` → ``Schloß``); the other characters are kept.
+
+    Examples
+    --------
+    >>> decode_text("T:Die Saufbr\x81der\n".encode("utf-8"))
+    'T:Die Saufbrüder\n'
+    >>> decode_text("T:Das Schloá in \x99streich, religiöses Lied\n".encode("utf-8"))
+    'T:Das Schloß in Östreich, religiöses Lied\n'
+    >>> decode_text("T:Slán, Vorschläge\n".encode("latin-1"))
+    'T:Slán, Vorschläge\n'
+    """
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text = data.decode("latin-1")
+    if _C1.search(text) is None:
+        return text
+    return _HIGH.sub(_dos_char, text)
 
 
 def music21_corpus_dir() -> Path:
@@ -261,6 +305,11 @@ def open_source(spec: str | Path) -> Source:
     text = str(spec)
     if text.startswith("music21:"):
         return _music21_source(text, text.split(":", 1)[1])
+    if text == "thesession" and not Path(text).exists():
+        return Source(text, "thesession", "session-csv", [fetch(THESESSION)])
+    if text.startswith("pyabc2:"):
+        path = fetch_pyabc2(text)
+        return Source(text, text.split(":")[1], "abc", [path])
     path = Path(text).expanduser()
     if not path.exists():
         if text in MUSIC21_COLLECTIONS:
@@ -382,6 +431,7 @@ def session_abc_header(row: dict) -> str:
 
 def _session_item(row: dict, name: str, where: str) -> SourceItem:
     meta = {k: html.unescape(row.get(k) or "").strip() for k in SESSION_COLUMNS if k != "abc"}
+    meta["license"] = THESESSION_NOTICE
     ref = f"tune {meta['tune_id']} setting {meta['setting_id']}"
     try:
         header = session_abc_header(meta)

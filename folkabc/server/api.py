@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from typing import Any, Sequence
 
+from ..abc.keys import FOLK_MODES, written_key
 from ..errors import FolkabcError, ParameterError
 from ..render import perform, render, tunebook_html
 from ..vocab import token_category
@@ -166,8 +167,9 @@ def generate_tunes(model, body: dict) -> dict:
     ----------
     model : folkabc.model.Model
     body : dict
-        ``meter`` ("6/8"), ``mode`` ("Cdor"), ``temperature``, ``seed``, ``prime`` (tokens, space
-        separated), ``n``, ``max_length``, ``top_k``, ``top_p``: all optional.
+        ``meter`` ("6/8"), ``mode`` ("Cdor"), ``key`` (write the ABC in this key: a tonic such as
+        "D", or a key of the tune's mode such as "Ador"), ``temperature``, ``seed``, ``prime``
+        (tokens, space separated), ``n``, ``max_length``, ``top_k``, ``top_p``: all optional.
 
     Returns
     -------
@@ -199,6 +201,16 @@ def generate_tunes(model, body: dict) -> dict:
         top_p = _float(body, "top_p", 0.01, 1.0, 1.0)
     meter = _str(body, "meter", 16)
     mode = _str(body, "mode", 16)
+    key = _str(body, "key", 16)
+    if key is not None:
+        fits = []
+        for m in FOLK_MODES:
+            try:
+                fits.append(written_key(key, m))
+            except ValueError as exc:
+                why = str(exc)
+        if not fits:  # no mode allows it: refused before sampling
+            raise ParameterError(f"key: {why}")
     prime = _str(body, "prime", LIMITS.prime_tokens * 8)
     if prime is not None and len(prime.split()) > LIMITS.prime_tokens:
         raise ParameterError(f"prime has {len(prime.split())} tokens; the most is {LIMITS.prime_tokens}")
@@ -215,7 +227,7 @@ def generate_tunes(model, body: dict) -> dict:
         rec = {"seed": g.seed, "meter": g.meter, "mode": g.mode, "tokens": " ".join(g.tokens),
                "ended": g.ended, "logprob": round(float(g.logprob), 4), "abc": None, "error": None}
         try:
-            rec["abc"] = detokenize(g.tokens, title=f"folkabc {g.seed}", index=k + 1)
+            rec["abc"] = detokenize(g.tokens, title=f"folkabc {g.seed}", index=k + 1, key=key)
         except FolkabcError as exc:
             rec["error"] = f"cannot write ABC: {exc}"
         tunes.append(rec)

@@ -129,6 +129,7 @@
     var body = { temperature: Number($("temperature").value || 1), n: 1 };
     if ($("meter").value) body.meter = $("meter").value;
     if ($("mode").value) body.mode = $("mode").value;
+    if ($("key").value.trim()) body.key = $("key").value.trim();
     if ($("seed").value !== "") body.seed = Number($("seed").value);
     if ($("prime").value.trim()) body.prime = $("prime").value.trim();
     $("generate").disabled = true;
