@@ -333,8 +333,8 @@ class BarsConstraint(Constraint):
     >>> s = b.start()
     >>> for t in "M:4/4 K:Cmaj c".split():
     ...     s = b.advance(s, m.vocab.index[t])
-    >>> bool(b.allowed(s)[m.vocab.index["|"]]), bool(b.allowed(s)[m.vocab.index["7"]])
-    (False, True)
+    >>> bool(b.allowed(s)[m.vocab.index["|"]]), bool(b.allowed(s)[m.vocab.index["8"]]), bool(b.allowed(s)[m.vocab.index["6"]])
+    (False, False, True)
     """
 
     kind = "bars"
