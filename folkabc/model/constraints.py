@@ -331,7 +331,7 @@ class BarsConstraint(Constraint):
     >>> m = Model.random(layers=[8], rng=0)
     >>> b = BarsConstraint(m.vocab, m.start_id, m.end_id)
     >>> s = b.start()
-    >>> for t in "M:4/4 K:Cmaj c".split():
+    >>> for t in "M:4/4 K:Cmaj c 2 c".split():
     ...     s = b.advance(s, m.vocab.index[t])
     >>> bool(b.allowed(s)[m.vocab.index["|"]]), bool(b.allowed(s)[m.vocab.index["8"]]), bool(b.allowed(s)[m.vocab.index["6"]])
     (False, False, True)
