@@ -63,7 +63,10 @@ __all__ = ["KINDS", "Cost", "State", "Constraint", "GrammarConstraint", "BarsCon
 KINDS = ("grammar", "bars", "form")
 
 #: Tokens before ``max_length`` at which the bars automaton starts closing the tune.
-WIND_DOWN = 24
+WIND_DOWN = 48
+
+#: Most pitches in a chord (an unbounded chord once ran past the wind-down to ``max_length``).
+MAX_CHORD = 4
 
 #: Lengths (between tuplets) stay multiples of this many unit notes.
 GRID = Fraction(1, 4)
@@ -237,7 +240,7 @@ class Constraint:
         if s.pos == 1:
             return self.m_mode.copy()
         if s.in_chord:
-            out = self.m_pitch.copy()
+            out = self.m_pitch.copy() if s.in_chord <= MAX_CHORD else np.zeros(self.V, dtype=bool)
             if s.in_chord > 1:
                 out |= self.m_chord_close
             return out
