@@ -63,7 +63,7 @@ __all__ = ["KINDS", "Cost", "State", "Constraint", "GrammarConstraint", "BarsCon
 KINDS = ("grammar", "bars", "form")
 
 #: Tokens before ``max_length`` at which the bars automaton starts closing the tune.
-WIND_DOWN = 48
+WIND_DOWN = 120
 
 #: Most pitches in a chord (an unbounded chord once ran past the wind-down to ``max_length``).
 MAX_CHORD = 4
@@ -185,6 +185,7 @@ class Constraint:
         self.m_tuplet = mask("tuplet")
         self.m_dur = mask("duration", "broken")
         self.m_bar = mask("bar", "ending")
+        self.m_ending = np.array([t is not None and t.sign is not None and t.sign.ending > 0 for t in infos])
         self.m_end = np.zeros(V, dtype=bool)
         self.m_end[end_id] = True
         self.m_none = np.zeros(V, dtype=bool)
@@ -455,6 +456,8 @@ class BarsConstraint(Constraint):
             return out
         if self._winding_down(s):  # close the bar and end before max_length
             out &= self.m_note | (self.m_dur & ~self.broken_ids) | self.m_bar | self.m_end
+            if s.ending == 0:  # no new first ending
+                out &= ~self.m_ending
             if s.bar_empty and s.bars >= 1 and s.pickup == 0 and s.ending == 0:
                 return self.m_end.copy()
         # a new note
