@@ -87,10 +87,13 @@ class Condition:
     generate: dict[str, Any] = field(default_factory=dict)
 
 
-#: The conditions the bench loops over. A constrained decoder adds a row, e.g.
-#: ``Condition("grammar", {"constrain": "grammar"})``.
+#: The conditions the bench loops over: the model alone and each constrained decoder
+#: (:mod:`folkabc.model.constraints`).
 CONDITIONS: list[Condition] = [
     Condition("unconstrained", {}),
+    Condition("grammar", {"constrain": "grammar"}),
+    Condition("bars", {"constrain": "bars"}),
+    Condition("form AABB", {"form": "AABB"}),
 ]
 
 
@@ -261,10 +264,14 @@ def evaluate_condition(model, corpus: Corpus, refs: dict, cond: Condition, *, n:
         "structures": dict(Counter(x.structure for x in v).most_common(8)),
         "nearest_examples": examples[:5],
     }
-    # what a constrained decoder reports about its cost, when it does
-    costs = [getattr(g, "cost", None) for g in gen]
-    if any(c is not None for c in costs):
-        r["cost"] = [c if isinstance(c, (int, float, dict, list)) else repr(c) for c in costs[:5]]
+    # what a constrained decoder cost: removed log-mass per tune (Cost.total), its mean per step
+    costs = [g.cost for g in gen if g.cost is not None]
+    if costs:
+        tot = [c.total for c in costs]
+        per_step = [c.mean for c in costs]
+        r["cost"] = {"total": _median_with_ci(tot, 6), "mean_total": float(np.mean(tot)),
+                     "per_step": float(np.mean(per_step)),
+                     "forced_steps": float(np.mean([c.forced for c in costs]))}
     return r
 
 
@@ -378,6 +385,9 @@ def markdown_table(r: dict) -> str:
     row("novelty: median longest figure shared with one corpus tune, tokens",
         [_ci(c["longest_shared"]["median"], c["longest_shared"]["ci"], "{:.0f}") for c in conds])
     row(f"novelty: shares a figure of ≥ {COPY_TOKENS} tokens", [_pct(c["copies_16"]) for c in conds])
+    row("constraint cost: median removed log-mass per tune, nats (mean per step)",
+        [(_ci(c["cost"]["total"]["median"], c["cost"]["total"]["ci"], "{:.2f}")
+          + f" ({c['cost']['per_step']:.4f})") if "cost" in c else "—" for c in conds])
     row("novelty: nearest corpus tune is a dance tune / Essen song",
         [f"{100 * c['nearest_source'].get('dance tunes', 0):.0f}% / "
          f"{100 * c['nearest_source'].get('essenFolksong', 0):.0f}%" for c in conds],

@@ -62,8 +62,9 @@ def small(tmp_path_factory):
 def test_evaluate_small_run(small):
     require_tool("abc2midi")
     r = E.evaluate(small / "model", n=4, seed=5000, max_length=80, corpus_path=str(small / "corpus"),
-                   perplexity=False)
-    (c,) = r["conditions"]
+                   perplexity=False, conditions=[E.CONDITIONS[0], E.Condition("bars", {"constrain": "bars"})])
+    c, bars = r["conditions"]
+    assert "cost" not in c and bars["cost"]["total"]["median"] >= 0 and bars["clean_strict"]["k"] == 4
     assert c["condition"] == "unconstrained" and c["n"] == 4 and c["seeds"] == [5000, 5003]
     # the shares are the judged tunes' shares, inside their Wilson intervals
     from folkabc.model import load_model
@@ -81,13 +82,14 @@ def test_evaluate_small_run(small):
     assert r["references"]["dance tunes"]["tunes"] == 0  # miscFolk is not one of the dance collections
     table = E.markdown_table(r)
     lines = table.splitlines()
-    assert lines[0].startswith("| measure | unconstrained | corpus (")
+    assert lines[0].startswith("| measure | unconstrained | bars | corpus (")
     assert len({line.count("|") for line in lines}) == 1  # every row has every column
     assert f"| readable (`folkabc check` reads it) | {100 * c['readable']['share']:.1f}%" in table
+    assert "| constraint cost: median removed log-mass per tune, nats (mean per step) | — | " in table
 
 
 def test_conditions_are_rows():
-    assert [c.name for c in E.CONDITIONS][0] == "unconstrained"
+    assert [c.name for c in E.CONDITIONS] == ["unconstrained", "grammar", "bars", "form AABB"]
     assert all(isinstance(c.generate, dict) for c in E.CONDITIONS)
 
 

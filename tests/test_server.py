@@ -22,6 +22,7 @@ from folkabc.server.api import written_bars
 from folkabc.server.app import create_app
 from folkabc.server.store import Tunebook, default_tunebook_path
 from folkabc.tokens import detokenize, tokenize
+from folkabc.validate import check
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -97,6 +98,19 @@ def test_generate_is_the_model_reproducibly(client, model, generated):
                                               "mode": "Cmaj", "prime": "|: G"}).json()["tunes"]
     assert [t["seed"] for t in two] == [10, 11]
     assert all(t["tokens"].split()[2:4] == ["|:", "G"] and len(t["tokens"].split()) <= 40 for t in two)
+
+
+def test_generate_with_a_constraint_and_a_form(client, model):
+    out = client.post("/api/generate", json={"seed": 4, "form": "AB", "part_bars": 4, "constrain": "bars"}).json()
+    t = out["tunes"][0]
+    direct = model.generate(seed=4, form="AB", part_bars=4, constrain="bars",
+                            max_length=LIMITS.max_tokens)[0]
+    assert t["tokens"] == " ".join(direct.tokens) and t["abc"]
+    assert t["cost"]["total"] == pytest.approx(direct.cost.total) and t["cost"]["steps"] > 0
+    assert check(direct.tokens, strict=True)[0].ok
+    assert client.post("/api/generate", json={"seed": 4}).json()["tunes"][0]["cost"] is None
+    _bad(client.post("/api/generate", json={"form": "ABAB"}), 400, "ABAB")
+    _bad(client.post("/api/generate", json={"constrain": "rhyme"}), 400, "rhyme")
 
 
 @pytest.mark.parametrize("body, status, words", [

@@ -25,7 +25,8 @@ def add_parser(subparsers) -> None:
                               "folkabc generate --seed 7 --abc --check",
                               "folkabc generate --mode dor --key A --seed 3",
                               "folkabc generate --prime '|: G, C C 2' --top-p 0.9 --temperature 0.8",
-                              "folkabc generate --seed 1 --ablate 2:0-99 --alpha '|=0.5'"),
+                              "folkabc generate --seed 1 --ablate 2:0-99 --alpha '|=0.5'",
+                              "folkabc generate -n 4 --seed 3 --form AABB --abc"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("-n", type=int, default=1, help="number of tunes (1)")
@@ -42,6 +43,13 @@ def add_parser(subparsers) -> None:
     p.add_argument("--max-length", type=int, default=1000, help="most tokens per tune (1000)")
     p.add_argument("--ban", metavar="TOKENS", help="tokens never to sample, space separated")
     p.add_argument("--beam", type=int, metavar="WIDTH", help="beam search instead of sampling")
+    p.add_argument("--constrain", choices=("grammar", "bars"),
+                   help="only tokens that keep the tune readable (grammar) or every bar counting (bars); "
+                        "each tune's cost (probability mass removed) goes to stderr and --json")
+    p.add_argument("--form", metavar="FORM",
+                   help="a dance form to write, e.g. AABB, AB, AABBCC (doubled letter: repeated part; "
+                        "implies --constrain bars)")
+    p.add_argument("--part-bars", type=int, default=8, metavar="N", help="bars per part of --form (8)")
     p.add_argument("--ablate", action="append", metavar="LAYER:UNITS",
                    help="cut units of a layer (0-based; -1 = last), e.g. 2:0-99,130 (repeatable)")
     p.add_argument("--bias", action="append", metavar="TOKEN=DELTA", help="add DELTA to a token's logit")
@@ -222,7 +230,8 @@ def run(args) -> int:
                           temperature=args.temperature, seed=seed, top_k=args.top_k, top_p=args.top_p,
                           max_length=args.max_length, banned=args.ban.split() if args.ban else None,
                           ablate=parse_ablate(args.ablate), logit_bias=bias, beam=args.beam,
-                          record=bool(args.record))
+                          record=bool(args.record), constrain=args.constrain, form=args.form,
+                          part_bars=args.part_bars)
     if args.record:
         _save_traces(model, gens, args.record)
     if args.seed is None and args.beam is None:
@@ -231,6 +240,9 @@ def run(args) -> int:
     records = []
     for k, g in enumerate(gens):
         rec = g.to_dict()
+        if g.cost is not None and not args.json:
+            print(f"tune {k + 1}: constraint cost {g.cost.total:.3f} nats over {g.cost.steps} steps "
+                  f"(mean {g.cost.mean:.4f}, {g.cost.forced} forced)", file=sys.stderr)
         if args.check:
             from ..validate import check
 

@@ -406,7 +406,8 @@ class Model:
     def generate(self, *, n: int = 1, meter: str | None = None, mode: str | None = None, prime=None,
                  temperature: float = 1.0, seed=None, top_k: int | None = None, top_p: float | None = None,
                  max_length: int = 1000, banned=None, ablate=None, logit_bias=None, mix=None,
-                 record: bool = False, beam: int | None = None, force: Mapping[int, str] | None = None):
+                 record: bool = False, beam: int | None = None, force: Mapping[int, str] | None = None,
+                 constrain=None, form: str | None = None, part_bars: int = 8):
         """Generate tunes: ``<s>`` + optional meter, mode and prime tokens, then sampling.
 
         The ``n`` tunes advance together (one matrix product per layer per step). Tune k
@@ -449,6 +450,16 @@ class Model:
             tokens, 0 = the meter), e.g. ``{20: "|"}``; forcing ``'</s>'`` ends the tune there.
             A forced position uses up its random number (so forcing the token the model
             would have drawn changes nothing) and gets no mixed input.
+        constrain : str or list of str, optional
+            ``"grammar"`` (every tune readable) or ``"bars"`` (every bar counts; includes the
+            grammar): see :mod:`folkabc.model.constraints`. Each tune then carries a
+            :class:`~folkabc.model.constraints.Cost` (``g.cost``): the probability mass removed.
+            Not with ``force``.
+        form : str, optional
+            A dance form, e.g. ``"AABB"``, ``"AB"``, ``"AABBCC"``: parts of ``part_bars`` bars,
+            a doubled letter a repeated part (``|: … :|``); includes ``"bars"``.
+        part_bars : int
+            Bars per part of ``form`` (8).
 
         Returns
         -------
@@ -473,10 +484,11 @@ class Model:
         return sampling.generate(self, n=n, meter=meter, mode=mode, prime=prime, temperature=temperature,
                                  seed=seed, top_k=top_k, top_p=top_p, max_length=max_length, banned=banned,
                                  ablate=ablate, logit_bias=logit_bias, mix=mix, record=record, beam=beam,
-                                 force=force)
+                                 force=force, constrain=constrain, form=form, part_bars=part_bars)
 
     def beam_search(self, *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,
-                    logit_bias=None) -> list[tuple[list[str], float]]:
+                    logit_bias=None, constrain=None, form: str | None = None,
+                    part_bars: int = 8) -> list[tuple[list[str], float]]:
         """The most likely continuations of ``<s>`` + ``prefix`` found by beam search.
 
         Parameters
@@ -491,6 +503,9 @@ class Model:
         ablate, logit_bias : optional
             As for :meth:`generate`: the search runs in the changed model (its units cut,
             its logits shifted), and the log-probabilities are that model's.
+        constrain, form, part_bars : optional
+            As for :meth:`generate`: only hypotheses the constraint allows are kept (scores
+            stay the model's log-probabilities).
 
         Returns
         -------
@@ -507,7 +522,7 @@ class Model:
         True
         """
         return sampling.beam_search(self, prefix=prefix, width=width, max_length=max_length, ablate=ablate,
-                                    logit_bias=logit_bias)
+                                    logit_bias=logit_bias, constrain=constrain, form=form, part_bars=part_bars)
 
 
 def _model_of(parts: ModelParts) -> Model:

@@ -27,6 +27,7 @@ from ..errors import ParameterError
 from ..limits import check_limit
 from ..tokens import write_folkrnn
 from ..vocab import meter_token, mode_token
+from .constraints import Constraint, Cost, make_constraint
 from .hooks import Mix, resolve_bias, unknown_token
 from .lstm import Stepper
 from .records import END, START, Trace, check_temperature, log_softmax
@@ -55,6 +56,8 @@ class Generated:
         This tune's own seed (None for beam search).
     trace : Trace or None
         With ``record=True``: the run over ``<s>`` and every token.
+    cost : Cost or None
+        With a constraint: the probability mass it removed (:class:`folkabc.model.constraints.Cost`).
 
     Examples
     --------
@@ -70,6 +73,7 @@ class Generated:
     logprob: float
     seed: int | None
     trace: Trace | None = None
+    cost: Cost | None = None
 
     @property
     def meter(self) -> str | None:
@@ -98,8 +102,11 @@ class Generated:
         >>> Generated(["M:4/4", "K:Cmaj", "C"], False, -9.5, 3).to_dict()
         {'tokens': 'M:4/4 K:Cmaj C', 'ended': False, 'logprob': -9.5, 'seed': 3}
         """
-        return {"tokens": " ".join(self.tokens), "ended": self.ended, "logprob": self.logprob,
-                "seed": self.seed}
+        out = {"tokens": " ".join(self.tokens), "ended": self.ended, "logprob": self.logprob,
+               "seed": self.seed}
+        if self.cost is not None:
+            out["cost"] = self.cost.to_dict()
+        return out
 
 
 def _base_seed(seed) -> int:
@@ -159,7 +166,7 @@ def _positive_int(name: str, value) -> int:
 
 
 def sample_ids(logp: np.ndarray, u: np.ndarray, *, top_k: int | None = None, top_p: float | None = None,
-               banned: np.ndarray | None = None) -> np.ndarray:
+               banned: np.ndarray | None = None, allowed: np.ndarray | None = None) -> np.ndarray:
     """Draw one token per row by inverse CDF, after banning and top-k / top-p filtering.
 
     Parameters
@@ -172,6 +179,8 @@ def sample_ids(logp: np.ndarray, u: np.ndarray, *, top_k: int | None = None, top
     top_p : float, optional
     banned : np.ndarray of int, optional
         Ids never drawn.
+    allowed : np.ndarray of bool [shape=(B, V)], optional
+        Per row, the ids that may be drawn (a constraint's masks); applied before top-k/top-p.
 
     Returns
     -------
@@ -186,6 +195,8 @@ def sample_ids(logp: np.ndarray, u: np.ndarray, *, top_k: int | None = None, top
     p = np.exp(logp)
     if banned is not None and banned.size:
         p[:, banned] = 0.0
+    if allowed is not None:
+        p[~allowed] = 0.0
     if top_k is not None or top_p is not None:
         order = np.argsort(-p, axis=1, kind="stable")
         ps = np.take_along_axis(p, order, axis=1)
@@ -207,7 +218,7 @@ def sample_ids(logp: np.ndarray, u: np.ndarray, *, top_k: int | None = None, top
 def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, temperature: float = 1.0,  # noqa: F821
              seed=None, top_k=None, top_p=None, max_length: int = 1000, banned=None, ablate=None,
              logit_bias=None, mix: Mix | None = None, record: bool = False, beam=None,
-             force=None) -> list[Generated]:
+             force=None, constrain=None, form: str | None = None, part_bars: int = 8) -> list[Generated]:
     """Generate ``n`` tunes; see :meth:`folkabc.model.Model.generate` for the parameters.
 
     Examples
@@ -234,6 +245,12 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
     if len(prefix) > max_length:
         raise ParameterError(f"max_length={max_length} is shorter than the {len(prefix)} forced tokens")
     forced = _forced_ids(model, force, len(prefix))
+    con = make_constraint(model.vocab, constrain, form=form, part_bars=part_bars,
+                          start_id=model.start_id, end_id=model.end_id, max_length=max_length)
+    if con is not None and forced:
+        raise ParameterError("force cannot be combined with a constraint (a forced token may break it)")
+    if con is not None:
+        _check_prefix(con, prefix, model)
     if beam is not None:
         if forced:
             raise ParameterError("force cannot be combined with beam search")
@@ -241,10 +258,10 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
             raise ParameterError("mix cannot be combined with beam search (it draws random inputs)")
         width = _positive_int("beam", beam)
         check_limit("max_beam", max(width, n), where=f"beam={max(width, n)}")
-        found = beam_search(model, prefix=prefix, width=max(width, n), max_length=max_length,
-                            ablate=ablate, logit_bias=logit_bias)
-        return [Generated(t[:-1] if ended else t, ended, lp, None)
-                for t, lp in found[:n] for ended in [bool(t) and t[-1] == END]]
+        found = _beam(model, prefix=prefix, width=max(width, n), max_length=max_length,
+                      ablate=ablate, logit_bias=logit_bias, con=con)
+        return [Generated(t[:-1] if ended else t, ended, lp, None, cost=cost)
+                for t, lp, cost in found[:n] for ended in [bool(t) and t[-1] == END]]
     V = len(model.vocab)
     ban = [model.start_id]
     if banned is not None:
@@ -271,6 +288,10 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
     inp = np.full(n, model.start_id, dtype=np.int64)
     x = None
     pos = 0
+    states = [con.start() for _ in range(n)] if con is not None else None
+    cost = np.zeros((n, 4))  # total, steps, masked, forced
+    not_banned = np.ones(V, dtype=bool)
+    not_banned[ban_ids] = False
     while rows.size:
         rec = [] if record else None
         raw = st.step(inp if x is None else None, inputs=x, record=rec)
@@ -301,8 +322,16 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
             if pos in forced:  # uses up its random number: forcing the token the model would draw changes nothing
                 chosen = np.full(rows.size, forced[pos], dtype=np.int64)
             else:
-                chosen = sample_ids(logp, ubuf[rows, upos], top_k=top_k, top_p=top_p, banned=ban_ids)
+                allowed = None
+                if con is not None:
+                    allowed = con.allowed_many([states[k] for k in rows]) & not_banned
+                    _add_cost(cost, rows, logp, allowed, not_banned)
+                chosen = sample_ids(logp, ubuf[rows, upos], top_k=top_k, top_p=top_p, banned=ban_ids,
+                                    allowed=allowed)
             upos += 1
+        if con is not None:
+            for r, k in enumerate(rows):
+                states[k] = con._step(states[k], int(chosen[r]))
         logprob[rows] += logp[np.arange(rows.size), chosen]
         done = chosen == model.end_id
         for r, k in enumerate(rows):
@@ -329,8 +358,35 @@ def generate(model: "Model", *, n: int = 1, meter=None, mode=None, prime=None, t
     out = []
     for k in range(n):
         trace = _stack_trace(model, tokens[k], recs[k]) if record else None
-        out.append(Generated(model.vocab.decode(tokens[k]), bool(ended[k]), float(logprob[k]), seeds[k], trace))
+        c = None if con is None else Cost(float(cost[k, 0]), int(cost[k, 1]), float(cost[k, 2]), int(cost[k, 3]))
+        out.append(Generated(model.vocab.decode(tokens[k]), bool(ended[k]), float(logprob[k]), seeds[k], trace,
+                             cost=c))
     return out
+
+
+def _check_prefix(con: Constraint, prefix: list[int], model) -> None:
+    s = con.start()
+    for i in prefix:
+        s = con.advance(s, i)
+    if not con.allowed(s).any():  # pragma: no cover - the automata have no dead end
+        raise ParameterError(f"the prime leaves the {con.kind} constraint no token")
+
+
+def _add_cost(cost: np.ndarray, rows: np.ndarray, logp: np.ndarray, allowed: np.ndarray,
+              not_banned: np.ndarray) -> None:
+    """Add one step's masked mass to each row's :class:`Cost` accumulators."""
+    p = np.exp(logp.astype(np.float64)) * not_banned
+    total = p.sum(axis=1)
+    kept = (p * allowed).sum(axis=1)
+    if (kept <= 0).any():
+        r = int(np.flatnonzero(kept <= 0)[0])
+        if not allowed[r].any():
+            raise ParameterError("the banned tokens leave the constraint no token to draw")
+    m = np.clip(1.0 - kept / np.maximum(total, 1e-300), 0.0, 1.0)
+    cost[rows, 0] += -np.log(np.maximum(1.0 - m, 1e-300))
+    cost[rows, 1] += 1
+    cost[rows, 2] += m
+    cost[rows, 3] += allowed.sum(axis=1) == 1
 
 
 def _stack_trace(model: "Model", ids: list[int], steps: list) -> Trace:  # noqa: F821
@@ -344,7 +400,8 @@ def _stack_trace(model: "Model", ids: list[int], steps: list) -> Trace:  # noqa:
 
 
 def beam_search(model: "Model", *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,  # noqa: F821
-                logit_bias=None) -> list[tuple[list[str], float]]:
+                logit_bias=None, constrain=None, form: str | None = None,
+                part_bars: int = 8) -> list[tuple[list[str], float]]:
     """Beam search; see :meth:`folkabc.model.Model.beam_search`.
 
     Examples
@@ -353,7 +410,18 @@ def beam_search(model: "Model", *, prefix=None, width: int = 5, max_length: int 
     >>> m = Model.random(layers=[8], rng=0)
     >>> len(beam_search(m, width=2, max_length=3))
     2
+    >>> toks, _ = beam_search(m, width=2, max_length=6, constrain="grammar")[0]
+    >>> toks[0].startswith("M:"), toks[1].startswith("K:")
+    (True, True)
     """
+    con = make_constraint(model.vocab, constrain, form=form, part_bars=part_bars,
+                          start_id=model.start_id, end_id=model.end_id, max_length=max_length)
+    return [(t, sc) for t, sc, _ in _beam(model, prefix=prefix, width=width, max_length=max_length,
+                                          ablate=ablate, logit_bias=logit_bias, con=con)]
+
+
+def _beam(model: "Model", *, prefix=None, width: int = 5, max_length: int = 200, ablate=None,  # noqa: F821
+          logit_bias=None, con: Constraint | None = None) -> list[tuple[list[str], float, Cost | None]]:
     width = _positive_int("width", width)
     max_length = _positive_int("max_length", max_length)
     check_limit("max_beam", width, where=f"width={width}")
@@ -376,42 +444,60 @@ def beam_search(model: "Model", *, prefix=None, width: int = 5, max_length: int 
             bias.apply(logits)
         return log_softmax(logits)
 
+    V = len(model.vocab)
+    not_banned = np.ones(V, dtype=bool)
+    not_banned[model.start_id] = False
     logp = step(np.array([model.start_id]))
     score = 0.0
+    state = con.start() if con is not None else None
     for tok in pre:
         score += logp[0, tok]
+        if con is not None:
+            state = con.advance(state, tok)
         logp = step(np.array([tok]))
     seqs: list[list[int]] = [list(pre)]
     scores = np.array([score])
-    finished: list[tuple[list[int], float, bool]] = []
-    V = len(model.vocab)
+    states = [state]
+    costs = np.zeros((1, 4))
+    finished: list[tuple[list[int], float, np.ndarray]] = []
     while seqs:
         if len(seqs[0]) >= max_length:
-            finished.extend((s, float(sc), False) for s, sc in zip(seqs, scores))
+            finished.extend((s, float(sc), c) for s, sc, c in zip(seqs, scores, costs))
             break
         cand = scores[:, None] + logp
         cand[:, model.start_id] = -np.inf
+        step_cost = np.zeros((len(seqs), 4))
+        if con is not None:
+            allowed = con.allowed_many(states) & not_banned
+            _add_cost(step_cost, np.arange(len(seqs)), logp, allowed, not_banned)
+            cand[~allowed] = -np.inf
         flat = np.argsort(-cand.ravel(), kind="stable")[:width]
         flat = flat[np.isfinite(cand.ravel()[flat])]
         parent, tok = np.divmod(flat, V)
-        new_seqs, new_scores, keep, feed = [], [], [], []
+        new_seqs, new_scores, keep, feed, new_states, new_costs = [], [], [], [], [], []
         for p, t, f in zip(parent, tok, flat):
             sc = float(cand.ravel()[f])
+            c = costs[p] + step_cost[p]
             if t == model.end_id:
-                finished.append((seqs[p] + [int(t)], sc, True))
+                finished.append((seqs[p] + [int(t)], sc, c))
             else:
                 new_seqs.append(seqs[p] + [int(t)])
                 new_scores.append(sc)
                 keep.append(p)
                 feed.append(t)
+                new_costs.append(c)
+                new_states.append(con._step(states[p], int(t)) if con is not None else None)
         if len(finished) >= width and new_scores:
             worst_kept = sorted((sc for _, sc, _ in finished), reverse=True)[width - 1]
             if max(new_scores) <= worst_kept:
                 break
-        seqs, scores = new_seqs, np.array(new_scores)
+        seqs, scores, states = new_seqs, np.array(new_scores), new_states
+        costs = np.array(new_costs).reshape(-1, 4)
         if not seqs:
             break
         st.keep(np.array(keep))
         logp = step(np.array(feed, dtype=np.int64))
     finished.sort(key=lambda f: -f[1])
-    return [(model.vocab.decode(s), sc) for s, sc, _ in finished[:width]]
+    return [(model.vocab.decode(s), sc,
+             None if con is None else Cost(float(c[0]), int(c[1]), float(c[2]), int(c[3])))
+            for s, sc, c in finished[:width]]

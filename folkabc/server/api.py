@@ -169,12 +169,14 @@ def generate_tunes(model, body: dict) -> dict:
     body : dict
         ``meter`` ("6/8"), ``mode`` ("Cdor"), ``key`` (write the ABC in this key: a tonic such as
         "D", or a key of the tune's mode such as "Ador"), ``temperature``, ``seed``, ``prime``
-        (tokens, space separated), ``n``, ``max_length``, ``top_k``, ``top_p``: all optional.
+        (tokens, space separated), ``n``, ``max_length``, ``top_k``, ``top_p``, ``constrain``
+        (``"grammar"``, ``"bars"``), ``form`` (``"AABB"`` …), ``part_bars``: all optional.
 
     Returns
     -------
     dict
-        ``{"tunes": [{"seed", "meter", "mode", "tokens", "ended", "logprob", "abc"}]}``.
+        ``{"tunes": [{"seed", "meter", "mode", "tokens", "ended", "logprob", "abc", "cost"}]}``
+        (``cost``: the constraint's removed log-mass, :class:`folkabc.model.constraints.Cost`, or None).
 
     Examples
     --------
@@ -212,6 +214,9 @@ def generate_tunes(model, body: dict) -> dict:
         if not fits:  # no mode allows it: refused before sampling
             raise ParameterError(f"key: {why}")
     prime = _str(body, "prime", LIMITS.prime_tokens * 8)
+    constrain = _str(body, "constrain", 16)
+    form = _str(body, "form", 16)
+    part_bars = _int(body, "part_bars", 1, 32, 8)
     if prime is not None and len(prime.split()) > LIMITS.prime_tokens:
         raise ParameterError(f"prime has {len(prime.split())} tokens; the most is {LIMITS.prime_tokens}")
     if seed is None:
@@ -221,11 +226,13 @@ def generate_tunes(model, body: dict) -> dict:
     if seed + n - 1 > LIMITS.seed_max:
         raise ParameterError(f"seed={seed} with n={n} runs past the largest seed {LIMITS.seed_max}")
     gens = model.generate(n=n, meter=meter, mode=mode, prime=prime, temperature=temperature, seed=seed,
-                          top_k=top_k, top_p=top_p, max_length=max_length)
+                          top_k=top_k, top_p=top_p, max_length=max_length, constrain=constrain or None,
+                          form=form or None, part_bars=part_bars)
     tunes = []
     for k, g in enumerate(gens):
         rec = {"seed": g.seed, "meter": g.meter, "mode": g.mode, "tokens": " ".join(g.tokens),
-               "ended": g.ended, "logprob": round(float(g.logprob), 4), "abc": None, "error": None}
+               "ended": g.ended, "logprob": round(float(g.logprob), 4), "abc": None, "error": None,
+               "cost": None if g.cost is None else g.cost.to_dict()}
         try:
             rec["abc"] = detokenize(g.tokens, title=f"folkabc {g.seed}", index=k + 1, key=key)
         except FolkabcError as exc:

@@ -132,12 +132,15 @@
     if ($("key").value.trim()) body.key = $("key").value.trim();
     if ($("seed").value !== "") body.seed = Number($("seed").value);
     if ($("prime").value.trim()) body.prime = $("prime").value.trim();
+    if ($("constrain").value) body.constrain = $("constrain").value;
+    if ($("form").value) body.form = $("form").value;
     $("generate").disabled = true;
     text($("generate-status"), "generating…");
     post("/api/generate", body).then(function (out) {
       var t = out.tunes[0];
       if (!t.abc) throw new Error(t.error || "no tune");
-      text($("generate-status"), "seed " + t.seed + (t.ended ? "" : " (stopped at the length limit)"));
+      text($("generate-status"), "seed " + t.seed + (t.ended ? "" : " (stopped at the length limit)") +
+           (t.cost ? "; constraint cost " + t.cost.total.toFixed(2) + " nats" : ""));
       editor.value = t.abc;
       $("notes").value = "";
       return refresh();
