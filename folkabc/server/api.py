@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from typing import Any, Sequence
 
 from ..abc.keys import FOLK_MODES, written_key
@@ -309,8 +308,9 @@ def novelty_of(corpus, body: dict) -> dict:
     dict
         :meth:`folkabc.search.NoveltyReport.to_dict` plus ``figure_measures`` (the measures the
         longest shared figure spans), ``matched_measures`` (measures whose notes the corpus
-        holds somewhere), each bar's ``measure``, and ``nearest``: the corpus tune listed for
-        the most bars (``approx``: each bar lists at most ``max_tunes`` tunes), or None.
+        holds somewhere), each bar's ``measure``, and ``nearest``: the nearest corpus tune by
+        whole-tune alignment (:meth:`folkabc.Corpus.similar`: score 0..1, the transposition, and
+        the measures aligned with no note changed), or None when no tune reaches the threshold.
     """
     abc = _abc(body)
     tune = _first_tune(abc)
@@ -325,12 +325,20 @@ def novelty_of(corpus, body: dict) -> dict:
     for k, b in enumerate(out["bars"]):
         b["measure"] = k if len(report.bars) == len(bars) else None
     out["matched_measures"] = [b["measure"] for b in out["bars"] if b["tunes"] and b["measure"] is not None]
-    counts = Counter(t for b in report.bars for t in b.tune_ids)
     out["nearest"] = None
-    if counts:
-        tune_id, shared = counts.most_common(1)[0]
-        out["nearest"] = {"tune_id": int(tune_id), "title": corpus.tune(int(tune_id)).title,
-                          "bars_shared": int(shared), "bars": len(report.bars), "approx": True}
+    try:  # whole-tune similarity: transposition, rhythm and ornament tolerant (docs/similar.md)
+        hits = corpus.similar(tune.tokens, limit=1, bars=1).hits
+    except ParameterError:  # fewer than two notes: nothing to align
+        hits = []
+    if hits:
+        h = hits[0]
+        measure = {b["bar"]: b["measure"] for b in out["bars"]}
+        noted = [b for b in h.bars if b.notes]  # bars with notes aligned (a rest-only bar has none)
+        same = [b.query_bar for b in noted if b.same == b.notes]
+        out["nearest"] = {"tune_id": int(h.tune_id), "title": h.title, "source": h.source,
+                          "score": round(float(h.score), 4), "transpose": int(h.transpose),
+                          "bars_same": len(same), "bars": len(noted),
+                          "measures": sorted(m for m in (measure.get(q) for q in same) if m is not None)}
     return out
 
 

@@ -113,7 +113,9 @@
       }
       if (n.nearest) {
         var r = document.createElement("p");
-        r.append("Nearest corpus tune (sharing the most bars, " + n.nearest.bars_shared + " of " + n.nearest.bars + "): ",
+        r.append("Nearest corpus tune (score " + n.nearest.score.toFixed(2) +
+                 (n.nearest.transpose ? ", transposed " + n.nearest.transpose + " semitones" : "") +
+                 ", " + n.nearest.bars_same + " of " + n.nearest.bars + " bars the same): ",
                  link(n.nearest.title || ("tune " + n.nearest.tune_id), function () { openCorpus(n.nearest.tune_id); }));
         box.appendChild(r);
       }
