@@ -12,7 +12,10 @@ Repeats (:func:`explicit_repeats`), as abc2midi repairs them itself:
 
 - a first ending ``|1`` in a part that no ``|:`` opened (``A :| B |1 C :| |2 D``)
   repeats from the part's start: a ``|:`` is written there, after the ``:|`` or the
-  section end (``||``) that closed the part before (``A :| |: B |1 …``);
+  section end (``||``) that closed the part before (``A :| |: B |1 …``), but not on a
+  ``||`` that closed an ending (abc2midi's ``:|`` returns past it);
+- a second ``:|`` with no ``|:`` since the first returns to a section end ``||`` between
+  them (``A :| B || C :|``): a ``|:`` is written on it (the tokens write ``||`` as ``|``);
 - a ``|:`` while another ``|:`` is still open closes the first part:
   ``|: A |: B :|`` → ``|: A :| |: B :|``;
 - a ``|:`` that nothing closes repeats nothing: it becomes a plain ``|`` (or goes,
@@ -27,9 +30,11 @@ Repeats (:func:`explicit_repeats`), as abc2midi repairs them itself:
 
 Tuplets (:func:`nested_tuplet`): a tuplet that starts inside another is refused.
 
-Broken rhythm (:func:`explicit_broken`): ABC 2.1 applies ``>`` to any two notes
-(``g>e/``: ``g`` times 3/2, ``e/`` times 1/2), abc2midi refuses notes of unequal
-written lengths. Such a pair is written with explicit lengths: ``g 3/2 e /4``.
+Broken rhythm (:func:`explicit_broken`): ABC 2.1 defines ``>`` for two notes of one
+length (``a>b`` is ``a3/2b/2``); abc2midi refuses a pair of unequal lengths ("Cannot apply
+broken rhythm. Notes not equal durations") and plays both notes as written, and so does
+:func:`folkabc.render.perform`. Such a pair is written as it is played, without the sign:
+``g>e/`` → ``g e /2``.
 
 Examples
 --------
@@ -39,7 +44,7 @@ Examples
 ('c 8 :| |: d 8 |1 e 8 :| |2 f 8 |', ['|: added before the part of the ending |1 (it repeats from there)'])
 >>> toks = "M:2/4 K:Cmaj g > e /2 d c |".split()
 >>> " ".join(explicit_broken(toks, [(0, 0)] * len(toks))[0][2:])
-'g 3/2 e /4 d c |'
+'g e /2 d c |'
 """
 
 from __future__ import annotations
@@ -106,14 +111,16 @@ def _code(tok: str) -> int:
 
 def may_have_repeats(text: str) -> bool:
     """A cheap gate for :func:`explicit_repeats`: False when ``text`` (tokens joined by
-    spaces) holds no ``|:`` and no ending, so there is nothing for it to do.
+    spaces) holds no ``|:``, no ending and at most one ``:|``, so there is nothing for it to do.
 
     Examples
     --------
-    >>> may_have_repeats("M:4/4 K:Cmaj c d e f | g 4 |"), may_have_repeats("c 4 |1 d 4 :|")
+    >>> may_have_repeats("M:4/4 K:Cmaj c d e f | g 4 :|"), may_have_repeats("c 4 |1 d 4 :|")
     (False, True)
+    >>> may_have_repeats("c 4 :| d 4 | e 4 :|")  # the second `:|` may return to a section end
+    True
     """
-    return "|:" in text or _ENDING_TEXT.search(text) is not None
+    return "|:" in text or _ENDING_TEXT.search(text) is not None or text.count(":|") > 1
 
 
 def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]],
@@ -160,6 +167,8 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     first_at: int | None = None     # out index of the open part's |1
     part_start: int | None = None   # out index of the bar a new part would start after
     second_close: int | None = None  # out index of a `:|` that closed a second ending
+    closes_ending = False           # the section end at part_start closed an ending (no part starts)
+    in_ending = False               # inside an ending, no `||` `|]` `|:` `:|` since (abc2midi's view)
 
     def insert(at: int, tok: str) -> None:
         nonlocal open_at, first_at
@@ -181,13 +190,20 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
                 out.append(":|")
                 pos.append(positions[i])
                 notes.append("|: inside an open repeat closes it first (:| |:)")
-            state, open_at, first_at = "open", len(out), None
+            state, open_at, first_at, in_ending = "open", len(out), None, False
         elif tok == ":|":
+            if (state in ("closed", "closed1") and part_start is not None and out[part_start] == "|"
+                    and not closes_ending):
+                # `A :| B || C :|`: abc2midi returns to the `||`, which the tokens write `|`
+                out[part_start] = "|:"
+                notes.append("|: written for the section end a :| returns to")
             second_close = len(out) if state == "second" else None
+            in_ending = False
             state = "closed1" if state == "first" else "closed"
-            part_start, open_at, first_at = len(out), None, None
+            part_start, open_at, first_at, closes_ending = len(out), None, None, False
         elif ending == 1:
-            if state in ("closed", "closed1") and part_start is not None:
+            if state in ("closed", "closed1") and part_start is not None and not (
+                    closes_ending and out[part_start] == "|"):
                 if out[part_start] == "|":   # a section end `||`: it becomes the `|:`
                     out[part_start] = "|:"
                     open_at = part_start
@@ -203,7 +219,7 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
                 notes.append(f"ending {tok} inside an ending written as a plain bar line")
                 tok = "|"
             if tok != "|":
-                state, first_at = "first", len(out)
+                state, first_at, in_ending = "first", len(out), True
         elif ending:
             if state == "first":
                 out.append(":|")
@@ -211,13 +227,16 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
                 notes.append(f":| added to close the first ending before {tok}")
                 state = "closed1"
             if state == "closed1":
-                state = "second"
+                state, in_ending = "second", True
             else:
                 notes.append(f"ending {tok} with no first ending before it written as a plain bar line")
                 tok = "|"
         elif (i in section_ends and state in ("closed", "closed1", "second")) or (tok == "|" and state == "second"):
             # a section end; after a later ending the first plain bar ends it (written `||`)
-            part_start = len(out)
+            # a `||` closing an ending starts no part: abc2midi's `:|` returns past it
+            merged = tok == "|" and _is_bar(out[-1]) and len(out) > 2  # it joins the bar before
+            part_start, closes_ending = len(out) - merged, in_ending
+            in_ending = in_ending and i not in section_ends
             state = "closed" if state == "second" else state
         if tok == "|" and out and _is_bar(out[-1]) and len(out) > 2:
             continue  # no empty bars: a plain bar beside another bar token goes
@@ -251,7 +270,7 @@ _REPEAT_TOKENS = frozenset({"|:", ":|"})
 
 def _repeats_well_formed(tokens: Sequence[str]) -> bool:
     """Fast check: True when :func:`explicit_repeats` would change nothing (the same state
-    machine over the bar tokens alone; section ends never change its decisions)."""
+    machine over the bar tokens alone; False wherever section ends may change its decisions)."""
     state = "start"
     prev = ""
     endings = _ENDINGS
@@ -270,6 +289,8 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
             else:
                 if state == "second" and k + 1 < len(tokens) and tokens[k + 1] == "|:":
                     return False
+                if state == "closed" or state == "closed1":
+                    return False  # a second `:|` with no `|:`: it may return to a section end
                 state = "closed1" if state == "first" else "closed"
         elif e:
             if e == 1:
@@ -441,6 +462,24 @@ def _equal_pairs(run: list) -> bool:
     return True
 
 
+def _played_lengths(run: list) -> list[Fraction]:
+    """The written lengths of a run's notes as abc2midi plays them: a pair's ``>``/``<`` applies
+    only where its notes are of one length (the tuplet in force counted, a middle note with the
+    previous pair's change applied); elsewhere abc2midi refuses it ("Notes not equal durations")
+    and plays both notes as written, as :func:`folkabc.render.perform` does."""
+    lengths = [r[2] for r in run]
+    cur = run[0][2] * run[0][4]
+    for m in range(len(run) - 1):
+        nxt = run[m + 1][2] * run[m + 1][4]
+        a, b = BROKEN_RHYTHM[run[m][3]]
+        if cur == nxt:
+            lengths[m] *= a
+            lengths[m + 1] *= b
+            nxt *= b
+        cur = nxt
+    return lengths
+
+
 def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
                     ) -> tuple[list[str], Positions, list[str]]:
     """Write broken rhythm over notes of unequal length with explicit lengths.
@@ -448,8 +487,9 @@ def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     A run of notes joined by ``>``/``<`` (``a > b``, ``a > b > c``) stays as written
     when each pair joins notes of equal length as abc2midi counts them (the tuplet in
     force counted, a middle note with the change of the pair before applied: so a run
-    of three or more is always written out); otherwise each note of the run gets its
-    length, broken rhythm applied, written out. Chords end a run.
+    of three or more is always written out); otherwise each note of the run gets the
+    length abc2midi plays, written out: a pair of equal notes with its sign applied, a
+    pair of unequal ones as written (abc2midi refuses the sign). Chords end a run.
 
     Returns
     -------
@@ -460,10 +500,13 @@ def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     --------
     >>> t = "M:4/4 K:Cmaj c < e 3 g 2> a 2 |".split()
     >>> explicit_broken(t, [(0, 0)] * len(t))[0][2:]
-    ['c', '/2', 'e', '9/2', 'g', '2>', 'a', '2', '|']
+    ['c', 'e', '3', 'g', '2>', 'a', '2', '|']
     >>> t = "M:6/8 K:Cmaj (3 c d e > B c 2 |".split()
     >>> explicit_broken(t, [(0, 0)] * len(t))[0][2:]
-    ['(3', 'c', 'd', 'e', '3/2', 'B', '/2', 'c', '2', '|']
+    ['(3', 'c', 'd', 'e', 'B', 'c', '2', '|']
+    >>> t = "M:4/4 K:Cmaj c > d > e f |".split()
+    >>> explicit_broken(t, [(0, 0)] * len(t))[0][2:]
+    ['c', '3/2', 'd', '/2', 'e', 'f', '|']
     """
     if _broken_equal(tokens):
         return list(tokens), list(positions), []
@@ -482,11 +525,7 @@ def explicit_broken(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     for run in reversed(runs):
         if _equal_pairs(run):
             continue
-        lengths = [r[2] for r in run]
-        for m in range(len(run) - 1):
-            a, b = BROKEN_RHYTHM[run[m][3]]
-            lengths[m] *= a
-            lengths[m + 1] *= b
+        lengths = _played_lengths(run)
         first, last = run[0][0], run[-1][1]
         new_t: list[str] = []
         new_p: Positions = []

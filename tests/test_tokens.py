@@ -39,8 +39,8 @@ def test_folkrnn_examples_round_trip_unchanged(folkrnn_examples):
         ("X:1\nM:2/4\nL:1/8\nK:C\nC/D/ E|", "M:2/4 K:Cmaj C /2 D /2 E |"),
         # broken rhythm fused onto the first note's duration, or alone
         ("X:1\nM:4/4\nL:1/8\nK:C\nA2>B2 A>B c<d|", "M:4/4 K:Cmaj A 2> B 2 A > B c < d |"),
-        # broken rhythm over unequal notes is written out (abc2midi refuses it): A3 B/
-        ("X:1\nM:2/4\nL:1/8\nK:C\nA2>B c|", "M:2/4 K:Cmaj A 3 B /2 c |"),
+        # broken rhythm over unequal notes is written as played (abc2midi refuses the sign)
+        ("X:1\nM:2/4\nL:1/8\nK:C\nA2>B c|", "M:2/4 K:Cmaj A 2 B c |"),
         # repeats made explicit as abc2midi plays them
         ("X:1\nM:2/4\nL:1/8\nK:C\nA4:|B4|1c4:|2d4|]", "M:2/4 K:Cmaj A 4 :| |: B 4 |1 c 4 :| |2 d 4 |"),
         ("X:1\nM:2/4\nL:1/8\nK:C\nA4|:B4|]", "M:2/4 K:Cmaj A 4 | B 4 |"),

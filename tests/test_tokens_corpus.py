@@ -118,8 +118,13 @@ def test_abc2midi_reads_every_detokenized_tune(corpus, tmp_path):
     texts = [detokenize(t.tokens, title=t.title, index=i) for i, t in enumerate(tunes, 1)]
     errors = _abc2midi_errors(abc2midi, texts, tmp_path, "written")
     assert len(list(tmp_path.glob("*.mid"))) == len(tunes)
-    flagged = [(tunes[k].index, tunes[k].title, sorted(msgs)) for k, msgs in sorted(errors.items())]
+    # the one drop by design: a variant ending the source closed with `||` (no token; written `|`),
+    # which abc2midi then plays as the source, with this complaint (docs/tokens.md)
+    unclosed = {"Need || |: :| or ::  to mark end of variant ending"}
+    flagged = [(tunes[k].index, tunes[k].title, sorted(msgs)) for k, msgs in sorted(errors.items())
+               if set(msgs) - unclosed]
     assert not flagged, flagged[:10]
+    print(f"\n{len(errors) - len(flagged)} tunes: a variant ending closed by || in the source, written |")
     normalised = sum(any(w.startswith(("|:", "first ending", "broken rhythm")) for w in t.warnings)
                      for t in tunes)
     print(f"\nabc2midi: {len(tunes)} tunes written, none with an error; {normalised} normalised")
@@ -128,10 +133,9 @@ def test_abc2midi_reads_every_detokenized_tune(corpus, tmp_path):
 
 def test_explicit_repeats_play_as_abc2midi_plays_the_unmended_tokens(corpus, tmp_path, monkeypatch):
     """Where the tokenizer makes repeats explicit, abc2midi plays the new tokens' ABC note for note as
-    it plays the tokens left as the source wrote them (with its own repairs), but in a handful of
-    tunes where a part's first ending follows a `||`. There abc2midi's reading depends on where the
-    endings before were closed, which tokens without `||` cannot say (abc2midi may skip the part's
-    first ending and repeat; with the explicit `|:` it plays them)."""
+    it plays the tokens left as the source wrote them (with its own repairs), but where a `|:` is
+    written on a section end `||` of the source (14 tunes): the unmended tokens write it `|`, so
+    abc2midi returns elsewhere with them."""
     import folkabc.tokens as tokens_module
     from folkabc.render.midi import read_midi
 
@@ -139,7 +143,7 @@ def test_explicit_repeats_play_as_abc2midi_plays_the_unmended_tokens(corpus, tmp
     mended = [t for name in COLLECTIONS for t in corpus[name] if t.error is None
               and any(w.startswith(("|:", "first ending", ":| added", "ending ")) for w in t.warnings)
               and not any(w.startswith("broken rhythm") for w in t.warnings)]
-    assert len(mended) > 140
+    assert len(mended) > 120
     monkeypatch.setattr(tokens_module, "_normalise", lambda tt, raw: None)
     as_written = [tokenize(t.abc)[0] for t in mended]
     monkeypatch.undo()
@@ -155,9 +159,12 @@ def test_explicit_repeats_play_as_abc2midi_plays_the_unmended_tokens(corpus, tmp
     new, old = played([t.tokens for t in mended], "new"), played([t.tokens for t in as_written], "old")
     differ = [k for k in range(len(mended)) if new[k] != old[k]]
     print(f"\nrepeats made explicit in {len(mended)} tunes; abc2midi plays {len(mended) - len(differ)} the same")
-    assert len(differ) <= 6, [(mended[k].index, mended[k].title) for k in differ]
-    for k in differ:  # each: a section end, then a first ending, in the source
-        assert re.search(r"\|\|.*?[\[|]1", mended[k].abc.replace("\n", " ")), mended[k].title
+    for k in differ:  # each: a `|:` written on a section end `||`/`|]` of the source, which the
+        # unmended tokens write `|` (so abc2midi returns elsewhere with them; the mended tokens play
+        # as the source: tests/test_reading_core.py)
+        assert mended[k].part_ends, mended[k].title
+        assert any(w.startswith(("|: added before the part", "|: written for the section end"))
+                   for w in mended[k].warnings), (mended[k].title, mended[k].warnings)
 
 
 # ------------------------------------------------------------------ pitch fidelity vs music21
@@ -255,20 +262,18 @@ def test_folkrnn_examples_round_trip(folkrnn_examples):
 
 
 def test_thesession_settings_all_convert(shared_data):
-    """All 15 settings are read, with meter, mode, voices and key changes as documented; 14 convert
+    """All 15 settings are read, with meter, mode, voices and key changes as documented, and convert
     fully into the vocabulary. Setting 10 writes `f<a3f` (6/8) twice: a broken pair over unequal
-    notes, so its lengths are written out (folkabc.normalize) as f/2 a9/2, and 9/2 is outside the
-    vocabulary. Kept as `f < a 3`, abc2midi would refuse its written ABC (and its bar counts 9
-    eighths of 6 in either reading)."""
+    notes, which abc2midi refuses and plays as written, so its tokens write it `f a 3`
+    (folkabc.normalize)."""
     rows = list(csv.DictReader((shared_data / "thesession-sample.csv").open(encoding="utf-8")))
     assert len(rows) == 15
     text = "\n\n".join(f"X:{i}\nT:{r['name']}\nR:{r['type']}\nM:{r['meter']}\nL:1/8\nK:{r['mode']}\n"
                        f"{r['abc'].strip()}" for i, r in enumerate(rows, 1))
     tunes = tokenize(text)
     assert len(tunes) == 15
-    assert [t.index for t in tunes if not t.in_vocab] == [10]
-    assert [tok for _, tok in tunes[9].oov] == ["9/2", "9/2"]
-    assert sum("written out: a < c' 3 → a /2 c' 9/2" in w for w in tunes[9].warnings) == 2  # in C
+    assert [t.index for t in tunes if not t.in_vocab] == []
+    assert sum("written out: a < c' 3 → a c' 3" in w for w in tunes[9].warnings) == 2  # in C
     for t, r in zip(tunes, rows):
         assert t.error is None, (t.index, t.error)
         assert t.meter == f"M:{r['meter']}"

@@ -37,15 +37,15 @@ def sounding(tokens):
     acc: dict[str, int] = {}
     pitches, durs, bars = [], [], []
     in_chord = False
-    factors: list[tuple[int, Fraction]] = []  # broken rhythm: (note index, factor), applied at the end
+    # broken rhythm: (first note, second note, factors), applied at the end where the two notes
+    # are of one length (abc2midi refuses a pair of unequal notes and plays it as written)
+    pairs: list[tuple[int, int, Fraction, Fraction]] = []
     pending = None
     for t in tokens[2:]:
         if t[-1] in "<>" and durs:
-            a, b = _BROKEN[re.sub(r"[^<>]", "", t)]
-            factors.append((len(durs) - 1, a))
-            pending = b
+            pending = (len(durs) - 1, *_BROKEN[re.sub(r"[^<>]", "", t)])
         elif pending is not None and (_PITCH.fullmatch(t) or t in ("z", "[")) and not in_chord:
-            factors.append((len(durs), pending))
+            pairs.append((pending[0], len(durs), pending[1], pending[2]))
             pending = None
         m = _PITCH.fullmatch(t)
         if m:
@@ -73,9 +73,9 @@ def sounding(tokens):
         elif re.fullmatch(r"\d*(/\d+)?[<>]*", t):
             num, _, den = t.rstrip("<>").partition("/")
             durs[-1] = Fraction(int(num or 1), int(den or 1) if _ else 1)
-    for i, f in factors:
-        if i < len(durs):
-            durs[i] *= f
+    for i, j, a, b in pairs:
+        if j < len(durs) and durs[i] == durs[j]:
+            durs[i], durs[j] = durs[i] * a, durs[j] * b
     return pitches, durs, bars
 
 

@@ -429,27 +429,37 @@ def _expand(items: list) -> list[_Event]:
     """Play out repeats and endings as abc2midi does.
 
     Each ``:|`` sends the player back once, to the last ``|:`` or passed ``:|`` (or a ``||``
-    after one), else to the start;
-    every return counts a pass, and an ending ``[n`` is played on pass n only (skipped up to
-    the next ending, ``||``, ``|]`` or ``|:`` otherwise). A ``||`` that closes an ending does
-    not start a new section.
+    after one), else to the start; a ``|:`` while another ``|:`` is open (no ``:|`` since)
+    first repeats the open part once, as ``:|:`` would (abc2midi plays ``|: A |: B :|`` as
+    ``A A B B``); every return counts a pass, and an ending ``[n`` is played on pass n only (skipped up to
+    the next ending, ``||``, ``|]``, ``|:`` or passed ``:|`` otherwise, going on after that
+    ``:|``). A ``||`` that closes an ending does not start a new section; a ``::`` that closes a
+    later ending does not send the player back (``|2 C ::``: abc2midi plays the part twice).
     """
     out: list[_Event] = []
     i, start, pass_no, n = 0, 0, 1, len(items)
     taken: set[int] = set()
     in_ending = False
+    open_repeat = False  # the start is a `|:` that no `:|` has closed
     closers = ("||", "|]")
     while i < n:
         it = items[i]
         if isinstance(it, _Event):
             out.append(it)
         elif it[0] == _START:
-            start, pass_no, in_ending = i + 1, 1, False
+            if open_repeat and i not in taken:
+                taken.add(i)
+                pass_no, i, in_ending = pass_no + 1, start, False
+                continue
+            start, pass_no, in_ending, open_repeat = i + 1, 1, False, True
         elif it[0] == _BAR and it[1] in closers:
             if not in_ending and taken:
                 start, pass_no = i + 1, 1
             in_ending = False
         elif it[0] == _END:
+            open_repeat = False
+            if in_ending and pass_no > 1 and i + 1 < n and items[i + 1] == (_START,):
+                taken.add(i)  # `|2 C ::`: abc2midi plays the part twice, not a third time
             if i not in taken:
                 taken.add(i)
                 pass_no, i, in_ending = pass_no + 1, start, False
@@ -461,11 +471,14 @@ def _expand(items: list) -> list[_Event]:
             else:
                 j = i + 1
                 while j < n and not (isinstance(items[j], tuple) and (
-                        items[j][0] == _START or items[j][0] == _ENDING and pass_no in items[j][1]
+                        items[j][0] == _START or items[j][0] == _END and j in taken
+                        or items[j][0] == _ENDING and pass_no in items[j][1]
                         or items[j][0] == _BAR and items[j][1] in closers)):
                     j += 1
                 if j < n and items[j][0] == _BAR:
                     in_ending = True  # the closing bar line ends the skipped ending
+                elif j < n and items[j][0] == _END:
+                    j += 1  # the skipped ending's `:|` ends it; the tune goes on after it
                 i = j
                 continue
         i += 1
