@@ -329,7 +329,8 @@ def test_download_caches_with_a_checksum_and_reads_the_rows(local_server, tmp_pa
 # ------------------------------------------------------------------ pyabc2's collections (issue 19)
 
 
-@pytest.mark.parametrize("spec, host", [("pyabc2:hardy:session", "pghardy.net"), ("pyabc2:norbeck", "norbeck.nu")])
+@pytest.mark.parametrize("spec, host", [("pyabc2:hardy:session", "pghardy.net"), ("pyabc2:norbeck", "norbeck.nu"),
+                                        ("pyabc2:eskin:kss", "michaeleskin.com")])
 def test_pyabc2_source_without_network_fails_with_one_line(spec, host, tmp_path, monkeypatch):
     monkeypatch.setenv("FOLKABC_HOME", str(tmp_path))
     with pytest.raises(CorpusError) as e:
