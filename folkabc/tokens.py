@@ -47,7 +47,9 @@ from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, 
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
                           Slur, Tie, Tuplet, closes_part)
 from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
+from ._io import json_depth
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
+from .limits import check_limit
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
 from .tokenfile import is_token_file, read_token_file
@@ -182,6 +184,7 @@ class TokenizedTune:
             "key": self.key,
             "meter_text": self.meter_text,
             "transpose": self.transpose,
+            "part_ends": sorted(self.part_ends),
             "line": self.line,
         }
 
@@ -976,7 +979,8 @@ def read_tokenize_json(text: str) -> list[dict] | None:
     """The tunes of ``folkabc tokenize --json`` output (tokens as a list; tunes that failed left
     out), or None when ``text`` is not that JSON.
 
-    Each row has ``tokens`` (a list), ``index``, ``title`` (or None), ``key`` and ``transpose``.
+    Each row has ``tokens`` (a list), ``index``, ``title`` (or None), ``key``, ``transpose`` and
+    ``part_ends`` (token indices of bar lines that close a part, or None when the JSON has none).
 
     Examples
     --------
@@ -988,6 +992,7 @@ def read_tokenize_json(text: str) -> list[dict] | None:
     """
     if not text.lstrip().startswith("["):
         return None
+    check_limit("max_json_depth", json_depth(text), where="JSON nesting")  # before json.loads recurses
     try:
         rows = json.loads(text)
     except ValueError:
@@ -1001,7 +1006,9 @@ def read_tokenize_json(text: str) -> list[dict] | None:
         out.append({"tokens": r["tokens"].split(), "index": r["index"] if isinstance(r.get("index"), int) else None,
                     "title": r.get("title") if isinstance(r.get("title"), str) else None,
                     "key": r.get("key") if isinstance(r.get("key"), str) else "C",
-                    "transpose": r.get("transpose") if isinstance(r.get("transpose"), int) else 0})
+                    "transpose": r.get("transpose") if isinstance(r.get("transpose"), int) else 0,
+                    "part_ends": frozenset(p for p in r.get("part_ends") or () if isinstance(p, int))
+                    if isinstance(r.get("part_ends"), list) else None})
     for k, r in enumerate(out, 1):
         if r["index"] is None:
             r["index"] = k

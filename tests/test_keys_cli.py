@@ -31,6 +31,24 @@ def test_abc_key_original_reads_tokenize_json_back(tmp_path, capsys):
     assert out.splitlines()[-1] == "EF GA B2 e2 | dB AF GF ED :|"
 
 
+def test_abc_key_original_keeps_the_part_ends_of_tokenize_json(tmp_path, capsys):
+    """``tokenize --json`` records which bar lines close a part (``||``), and ``abc`` writes them back."""
+    src = tmp_path / "p.abc"
+    src.write_text("X:1\nT:Parts\nM:4/4\nL:1/8\nK:D\nDEFG ABcd|d8||efga bagf|e8|]\n", encoding="utf-8")
+    assert main(["tokenize", "--json", str(src)]) == 0
+    js = tmp_path / "p.json"
+    js.write_text(capsys.readouterr().out, encoding="utf-8")
+    row = json.loads(js.read_text())[0]
+    assert [row["tokens"].split()[i] for i in row["part_ends"]] == ["|", "|"]  # the `||` and the `|]`
+    assert main(["abc", "--key", "original", str(js)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "DE FG AB cd | d8 || ef ga ba gf | e8 |]"
+    deep = tmp_path / "deep.json"  # JSON nested past max_json_depth: one line, no RecursionError
+    deep.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    assert main(["abc", str(deep)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "max_json_depth" in err[0]
+
+
 def test_abc_key_on_tokens_and_its_refusals(tmp_path, capsys):
     tok = tmp_path / "r.txt"
     tok.write_text("M:4/4\nK:Cdor\nC D _E F G 2 c 2 |\n", encoding="utf-8")

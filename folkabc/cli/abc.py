@@ -62,7 +62,8 @@ def run(args) -> int:
             key, transpose = args.key, None
             if key == "original":
                 key, transpose = original_key(row["key"], s[1] if len(s) > 1 else ""), row["transpose"]
-            out.append(detokenize(s, title=title, index=index, key=key, transpose=transpose))
+            out.append(detokenize(s, title=title, index=index, key=key, transpose=transpose,
+                                  part_ends=row.get("part_ends") or ()))
         except FolkabcError as exc:  # ~2% of generated tunes are ungrammatical: report it, write the rest
             if exc.tune is None:
                 exc.tune = i
