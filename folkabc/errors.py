@@ -28,6 +28,10 @@ __all__ = [
 ]
 
 
+#: The longest error text: an error quoting its input (a 5 MB token, a title) stays one readable line.
+MAX_MESSAGE = 511
+
+
 class FolkabcError(Exception):
     """Root of every error folkabc raises on bad input or bad arguments.
 
@@ -96,8 +100,16 @@ class FolkabcError(Exception):
         return ", ".join(parts)
 
     def __str__(self) -> str:
+        """One line: the location, then the message (a message quoting a huge input is cut short).
+
+        Examples
+        --------
+        >>> len(str(FolkabcError("unknown token " + "x" * 100000, tune=1)))
+        511
+        """
         loc = self.location()
-        return f"{loc}: {self.message}" if loc else self.message
+        text = f"{loc}: {self.message}" if loc else self.message
+        return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
 
 
 class AbcSyntaxError(FolkabcError):
