@@ -133,10 +133,9 @@ def judge(tokens: Sequence[str]) -> Verdict:
         return Verdict(False, False, False, False, meter, mode, body, "unreadable")
     if r.error:
         return Verdict(False, False, False, False, meter, mode, body, "unreadable")
-    errors = [f for f in r.findings if f.is_error]
-    strict = not errors
-    free = all(f.kind == "unmatched-pickup" and f.bar == 0 for f in errors)
-    return Verdict(True, strict, free, two_repeated_parts(r.structure), meter, mode, body, r.structure.summary)
+    # ``ok`` forgives every unmatched pickup, ``ok_strict`` none; the bench forgives only the opening one
+    free = r.ok and all(f.bar == 0 for f in r.findings if f.kind == "unmatched-pickup")
+    return Verdict(True, r.ok_strict, free, two_repeated_parts(r.structure), meter, mode, body, r.structure.summary)
 
 
 def abc2midi_clean(tunes: Sequence[Sequence[str]]) -> list[bool]:

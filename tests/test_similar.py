@@ -170,6 +170,18 @@ def test_figure_local_alignment(corpus):
     assert any(h.row == row and h.score == 1.0 for h in res.hits)
 
 
+def test_candidate_cut_inside_a_tie_keeps_the_tune_holding_the_whole_figure():
+    # 5 tunes hold the figure's last 6 intervals; the last tune holds all 7, but its first 4-gram is
+    # in 61 tunes (over the cap of 50), so it votes for no one and all 6 tunes tie on the rare grams
+    part = ["M:4/4", "K:Cmaj", "D", "E", "F", "G", "A", "B", "c", "|"]
+    whole = ["M:4/4", "K:Cmaj", "C", "D", "E", "F", "G", "A", "B", "c", "|"]
+    filler = ["M:4/4", "K:Cmaj", "C", "D", "E", "F", "G", "|"]
+    rep = RepIndex(*encode_tunes([part] * 5 + [filler] * 60 + [whole]))
+    figure = ["C", "D", "E", "F", "G", "A", "B", "c"]
+    res = similar_ids(rep, figure, local=True, candidates=1)
+    assert [(h.row, h.score) for h in res.hits] == [(65, 1.0)]
+
+
 def test_too_short_query_is_a_parameter_error(corpus):
     from folkabc.errors import ParameterError
 

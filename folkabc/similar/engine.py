@@ -11,6 +11,10 @@
    by half a band). A setting of the query piles its hits into one cell; chance
    hits scatter. A tune's weight is that of its best cell.
 2. The ``candidates`` heaviest tunes go on, each at its best cell's transposition.
+   Where the cut falls inside a tie (a short figure whose n-grams are mostly
+   skipped as common), the tied tunes holding more of the skipped n-grams go
+   first (:func:`common_grams_held`), then the lower rows: a tune holding the
+   whole figure is not cut for an arbitrary one holding part of it.
 3. Query and candidates are aligned (:func:`folkabc.similar.align.align_scores`,
    semi-global for a tune, local for a figure) and ranked by the normalised score.
 
@@ -41,7 +45,7 @@ from .index import RepIndex
 from .notes import INTERVAL_ZERO, NoteTable, note_table
 
 __all__ = ["AlignedBar", "SimilarHit", "SimilarResult", "similar_ids", "candidate_rows",
-           "DEFAULT_THRESHOLD", "query_notes", "bar_pairs"]
+           "DEFAULT_THRESHOLD", "query_notes", "bar_pairs", "common_grams_held"]
 
 #: Scores at or above this mean "a setting of the same tune" (see docs/similar.md for how it was chosen).
 DEFAULT_THRESHOLD = 0.6
@@ -170,16 +174,20 @@ def candidate_rows(rep: RepIndex, pitches: np.ndarray, *, n: int = 4, k: int = 4
     _, first = np.unique(grams, axis=0, return_index=True)
     n_tunes = rep.n_tunes
     cap = max(50, n_tunes // 5)  # n-grams in more tunes weigh little and cost most
-    all_pos, all_q, all_w = [], [], []
+    all_pos, all_q, all_w, common = [], [], [], []  # common: the n-grams skipped for their many hits
     for s in np.sort(first):
         lo, hi = index.find(grams[s])
-        if hi == lo or hi - lo > cap:
+        if hi == lo:
+            continue
+        if hi - lo > cap:
+            common.append(grams[s])
             continue
         all_pos.append(np.asarray(index.sa[lo:hi], dtype=np.int64))
         all_q.append(np.full(hi - lo, s, dtype=np.int64))
         all_w.append(np.log1p(n_tunes / (hi - lo)))
     if not all_pos:
         return empty
+    common_grams = np.array(common, dtype=np.uint8).reshape(len(common), n)
     pos = np.concatenate(all_pos)
     qs = np.concatenate(all_q)
     w = np.repeat(np.array(all_w), [len(a) for a in all_pos])
@@ -216,9 +224,54 @@ def candidate_rows(rep: RepIndex, pitches: np.ndarray, *, n: int = 4, k: int = 4
     k = min(k, int(np.count_nonzero(score)))
     if k == 0:
         return empty
-    top = np.argpartition(-score, k - 1)[:k]
-    top = top[np.argsort(-score[top], kind="stable")]
+    kth = np.partition(score, len(score) - k)[len(score) - k]
+    above = np.flatnonzero(score > kth)
+    above = above[np.argsort(-score[above], kind="stable")]
+    tied = np.flatnonzero(score == kth)
+    if len(above) + len(tied) > k and common:
+        # the cut falls inside a tie (a short figure made of common n-grams): the tied tunes that hold
+        # more of the skipped common n-grams go first, so a tune holding the whole figure is not cut
+        held = common_grams_held(rep, tied, common_grams)
+        tied = tied[np.lexsort((tied, -held))]
+    top = np.r_[above, tied][:k]
     return top.astype(np.int64), score[top], best_shift[top] - 48
+
+
+def common_grams_held(rep: RepIndex, rows: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    """Per row, how many of the distinct interval n-grams ``grams`` (one per line, interval symbols) it holds.
+
+    Examples
+    --------
+    >>> from folkabc.search import encode_tunes
+    >>> rep = RepIndex(*encode_tunes([["M:4/4", "K:Cmaj", "C", "D", "E", "F", "G"], ["M:4/4", "K:Cmaj", "C", "D", "C"]]))
+    >>> up2 = INTERVAL_ZERO + 2
+    >>> common_grams_held(rep, np.array([0, 1]), np.array([[up2, up2], [up2, up2 - 1], [up2, -2 + INTERVAL_ZERO]])).tolist()
+    [2, 1]
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    grams = np.atleast_2d(np.asarray(grams, dtype=np.uint8))
+    n = grams.shape[1]
+    notes = rep.notes
+    # the rows' intervals end to end, a 0 (no interval symbol) after each row's last note so no window spans two rows
+    starts = notes.offsets[rows].astype(np.int64)
+    lens = notes.offsets[rows + 1].astype(np.int64) - starts
+    total = int(lens.sum())
+    ends = np.cumsum(lens)
+    idx = np.repeat(starts - (ends - lens), lens) + np.arange(total)
+    pitch = notes.pitch[idx].astype(np.int64)
+    seq = (INTERVAL_ZERO + np.clip(np.r_[np.diff(pitch), 0], -24, 24)).astype(np.uint8)
+    seq[ends[lens > 0] - 1] = 0
+    owner = np.repeat(np.arange(len(rows)), lens)
+    if len(seq) < n:
+        return np.zeros(len(rows), dtype=np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(seq, n)
+    owner = owner[:len(windows)]
+    held = np.zeros(len(rows), dtype=np.int64)
+    for g in grams:
+        has = np.zeros(len(rows), dtype=bool)
+        has[owner[np.all(windows == g, axis=1)]] = True
+        held += has
+    return held
 
 
 def bar_pairs(q_ids: np.ndarray, q_notes: NoteTable, t_ids: np.ndarray, t_notes: NoteTable,
