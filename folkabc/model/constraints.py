@@ -402,8 +402,8 @@ class BarsConstraint(Constraint):
     def _bar_lines(self, s: State) -> np.ndarray:
         """The bar-line ids allowed to close the current bar (committed ticks ``c``)."""
         c, e, p = s.committed, s.expected, s.pickup
-        key = ("bars", c, e, p, s.first_bar, s.bars == 0, s.bar_empty, s.ending, s.end2_left <= 1, s.repeat_open,
-               s.ending == 1 and s.end1_bars + 1 >= MAX_ENDING_BARS)
+        key = ("bars", c, e, p, s.first_bar, s.bars == 0, s.bar_empty, s.ending, s.end2_left <= 1,
+               s.repeat_open, s.ending == 1 and s.end1_bars + 1 >= MAX_ENDING_BARS)
         got = self._cache.get(key)
         if got is not None:
             return got
@@ -499,7 +499,8 @@ class BarsConstraint(Constraint):
         if bars.size:
             def rank(i):
                 g = self.info[i].sign
-                return (not (g.end_repeat and s.ending == 1), bool(g.start_repeat or g.end_repeat or g.ending), i)
+                plain = not (g.start_repeat or g.end_repeat or g.ending)
+                return (not (g.end_repeat and s.ending == 1), not plain, i)
             return int(min(bars.tolist(), key=rank))
         if m[self.m_chord_close].any():
             return int(np.flatnonzero(m & self.m_chord_close)[0])
