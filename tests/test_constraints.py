@@ -215,3 +215,41 @@ def test_form_aabb_1000_tunes(model):
     two = sum(two_repeated_parts(check(g.tokens)[0].structure) for g in gens)
     assert two >= 0.95 * N, two
     assert all(g.cost is not None for g in gens)
+
+
+# -- ending by max_length (bars) ----------------------------------------------------------------
+def test_first_ending_holds_at_most_max_ending_bars(model):
+    from folkabc.model.constraints import MAX_ENDING_BARS
+    b = make_constraint(model.vocab, "bars")
+    ix = model.vocab.index
+    s = b.start()
+    for t in "M:2/4 K:Cmaj c 4 | c 4 |1".split() + ["c", "4", "|"] * (MAX_ENDING_BARS - 1) + ["c", "4"]:
+        s = b.advance(s, ix[t])
+    ok = b.allowed(s)
+    assert ok[ix[":|"]] and not ok[ix["|"]]
+
+
+@pytest.mark.parametrize("max_length", [40, 200])
+def test_walks_that_avoid_the_end_still_end_clean_by_max_length(model, max_length):
+    from folkabc.model.constraints import WIND_DOWN
+    con = make_constraint(model.vocab, "bars", max_length=max_length)
+    rng = np.random.default_rng(SEED + 4000 + max_length)
+    worst = 0
+    for _ in range(40):
+        s, ids, ended = con.start(), [], False
+        while s.pos < max_length:
+            ok = con.allowed(s)
+            assert ok.any()
+            if s.pos >= 2:
+                worst = max(worst, con._need(s))
+            c = np.flatnonzero(ok)
+            c = c[c != model.end_id] if (c != model.end_id).any() else c  # </s> only when forced
+            i = int(rng.choice(c))
+            if i == model.end_id:
+                ended = True
+                break
+            ids.append(i)
+            s = con.advance(s, i)
+        toks = [model.vocab.token(i) for i in ids]
+        assert ended and check(toks, strict=True)[0].ok, " ".join(toks)
+    assert 0 < worst <= WIND_DOWN

@@ -56,14 +56,18 @@ import numpy as np
 from ..errors import ParameterError
 from ..grammar import BROKEN, meter_of, token_info, tuplet_ratio
 
-__all__ = ["KINDS", "Cost", "State", "Constraint", "GrammarConstraint", "BarsConstraint",
-           "FormConstraint", "make_constraint", "parse_form"]
+__all__ = ["KINDS", "MAX_ENDING_BARS", "WIND_DOWN", "Cost", "State", "Constraint", "GrammarConstraint",
+           "BarsConstraint", "FormConstraint", "make_constraint", "parse_form"]
 
 #: Constraint kinds, weakest first (each includes the ones before).
 KINDS = ("grammar", "bars", "form")
 
 #: Tokens before ``max_length`` at which the bars automaton starts closing the tune.
 WIND_DOWN = 120
+
+#: Most bars a first ending ``|1`` may hold (real tunes' endings hold 1-2 bars); the second
+#: ending has as many, so a long first ending once kept a tune from ending before ``max_length``.
+MAX_ENDING_BARS = 2
 
 #: Most pitches in a chord (an unbounded chord once ran past the wind-down to ``max_length``).
 MAX_CHORD = 4
@@ -203,6 +207,7 @@ class Constraint:
                                  for i in self.dur_ids], dtype=np.int64)
         self.grid = self.scale * GRID.numerator // GRID.denominator
         self._cache: dict = {}
+        self._need_memo: dict = {}
         #: Tokens the tune may hold (``max_length``); None: no limit. The bars automaton
         #: winds down :data:`WIND_DOWN` tokens before it (no new tuplet, chord or broken
         #: rhythm; end after the next bar line), so a tune never stops mid-bar.
@@ -397,7 +402,8 @@ class BarsConstraint(Constraint):
     def _bar_lines(self, s: State) -> np.ndarray:
         """The bar-line ids allowed to close the current bar (committed ticks ``c``)."""
         c, e, p = s.committed, s.expected, s.pickup
-        key = ("bars", c, e, p, s.first_bar, s.bars == 0, s.bar_empty, s.ending, s.end2_left <= 1, s.repeat_open)
+        key = ("bars", c, e, p, s.first_bar, s.bars == 0, s.bar_empty, s.ending, s.end2_left <= 1,
+               s.repeat_open, s.ending == 1 and s.end1_bars + 1 >= MAX_ENDING_BARS)
         got = self._cache.get(key)
         if got is not None:
             return got
@@ -432,6 +438,8 @@ class BarsConstraint(Constraint):
                 return False
             return c == e or (self.pickups and s.first_bar and 0 < c < e)
         # plain bar line
+        if s.ending == 1 and s.end1_bars + 1 >= MAX_ENDING_BARS:
+            return False  # the first ending's last bar closes with :|
         if s.ending == 3 and s.end2_left <= 1:
             return c == e - p
         if c == e:
@@ -441,6 +449,71 @@ class BarsConstraint(Constraint):
         return p > 0 and c == e - p and s.ending == 0 and not s.first_bar  # the last bar
 
     def allowed(self, s: State) -> np.ndarray:
+        out = self._bars_allowed(s)
+        if not self._winding_down(s) or s.pos < 2 or s.expected == 0:
+            return out
+        # the budget: only tokens after which the closing path still reaches </s> in time
+        left = self.end_by - s.pos - 1  # tokens after this one
+        keep = out.copy()
+        for i in np.flatnonzero(out):
+            if i != self.end_id and self._need(self._step(s, int(i))) > left:
+                keep[i] = False
+        return keep if keep.any() else out  # empty only after a prime that left too little room
+
+    def _need(self, s: State) -> int:
+        """Tokens (``</s>`` included) the closing path takes from ``s``; a large number if over WIND_DOWN.
+
+        The closing path is :meth:`_closing_token` taken at each step, so ``_need(s) == 1 +
+        _need(_step(s, _closing_token(s)))``: a token leaving ``_need <= left`` always exists while
+        ``_need(s) <= left + 1``.
+        """
+        memo = self._need_memo
+        path = []
+        cur = replace(s, pos=self.end_by)
+        n = None
+        for _ in range(WIND_DOWN + 1):
+            if cur in memo:
+                n = memo[cur]
+                break
+            i = self._closing_token(cur)
+            if i == self.end_id:
+                n = 0
+                path.append(cur)
+                break
+            path.append(cur)
+            cur = replace(self._step(cur, i), pos=self.end_by)
+        if n is None:
+            return WIND_DOWN + 1
+        for st in reversed(path):
+            n += 1
+            if len(memo) < 200000:
+                memo[st] = n
+        return n
+
+    def _closing_token(self, s: State) -> int:
+        """The token the closing path takes from ``s`` (winding down): end, close the bar, fill it."""
+        m = self._bars_allowed(s)
+        if m[self.end_id]:
+            return self.end_id
+        bars = np.flatnonzero(m & self.m_bar)
+        if bars.size:
+            def rank(i):
+                g = self.info[i].sign
+                plain = not (g.start_repeat or g.end_repeat or g.ending)
+                return (not (g.end_repeat and s.ending == 1), not plain, i)
+            return int(min(bars.tolist(), key=rank))
+        if m[self.m_chord_close].any():
+            return int(np.flatnonzero(m & self.m_chord_close)[0])
+        durs = [i for i in np.flatnonzero(m & self.m_dur & ~self.broken_ids).tolist()]
+        best = max(durs, key=lambda i: (self._step(s, i).filled, -i)) if durs else None
+        notes = np.flatnonzero(m & self.m_note)
+        if best is not None and (self._step(s, best).filled > s.committed or not notes.size):
+            return best
+        if notes.size:
+            return int(notes[0])
+        return int(np.flatnonzero(m)[0])
+
+    def _bars_allowed(self, s: State) -> np.ndarray:
         out = self._grammar(s)
         if s.pos < 2 or s.expected == 0:
             return out
@@ -475,6 +548,11 @@ class BarsConstraint(Constraint):
                 ln = np.where(okd, num // self.dur_den, 0)
                 new = base + ln
                 okd &= (new <= t) & (new % self.grid == 0)
+                if self._winding_down(s):  # no note shorter than a unit unless it completes the bar
+                    big = okd & ((ln >= self.scale) | (new == t))
+                    bare = base + cur <= t and (base + cur) % self.grid == 0
+                    if big.any() or bare:
+                        okd = big
                 for j, i in enumerate(self.dur_ids):
                     if okd[j] and self.broken_ids[i]:
                         f1 = BROKEN[self.info[i].broken][1]
