@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 import pickle
 
@@ -247,11 +249,11 @@ def test_cli_generate_check_and_abc(model_dir, capsys):
         passed += ok
         failed |= not ok
         try:
-            abcs.append(detokenize(g.tokens, title=f"folkabc {g.seed}", index=k + 1))
+            abcs.append(detokenize(g.tokens, title=f"folkabc (seed {g.seed})", index=k + 1))
         except FolkabcError:
             failed = True
     assert f"{passed} of 4 tunes pass check" in cap.err
-    assert cap.err.count("(seed ") == 4
+    assert len(re.findall(r"^tune \d+ \(seed \d+\): ", cap.err, re.M)) == 4  # one check line per tune
     assert rc == (1 if failed else 0)
     assert cap.out == "\n".join(abcs)
     assert abcs and "T:folkabc" in cap.out and "L:1/8" in cap.out

@@ -608,7 +608,7 @@ def _corrupt_model(d):
 
 @pytest.mark.parametrize("make, message", [
     (lambda d: d / "missing", "missing: no such model file or directory"),
-    (_corrupt_model, "model.json: not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2"),
+    (_corrupt_model, "model.json, line 1, column 2: not valid JSON: Expecting property name enclosed in double quotes"),
 ])
 def test_cli_init_from_a_missing_or_corrupt_model_is_a_clear_error(torch, tmp_path, capsys, make, message):
     from folkabc.cli import main
