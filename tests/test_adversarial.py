@@ -531,10 +531,11 @@ def test_killed_build_leaves_no_worker_behind(tmp_path):
     import signal
 
     code = ("import sys; from folkabc.corpus import build_corpus; "
-            "build_corpus(['music21:oneills1850'], sys.argv[1], workers=2, quiet=True)")
+            "build_corpus(['music21:oneills1850', 'music21:ryansMammoth', 'music21:airdsAirs', "
+            "'music21:essenFolksong', 'music21:miscFolk'], sys.argv[1], workers=2, quiet=True)")
     proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "c")], stderr=subprocess.PIPE,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)), start_new_session=True)
-    time.sleep(4.0)  # mid-build: the workers are converting
+    time.sleep(3.0)  # mid-build: the workers are converting (the whole default source takes > 10 s)
     assert proc.poll() is None
     os.kill(proc.pid, signal.SIGKILL)
     start = time.monotonic()
