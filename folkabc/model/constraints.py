@@ -46,6 +46,8 @@ Examples
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -155,7 +157,7 @@ def _lcm(*xs: int) -> int:
     return out
 
 
-class Constraint:
+class Constraint(ABC):
     """Base automaton: reads the vocabulary once through :func:`folkabc.grammar.token_info`.
 
     Parameters
@@ -218,9 +220,9 @@ class Constraint:
         """The state before the first token (the meter)."""
         return State()
 
+    @abstractmethod
     def allowed(self, s: State) -> np.ndarray:
         """Boolean mask over the vocabulary: the ids that may follow state ``s``."""
-        raise NotImplementedError
 
     def advance(self, s: State, i: int) -> State:
         """The state after id ``i`` (which :meth:`allowed` must allow).

@@ -23,6 +23,7 @@ from ..errors import FolkabcError, ParameterError
 from ..render import perform, render, tunebook_html
 from ..vocab import token_category
 from .limits import LIMITS
+from .store import check_text
 
 __all__ = [
     "generate_tunes", "check_tune", "render_tune", "novelty_of", "search", "corpus_tune",
@@ -72,13 +73,7 @@ def _str(body: dict, name: str, most: int, *, required: bool = False) -> str | N
         if required:
             raise ParameterError(f"{name} is missing")
         return None
-    if not isinstance(value, str):
-        raise ParameterError(f"{name} must be a string")
-    if len(value) > most:
-        raise ParameterError(f"{name} is {len(value)} characters; the most is {most}")
-    if required and not value.strip():
-        raise ParameterError(f"{name} is empty")
-    return value
+    return check_text(value, name, most, required=required)
 
 
 def _abc(body: dict) -> str:

@@ -19,7 +19,7 @@ from ..corpus import default_corpus_path
 from ..errors import FolkabcError, ParameterError
 from .limits import LIMITS
 
-__all__ = ["Tunebook", "SavedTune", "NotFoundError", "default_tunebook_path"]
+__all__ = ["Tunebook", "SavedTune", "NotFoundError", "default_tunebook_path", "check_text"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tunes (
@@ -84,7 +84,14 @@ class SavedTune:
         return d
 
 
-def _text(value, name: str, most: int, *, required: bool = False) -> str:
+def check_text(value, name: str, most: int, *, required: bool = False) -> str:
+    """A request's text field: a string of at most ``most`` characters, not blank when ``required``.
+
+    Examples
+    --------
+    >>> check_text("reel", "title", 10), check_text(None, "notes", 10)
+    ('reel', '')
+    """
     if value is None and not required:
         return ""
     if not isinstance(value, str):
@@ -169,9 +176,9 @@ class Tunebook:
         ParameterError
             Empty or oversized title or ABC, oversized notes, or a full tunebook.
         """
-        title = _text(title, "title", LIMITS.title_chars, required=True)
-        abc = _text(abc, "abc", LIMITS.abc_chars, required=True)
-        notes = _text(notes, "notes", LIMITS.notes_chars)
+        title = check_text(title, "title", LIMITS.title_chars, required=True)
+        abc = check_text(abc, "abc", LIMITS.abc_chars, required=True)
+        notes = check_text(notes, "notes", LIMITS.notes_chars)
         now = time.time()
         try:
             with closing(self._connect()) as db, db:
@@ -189,9 +196,9 @@ class Tunebook:
                notes: str | None = None) -> SavedTune:
         """Change a saved tune's title, ABC or notes (the others are kept)."""
         old = self.get(tune_id)
-        title = old.title if title is None else _text(title, "title", LIMITS.title_chars, required=True)
-        abc = old.abc if abc is None else _text(abc, "abc", LIMITS.abc_chars, required=True)
-        notes = old.notes if notes is None else _text(notes, "notes", LIMITS.notes_chars)
+        title = old.title if title is None else check_text(title, "title", LIMITS.title_chars, required=True)
+        abc = old.abc if abc is None else check_text(abc, "abc", LIMITS.abc_chars, required=True)
+        notes = old.notes if notes is None else check_text(notes, "notes", LIMITS.notes_chars)
         self._run("UPDATE tunes SET title = ?, abc = ?, notes = ?, updated = ? WHERE id = ?",
                   (title, abc, notes, time.time(), old.id))
         return self.get(old.id)
