@@ -55,8 +55,11 @@ import numpy as np
 
 from folkabc.analysis.stats import bootstrap_interval, tv_distance, two_repeated_parts, wilson_interval
 from folkabc.corpus import Corpus
+from folkabc.corpus.sources import DANCE_COLLECTIONS
 from folkabc.errors import FolkabcError
 from folkabc.model import load_model
+from folkabc.model.io import default_model_path, read_heldout, shipped_model_path
+from folkabc.shipped import SHIPPED_MODELS
 from folkabc.tokens import detokenize
 from folkabc.train import TrainSettings, corpus_sequences, sequences_from_corpus, training_split
 from folkabc.validate import check
@@ -68,11 +71,11 @@ __all__ = [
     "length_bin", "evaluate", "markdown_table", "main",
 ]
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "folkabc" / "data" / "model"
+DEFAULT_MODEL = default_model_path()
 #: First seed of this evaluation: seeds 5000-5999 are used by nothing else.
 DEFAULT_SEED = 5000
 #: The corpus's dance-tune collections (music21 names).
-DANCE_SOURCES = ("oneills1850", "ryansMammoth", "airdsAirs")
+DANCE_SOURCES = DANCE_COLLECTIONS
 #: A shared figure this long or longer counts as a copy in the novelty row.
 COPY_TOKENS = 16
 #: Width of a length bin, in body tokens (the last bin holds everything from 400 on).
@@ -218,7 +221,7 @@ def reference_sets(corpus: Corpus) -> dict[str, dict]:
 
 
 def evaluate_condition(model, corpus: Corpus, refs: dict, cond: Condition, *, n: int, seed: int,
-                       max_length: int) -> dict:
+                       max_length: int, reference: str = "corpus") -> dict:
     """Every row of the table for one condition."""
     t0 = time.perf_counter()
     gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length, **cond.generate)
@@ -226,7 +229,7 @@ def evaluate_condition(model, corpus: Corpus, refs: dict, cond: Condition, *, n:
     tunes = [list(g.tokens) for g in gen]
     v = [judge(t) for t in tunes]
     midi = abc2midi_clean(tunes)
-    ref = refs["corpus"]
+    ref = refs[reference]
     src = corpus.meta_array("source")
     longest, nearest = [], Counter()
     examples = []
@@ -274,13 +277,14 @@ def evaluate_condition(model, corpus: Corpus, refs: dict, cond: Condition, *, n:
     return r
 
 
-def heldout_tunes(model_dir: Path, corpus_path: str | None) -> tuple[list[list[str]], str]:
+def heldout_tunes(model_dir: Path, corpus_path: str | None, heldout: Path | None = None
+                  ) -> tuple[list[list[str]], str]:
     """The held-out tunes as token lists ``[meter, mode, *body]`` and where they came from."""
-    path = model_dir / "heldout.npz"
+    path = heldout or model_dir / "heldout.npz"
     if path.exists():
-        with np.load(path) as z:
-            seqs = sequences_from_corpus((z["ids"], z["offsets"]))
-        where = "heldout.npz saved by the training run"
+        seqs = sequences_from_corpus(read_heldout(path))
+        where = (f"held-out tunes of {heldout}" if heldout is not None
+                 else "heldout.npz saved by the training run")
     else:
         settings = TrainSettings.load(model_dir / "train-settings.json")
         seqs, _ = corpus_sequences(corpus_path or settings.corpus)
@@ -315,14 +319,14 @@ def _seed_warning(model_dir: Path, seed: int, n: int) -> str | None:
 
 def evaluate(model_dir: Path, *, n: int = 300, seed: int = DEFAULT_SEED, max_length: int = 1000,
              corpus_path: str | None = None, conditions: Sequence[Condition] = CONDITIONS,
-             perplexity: bool = True) -> dict:
+             perplexity: bool = True, reference: str = "corpus", heldout: Path | None = None) -> dict:
     """Run the whole evaluation; returns the numbers :func:`markdown_table` prints."""
     t0 = time.perf_counter()
     model = load_model(model_dir)
     corpus = Corpus.open(corpus_path)
     refs = reference_sets(corpus)
     out: dict[str, Any] = {
-        "model": str(model_dir), "layers": list(model.layers), "parameters": int(model.params.n_params),
+        "model": str(model_dir), "reference": reference, "layers": list(model.layers), "parameters": int(model.params.n_params),
         "corpus": {"path": str(corpus.path), "tunes": refs["corpus"]["tunes"],
                    "dance_tunes": refs["dance tunes"]["tunes"]},
         "seed_warning": _seed_warning(Path(model_dir), seed, n),
@@ -331,10 +335,10 @@ def evaluate(model_dir: Path, *, n: int = 300, seed: int = DEFAULT_SEED, max_len
                        for k, v in refs.items()},
     }
     if perplexity:
-        held, where = heldout_tunes(Path(model_dir), corpus_path)
+        held, where = heldout_tunes(Path(model_dir), corpus_path, heldout)
         out["heldout"] = {"source": where, **heldout_perplexity(model, held)}
-    out["conditions"] = [evaluate_condition(model, corpus, refs, c, n=n, seed=seed, max_length=max_length)
-                         for c in conditions]
+    out["conditions"] = [evaluate_condition(model, corpus, refs, c, n=n, seed=seed, max_length=max_length,
+                                            reference=reference) for c in conditions]
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
@@ -373,10 +377,12 @@ def markdown_table(r: dict) -> str:
         [_pct(c["clean_pickup_free"]) for c in conds], _pct(c0["clean_pickup_free"]),
         _pct(dance["clean_pickup_free"]))
     row("clean, `abc2midi -c` (no bar warning)", [_pct(c["clean_abc2midi"]) for c in conds])
-    row("meter: TV distance to the corpus", [_ci(c["meter"]["tv"], c["meter"]["tv_ci"]) for c in conds], "reference", "")
-    row("mode: TV distance to the corpus", [_ci(c["mode"]["tv"], c["mode"]["tv_ci"]) for c in conds], "reference", "")
-    row(f"length: TV distance to the corpus (bins of {LENGTH_BIN} tokens)",
-        [_ci(c["length"]["tv"], c["length"]["tv_ci"]) for c in conds], "reference", "")
+    to = r.get("reference", "corpus")
+    mark = ("reference", "") if to == "corpus" else ("", "reference")
+    row(f"meter: TV distance to the {to}", [_ci(c["meter"]["tv"], c["meter"]["tv_ci"]) for c in conds], *mark)
+    row(f"mode: TV distance to the {to}", [_ci(c["mode"]["tv"], c["mode"]["tv_ci"]) for c in conds], *mark)
+    row(f"length: TV distance to the {to} (bins of {LENGTH_BIN} tokens)",
+        [_ci(c["length"]["tv"], c["length"]["tv_ci"]) for c in conds], *mark)
     row("median body length, tokens", [_ci(c["length"]["median"], c["length"]["ci"], "{:.0f}") for c in conds],
         f"{c0['median_body']:.0f}", f"{dance['median_body']:.0f}")
     row("two repeated 8-bar parts (AABB, 8+8 bars)", [_pct(c["aabb"]) for c in conds],
@@ -401,8 +407,8 @@ def _report(r: dict) -> str:
     model = os.path.relpath(r["model"]) if os.path.isabs(r["model"]) else r["model"]
     corpus = r["corpus"]["path"].replace(str(Path.home()), "~", 1)
     lines = [f"model {model}: LSTM {'x'.join(map(str, r['layers']))}, {r['parameters']:,} parameters; "
-             f"corpus {corpus} ({r['corpus']['tunes']} tunes, {r['corpus']['dance_tunes']} in "
-             f"O'Neill's, Ryan's and Aird's)"]
+             f"corpus {corpus} ({r['corpus']['tunes']} tunes, {r['corpus']['dance_tunes']} in the dance "
+             f"collections {', '.join(DANCE_SOURCES)})"]
     if "heldout" in r:
         h = r["heldout"]
         lines.append(f"held-out: {h['tunes']} tunes, {h['tokens']} tokens ({h['source']}): loss {h['loss']:.4f} "
@@ -415,9 +421,9 @@ def _report(r: dict) -> str:
     lines += ["", markdown_table(r), ""]
     for c in r["conditions"]:
         for what in ("meter", "mode"):
-            ref = r["references"]["corpus"][what]
+            ref = r["references"][r.get("reference", "corpus")][what]
             keys = list(ref) + [k for k in c[what]["shares"] if k not in ref]
-            lines.append(f"{c['condition']}, {what} (% generated/corpus): " + "  ".join(
+            lines.append(f"{c['condition']}, {what} (% generated/{r.get('reference', 'corpus')}): " + "  ".join(
                 f"{k} {100 * c[what]['shares'].get(k, 0):.1f}/{100 * ref.get(k, 0):.1f}" for k in keys))
         lines.append(f"{c['condition']}, commonest forms: "
                      + "; ".join(f"{k} {v}" for k, v in list(c["structures"].items())[:5]))
@@ -427,21 +433,37 @@ def _report(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model directory (default: shipped)")
+    ap.add_argument("--model", default=str(DEFAULT_MODEL),
+                    help="model directory or a shipped model's name (default: the default shipped model)")
     ap.add_argument("--corpus", help="corpus directory (default: the default corpus)")
     ap.add_argument("-n", "--n", type=int, default=300, help="tunes per condition (default 300)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of the first tune (default {DEFAULT_SEED})")
     ap.add_argument("--max-length", type=int, default=1000, help="token limit per tune (default 1000)")
     ap.add_argument("--no-perplexity", action="store_true", help="skip the held-out perplexity")
+    ap.add_argument("--reference", choices=["corpus", "dance"], default="corpus",
+                    help="compare meter, mode and length with the whole corpus or its dance tunes")
+    ap.add_argument("--heldout", type=Path, metavar="FILE",
+                    help="perplexity on the tunes of this heldout.npz (or model directory), e.g. another "
+                         "model's, to compare two models on the same held-out tunes")
+    ap.add_argument("--conditions", help="comma-separated condition names (default: all: "
+                    + ", ".join(c.name for c in CONDITIONS) + ")")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    conditions = CONDITIONS
+    if args.conditions:
+        wanted = [x.strip() for x in args.conditions.split(",")]
+        conditions = [c for c in CONDITIONS if c.name in wanted]
+        if len(conditions) != len(wanted):
+            ap.error(f"--conditions: known names are {', '.join(c.name for c in CONDITIONS)}")
     if args.n < 1:
         ap.error("--n must be >= 1")
     if shutil.which("abc2midi") is None:
         print("abc2midi is not installed (Debian package abcmidi)", file=sys.stderr)
         return 2
-    r = evaluate(args.model, n=args.n, seed=args.seed, max_length=args.max_length, corpus_path=args.corpus,
-                 perplexity=not args.no_perplexity)
+    model_dir = shipped_model_path(args.model) if args.model in SHIPPED_MODELS else Path(args.model)
+    r = evaluate(model_dir, n=args.n, seed=args.seed, max_length=args.max_length, corpus_path=args.corpus,
+                 perplexity=not args.no_perplexity, conditions=conditions,
+                 reference="corpus" if args.reference == "corpus" else "dance tunes", heldout=args.heldout)
     print(json.dumps(r, indent=2, default=str) if args.json else _report(r))
     return 0
 

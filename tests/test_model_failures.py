@@ -194,8 +194,8 @@ def test_missing_paths_and_default(tmp_path, monkeypatch):
         load_model(tmp_path / "nope")
     with pytest.raises(ModelFileError, match="holds no model.json"):
         load_model(tmp_path)
-    monkeypatch.setattr(model_io, "default_model_path", lambda: tmp_path / "empty")
-    with pytest.raises(ModelFileError, match="no default model is installed"):
+    monkeypatch.setattr(model_io, "shipped_model_path", lambda name: tmp_path / "empty")
+    with pytest.raises(ModelFileError, match="shipped model '.*' is not installed"):
         load_model(None)
     with pytest.raises(ParameterError, match="floating dtype"):
         load_model(tmp_path, dtype="int32")

@@ -620,3 +620,57 @@ def test_cli_init_from_a_missing_or_corrupt_model_is_a_clear_error(torch, tmp_pa
     assert code == 2
     assert err.startswith("folkabc train: error: ") and message in err and "Traceback" not in err
     assert not (tmp_path / "m" / "model.json").exists()
+
+
+def test_sources_keep_exactly_the_named_collections():
+    """``sources`` trains on the corpus tunes of the named collections only (the session model's
+    dance collections); an unknown name is one clear error naming the ones the corpus holds."""
+    from folkabc.corpus import Corpus
+    from folkabc.corpus.sources import DANCE_COLLECTIONS
+    from folkabc.train import corpus_sequences
+
+    every, _ = corpus_sequences(None)
+    dance, prov = corpus_sequences(None, sources=DANCE_COLLECTIONS)
+    src = Corpus.open().meta_array("source")
+    want = [s for s, so in zip(every, src) if so in DANCE_COLLECTIONS]
+    assert [s.tobytes() for s in dance] == [s.tobytes() for s in want]
+    assert prov["corpus"]["sources"] == list(DANCE_COLLECTIONS)
+    assert 3000 < len(dance) < len(every) - 5000  # the Essen songs are left out
+    clean_dance, _ = corpus_sequences(None, sources=["miscFolk"], only_clean=True)
+    clean_all, _ = corpus_sequences(None, only_clean=True)
+    misc = {s.tobytes() for s, so in zip(every, src) if so == "miscFolk"}
+    assert {s.tobytes() for s in clean_dance} == misc & {s.tobytes() for s in clean_all}
+    with pytest.raises(ParameterError, match="not in the corpus; it holds .*oneills1850"):
+        corpus_sequences(None, sources=["nosuch"])
+
+
+def test_heldout_file_fixes_the_split(torch, oneill_tunes, tmp_path):
+    """``heldout``: the tunes of a saved heldout.npz are the held-out part of a new run (never trained
+    on), so two models are compared on the same tunes; a file sharing no tune is a clear error."""
+    from folkabc.train import TrainSettings, heldout_split, train, training_split
+
+    s = TrainSettings(layers=(8,), max_epochs=1, seed=3, batch_size=32)
+    first = train(sequences_from_tunes(oneill_tunes), settings=s, out=tmp_path / "a")
+    seqs, tr, va = training_split(sequences_from_tunes(oneill_tunes),
+                                  settings=s.replace(heldout=str(tmp_path / "a"), seed=99))
+    _, tr0, va0 = training_split(sequences_from_tunes(oneill_tunes), settings=s)
+    assert va.tolist() == va0.tolist() and tr.tolist() == tr0.tolist()  # not the seed-99 split
+    assert first.n_valid == len(va)
+    other = sequences_from_tunes(oneill_tunes[:40])
+    with pytest.raises(ParameterError, match="need some held out"):
+        heldout_split([s_ for s_ in other if s_.tobytes() not in {seqs[i].tobytes() for i in va}],
+                      tmp_path / "a")
+
+
+def test_cli_sources_and_heldout_are_checked(tmp_path, capsys):
+    """``--sources`` with ``--abc`` is refused; a missing ``--heldout`` file is one line naming it."""
+    from folkabc.cli import main
+
+    abc = Path(__file__).resolve().parent.parent / "folkabc" / "data" / "examples" / "oneills-sample.abc"
+    assert main(["train", "--abc", str(abc), "--sources", "oneills1850", "--out", str(tmp_path / "m")]) == 2
+    assert "--sources" in capsys.readouterr().err
+    pytest.importorskip("torch")
+    assert main(["train", "--abc", str(abc), "--heldout", str(tmp_path / "none.npz"), "--layers", "8",
+                 "--out", str(tmp_path / "m2")]) == 2
+    err = capsys.readouterr().err
+    assert "none.npz" in err and len(err.strip().splitlines()) == 1

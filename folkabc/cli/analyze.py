@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..shipped import MODEL_HELP
 from ._common import example_epilog, print_json, read_input
 
 __all__ = ["ORDER", "add_parser", "run", "read_tune"]
@@ -24,7 +25,7 @@ def add_parser(subparsers) -> None:
                               "folkabc analyze --model mymodel/ --tune tune.abc -o report/ --n-ablation 50"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", metavar="M", help="model directory or folk-rnn pickle (default: the shipped model)")
+    p.add_argument("--model", metavar="MODEL", help=MODEL_HELP)
     src = p.add_mutually_exclusive_group()
     src.add_argument("--tune", metavar="FILE", help="ABC or folk-rnn token file holding the tune to analyse")
     src.add_argument("--seed", type=int, default=0, metavar="S",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ..shipped import MODEL_HELP
 from ._common import example_epilog, print_json
 
 ORDER = 1
@@ -27,7 +28,7 @@ def add_parser(sub) -> None:
     p.add_argument("--key", default=None, metavar="KEY",
                    help="write the generated tunes in this key: a tonic (D, Bb) or a key of their mode (Ador)")
     p.add_argument("--corpus", default=None, help="corpus folder (default: the embedded default corpus)")
-    p.add_argument("--model", default=None, help="model folder or folk-rnn pickle (default: the shipped model)")
+    p.add_argument("--model", metavar="MODEL", default=None, help=MODEL_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the whole report (examples, generated tunes, files) as JSON")
     p.set_defaults(func=run)

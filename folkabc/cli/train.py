@@ -24,8 +24,8 @@ def add_parser(subparsers) -> None:
         ),
         epilog=example_epilog(
             "folkabc train --out mymodel --layers 128,128 --time-limit 600",
-            "folkabc train --settings folkabc/data/model/stages/1-base-settings.json --out stage1",
-            "folkabc train --settings folkabc/data/model/train-settings.json --init stage1 --out stage2",
+            "folkabc train --settings folkabc/data/models/music21/stages/1-base-settings.json --out stage1",
+            "folkabc train --settings folkabc/data/models/music21/train-settings.json --init stage1 --out stage2",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -37,6 +37,10 @@ def add_parser(subparsers) -> None:
                      help="train on these ABC or folk-rnn token files instead of a corpus")
     p.add_argument("--only-clean", action="store_true", default=None,
                    help="train only on corpus tunes whose bars all count (folkabc check), as ABC and as tokens")
+    p.add_argument("--sources", metavar="NAMES",
+                   help="train only on corpus tunes from these sources, comma-separated (e.g. oneills1850,ryansMammoth)")
+    p.add_argument("--heldout", metavar="FILE",
+                   help="hold out the tunes of this heldout.npz (or model directory) instead of a seeded split")
     p.add_argument("--layers", help="LSTM sizes, comma-separated (e.g. 256,256)")
     p.add_argument("--optimizer", choices=["rmsprop", "adam"])
     p.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
@@ -112,8 +116,11 @@ def run(args) -> int:
         eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
         corpus=args.corpus, only_clean=args.only_clean, average=args.average,
         weights_dtype=args.weights_dtype, init=args.init, self_samples=args.self_samples,
-        select_samples=args.select_samples,
+        select_samples=args.select_samples, heldout=args.heldout,
+        sources=tuple(x for x in args.sources.split(",") if x) or None if args.sources else None,
     )
+    if args.abc and settings.sources:
+        raise ParameterError("--sources selects corpus tunes; with --abc, name the files to train on")
     if args.abc and settings.only_clean:
         raise ParameterError("--only-clean selects corpus tunes by their stored check; with --abc, "
                              "check the files first (folkabc check) and train on the clean ones")
@@ -125,7 +132,8 @@ def run(args) -> int:
         provenance = {"corpus": {"files": [Path(f).name for f in args.abc], "tunes": len(seqs)}}
         settings = settings.replace(corpus="files: " + ", ".join(Path(f).name for f in args.abc))
     else:
-        seqs, provenance = tr.corpus_sequences(settings.corpus, only_clean=settings.only_clean)
+        seqs, provenance = tr.corpus_sequences(settings.corpus, only_clean=settings.only_clean,
+                                               sources=settings.sources)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,7 @@ from .download import THESESSION, THESESSION_NOTICE, fetch, fetch_pyabc2
 __all__ = [
     "MUSIC21_COLLECTIONS",
     "LINE_BAR_COLLECTIONS",
+    "DANCE_COLLECTIONS",
     "SESSION_COLUMNS",
     "SourceItem",
     "Source",
@@ -82,6 +83,11 @@ __all__ = [
 MUSIC21_COLLECTIONS: tuple[str, ...] = (
     "oneills1850", "ryansMammoth", "airdsAirs", "essenFolksong", "miscFolk",
 )
+
+#: The music21 collections of session (dance) tunes: O'Neill's, Ryan's, Aird's and the
+#: miscellaneous folk tunes (``essenFolksong`` holds German and Chinese songs). The
+#: session model trains on these; evaluations compare a model's tunes with them.
+DANCE_COLLECTIONS: tuple[str, ...] = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
 
 #: Collections that drop the bar line at the end of a line of music: the builder
 #: puts it back where the bar is full (:func:`folkabc.validate.close_line_bars`).

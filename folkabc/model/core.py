@@ -540,7 +540,7 @@ def load_model(path: str | Path | None = None, *, dtype="float32") -> Model:
     ----------
     path : str, Path or None
         A model directory (or its ``model.json`` / ``weights.npz``), a folk-rnn pickle
-        file, or None for the default model shipped in ``folkabc/data/model/``.
+        file, a shipped model's name (:mod:`folkabc.shipped`), or None for the default one.
     dtype : dtype
         Computation dtype (default float32).
 

@@ -40,7 +40,6 @@ import os
 import pickle
 import struct
 import zipfile
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -49,10 +48,11 @@ import numpy as np
 from .._io import atomic_write, load_json
 from ..errors import ModelFileError, ParameterError
 from ..limits import check_limit, limit
+from ..shipped import DEFAULT_MODEL, SHIPPED_MODELS, shipped_model_path
 from .lstm import LayerParams, Params
 
 __all__ = ["ModelParts", "read_model", "save_model", "read_folkrnn_pickle", "default_model_path",
-           "RestrictedUnpickler", "FORMAT", "VERSION"]
+           "read_heldout", "RestrictedUnpickler", "FORMAT", "VERSION"]
 
 class ModelParts(NamedTuple):
     """What a model file holds: the vocabulary in id order, the parameters and provenance.
@@ -487,6 +487,48 @@ def _read_own(d: Path, *, dtype) -> ModelParts:
     return ModelParts(vocab, params.astype(dtype), provenance, str(meta_path))
 
 
+def read_heldout(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out tunes a training run saved: corpus-style ``ids`` and ``offsets``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``heldout.npz`` file, or a model directory holding one.
+
+    Returns
+    -------
+    ids : numpy.ndarray [dtype=int64]
+    offsets : numpy.ndarray [dtype=int64]
+        Tune k is ``ids[offsets[k]:offsets[k + 1]]``.
+
+    Raises
+    ------
+    ModelFileError
+        Missing, too large, truncated or not a held-out file (sizes are checked
+        from the zip directory and array headers before anything is loaded).
+
+    Examples
+    --------
+    >>> ids, offsets = read_heldout(default_model_path())
+    >>> int(offsets[0]), int(offsets[-1]) == ids.size
+    (0, True)
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / "heldout.npz"
+    data = _read_file(p)
+    _check_npz_sizes(data, str(p))
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            ids, offsets = np.asarray(z["ids"], dtype=np.int64), np.asarray(z["offsets"], dtype=np.int64)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ModelFileError(f"not a held-out tunes file ({type(exc).__name__}: {exc})", path=str(p)) from exc
+    if (ids.ndim != 1 or offsets.ndim != 1 or offsets.size < 1 or offsets[0] != 0 or offsets[-1] != ids.size
+            or np.any(np.diff(offsets) < 0)):
+        raise ModelFileError("held-out offsets do not partition its ids", path=str(p))
+    return ids, offsets
+
+
 def _read_file(path: Path) -> bytes:
     """A model file's bytes, its size checked against ``max_file_bytes`` before it is read."""
     try:
@@ -526,14 +568,14 @@ def _check_npz_sizes(data: bytes, path: str) -> None:
 
 
 def default_model_path() -> Path:
-    """Where the shipped default model lives (``folkabc/data/model``).
+    """Where the shipped default model lives (``folkabc/data/models/NAME``, see :mod:`folkabc.shipped`).
 
     Examples
     --------
-    >>> default_model_path().parts[-2:]
-    ('data', 'model')
+    >>> default_model_path().parts[-3:-1]
+    ('data', 'models')
     """
-    return Path(str(resources.files("folkabc").joinpath("data", "model")))
+    return shipped_model_path(DEFAULT_MODEL)
 
 
 def read_model(path: str | Path | None = None, *, dtype="float32") -> ModelParts:
@@ -543,7 +585,8 @@ def read_model(path: str | Path | None = None, *, dtype="float32") -> ModelParts
     ----------
     path : str, Path or None
         A model directory (or its ``model.json`` / ``weights.npz``), a folk-rnn pickle
-        file, or None for the default model shipped in ``folkabc/data/model/``.
+        file, a shipped model's name (:data:`folkabc.shipped.SHIPPED_MODELS`; a path
+        that exists wins over a name), or None for the default shipped model.
     dtype : dtype
         Computation dtype (default float32).
 
@@ -576,11 +619,11 @@ def read_model(path: str | Path | None = None, *, dtype="float32") -> ModelParts
         raise ParameterError(f"dtype={dtype!r} is not a numpy dtype") from exc
     if np.dtype(dtype).kind != "f":
         raise ParameterError(f"dtype={dtype!r} must be a floating dtype")
-    if path is None:
-        d = default_model_path()
+    if path is None or (isinstance(path, str) and path in SHIPPED_MODELS and not Path(path).exists()):
+        d = shipped_model_path(path or DEFAULT_MODEL)
         if not (d / "model.json").is_file():
-            raise ModelFileError("no default model is installed (folkabc/data/model/ has no model.json); "
-                                 "pass a model path (--model PATH)")
+            raise ModelFileError(f"the shipped model {path or DEFAULT_MODEL!r} is not installed ({d} has no "
+                                 "model.json); pass a model path (--model PATH)")
         return _read_own(d, dtype=dtype)
     p = Path(path)
     if p.is_dir():
@@ -588,7 +631,8 @@ def read_model(path: str | Path | None = None, *, dtype="float32") -> ModelParts
             raise ModelFileError("directory holds no model.json", path=str(p))
         return _read_own(p, dtype=dtype)
     if not p.exists():
-        raise ModelFileError("no such model file or directory", path=str(p))
+        raise ModelFileError("no such model file or directory (shipped models: "
+                             f"{', '.join(SHIPPED_MODELS)})", path=str(p))
     if p.name in ("model.json", "weights.npz"):
         return _read_own(p.parent, dtype=dtype)
     return read_folkrnn_pickle(p, dtype=dtype)

@@ -43,6 +43,7 @@ from .data import (
     split_holdout,
     tokens_count_clean,
     training_split,
+    heldout_split,
 )
 from .loop import TrainResult, train
 from .network import build_network, export_model, network_from_model, network_weights, require_torch
@@ -62,6 +63,7 @@ __all__ = [
     "self_training_tunes",
     "split_holdout",
     "training_split",
+    "heldout_split",
     "sequences_from_corpus",
     "corpus_sequences",
     "sequences_from_tunes",

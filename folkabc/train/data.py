@@ -21,6 +21,7 @@ import numpy as np
 
 from ..corpus import Corpus
 from ..errors import CorpusError, ParameterError
+from ..model.io import read_heldout
 from ..validate import bars_count
 from ..vocab import VOCAB
 from .settings import TrainSettings, check_value, is_int
@@ -33,6 +34,7 @@ __all__ = [
     "sequences_from_tunes",
     "split_holdout",
     "training_split",
+    "heldout_split",
     "length_batches",
 ]
 
@@ -92,8 +94,8 @@ def sequences_from_corpus(corpus: Any) -> list[np.ndarray]:
             if offsets[k + 1] > offsets[k]]
 
 
-def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False
-                     ) -> tuple[list[np.ndarray], dict[str, Any]]:
+def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False,
+                     sources: Sequence[str] | None = None) -> tuple[list[np.ndarray], dict[str, Any]]:
     """The training sequences of a corpus and a description of it for the model's provenance.
 
     Parameters
@@ -106,6 +108,10 @@ def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False
         and what its own tunes are checked in: tokens write ``||`` as ``|``, so a
         tune whose part closes its pickup at a ``||`` counts clean as ABC but shows
         two short bars as tokens (~7% of the clean tunes of the default corpus).
+    sources : sequence of str or None
+        Keep only the tunes from these sources (as ``folkabc corpus info`` names
+        them, e.g. ``oneills1850``); None: all. A name the corpus does not hold
+        is a :class:`ParameterError` naming the ones it does.
 
     Returns
     -------
@@ -116,13 +122,22 @@ def corpus_sequences(path: str | Path | None = None, *, only_clean: bool = False
     """
     corpus = Corpus.open(path)
     seqs = sequences_from_corpus(corpus)
+    keep = np.ones(len(seqs), dtype=bool)
+    if sources is not None:
+        have = corpus.meta_array("source")
+        unknown = sorted(set(sources) - set(have.tolist()))
+        if unknown:
+            raise ParameterError(f"sources {', '.join(unknown)} not in the corpus; it holds "
+                                 f"{', '.join(sorted(set(have.tolist())))}")
+        keep &= np.isin(have, list(sources))
     if only_clean:
-        clean = corpus.meta_array("check_ok")
-        seqs = [s for s, ok in zip(seqs, clean) if ok == 1 and tokens_count_clean(s)]
+        keep &= corpus.meta_array("check_ok") == 1
+    seqs = [s for s, k in zip(seqs, keep) if k and (not only_clean or tokens_count_clean(s))]
     manifest = getattr(corpus, "manifest", None)
     info = {
         "path": "default" if path is None else str(path),
         "only_clean": bool(only_clean),
+        "sources": None if sources is None else list(sources),
         "tunes": len(seqs),
         "tokens": int(sum(s.size for s in seqs)),
     }
@@ -259,8 +274,49 @@ def training_split(sequences: Sequence[Sequence[int] | np.ndarray], *, settings:
     for k, s in enumerate(seqs):
         if s.min() < 0 or s.max() >= v:
             raise ParameterError(f"tune {k} has ids outside the vocabulary (0..{v - 1})")
-    train_idx, valid_idx = split_holdout(len(seqs), fraction=settings.validation_fraction, seed=settings.seed)
+    if settings.heldout is None:
+        train_idx, valid_idx = split_holdout(len(seqs), fraction=settings.validation_fraction, seed=settings.seed)
+    else:
+        train_idx, valid_idx = heldout_split(seqs, settings.heldout)
     return seqs, train_idx, valid_idx
+
+
+def heldout_split(seqs: Sequence[np.ndarray], heldout: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Split tunes by a saved held-out file: the tunes it holds are held out, the rest trained on.
+
+    Parameters
+    ----------
+    seqs : sequence of numpy.ndarray
+        ``<s> meter mode body </s>`` id arrays.
+    heldout : str or Path
+        A ``heldout.npz`` (or a model directory holding one), read by
+        :func:`folkabc.model.io.read_heldout`.
+
+    Returns
+    -------
+    train, valid : numpy.ndarray [dtype=int64]
+
+    Raises
+    ------
+    ParameterError
+        None of the file's tunes, or all of the tunes, are among ``seqs``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> seqs = [model_sequence(VOCAB.encode(["M:4/4", "K:Cmaj"] + ["C"] * n)) for n in range(1, 6)]
+    >>> d = tempfile.mkdtemp()
+    >>> np.savez(os.path.join(d, "heldout.npz"), ids=seqs[2][1:], offsets=np.array([0, seqs[2].size - 1]))
+    >>> [a.tolist() for a in heldout_split(seqs, d)]
+    [[0, 1, 3, 4], [2]]
+    """
+    ids, offsets = read_heldout(heldout)
+    held = {model_sequence(ids[offsets[k]:offsets[k + 1]]).tobytes() for k in range(offsets.size - 1)}
+    is_held = np.array([np.asarray(s, dtype=np.int64).tobytes() in held for s in seqs], dtype=bool)
+    if not is_held.any() or is_held.all():
+        raise ParameterError(f"heldout {str(heldout)!r}: {int(is_held.sum())} of its {len(held)} tunes are among "
+                             f"the {len(seqs)} training tunes; need some held out and some to train on")
+    return np.flatnonzero(~is_held).astype(np.int64), np.flatnonzero(is_held).astype(np.int64)
 
 
 def length_batches(seqs: list[np.ndarray], order: np.ndarray, batch_size: int, rng: np.random.Generator | None):

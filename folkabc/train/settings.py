@@ -76,6 +76,15 @@ class TrainSettings:
         Train only on corpus tunes whose bars all count (``folkabc check``), as ABC
         and as tokens: a model learns bar counting from tunes that count. Used by
         the CLI with ``corpus``; :func:`train` takes sequences.
+    sources : list of str or None
+        Train only on the corpus tunes from these sources (collection names as
+        ``folkabc corpus info`` lists them, e.g. ``oneills1850``); None: all.
+        Used by the CLI with ``corpus``.
+    heldout : str or None
+        A ``heldout.npz`` file (or a model directory holding one): the tunes it
+        holds that are among the tunes trained on are the held-out part, instead of
+        a seeded split, and are never trained on. Two models held out on one file
+        are compared on the same tunes, neither of which either model saw.
     weights_dtype : {'float32', 'float16'}
         How the exported weights are stored: float16 halves the file (a 2 x 512
         network in 7 MB) at a precision far below what sampling notices; the model
@@ -135,6 +144,8 @@ class TrainSettings:
     threads: int | None = None
     corpus: str | None = None
     only_clean: bool = False
+    sources: tuple[str, ...] | None = None
+    heldout: str | None = None
     average: float | None = None
     weights_dtype: str = "float32"
     init: str | None = None
@@ -174,6 +185,12 @@ class TrainSettings:
                "threads", self.threads, "an int > 0 or null")
         check_value(self.init is None or (isinstance(self.init, str) and self.init != ""),
                "init", self.init, "a model directory or null")
+        check_value(self.heldout is None or (isinstance(self.heldout, str) and self.heldout != ""),
+               "heldout", self.heldout, "a heldout.npz file, a model directory or null")
+        sources = tuple(self.sources) if isinstance(self.sources, (list, tuple)) else self.sources
+        check_value(sources is None or (bool(sources) and all(isinstance(x, str) and x for x in sources)),
+               "sources", self.sources, "a non-empty list of source names or null")
+        object.__setattr__(self, "sources", sources)
         for name in ("self_samples", "self_seed", "select_samples", "select_seed"):
             value = getattr(self, name)
             check_value(is_int(value) and value >= 0, name, value, "an int >= 0")
@@ -184,6 +201,8 @@ class TrainSettings:
         """The settings as JSON-ready data (the settings-file form)."""
         d = dataclasses.asdict(self)
         d["layers"] = list(self.layers)
+        if self.sources is not None:
+            d["sources"] = list(self.sources)
         return d
 
     @classmethod
