@@ -674,3 +674,21 @@ def test_cli_sources_and_heldout_are_checked(tmp_path, capsys):
                  "--out", str(tmp_path / "m2")]) == 2
     err = capsys.readouterr().err
     assert "none.npz" in err and len(err.strip().splitlines()) == 1
+
+
+def test_self_training_forms_keep_the_reference_share_of_aabb(oneill_tunes):
+    """With ``forms``, the form (two repeated 8-bar parts) is one of the proportions kept: against
+    reference tunes that are all AABB 8+8, every tune drawn is AABB 8+8; without it, most are not."""
+    from folkabc.model import load_model
+    from folkabc.train.selfsample import self_training_tunes
+    from folkabc.validate import check
+
+    aabb = [s for s in sequences_from_tunes(oneill_tunes)
+            if check(VOCAB.decode(s[1:-1]))[0].structure.two_repeated_parts()]
+    assert len(aabb) >= 5
+    m = load_model()
+    with_forms = self_training_tunes(m, n=300, seed=7, like=aabb, forms=True)
+    plain = self_training_tunes(m, n=300, seed=7, like=aabb)
+    form = lambda s: check(VOCAB.decode(s[1:-1]))[0].structure.two_repeated_parts()  # noqa: E731
+    assert with_forms and all(map(form, with_forms))
+    assert sum(map(form, plain)) < len(plain) / 2

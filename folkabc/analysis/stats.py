@@ -198,11 +198,8 @@ def tv_distance(p: Mapping, q: Mapping) -> float:
 def two_repeated_parts(structure, *, bars: int = 8) -> bool:
     """Whether a tune's form is two repeated parts of ``bars`` bars each (AABB, 8+8 bars).
 
-    Reads a :class:`folkabc.validate.Structure` (``check(...)[0].structure``):
-    true when it has exactly two parts, each played twice (a repeat sign, or
-    first and second endings) and each ``bars`` bars long as musicians count
-    (first time through, pickup excluded). A part written out twice without
-    repeat signs is not recognised, nor is a third part (AABBCC).
+    Reads a :class:`folkabc.validate.Structure` (``check(...)[0].structure``) and
+    asks it (:meth:`folkabc.validate.Structure.two_repeated_parts`, where the rule lives).
 
     Parameters
     ----------
@@ -224,10 +221,7 @@ def two_repeated_parts(structure, *, bars: int = 8) -> bool:
     >>> two_repeated_parts(check(tune)[0].structure, bars=4)
     False
     """
-    if not isinstance(bars, (int, np.integer)) or bars < 1:
-        raise ParameterError(f"bars must be an integer >= 1, got {bars!r}")
-    parts = list(structure.parts)
-    return len(parts) == 2 and all((p.repeated or p.endings >= 2) and p.bars == bars for p in parts)
+    return structure.two_repeated_parts(int(bars) if isinstance(bars, np.integer) else bars)
 
 
 def steps_between_bar_lines(tokens: Sequence[str]) -> np.ndarray:

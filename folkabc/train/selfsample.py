@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..validate import bars_count
+from ..validate import bars_count, check
 from ..vocab import VOCAB
 from .data import model_sequence
 
@@ -53,8 +53,17 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> flo
     return sum(map(_ends_and_counts, gen)) / n
 
 
+def _two_repeated_parts(tokens: Sequence[str]) -> bool:
+    """Whether a tune (``meter mode body``, ``<s>``/``</s>`` allowed) is AABB with 8-bar parts."""
+    body = [t for t in tokens if t not in ("<s>", "</s>")]
+    try:
+        return check(body)[0].structure.two_repeated_parts()
+    except Exception:  # noqa: BLE001 - an unreadable tune has no form
+        return False
+
+
 def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndarray] | None = None,
-                        max_length: int = 1000, max_repeats: int = 4) -> list[np.ndarray]:
+                        max_length: int = 1000, max_repeats: int = 4, forms: bool = False) -> list[np.ndarray]:
     """The model's own tunes that count, drawn in the proportions of a reference set of tunes.
 
     Generates ``n`` tunes at temperature 1 (seeds ``seed`` on), keeps those that end and
@@ -63,8 +72,11 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     proportions. Filtering on the bar check alone would favour what counts most easily
     (short tunes, 2/4 songs) and a model trained on that drifts that way. Within a group every
     clean tune is drawn once before any is repeated (seeded), and at most ``max_repeats``
-    times; a group with no clean tune contributes none. Other parameters as for
-    :func:`clean_share`.
+    times; a group with no clean tune contributes none. With ``forms``, the form is a
+    proportion kept too: whether a tune is two repeated 8-bar parts (AABB, the dance
+    tunes' commonest form), so a model that writes that form less often than its
+    training tunes is trained on its own tunes in the training tunes' share of it.
+    Other parameters as for :func:`clean_share`.
 
     Parameters
     ----------
@@ -72,6 +84,8 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
         ``<s> meter mode body </s>`` ids whose proportions to keep (the training tunes);
         None: the proportions of everything the model wrote.
     max_repeats : int > 0
+    forms : bool
+        Also keep the reference's share of two repeated 8-bar parts.
 
     Returns
     -------
@@ -86,16 +100,18 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     True
     """
     gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
-    own = [(tuple(g.tokens[:2]), len(g.tokens)) for g in gen]
-    ref = own if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2) for s in like]
-    cuts = np.quantile([length for _, length in ref], [0.25, 0.5, 0.75])
+    form = _two_repeated_parts if forms else (lambda tokens: False)
+    own = [(tuple(g.tokens[:2]), len(g.tokens), form(g.tokens) if _ends_and_counts(g) else False) for g in gen]
+    ref = own if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2, form(VOCAB.decode(s)))
+                                    for s in like]
+    cuts = np.quantile([length for _, length, _ in ref], [0.25, 0.5, 0.75])
 
-    def group(head: tuple, length: int) -> tuple:
-        return head, int(np.searchsorted(cuts, length, side="right"))
+    def group(head: tuple, length: int, aabb: bool) -> tuple:
+        return head, int(np.searchsorted(cuts, length, side="right")), aabb
 
     wanted: dict[tuple, int] = {}
-    for head, length in ref:
-        key = group(head, length)
+    for head, length, aabb in ref:
+        key = group(head, length, aabb)
         wanted[key] = wanted.get(key, 0) + 1
     clean: dict[tuple, list[int]] = {}
     for k, g in enumerate(gen):

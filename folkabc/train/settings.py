@@ -104,6 +104,9 @@ class TrainSettings:
         part (never to the held-out part). The model is then trained on corpus tunes
         and on its own tunes that count: rejection-sampling fine-tuning towards the
         bar check.
+    self_forms : bool
+        Self-training also keeps the training tunes' share of two repeated 8-bar
+        parts (AABB) among the tunes it adds (``forms`` of :func:`self_training_tunes`).
     self_seed : int >= 0
         First seed of the self-training tunes (kept apart from the seeds used to
         evaluate: 0..499 to report, 1000..1499 to choose).
@@ -151,6 +154,7 @@ class TrainSettings:
     init: str | None = None
     self_samples: int = 0
     self_seed: int = 1_000_000
+    self_forms: bool = False
     select_samples: int = 0
     select_seed: int = 2_000_000
 

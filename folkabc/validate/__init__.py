@@ -206,6 +206,24 @@ class Structure:
         total = "+".join(str(p.bars) for p in self.parts)
         return f"{form}, {total} bar{'' if total == '1' else 's'}"
 
+    def two_repeated_parts(self, bars: int = 8) -> bool:
+        """Whether the form is two repeated parts of ``bars`` bars each (AABB, 8+8 bars).
+
+        True when there are exactly two parts, each played twice (a repeat sign, or
+        first and second endings) and each ``bars`` bars long as musicians count
+        (first time through, pickup excluded). A part written out twice without
+        repeat signs is not recognised, nor is a third part (AABBCC).
+
+        Examples
+        --------
+        >>> a, b = PartSummary("A", 8, True, 0, True), PartSummary("B", 8, True, 2, True)
+        >>> Structure([a, b]).two_repeated_parts(), Structure([a, b]).two_repeated_parts(bars=4)
+        (True, False)
+        """
+        if not isinstance(bars, int) or isinstance(bars, bool) or bars < 1:
+            raise ParameterError(f"bars must be an integer >= 1, got {bars!r}")
+        return len(self.parts) == 2 and all((p.repeated or p.endings >= 2) and p.bars == bars for p in self.parts)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form.
 
