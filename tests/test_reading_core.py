@@ -181,7 +181,8 @@ def _section_ends_written_back(tt) -> str:
 #: section end after that ending is played with its endings skipped, and ``|1 … :|2 … :|`` before
 #: such a part (The Scholar) sends the player back a third time; the tokens write the ``|:`` the
 #: part's endings ask for and play each part twice.
-REPEAT_REPAIRS = ("|: added before the part of the ending", "|: written for the section end", DROPPED_SECOND_CLOSE)
+REPEAT_REPAIRS = ("|: added before the part of the ending", "|: written for the section end",
+                  DROPPED_SECOND_CLOSE)
 
 
 def _repaired(tt, written: str, folder) -> bool:
