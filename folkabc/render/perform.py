@@ -3,8 +3,12 @@
 The performance follows abc2midi's reading of ABC so that folkabc's MIDI can be checked
 against it note for note (``tests/test_render_midi.py``):
 
-- repeats ``|: :| ::`` and endings ``|1 :|2 [1 [2 [1,3`` are played out; a ``:|`` with no
-  ``|:`` before it goes back to the start of the tune or to the end of the previous repeat;
+- repeats ``|: :| ::`` and endings ``|1 :|2 [1 [2 [1,3`` are played out as abc2midi 4.x plays
+  them (its repairs of a missing ``|:`` in store.c, then its walk in genmidi.c; see
+  :func:`_expand`): a ``:|`` with no ``|:`` before it goes back to the start of the tune, or to
+  the last ``||`` or ``:|`` before it when no ending came before; a ``:|`` after a played second
+  ending sends the player back a third time (every ending skipped on that pass); a skipped
+  ending runs to the next ``:|``, ``|:``, ``||``/``|]`` or ending (not to a plain ``|``);
 - ties ``-`` join notes of one pitch into one sound;
 - grace notes ``{...}`` take a quarter of the unit note length ``L:`` each, from the note
   they lead into; ``~`` (roll) on a note of three units plays note, upper, note, lower, note,
@@ -404,11 +408,13 @@ def _parts_order(text: str) -> list[str]:
                 .replace(")", "").translate(str.maketrans("", "", "0123456789")))
 
 
-def _order_parts(items: list, header_parts: str) -> list:
-    """Reorder the body's ``P:`` parts as the header's ``P:`` says (abc2midi plays them so)."""
+def _order_parts(items: list, header_parts: str) -> list[list]:
+    """The body's ``P:`` parts in the order the header's ``P:`` gives (abc2midi plays them so):
+    the item lists to play one after the other, the whole body (its ``P:`` marks dropped) when
+    the header gives no order."""
     order = _parts_order(header_parts)
     if not order:
-        return [it for it in items if not (isinstance(it, tuple) and it[0] == _PART)]
+        return [[it for it in items if not (isinstance(it, tuple) and it[0] == _PART)]]
     parts: dict[str, list] = {}
     prelude: list = []
     current = prelude
@@ -418,71 +424,148 @@ def _order_parts(items: list, header_parts: str) -> list:
         else:
             current.append(it)
     if not parts:
-        return prelude
-    out = list(prelude)
-    for letter in order:
-        out.extend(parts.get(letter, []))
-    return out
+        return [prelude]
+    return [prelude] + [parts[letter] for letter in order if letter in parts]
 
 
-def _expand(items: list) -> list[_Event]:
-    """Play out repeats and endings as abc2midi does.
+# abc2midi's view of the bar lines (store.c / genmidi.c feature kinds)
+_SINGLE_BAR, _DOUBLE_BAR, _BAR_REP, _REP_BAR, _DOUBLE_REP, _PLAY_ON_REP = range(6)
+#: Where a skipped ending stops (genmidi.c): the feature it stops at is passed over, not played.
+_ENDING_STOPS = frozenset({_REP_BAR, _BAR_REP, _DOUBLE_BAR, _PLAY_ON_REP})
+#: How many passes over the written items a performance may take at most (bounded time and memory).
+MAX_PASSES = 16
 
-    Each ``:|`` sends the player back once, to the last ``|:`` or passed ``:|`` (or a ``||``
-    after one), else to the start; a ``|:`` while another ``|:`` is open (no ``:|`` since)
-    first repeats the open part once, as ``:|:`` would (abc2midi plays ``|: A |: B :|`` as
-    ``A A B B``); every return counts a pass, and an ending ``[n`` is played on pass n only (skipped up to
-    the next ending, ``||``, ``|]``, ``|:`` or passed ``:|`` otherwise, going on after that
-    ``:|``). A ``||`` that closes an ending does not start a new section; a ``::`` that closes a
-    later ending does not send the player back (``|2 C ::``: abc2midi plays the part twice).
-    """
-    out: list[_Event] = []
-    i, start, pass_no, n = 0, 0, 1, len(items)
-    taken: set[int] = set()
-    in_ending = False
-    open_repeat = False  # the start is a `|:` that no `:|` has closed
-    closers = ("||", "|]")
-    while i < n:
-        it = items[i]
+
+def _features(items: list, *, fix: bool) -> list:
+    """The played events and bar lines as abc2midi stores them: a ``||`` before the music,
+    ``|:`` → BAR_REP, ``:|`` → REP_BAR, ``::`` → DOUBLE_REP, an ending → PLAY_ON_REP (its
+    numbers), ``|`` → SINGLE_BAR and every other bar line (``||``, ``|]``, ``[|``) → DOUBLE_BAR;
+    then abc2midi's two repairs of missing ``|:`` (store.c): a ``|:`` after that first ``||``
+    when a ``:|`` or ``::`` comes before any ``|:`` (``scan_for_missing_repeats``), and, for a
+    tune without a header ``P:`` (``fix``), ``fixreps``."""
+    feats: list = [(_DOUBLE_BAR,)]
+    n, k = len(items), 0
+    while k < n:
+        it = items[k]
+        nxt = items[k + 1] if k + 1 < n else None
         if isinstance(it, _Event):
-            out.append(it)
-        elif it[0] == _START:
-            if open_repeat and i not in taken:
-                taken.add(i)
-                pass_no, i, in_ending = pass_no + 1, start, False
-                continue
-            start, pass_no, in_ending, open_repeat = i + 1, 1, False, True
-        elif it[0] == _BAR and it[1] in closers:
-            if not in_ending and taken:
-                start, pass_no = i + 1, 1
-            in_ending = False
+            feats.append(it)
+        elif it[0] == _BAR:
+            if nxt == (_START,):
+                feats.append((_BAR_REP,))
+                k += 1
+            elif it[1]:  # (an ending written apart from a bar line has none)
+                feats.append((_SINGLE_BAR,) if it[1] == "|" else (_DOUBLE_BAR,))
         elif it[0] == _END:
-            open_repeat = False
-            if in_ending and pass_no > 1 and i + 1 < n and items[i + 1] == (_START,):
-                taken.add(i)  # `|2 C ::`: abc2midi plays the part twice, not a third time
-            if i not in taken:
-                taken.add(i)
-                pass_no, i, in_ending = pass_no + 1, start, False
-                continue
-            start, pass_no, in_ending = i + 1, 1, False
-        elif it[0] == _ENDING and it[1]:
-            if pass_no in it[1]:
-                in_ending = True
+            if nxt == (_START,):
+                feats.append((_DOUBLE_REP,))
+                k += 1
             else:
-                j = i + 1
-                while j < n and not (isinstance(items[j], tuple) and (
-                        items[j][0] == _START or items[j][0] == _END and j in taken
-                        or items[j][0] == _ENDING and pass_no in items[j][1]
-                        or items[j][0] == _BAR and items[j][1] in closers)):
+                feats.append((_REP_BAR,))
+        elif it[0] == _START:
+            feats.append((_BAR_REP,))
+        elif it[0] == _ENDING and it[1]:
+            feats.append((_PLAY_ON_REP, it[1]))
+        k += 1
+    for f in feats:  # scan_for_missing_repeats
+        if isinstance(f, tuple) and f[0] in (_BAR_REP, _REP_BAR, _DOUBLE_REP):
+            if f[0] != _BAR_REP:
+                feats.insert(1, (_BAR_REP,))
+            break
+    if fix:
+        _fixreps(feats)
+    return feats
+
+
+def _place_start(feats: list, j: int) -> None:
+    """store.c ``placestartrep``: the bar line a missing ``|:`` goes on becomes one."""
+    kind = feats[j][0]
+    if kind in (_SINGLE_BAR, _DOUBLE_BAR):
+        feats[j] = (_BAR_REP,)
+    elif kind == _REP_BAR:
+        feats[j] = (_DOUBLE_REP,)
+
+
+def _fixreps(feats: list) -> None:
+    """store.c ``fixreps``: a ``:|``, ``::`` or the tune's first ending with no ``|:`` before it
+    puts one on the last ``||`` or ``:|`` passed (the ``||`` before the music at first); a
+    ``|:`` while another is open becomes ``::``."""
+    rep_point, expect, plays = 0, False, 0
+    for j, f in enumerate(feats):
+        if not isinstance(f, tuple):
+            continue
+        kind = f[0]
+        if kind == _DOUBLE_BAR:
+            rep_point = j
+        elif kind == _BAR_REP:
+            if expect:
+                feats[j] = (_DOUBLE_REP,)
+            expect = True
+        elif kind == _REP_BAR:
+            if not expect and plays < 1:
+                _place_start(feats, rep_point)
+            expect, rep_point = False, j
+        elif kind == _PLAY_ON_REP:
+            if plays == 0 and not expect:
+                _place_start(feats, rep_point)
+            plays += 1
+        elif kind == _DOUBLE_REP:
+            if not expect:
+                _place_start(feats, rep_point)
+            expect = True
+
+
+def _walk(feats: list) -> list[_Event]:
+    """genmidi.c ``writetrack``'s walk over the bar lines: a pass count, the pass count a ``:|``
+    may still return on (two after ``|:``, one more than the pass that played an ending), and
+    the place the player returns to."""
+    out: list[_Event] = []
+    n = len(feats)
+    j, passno, maxpass, back, expect = 0, 1, 2, 0, False
+    budget = MAX_PASSES * n
+    while j < n and budget:
+        budget -= 1
+        f = feats[j]
+        if not isinstance(f, tuple):
+            out.append(f)
+        elif f[0] == _BAR_REP:
+            back, expect, passno, maxpass = j, True, 1, 2
+        elif f[0] == _REP_BAR:
+            if passno == 1 and expect or passno > 1 and passno < maxpass:
+                passno, j, expect = passno + 1, back, False
+        elif f[0] == _DOUBLE_REP:
+            if passno > 1 or not expect:
+                back, expect, passno, maxpass = j, True, 1, (2 if passno > 1 else maxpass)
+            else:
+                passno, j = passno + 1, back
+        elif f[0] == _PLAY_ON_REP:
+            if (passno if expect or passno > 1 else 1) in f[1]:
+                if maxpass < 4:
+                    maxpass = passno + 1
+            else:  # skipped up to the next :| |: || or ending, which is passed over too
+                j += 1
+                while j < n and not (isinstance(feats[j], tuple) and feats[j][0] in _ENDING_STOPS):
                     j += 1
-                if j < n and items[j][0] == _BAR:
-                    in_ending = True  # the closing bar line ends the skipped ending
-                elif j < n and items[j][0] == _END:
-                    j += 1  # the skipped ending's `:|` ends it; the tune goes on after it
-                i = j
-                continue
-        i += 1
+        j += 1
     return out
+
+
+def _expand(items: list, *, fix: bool = True) -> list[_Event]:
+    """Play out repeats and endings as abc2midi 4.x does (store.c's repairs of missing ``|:``,
+    then genmidi.c's walk; see :func:`_features`, :func:`_fixreps`, :func:`_walk`).
+
+    ``fix`` applies store.c's ``fixreps`` (abc2midi does for a tune without a header ``P:``).
+
+    Examples
+    --------
+    The Scholar's pattern (O'Neill's no. 1640): the second ending's ``:|`` sends the player back
+    a third time, every ending skipped, and the next part's endings are skipped too (pass 3):
+
+    >>> abc = "X:1\\nT:t\\nL:1/4\\nK:C\\nC D|1 E F:|2 G A:|B c|1 d e:|2 f g:|\\n"
+    >>> [n.pitch for n in perform(abc).notes]
+    [60, 62, 64, 65, 60, 62, 67, 69, 60, 62, 71, 72]
+    """
+    return _walk(_features(items, fix=fix))
 
 
 def _neighbour(ev: _Event, step: int, up: int) -> int:
@@ -661,7 +744,10 @@ def perform(abc: str, *, lenient: bool = False, as_written: bool = False) -> Per
     """
     header, items, reading, raw = _read(abc, lenient=lenient, as_written=as_written)
     unit = reading.unit
-    notes = _play(_expand(_order_parts(items, "" if as_written else header.get("P", ""))), _tempo_qpm(header.get("Q"), unit, None))
+    segments = _order_parts(items, "" if as_written else header.get("P", ""))
+    # abc2midi repairs missing `|:` across the tune (fixreps) only when the header gives no part order
+    played = [ev for seg in segments for ev in _expand(seg, fix=len(segments) == 1)]
+    notes = _play(played, _tempo_qpm(header.get("Q"), unit, None))
     if not notes:
         raise RenderError("the tune has no notes to play", tune=raw.index, title=raw.title)
     qpm = _tempo_qpm(header.get("Q"), unit, header.get("R"), header.get("M"))
