@@ -8,7 +8,11 @@ abc2midi plays the result note for note as it plays the tokens left as written
 which the tokens cannot mark). Each change adds a warning to the tune. The rules
 (``docs/tokens.md``):
 
-Repeats (:func:`explicit_repeats`), as abc2midi repairs them itself:
+Repeats (:func:`explicit_repeats`), as the music is meant to be played. abc2midi makes
+the first repair below itself only up to the tune's first ending (its ending count never
+resets), so a later part opened with no ``|:`` -- and a ``:|`` after a played second
+ending, which abc2midi takes back a third time (O'Neill's "The Scholar") -- play
+differently from the source in abc2midi: 5 of the music21 tunes (``docs/tokens.md``).
 
 - a first ending ``|1`` in a part that no ``|:`` opened (``A :| B |1 C :| |2 D``)
   repeats from the part's start: a ``|:`` is written there, after the ``:|`` or the
@@ -63,7 +67,7 @@ Positions = list[tuple[int, int]]
 
 #: The note for a ``:|`` closing a second ending straight before a part's ``|:``.
 DROPPED_SECOND_CLOSE = (":| after a second ending dropped before |: (the part is played twice, "
-                        "as abc2midi plays ::)")
+                        "as a second ending closing at :: is; abc2midi would play a written :| there a third time)")
 
 # a cheap text gate only (over tokens joined by spaces); tokens are read by :mod:`folkabc.grammar`
 _ENDING_TEXT = re.compile(r"\|\[?\d|\[\d")
