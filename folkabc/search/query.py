@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 
 from ..errors import ParameterError, UnknownTokenError
-from ..tokens import tokenize
 from ..vocab import VOCAB, meter_token, mode_token, token_category
-from .bars import MEASURE_TOKENS
+from .mapped import MEASURE_TOKENS
 
 __all__ = ["parse_query", "parse_meter", "parse_mode", "parse_same_position", "MEASURE_TOKENS"]
 
@@ -75,6 +74,8 @@ def _abc_to_tokens(text: str, *, key: str) -> list[str]:
     """Read ``text`` as the body of a tune in ``key``; return its body tokens."""
     if "\n" in text.strip() or re.search(r"(^|\s)[A-Za-z]:", text):
         raise ParameterError(f"query {text!r}: give notes only (no header fields or line breaks)")
+    from ..tokens import tokenize  # only ABC queries need the reader: a token query starts faster without it
+
     abc = f"X:1\nM:4/4\nL:1/8\nK:{key}\n{text.strip()}\n"
     tunes = tokenize(abc)
     if not tunes:
