@@ -72,7 +72,8 @@ from .._npy import load_npy
 from ..errors import IndexFileError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB
 from .bars import bar_table
-from .mapped import TUNE_BLOCK, OffsetBytes, Place, count_tunes, find_range, places, stamps, unstamped
+from .mapped import TUNE_BLOCK, OffsetBytes, count_tunes, find_range, places, stamps, unstamped
+from .results import Place
 
 __all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "tune_prev", "TUNE_BLOCK", "INDEX_FORMAT",
            "INDEX_VERSION"]
@@ -807,7 +808,9 @@ class SuffixIndex:
         2
         """
         prev, prev_sorted = self.tune_arrays
-        return count_tunes(prev, prev_sorted, lo, hi, block=TUNE_BLOCK, count_le=_count_le, sorted_le=_sorted_le)
+        # whole blocks: a bisect on a memoryview of each (no numpy call per block); partial ones in numpy
+        return count_tunes(prev, memoryview(np.ascontiguousarray(prev_sorted)), lo, hi, block=TUNE_BLOCK,
+                           count_le=_count_le)
 
     @property
     def views(self) -> dict[str, memoryview]:
@@ -879,11 +882,7 @@ def _byte_view(path: Path, arr: np.ndarray):
 
 
 def _count_le(arr: np.ndarray, a: int, b: int, x: int) -> int:
-    return int(np.count_nonzero(arr[a:b] <= x))
-
-
-def _sorted_le(arr: np.ndarray, a: int, b: int, x: int) -> int:
-    return int(np.searchsorted(arr[a:b], x, side="right"))
+    return int(np.count_nonzero(arr[a:b] <= arr.dtype.type(x)))  # x in the array's type: no cast of the block
 
 
 #: Seconds :func:`_write_meta` waits before writing ``search.json``, so that the arrays written

@@ -39,12 +39,14 @@ import os
 import sys
 from bisect import bisect_left, bisect_right
 from pathlib import Path
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Sequence
 
 from ..grammar import duration_of, is_bar, meter_of, token_kind, tuplet_ratio
 from ..vocab import VOCAB
+from .results import Match, Place, SearchResult, list_matches
+from .tokenquery import check_query_tokens
 
-__all__ = ["MEASURE_TOKENS", "MEASURE_ID_SET", "TUNE_BLOCK", "Place", "MappedIndex", "find_range", "count_tunes",
+__all__ = ["MEASURE_TOKENS", "MEASURE_ID_SET", "TUNE_BLOCK", "MappedIndex", "find_range", "count_tunes",
            "places", "bar_span", "lead_of", "span_durations", "unstamped", "map_npy", "OffsetBytes"]
 
 #: Tokens that are bar lines (``[`` and ``]`` are chord brackets, not bar lines).
@@ -231,17 +233,6 @@ def bar_span(bars: Sequence[int], a: int, b: int, bar: int) -> tuple[int, int]:
     if b <= a:
         return a, a
     return bisect_left(bars, bar, a, b), bisect_right(bars, bar, a, b)
-
-
-class Place(NamedTuple):
-    """Where a listed match lies: see :class:`folkabc.search.figures.Match`."""
-
-    row: int
-    position: int
-    bar: int
-    offset: int
-    onset: float
-    bar_ids: list[int]
 
 
 def places(ids, offsets, bars, bar_offsets, starts: Sequence[int], lead: int) -> list[Place]:
@@ -468,3 +459,31 @@ class MappedIndex:
     def places(self, starts: Sequence[int], lead: int) -> list[Place]:
         """The listed matches' places; see :func:`places`."""
         return places(self.ids, self.offsets, self.bars, self.bar_offsets, starts, lead)
+
+    def search(self, tokens: Sequence[str], *, limit: int | None = 20, tune_ids: Sequence[int] | None = None,
+               describe: Callable[[int], tuple[str | None, str | None]] | None = None) -> SearchResult:
+        """Count and list a figure's occurrences, as :func:`folkabc.search.search_index` without filters.
+
+        Exact counts from the range alone (:func:`count_tunes`); the first ``limit`` occurrences in
+        suffix-array order are listed, in corpus order. ``tokens`` are vocabulary tokens.
+
+        Examples
+        --------
+        >>> from folkabc.search.index import SuffixIndex, encode_tunes
+        >>> import tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> _ = SuffixIndex.build(*encode_tunes([["M:4/4", "K:Cmaj", "G,", "C", "C", "2", "|"]])).save(d)
+        >>> res = MappedIndex.open(d).search(["C", "2", "|"])
+        >>> res.occurrences, res.matches[0].bar_tokens
+        (1, ['G,', 'C', 'C', '2', '|'])
+        """
+        tokens = list(tokens)
+        check_query_tokens(tokens)
+        q = bytes(VOCAB.id(t) for t in tokens)
+        lo, hi = self.find(q)
+        n_occ = hi - lo
+        shown = n_occ if limit is None else min(limit, n_occ)
+        found = self.places(sorted(self.sa[lo:lo + shown].tolist()), lead_of(q))
+        return SearchResult(query_tokens=tokens, tunes=self.tunes_in_range(lo, hi), occurrences=n_occ,
+                            matches=list_matches(found, tune_ids=tune_ids, describe=describe),
+                            approx=shown < n_occ, limit=limit)

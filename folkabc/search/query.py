@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 
 from ..errors import ParameterError, UnknownTokenError
-from ..vocab import VOCAB, meter_token, mode_token, token_category
+from ..tokens import tokenize
+from ..vocab import VOCAB, meter_token, mode_token
 from .mapped import MEASURE_TOKENS
+from .tokenquery import check_query_tokens, token_query
 
 __all__ = ["parse_query", "parse_meter", "parse_mode", "parse_same_position", "MEASURE_TOKENS"]
 
@@ -55,18 +57,10 @@ def parse_query(text: str, *, key: str = "C") -> list[str]:
     >>> parse_query("G, C E C |")
     ['G,', 'C', 'E', 'C', '|']
     """
-    pieces = text.split()
-    if not pieces:
-        raise ParameterError("empty query: give tokens (\"G, C C 2\") or ABC (\"G,CC2\")")
-    if all(p in VOCAB or token_category(p) != "unknown" for p in pieces):
-        tokens = pieces  # token-shaped pieces: a token query (outside the vocabulary is an error)
-    else:
+    tokens = token_query(text)  # token-shaped pieces: a token query (outside the vocabulary is an error)
+    if tokens is None:
         tokens = _abc_to_tokens(text, key=key)
-    for pos, tok in enumerate(tokens):
-        if tok not in VOCAB:
-            raise UnknownTokenError(tok, position=pos)
-        if tok in ("<s>", "</s>"):
-            raise ParameterError(f"query token {pos} is {tok!r}: a figure cannot hold start/end markers")
+        check_query_tokens(tokens)
     return tokens
 
 
@@ -74,8 +68,6 @@ def _abc_to_tokens(text: str, *, key: str) -> list[str]:
     """Read ``text`` as the body of a tune in ``key``; return its body tokens."""
     if "\n" in text.strip() or re.search(r"(^|\s)[A-Za-z]:", text):
         raise ParameterError(f"query {text!r}: give notes only (no header fields or line breaks)")
-    from ..tokens import tokenize  # only ABC queries need the reader: a token query starts faster without it
-
     abc = f"X:1\nM:4/4\nL:1/8\nK:{key}\n{text.strip()}\n"
     tunes = tokenize(abc)
     if not tunes:

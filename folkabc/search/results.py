@@ -10,12 +10,28 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from ..vocab import VOCAB
-from .mapped import Place
 
-__all__ = ["Match", "SearchResult", "list_matches"]
+__all__ = ["Match", "SearchResult", "Place", "list_matches"]
+
+
+class Place(NamedTuple):
+    """Where a listed match lies (:func:`folkabc.search.mapped.places`); :class:`Match` names the fields.
+
+    Examples
+    --------
+    >>> Place(0, 4, 1, 0, 0.0, [10, 11]).bar
+    1
+    """
+
+    row: int
+    position: int
+    bar: int
+    offset: int
+    onset: float
+    bar_ids: list[int]
 
 
 @dataclass
