@@ -61,14 +61,14 @@ _BUILDER_BASE = "1"
 
 # What a stored corpus depends on: the reader, tokenizer, token grammar, checker, index writer and this package.
 _CODE_MODULES = ("abc", "tokens", "grammar", "validate", "search/index", "search/bars", "vocab", "corpus")
-_ROOT = Path(__file__).resolve().parent.parent  # the folkabc package
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the folkabc package (a str: stats, not pathlib)
 
 
 def _py_files(folder: str) -> list[str]:
     """``*.py`` under ``folder`` (a path relative to the package, posix), recursively, sorted."""
     out = []
     try:
-        entries = list(os.scandir(_ROOT / folder))
+        entries = list(os.scandir(os.path.join(_ROOT, folder)))
     except OSError:  # not a folder (a module file) or none
         return out
     for e in entries:
@@ -85,7 +85,7 @@ def _code_files() -> list[str]:
     files = []
     for name in _CODE_MODULES:
         files += _py_files(name)
-        if os.path.isfile(_ROOT / f"{name}.py"):
+        if os.path.isfile(os.path.join(_ROOT, f"{name}.py")):
             files.append(f"{name}.py")
     return files
 
@@ -106,7 +106,8 @@ def builder_version() -> str:
     h = hashlib.sha256()
     for rel in _code_files():
         h.update(rel.encode())
-        h.update((_ROOT / rel).read_bytes())
+        with open(os.path.join(_ROOT, rel), "rb") as f:
+            h.update(f.read())
     return f"{_BUILDER_BASE}+{h.hexdigest()[:12]}"
 
 
@@ -120,7 +121,7 @@ def builder_files() -> dict[str, list[int]]:
     """
     out = {}
     for rel in _code_files():
-        st = os.stat(_ROOT / rel)
+        st = os.stat(os.path.join(_ROOT, rel))
         out[rel] = [st.st_size, st.st_mtime_ns]
     return out
 
@@ -185,7 +186,7 @@ def default_corpus_path() -> Path:
     return base / "corpus"
 
 
-def _stamp(path: Path) -> list:
+def _stamp(path: str) -> list:
     st = os.stat(path)
     return [str(path), st.st_size, st.st_mtime_ns]
 
@@ -207,7 +208,7 @@ def source_stamps(sources) -> list[list]:
     for s in sources:
         where = s.root if s.root is not None else (s.paths[0] if len(s.paths) == 1 else None)
         if where is not None:
-            out.append(_stamp(Path(where)))
+            out.append(_stamp(str(where)))
     return out
 
 
@@ -232,7 +233,7 @@ def _sources_hold(m: dict, sources: Iterable[str], expand: Callable[[list[str]],
 def _stamps_hold(m: dict) -> bool:
     for rec in m.get("source_stamps") or []:
         try:
-            if _stamp(Path(rec[0])) != list(rec):
+            if _stamp(rec[0]) != list(rec):
                 return False
         except (OSError, TypeError, IndexError):
             return False

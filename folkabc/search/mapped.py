@@ -333,7 +333,7 @@ def stamps(directory: Path, names: Sequence[str]) -> dict[str, list[int]]:
     """
     out = {}
     for name in names:
-        st = os.stat(directory / name)
+        st = os.stat(os.path.join(directory, name))
         out[name] = [st.st_size, st.st_mtime_ns]
     return out
 
@@ -362,14 +362,14 @@ def unstamped(directory: Path, meta: dict, names: Sequence[str], *, meta_name: s
     """
     recorded = meta.get("stamps") if isinstance(meta.get("stamps"), dict) else {}
     try:
-        meta_time = os.stat(directory / meta_name).st_mtime_ns
+        meta_time = os.stat(os.path.join(directory, meta_name)).st_mtime_ns
     except OSError:
         return list(names)
     left = []
     for name in names:
         want = recorded.get(name)
         try:
-            st = os.stat(directory / name)
+            st = os.stat(os.path.join(directory, name))
         except OSError:
             left.append(name)
             continue
@@ -415,9 +415,9 @@ class MappedIndex:
         >>> MappedIndex.open("/no/such/index") is None
         True
         """
-        directory = Path(directory)
         try:
-            meta = json.loads((directory / "search.json").read_text(encoding="utf-8"))
+            with open(os.path.join(directory, "search.json"), encoding="utf-8") as f:
+                meta = json.load(f)
         except (OSError, ValueError):
             return None
         if not isinstance(meta, dict) or meta.get("format") != index_format or meta.get("version") != version:
@@ -427,7 +427,7 @@ class MappedIndex:
             return None
         arrays, maps = {}, {}
         for name, code in cls._FILES.items():
-            got = map_npy(directory / name, code)
+            got = map_npy(os.path.join(directory, name), code)
             if got is None:
                 return None
             arrays[name], maps[name] = got
