@@ -38,7 +38,13 @@ N < 2**32), ``bars.npy`` (per-token bar number, ``uint16``),
 ``bar_offsets.npy`` (per-token offset in its bar, in tokens, ``uint16``),
 ``tune_prev.npy`` / ``tune_prev_sorted.npy`` (the tune-count arrays above, same
 dtype as ``sa``; optional: an index saved without them computes them on first
-use) and ``search.json`` (format, version, sizes, and each array's SHA-256, checked on load).
+use) and ``search.json`` (format, version, sizes, each array's SHA-256, checked on load, and
+each array's size and time, so that an array untouched since the save need not be read to be
+trusted: :func:`folkabc.search.mapped.unstamped`).
+
+The queries themselves (``find``, ``tunes_in_range``, the places of listed matches) are
+:mod:`folkabc.search.mapped`'s pure-Python functions run on memoryviews of these arrays, the
+same code the numpy-free one-shot search runs.
 
 Examples
 --------
