@@ -27,6 +27,7 @@ Usage::
     python bench/search.py                          # everything
     python bench/search.py --synthetic-tunes 100000 --abcmatch-queries 50
     python bench/search.py --json bench-search.json
+    python bench/search.py --synthetic-dir /tmp/s1m --only-synthetic-queries   # 1M queries; index kept, reused
 """
 
 from __future__ import annotations
@@ -108,23 +109,27 @@ def build_in_child(directory: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def query_latencies(index: SuffixIndex, queries: dict[str, list[str]], repeat: int = 50) -> dict:
-    """p50/p99 of ``search_index(limit=20)`` for named queries (``|``, a single note, common figures)."""
+def query_latencies(index: SuffixIndex, queries: dict[str, list[str]], repeat: int = 200) -> dict:
+    """p50/p99 of ``search_index(limit=20)`` for named queries (``|``, a single note, common figures),
+    wall time, and the p99 of CPU time (what a loaded machine's scheduling leaves out)."""
     out = {}
     for name, toks in queries.items():
-        ms = []
+        ms, cpu = [], []
         for _ in range(repeat):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             res = search_index(index, toks, limit=20)
             ms.append((time.perf_counter() - t) * 1e3)
+            cpu.append((time.process_time() - c) * 1e3)
         out[name] = {"occurrences": res.occurrences, "tunes": res.tunes,
                      "p50_ms": round(float(np.percentile(ms, 50)), 3),
-                     "p99_ms": round(float(np.percentile(ms, 99)), 3)}
+                     "p99_ms": round(float(np.percentile(ms, 99)), 3),
+                     "cpu_p99_ms": round(float(np.percentile(cpu, 99)), 3)}
     return out
 
 
 def common_queries(index: SuffixIndex) -> dict[str, list[str]]:
-    """``|``, the commonest single note, and the commonest 2-, 3- and 4-token figures of the index."""
+    """``|``, the commonest single note, the commonest 2-, 3- and 4-token figures and the commonest
+    figure of 4 notes in a row (4 pitch tokens) of the index."""
     ids = np.asarray(index.ids[: 2_000_000])
     body = ~np.isin(ids, [END] + [VOCAB.id(t) for t in VOCAB.tokens if t.startswith(("M:", "K:"))])
     notes = np.array([VOCAB.categories[i] == "note" for i in range(len(VOCAB))])
@@ -140,6 +145,13 @@ def common_queries(index: SuffixIndex) -> dict[str, list[str]]:
         top = int(vals[c.argmax()])
         toks = [VOCAB.tokens[(top >> (8 * (m - 1 - j))) & 255] for j in range(m)]
         queries[f"common {m}-gram " + " ".join(toks)] = toks
+    pitch = np.array([c == "pitch" for c in VOCAB.categories] + [False] * (256 - len(VOCAB)))[ids]
+    ok = pitch[:-3] & pitch[1:-2] & pitch[2:-1] & pitch[3:]
+    key = ((ids[:-3].astype(np.int64) * 256 + ids[1:-2]) * 256 + ids[2:-1]) * 256 + ids[3:]
+    vals, c = np.unique(key[ok], return_counts=True)
+    top = int(vals[c.argmax()])
+    toks = [VOCAB.tokens[(top >> (8 * (3 - j))) & 255] for j in range(4)]
+    queries["common 4-note figure " + " ".join(toks)] = toks
     return queries
 
 
@@ -324,12 +336,62 @@ def synthetic_corpus(ids: np.ndarray, offsets: np.ndarray, n_tunes: int,
     return out, out_off
 
 
+def synthetic_queries(args, ids: np.ndarray, offsets: np.ndarray, rng: np.random.Generator, report: dict, *,
+                      latency: bool = True) -> int:
+    """Part 4: the synthetic corpus (made and indexed, or reused from ``--synthetic-dir``), its queries."""
+    keep = Path(args.synthetic_dir) if args.synthetic_dir else None
+    with tempfile.TemporaryDirectory() as tmp:
+        d = keep or Path(tmp)
+        d.mkdir(parents=True, exist_ok=True)
+        if (d / "search.json").exists():
+            print(f"synthetic corpus: reused from {d}")
+        else:
+            t = time.perf_counter()
+            sids, soff = synthetic_corpus(ids, offsets, args.synthetic_tunes, rng)
+            gen_s = time.perf_counter() - t
+            print(f"synthetic corpus: {args.synthetic_tunes} tunes, {len(sids)} tokens (made in {gen_s:.1f} s)")
+            n_tok = len(sids)
+            np.save(d / "ids.npy", sids)
+            np.save(d / "offsets.npy", soff)
+            del sids, soff
+            sbuild = build_in_child(d)
+            sbuild["generate_s"] = round(gen_s, 1)
+            sbuild["tokens_per_cpu_s"] = round(n_tok / sbuild["cpu_s"])
+            report["synthetic_build"] = sbuild
+            print(f"  build + save in a fresh process: {sbuild['wall_s']} s wall, {sbuild['cpu_s']} s CPU "
+                  f"({sbuild['tokens_per_cpu_s'] / 1e6:.2f}M tokens per CPU-s), {sbuild['system_s']} s system; "
+                  f"peak memory {sbuild['peak_rss_gb']} GB (ids and offsets loaded: "
+                  f"{sbuild['rss_before_build_gb']} GB)")
+        smapped = SuffixIndex.load(d)
+        print(f"  {smapped.n_tunes:,} tunes, {len(smapped):,} tokens")
+        ql = query_latencies(smapped, common_queries(smapped))
+        report["synthetic_queries"] = ql
+        for name, v in ql.items():
+            print(f"  search(limit=20) {name!r}: {v['occurrences']:,} occurrences in {v['tunes']:,} tunes; "
+                  f"p50 {v['p50_ms']} ms, p99 {v['p99_ms']} ms (CPU p99 {v['cpu_p99_ms']} ms)")
+        if latency:
+            slat = latencies(smapped, draw_figures(np.asarray(smapped.ids), rng, args.figures))
+            report["synthetic_latency"] = slat
+            print(f"  {slat['figures']} figures ({slat['found']} found): count median {slat['count_ms_median']} "
+                  f"ms, p99 {slat['count_ms_p99']} ms; full search median {slat['search_ms_median']} ms, "
+                  f"p99 {slat['search_ms_p99']} ms (max {slat['search_ms_max']} ms); found figures only: count "
+                  f"median {slat['found_count_ms_median']} ms, search median {slat['found_search_ms_median']} ms, "
+                  f"p99 {slat['found_search_ms_p99']} ms")
+        del smapped
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", help="corpus directory (default: the default corpus)")
     ap.add_argument("--figures", type=int, default=1000)
     ap.add_argument("--abcmatch-queries", type=int, default=100)
     ap.add_argument("--synthetic-tunes", type=int, default=1_000_000, help="0 to skip")
+    ap.add_argument("--synthetic-dir", metavar="DIR",
+                    help="keep the synthetic corpus and its index in DIR, and reuse them when DIR holds them "
+                         "(its build row is then left out); default: a temporary folder")
+    ap.add_argument("--only-synthetic-queries", action="store_true",
+                    help="print only the synthetic corpus's query latencies (with --synthetic-dir: seconds)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
     args = ap.parse_args(argv)
@@ -339,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg()}}
     corpus = Corpus.open(args.corpus)
     ids, offsets = np.ascontiguousarray(corpus.ids), np.asarray(corpus.offsets)
+    if args.only_synthetic_queries:
+        return synthetic_queries(args, ids, offsets, rng, report, latency=False)
     print(f"default corpus: {corpus.n_rows} tunes, {len(ids)} tokens ({corpus.path})")
     index, build = build_rates(ids, offsets)
     report["default_build"] = build
@@ -367,36 +431,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"source tune found: abcmatch {am['abcmatch_finds_source_tune']}, "
                   f"folkabc {am['folkabc_finds_source_tune']}; identical tune sets {am['same_tune_sets']}")
     if args.synthetic_tunes:
-        t = time.perf_counter()
-        sids, soff = synthetic_corpus(ids, offsets, args.synthetic_tunes, rng)
-        gen_s = time.perf_counter() - t
-        print(f"synthetic corpus: {args.synthetic_tunes} tunes, {len(sids)} tokens (made in {gen_s:.1f} s)")
-        n_tok = len(sids)
-        with tempfile.TemporaryDirectory() as tmp:
-            np.save(Path(tmp) / "ids.npy", sids)
-            np.save(Path(tmp) / "offsets.npy", soff)
-            sbuild = build_in_child(Path(tmp))
-            sbuild["generate_s"] = round(gen_s, 1)
-            sbuild["tokens_per_cpu_s"] = round(n_tok / sbuild["cpu_s"])
-            report["synthetic_build"] = sbuild
-            print(f"  build + save in a fresh process: {sbuild['wall_s']} s wall, {sbuild['cpu_s']} s CPU "
-                  f"({sbuild['tokens_per_cpu_s'] / 1e6:.2f}M tokens per CPU-s), {sbuild['system_s']} s system; "
-                  f"peak memory {sbuild['peak_rss_gb']} GB (ids and offsets loaded: "
-                  f"{sbuild['rss_before_build_gb']} GB)")
-            smapped = SuffixIndex.load(tmp)
-            ql = query_latencies(smapped, common_queries(smapped))
-            report["synthetic_queries"] = ql
-            for name, v in ql.items():
-                print(f"  search(limit=20) {name!r}: {v['occurrences']:,} occurrences in {v['tunes']:,} tunes; "
-                      f"p50 {v['p50_ms']} ms, p99 {v['p99_ms']} ms")
-            slat = latencies(smapped, draw_figures(sids, rng, args.figures))
-            report["synthetic_latency"] = slat
-            print(f"  {slat['figures']} figures ({slat['found']} found): count median {slat['count_ms_median']} "
-                  f"ms, p99 {slat['count_ms_p99']} ms; full search median {slat['search_ms_median']} ms, "
-                  f"p99 {slat['search_ms_p99']} ms (max {slat['search_ms_max']} ms); found figures only: count "
-              f"median {slat['found_count_ms_median']} ms, search median {slat['found_search_ms_median']} ms, "
-              f"p99 {slat['found_search_ms_p99']} ms")
-            del smapped
+        synthetic_queries(args, ids, offsets, rng, report)
     report["peak_rss_gb"] = round(peak_rss_gb(), 2)
     print(f"peak memory: {report['peak_rss_gb']} GB")
     if args.json:

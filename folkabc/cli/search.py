@@ -76,19 +76,22 @@ def format_result(res) -> str:
 
 def run(args) -> int:
     """Run ``folkabc search``; 0 found, 1 not found."""
-    from ..corpus import Corpus
     from ..errors import ParameterError
 
     if args.limit < 0:
         raise ParameterError(f"--limit must be >= 0, got {args.limit}")
     as_abc = query_is_abc(args.query)
-    corpus = Corpus.open(args.corpus)
-    if args.match != "exact":
-        res = _search_notes(corpus, args)
-    else:
-        res = corpus.search(args.query, key=args.key, same_position=args.same_position,
-                            meter=args.meter, mode=args.mode, source=args.source,
-                            limit=None if args.all else args.limit)
+    res = _search_mapped(args)
+    if res is None:  # filters, another --match, or a corpus to build, check or report on: the full reader
+        from ..corpus.core import Corpus
+
+        corpus = Corpus.open(args.corpus)
+        if args.match != "exact":
+            res = _search_notes(corpus, args)
+        else:
+            res = corpus.search(args.query, key=args.key, same_position=args.same_position,
+                                meter=args.meter, mode=args.mode, source=args.source,
+                                limit=None if args.all else args.limit)
     if as_abc:  # say how the query was read
         print(f"folkabc search: query read as ABC in {args.key}; searched the tokens: "
               f"{' '.join(res.query_tokens)}", file=sys.stderr)
@@ -97,6 +100,29 @@ def run(args) -> int:
     else:
         print(format_result(res))
     return 0 if res.occurrences else 1
+
+
+def _search_mapped(args):
+    """An exact search without filters on a corpus in order, through memory maps (no numpy); None otherwise.
+
+    A one-shot search is mostly start-up: this path imports neither numpy nor the corpus
+    builder (:class:`folkabc.corpus.mapped.MappedCorpus`). A token query needs no tokenizer
+    either; an ABC query loads the reader to read it.
+    """
+    from ..corpus.mapped import MappedCorpus
+    from ..search.tokenquery import token_query
+
+    if args.match != "exact" or args.same_position or args.meter or args.mode or args.source:
+        return None
+    mapped = MappedCorpus.open(args.corpus)
+    if mapped is None:
+        return None
+    tokens = token_query(args.query)
+    if tokens is None:
+        from ..search.query import parse_query
+
+        tokens = parse_query(args.query, key=args.key)
+    return mapped.search(tokens, limit=None if args.all else args.limit)
 
 
 _NOTE_LETTERS = set("ABCDEFGabcdefgzxZ")
@@ -121,10 +147,10 @@ def query_is_abc(query: str) -> bool:
     folkabc.errors.ParameterError: query 'G E D H': 'H' (piece 4) is neither a folk-rnn token nor an ABC note; write tokens ("G E D B") or ABC notes ("GED")
     """
     from ..errors import ParameterError
-    from ..vocab import VOCAB, token_category
+    from ..search.tokenquery import is_token_shaped
 
     pieces = query.split()
-    shaped = [p in VOCAB or token_category(p) != "unknown" for p in pieces]
+    shaped = [is_token_shaped(p) for p in pieces]
     if all(shaped):
         return False
     if any(shaped):

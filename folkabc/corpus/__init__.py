@@ -7,8 +7,12 @@
   deduplicate, index; atomic) and the default corpus, built on first use;
 - :mod:`folkabc.corpus.store` — the on-disk format (SQLite + numpy arrays) and
   its atomic writer;
+- :mod:`folkabc.corpus.manifest` — what built a corpus and whether it is current (cheap);
 - :mod:`folkabc.corpus.core` — :class:`Corpus`, the reader (tunes by id,
-  per-row token ids and metadata for :mod:`folkabc.search`).
+  per-row token ids and metadata for :mod:`folkabc.search`);
+- :mod:`folkabc.corpus.mapped` — a corpus opened for one search with a limit, without numpy.
+
+Names load on first use, so a command that needs one module imports only it.
 
 Examples
 --------
@@ -23,19 +27,33 @@ Examples
 
 from __future__ import annotations
 
-from .build import BuildReport, build_corpus, default_corpus_path, ensure_default_corpus
-from .core import Corpus, CorpusTune
-from .sources import MUSIC21_COLLECTIONS, Source, SourceItem, open_source
+import importlib
+from typing import Any
 
-__all__ = [
-    "Corpus",
-    "CorpusTune",
-    "build_corpus",
-    "BuildReport",
-    "default_corpus_path",
-    "ensure_default_corpus",
-    "open_source",
-    "Source",
-    "SourceItem",
-    "MUSIC21_COLLECTIONS",
-]
+_LAZY = {
+    "Corpus": "core",
+    "CorpusTune": "core",
+    "build_corpus": "build",
+    "BuildReport": "build",
+    "default_corpus_path": "manifest",
+    "ensure_default_corpus": "build",
+    "open_source": "sources",
+    "Source": "sources",
+    "SourceItem": "sources",
+    "MUSIC21_COLLECTIONS": "sources",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'folkabc.corpus' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))

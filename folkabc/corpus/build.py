@@ -61,18 +61,10 @@ from ..errors import CorpusError, FolkabcError
 from ..search import SuffixIndex
 from ..tokens import tokenize
 from ..vocab import VOCAB, token_category
+from . import manifest
+from .manifest import DEFAULT_SOURCES, default_corpus_path, source_stamps
 from .sources import Source, SourceItem, expand_sources
-from .store import (
-    Entry,
-    StoreWriter,
-    builder_version,
-    corpus_lock,
-    install,
-    read_manifest,
-    recover,
-    temp_build_dir,
-    vocabulary_sha256,
-)
+from .store import Entry, StoreWriter, corpus_lock, install, read_manifest, recover, temp_build_dir
 
 __all__ = [
     "BuildReport",
@@ -84,8 +76,6 @@ __all__ = [
     "DEFAULT_SOURCES",
 ]
 
-#: The sources of the default corpus.
-DEFAULT_SOURCES: tuple[str, ...] = ("default",)
 
 _ERROR_KINDS = {
     "AbcSyntaxError": "syntax error",
@@ -128,19 +118,6 @@ class BuildReport:
         ['counts', 'path', 'seconds']
         """
         return {"path": str(self.path), "counts": self.counts, "seconds": self.seconds}
-
-
-def default_corpus_path() -> Path:
-    """Where the default corpus lives: ``$FOLKABC_HOME/corpus``, else ``~/.cache/folkabc/corpus``.
-
-    Examples
-    --------
-    >>> default_corpus_path().name
-    'corpus'
-    """
-    home = os.environ.get("FOLKABC_HOME")
-    base = Path(home).expanduser() if home else Path.home() / ".cache" / "folkabc"
-    return base / "corpus"
 
 
 def _failure_reason(tune) -> str | None:
@@ -360,13 +337,14 @@ def build_corpus(
     True
     """
     t0 = time.perf_counter()
-    srcs = expand_sources([str(s) for s in sources] if not isinstance(sources, (str, os.PathLike))
-                          else [str(sources)])
+    requested = [str(s) for s in sources] if not isinstance(sources, (str, os.PathLike)) else [str(sources)]
+    srcs = expand_sources(requested)
     target = Path(out).expanduser()
     if target.exists() and not target.is_dir():
         raise CorpusError("the corpus output exists and is not a folder", path=str(target))
     with corpus_lock(target):
-        return _build_locked(srcs, target, t0=t0, workers=workers, check=check, index=index, quiet=quiet)
+        return _build_locked(srcs, target, t0=t0, workers=workers, check=check, index=index, quiet=quiet,
+                             requested=requested)
 
 
 def _recover(target: Path) -> None:
@@ -384,8 +362,12 @@ def _write_error(target: Path, exc: OSError | sqlite3.Error) -> CorpusError:
 
 
 def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int | None, check: bool,
-                  index: bool, quiet: bool) -> BuildReport:
-    """The build proper; the caller holds :func:`corpus_lock` for ``target``."""
+                  index: bool, quiet: bool, requested: list[str]) -> BuildReport:
+    """The build proper; the caller holds :func:`corpus_lock` for ``target``.
+
+    The manifest records the sources as ``requested`` and each source's folder or file stamp
+    (:func:`folkabc.corpus.manifest.is_current` compares them).
+    """
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
     _recover(target)
@@ -400,6 +382,7 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
     except OSError as exc:
         raise _write_error(target, exc) from exc
     try:
+        stamps = source_stamps(srcs)  # before reading: a source changed while read is stale afterwards
         writer = StoreWriter(tmp)
         try:
             for entries in _converted(srcs, workers=workers, check=check, quiet=quiet):
@@ -409,7 +392,8 @@ def _build_locked(srcs: list[Source], target: Path, *, t0: float, workers: int |
             writer.abort()
             raise
         t1 = time.perf_counter()
-        counts = writer.finish(sources=[s.spec for s in srcs], extra={"index": bool(index)})
+        counts = writer.finish(sources=[s.spec for s in srcs],
+                               extra={"index": bool(index), "requested": requested, "source_stamps": stamps})
         if index:
             _build_index(tmp)
         t2 = time.perf_counter()
@@ -432,24 +416,17 @@ def _build_index(directory: Path) -> None:
 
 
 def is_current(path: str | os.PathLike, *, sources: Iterable[str] | None = None) -> bool:
-    """Whether the corpus at ``path`` exists and was built by this code and vocabulary.
+    """Whether the corpus at ``path`` exists and was built by this code and vocabulary (from ``sources``).
+
+    :func:`folkabc.corpus.manifest.is_current` (a few stats), with the source readers' expansion
+    of ``sources`` when they are not the list the build was asked for.
 
     Examples
     --------
     >>> is_current("/no/such/corpus")
     False
     """
-    try:
-        m = read_manifest(Path(path))
-    except FolkabcError:
-        return False
-    if m.get("builder_version") != builder_version() or m.get("vocabulary_sha256") != vocabulary_sha256():
-        return False
-    return sources is None or list(m.get("sources", [])) == _default_specs(sources)
-
-
-def _default_specs(sources: Iterable[str]) -> list[str]:
-    return [s.spec for s in expand_sources(list(sources))]
+    return manifest.is_current(path, sources=sources, expand=lambda specs: [s.spec for s in expand_sources(specs)])
 
 
 def ensure_default_corpus(*, quiet: bool = False) -> Path:
@@ -474,5 +451,5 @@ def ensure_default_corpus(*, quiet: bool = False) -> Path:
         _recover(path)
         if not is_current(path, sources=DEFAULT_SOURCES):
             _build_locked(expand_sources(list(DEFAULT_SOURCES)), path, t0=time.perf_counter(),
-                          workers=None, check=True, index=True, quiet=quiet)
+                          workers=None, check=True, index=True, quiet=quiet, requested=list(DEFAULT_SOURCES))
     return path

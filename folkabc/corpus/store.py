@@ -3,7 +3,8 @@
 A corpus directory holds
 
 ``manifest.json``
-    ``format`` ("folkabc-corpus"), ``format_version``, ``builder_version``,
+    (:mod:`folkabc.corpus.manifest`) ``format`` ("folkabc-corpus"), ``format_version``,
+    ``builder_version`` and ``builder_files`` (the size and time of each file it hashes),
     ``vocabulary_sha256`` and ``vocabulary`` (the 137 tokens in id order), the
     ``sources`` read and the build ``counts``.
 ``tunes.sqlite``
@@ -59,7 +60,6 @@ from array import array
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
@@ -68,6 +68,7 @@ import numpy as np
 from .._io import current_umask
 from ..errors import CorpusError
 from ..vocab import VOCAB
+from .manifest import FORMAT, FORMAT_VERSION, builder_files, builder_version, read_manifest, vocabulary_sha256
 
 __all__ = [
     "FORMAT",
@@ -85,9 +86,6 @@ __all__ = [
     "temp_build_dir",
 ]
 
-FORMAT = "folkabc-corpus"
-FORMAT_VERSION = 1
-_BUILDER_BASE = "1"
 
 #: The SQLite schema of ``tunes.sqlite``.
 SCHEMA = """
@@ -133,46 +131,6 @@ CREATE INDEX copies_tune ON copies (tune_id);
 CREATE INDEX copies_source ON copies (source);
 CREATE UNIQUE INDEX tunes_row ON tunes (row);
 """
-
-# What a stored corpus depends on: the reader, tokenizer, checker, index writer and this package.
-_CODE_MODULES = ("abc", "tokens", "validate", "search/index", "search/bars", "vocab", "corpus")
-
-
-def builder_version() -> str:
-    """The builder's version: a release number plus a fingerprint of the code that builds.
-
-    The fingerprint hashes the source of the modules whose output a corpus
-    stores (ABC reader, tokenizer, checker, search index writer, this
-    package), so a corpus built by other code is seen as stale and the default
-    corpus is rebuilt.
-
-    Examples
-    --------
-    >>> builder_version().startswith("1+")
-    True
-    """
-    root = resources.files("folkabc")
-    h = hashlib.sha256()
-    base = Path(str(root))
-    for name in _CODE_MODULES:
-        files = sorted((base / name).rglob("*.py")) + [base / f"{name}.py"]
-        for f in files:
-            if f.is_file():
-                h.update(f.relative_to(base).as_posix().encode())
-                h.update(f.read_bytes())
-    return f"{_BUILDER_BASE}+{h.hexdigest()[:12]}"
-
-
-def vocabulary_sha256() -> str:
-    """sha256 of the frozen vocabulary TSV (as in the manifest).
-
-    Examples
-    --------
-    >>> len(vocabulary_sha256())
-    64
-    """
-    return hashlib.sha256(VOCAB.to_tsv().encode("utf-8")).hexdigest()
-
 
 @dataclass
 class Entry:
@@ -398,10 +356,13 @@ class StoreWriter:
         counts = dict(self.counts)
         counts["status"] = dict(counts["status"])
         counts["failures"] = dict(counts["failures"].most_common())
+        files = builder_files()  # stats first: a file edited while hashing then reads as changed
+        version = builder_version()
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "builder_version": builder_version(),
+            "builder_version": version,
+            "builder_files": {"version": version, "files": files},
             "vocabulary_sha256": vocabulary_sha256(),
             "vocabulary": list(VOCAB.tokens),
             "sources": list(sources),
@@ -425,42 +386,6 @@ class StoreWriter:
             self.db.close()
         finally:
             self._ids.close()
-
-
-def read_manifest(path: Path, *, any_version: bool = False) -> dict:
-    """The manifest of the corpus at ``path``; :class:`CorpusError` when there is none or it is bad.
-
-    Parameters
-    ----------
-    path : Path
-    any_version : bool
-        Accept a corpus of another format version (to replace it).
-
-    Examples
-    --------
-    >>> read_manifest(Path("/no/such/corpus"))
-    Traceback (most recent call last):
-    ...
-    folkabc.errors.CorpusError: /no/such/corpus: not a corpus: no manifest.json
-    """
-    f = Path(path) / "manifest.json"
-    try:
-        text = f.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CorpusError("not a corpus: no manifest.json", path=str(path)) from None
-    except OSError as exc:
-        raise CorpusError(f"cannot read manifest.json: {exc.strerror or exc}", path=str(path)) from exc
-    try:
-        manifest = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"manifest.json is not JSON: {exc.msg}", path=str(path)) from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise CorpusError("not a corpus: manifest.json is not a folkabc-corpus manifest", path=str(path))
-    if not any_version and manifest.get("format_version") != FORMAT_VERSION:
-        raise CorpusError(
-            f"corpus format version {manifest.get('format_version')} is not {FORMAT_VERSION}; rebuild it",
-            path=str(path))
-    return manifest
 
 
 def _fsync_tree(path: Path) -> None:

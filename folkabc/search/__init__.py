@@ -8,10 +8,15 @@ Layers that each know less than the one above (as in infini-gram):
 - :mod:`folkabc.search.query` — query text → tokens, option values → tokens;
 - :mod:`folkabc.search.view` — :class:`SearchView`, the plain per-row arrays
   (tune ids, titles, sources) a corpus hands down; search never imports the corpus;
+- :mod:`folkabc.search.mapped` — the query primitives on plain buffers, and a saved index
+  read through memory maps without numpy (the one-shot ``folkabc search``);
+- :mod:`folkabc.search.results` — :class:`Match`, :class:`SearchResult`;
 - :mod:`folkabc.search.figures` — :func:`search_index` / :func:`search_corpus`
   (``Corpus.search`` calls the latter with its view);
 - :mod:`folkabc.search.novelty` — :func:`novelty_index` / :func:`novelty`
   (``Corpus.novelty`` calls the latter with its view).
+
+Names load on first use (numpy with them), so importing one submodule imports only what it needs.
 
 Examples
 --------
@@ -23,28 +28,55 @@ Examples
 
 from __future__ import annotations
 
-from .bars import bar_table
-from .figures import Match, SearchResult, search_corpus, search_index
-from .index import SuffixIndex, encode_tunes, suffix_array
-from .novelty import BarReport, NoveltyReport, SharedFigure, matching_statistics, novelty, novelty_index
-from .query import parse_query
-from .view import SearchView
+import importlib
+import sys
+import types
+from typing import Any
 
-__all__ = [
-    "SuffixIndex",
-    "encode_tunes",
-    "suffix_array",
-    "bar_table",
-    "parse_query",
-    "SearchView",
-    "Match",
-    "SearchResult",
-    "search_index",
-    "search_corpus",
-    "BarReport",
-    "SharedFigure",
-    "NoveltyReport",
-    "matching_statistics",
-    "novelty_index",
-    "novelty",
-]
+_LAZY = {
+    "SuffixIndex": "index",
+    "encode_tunes": "index",
+    "suffix_array": "index",
+    "bar_table": "bars",
+    "parse_query": "query",
+    "SearchView": "view",
+    "Match": "results",
+    "SearchResult": "results",
+    "search_index": "figures",
+    "search_corpus": "figures",
+    "BarReport": "novelty",
+    "SharedFigure": "novelty",
+    "NoveltyReport": "novelty",
+    "matching_statistics": "novelty",
+    "novelty_index": "novelty",
+    "novelty": "novelty",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'folkabc.search' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: importing the submodule ``novelty`` (which sets the package's
+    attribute of that name) leaves ``folkabc.search.novelty`` the function, as an eager
+    ``from .novelty import novelty`` did."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

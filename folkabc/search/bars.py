@@ -46,14 +46,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..grammar import duration_of, is_bar, meter_of, token_kind, tuplet_ratio
+from ..grammar import duration_of, meter_of, token_kind, tuplet_ratio
 from ..vocab import VOCAB
+from .mapped import MEASURE_TOKENS
 
 __all__ = ["MEASURE_IDS", "MEASURE_TOKENS", "bar_table", "bar_length", "token_durations", "tune_rows"]
 
-#: Tokens that are bar lines (``[`` and ``]`` are chord brackets, not bar lines).
-MEASURE_TOKENS = frozenset(t for t in VOCAB if is_bar(t))
-#: Their ids, ascending.
+#: Their ids (of :data:`folkabc.search.mapped.MEASURE_TOKENS`, the bar lines), ascending.
 MEASURE_IDS = np.array(sorted(VOCAB.id(t) for t in MEASURE_TOKENS), dtype=np.uint8)
 
 

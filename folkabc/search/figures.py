@@ -23,110 +23,21 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ..errors import ParameterError
 from ..vocab import VOCAB
-from .bars import MEASURE_IDS, token_durations
 from .index import SuffixIndex
+from .mapped import bar_span, lead_of
 from .query import parse_meter, parse_mode, parse_query, parse_same_position
+from .results import Match, SearchResult, list_matches
 from .view import SearchView, as_view
 
 __all__ = ["Match", "SearchResult", "search_index", "search_corpus", "bar_tokens", "match_places"]
 
 _HEADER = ("meter", "mode", "special")
-
-
-@dataclass
-class Match:
-    """One occurrence of a figure.
-
-    Attributes
-    ----------
-    tune_id : int
-        The corpus tune id (the row when the index has no corpus).
-    row : int
-        Row of the tune in the index.
-    position : int
-        Token offset of the match in the tune (0 = its meter token).
-    bar : int
-        Bar number where the figure starts (pickup = bar 0).
-    offset : int
-        Tokens from the bar's first token to the figure's first note.
-    title, source : str or None
-    bar_tokens : list of str
-        The bar the figure starts in, with its closing bar line.
-    onset : float or None
-        Time from the bar's start to the figure's first token, in units of
-        L:1/8 (tuplets approximated as in :mod:`folkabc.search.bars`).
-    """
-
-    tune_id: int
-    row: int
-    position: int
-    bar: int
-    offset: int
-    title: str | None = None
-    source: str | None = None
-    bar_tokens: list[str] = field(default_factory=list)
-    onset: float | None = None
-
-    def to_dict(self) -> dict:
-        """JSON form (``tune_id``, ``title``, ``source``, ``bar``, ``offset``, ``position``, ``bar_tokens``).
-
-        Examples
-        --------
-        >>> Match(7, 6, 4, 1, 0, "The Kesh", "oneills1850", ["G", "A", "|"]).to_dict()["bar_tokens"]
-        'G A |'
-        """
-        return {"tune_id": self.tune_id, "title": self.title, "source": self.source, "bar": self.bar,
-                "offset": self.offset, "onset": self.onset, "position": self.position,
-                "bar_tokens": " ".join(self.bar_tokens)}
-
-
-@dataclass
-class SearchResult:
-    """Counts and matches of one figure query.
-
-    Attributes
-    ----------
-    query_tokens : list of str
-    tunes : int
-        Tunes that contain the figure (after the filters).
-    occurrences : int
-        Occurrences (after the filters).
-    matches : list of Match
-        In corpus order, at most ``limit`` of them.
-    approx : bool
-        True when ``limit`` cut ``matches`` short (the counts stay exact). The
-        listed matches are then a sample, not the first ``limit`` in the corpus:
-        the first ``limit`` occurrences in suffix-array order (ordered by the
-        tokens that follow the figure, ties in a fixed order), which costs
-        O(limit · log N) to find however many occurrences there are.
-    limit : int or None
-    """
-
-    query_tokens: list[str]
-    tunes: int
-    occurrences: int
-    matches: list[Match]
-    approx: bool = False
-    limit: int | None = None
-
-    def to_dict(self) -> dict:
-        """JSON form: ``query_tokens``, ``tunes``, ``occurrences``, ``approx``, ``limit``, ``matches``.
-
-        Examples
-        --------
-        >>> SearchResult(["C", "D"], 0, 0, []).to_dict()
-        {'query_tokens': ['C', 'D'], 'tunes': 0, 'occurrences': 0, 'approx': False, 'limit': None, 'matches': []}
-        """
-        return {"query_tokens": list(self.query_tokens), "tunes": self.tunes,
-                "occurrences": self.occurrences, "approx": self.approx, "limit": self.limit,
-                "matches": [m.to_dict() for m in self.matches]}
 
 
 def match_places(index: SuffixIndex, query_ids: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,22 +53,8 @@ def match_places(index: SuffixIndex, query_ids: np.ndarray, starts: np.ndarray) 
     >>> [a.tolist() for a in match_places(ix, VOCAB.encode(["|", "D"]), np.array([4]))]
     [[2], [0]]
     """
-    at = np.asarray(starts, dtype=np.int64) + _lead(query_ids)
+    at = np.asarray(starts, dtype=np.int64) + lead_of(query_ids)
     return (np.asarray(index.bars[at], dtype=np.int64), np.asarray(index.bar_offsets[at], dtype=np.int64))
-
-
-def _lead(query_ids) -> int:
-    """How many bar lines open the query (a match is placed at its first other token)."""
-    not_bar = np.flatnonzero(~np.isin(np.asarray(query_ids, dtype=np.uint8), MEASURE_IDS))
-    return int(not_bar[0]) if len(not_bar) else 0
-
-
-def _onset(index: SuffixIndex, place: int, offset: int) -> float:
-    """Time (units of L) from the start of the bar to the token at global position ``place``."""
-    if offset == 0:
-        return 0.0
-    durs = token_durations(np.asarray(index.ids[place - offset:place + 1]))
-    return round(float(durs[:offset].sum()), 4)
 
 
 def bar_tokens(index: SuffixIndex, row: int, bar: int) -> list[str]:
@@ -171,10 +68,8 @@ def bar_tokens(index: SuffixIndex, row: int, bar: int) -> list[str]:
     ['D', '6', '|']
     """
     a, b = int(index.offsets[row]), int(index.offsets[row + 1])
-    bars = np.asarray(index.bars[a:b])
-    sel = np.flatnonzero(bars == bar)
-    sel = sel[(sel >= 2) & (sel < b - a - 1)]  # drop meter, mode and </s>
-    return VOCAB.decode(np.asarray(index.ids[a:b])[sel]) if len(sel) else []
+    x, y = bar_span(index.views["bars"], a, b, int(bar))
+    return VOCAB.decode(index.views["ids"][x:y].tolist())
 
 
 def _row_mask(index: SuffixIndex, meter: str | None, mode: str | None) -> np.ndarray | None:
@@ -270,8 +165,6 @@ def search_index(
         n_tunes = index.tunes_in_range(lo, hi)
         shown = n_occ if limit is None else min(limit, n_occ)
         starts = np.sort(np.asarray(index.sa[lo:lo + shown], dtype=np.int64))
-        row_of = index.rows_of(starts)
-        bars, offs = match_places(index, q, starts)
     else:
         # filters look at every occurrence (in suffix-array order), then list as above
         starts = np.asarray(index.sa[lo:hi], dtype=np.int64)
@@ -289,18 +182,8 @@ def search_index(
         n_occ = len(starts)
         n_tunes = len(np.unique(row_of))
         shown = n_occ if limit is None else min(limit, n_occ)
-        order = np.argsort(starts[:shown])
-        starts, row_of, bars, offs = (a[:shown][order] for a in (starts, row_of, bars, offs))
-    lead = _lead(q)
-    matches = []
-    for j in range(shown):
-        r = int(row_of[j])
-        title, source = describe(r) if describe is not None else (None, None)
-        matches.append(Match(
-            tune_id=int(tune_ids[r]) if tune_ids is not None else r, row=r,
-            position=int(starts[j] - index.offsets[r]), bar=int(bars[j]), offset=int(offs[j]),
-            title=title, source=source, bar_tokens=bar_tokens(index, r, int(bars[j])),
-            onset=_onset(index, int(starts[j]) + lead, int(offs[j]))))
+        starts = np.sort(starts[:shown])
+    matches = list_matches(index.places(starts, lead_of(q)), tune_ids=tune_ids, describe=describe)
     return SearchResult(query_tokens=toks, tunes=n_tunes, occurrences=n_occ, matches=matches,
                         approx=shown < n_occ, limit=limit)
 

@@ -38,7 +38,13 @@ N < 2**32), ``bars.npy`` (per-token bar number, ``uint16``),
 ``bar_offsets.npy`` (per-token offset in its bar, in tokens, ``uint16``),
 ``tune_prev.npy`` / ``tune_prev_sorted.npy`` (the tune-count arrays above, same
 dtype as ``sa``; optional: an index saved without them computes them on first
-use) and ``search.json`` (format, version, sizes, and each array's SHA-256, checked on load).
+use) and ``search.json`` (format, version, sizes, each array's SHA-256, checked on load, and
+each array's size and time, so that an array untouched since the save need not be read to be
+trusted: :func:`folkabc.search.mapped.unstamped`).
+
+The queries themselves (``find``, ``tunes_in_range``, the places of listed matches) are
+:mod:`folkabc.search.mapped`'s pure-Python functions run on memoryviews of these arrays, the
+same code the numpy-free one-shot search runs.
 
 Examples
 --------
@@ -57,11 +63,11 @@ Examples
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import mmap
 import os
+import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -72,6 +78,8 @@ from .._npy import load_npy
 from ..errors import IndexFileError, ParameterError, UnknownTokenError
 from ..vocab import VOCAB
 from .bars import bar_table
+from .mapped import TUNE_BLOCK, OffsetBytes, count_tunes, find_range, places, stamps, unstamped
+from .results import Place
 
 __all__ = ["SuffixIndex", "encode_tunes", "suffix_array", "tune_prev", "TUNE_BLOCK", "INDEX_FORMAT",
            "INDEX_VERSION"]
@@ -83,7 +91,6 @@ _END = VOCAB.id("</s>")
 _META = "search.json"
 _FILES = ("sa.npy", "bars.npy", "bar_offsets.npy")
 _TUNE_FILES = ("tune_prev.npy", "tune_prev_sorted.npy")
-TUNE_BLOCK = 1 << 16  # slots per sorted block of ``tune_prev``
 
 
 def encode_tunes(tunes: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -435,6 +442,7 @@ class SuffixIndex:
         self.bar_offsets = bar_offsets
         self._buf = buffer if buffer is not None else ids.tobytes()
         self._tune_arrays = tune_arrays  # (prev, prev_sorted) of :func:`tune_prev`, made on first use
+        self._mv: dict[str, memoryview] | None = None
 
     # ------------------------------------------------------------------ build / io
     @classmethod
@@ -533,7 +541,7 @@ class SuffixIndex:
             del prev, prev_sorted
             meta = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "n_tokens": len(ids),
                     "n_tunes": len(offsets) - 1, "sa_dtype": sa_dtype, "sha256": digests}
-            atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)
+            _write_meta(directory, meta)
         except OSError as exc:
             raise IndexFileError(f"cannot write index: {exc.strerror or exc}", path=str(directory)) from exc
         return cls.load(directory, mmap=True)
@@ -579,7 +587,7 @@ class SuffixIndex:
                         ("ids.npy", self.ids), ("offsets.npy", self.offsets), ("sa.npy", self.sa),
                         ("bars.npy", self.bars), ("bar_offsets.npy", self.bar_offsets),
                         ("tune_prev.npy", prev), ("tune_prev_sorted.npy", prev_sorted))}}
-            atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)
+            _write_meta(directory, meta)
         except OSError as exc:
             raise IndexFileError(f"cannot write index: {exc.strerror or exc}", path=str(directory)) from exc
         return directory
@@ -598,9 +606,12 @@ class SuffixIndex:
             Memory-map the arrays (default) instead of reading them.
         verify : bool or None
             Check each array against the SHA-256 that :meth:`save` recorded. None
-            (default): when the arrays total at most 256 MB (the default corpus: 9 MB,
-            a few ms), so a damaged file of the right size is refused; a larger index
-            is checked on ``verify=True`` only (reading it all defeats the memory map).
+            (default): when the arrays total at most 256 MB, each array not known
+            unchanged since the save (its size and time as recorded, and older than
+            ``search.json``: :func:`folkabc.search.mapped.unstamped`), so a damaged or
+            rewritten file of the right size is refused while an untouched index opens
+            without reading it all; a larger index is checked on ``verify=True`` only
+            (every array then; reading it all defeats the memory map).
 
         Raises
         ------
@@ -654,13 +665,15 @@ class SuffixIndex:
             raise IndexFileError("holds non-integer positions", path=str(directory / "sa.npy"))
         if len(offsets) and (offsets[0] != 0 or offsets[-1] != n):
             raise IndexFileError("offsets do not span ids", path=str(directory / "offsets.npy"))
-        if verify is None:
-            verify = sum(a.nbytes for a in arrays.values()) <= _VERIFY_BYTES
-        if verify:
-            for name, want in digests.items():
-                if name in arrays and _digest(arrays[name]) != want:
-                    raise IndexFileError("contents differ from the SHA-256 recorded when the index was "
-                                         "saved (a damaged file): rebuild the index", path=str(directory / name))
+        held = [name for name in digests if name in arrays]
+        if verify is None:  # small: every array not known unchanged since the save
+            check = unstamped(directory, meta, held) if sum(a.nbytes for a in arrays.values()) <= _VERIFY_BYTES else []
+        else:
+            check = held if verify else []  # on request (a large index), or never
+        for name in check:
+            if _digest(arrays[name]) != digests[name]:
+                raise IndexFileError("contents differ from the SHA-256 recorded when the index was "
+                                     "saved (a damaged file): rebuild the index", path=str(directory / name))
         buffer = _byte_view(directory / "ids.npy", ids) if mmap else None
         tune_arrays = ((arrays["tune_prev.npy"], arrays["tune_prev_sorted.npy"])
                        if "tune_prev.npy" in arrays else None)
@@ -720,19 +733,8 @@ class SuffixIndex:
         2
         """
         qb = self._query_bytes(query_ids)
-        m = len(qb)
         lo, hi = (0, len(self.sa)) if hint is None else (int(hint[0]), int(hint[1]))
-        if m == 0 or lo >= hi:
-            return lo, (hi if m == 0 else lo)
-        buf = self._buf
-
-        def key(p):
-            p = int(p)
-            return buf[p:p + m]
-
-        lo = bisect.bisect_left(self.sa, qb, lo=lo, hi=hi, key=key)
-        hi = bisect.bisect_right(self.sa, qb, lo=lo, hi=hi, key=key)
-        return lo, hi
+        return find_range(self._buf, self.views["sa"], qb, lo, hi)
 
     def count(self, query_ids) -> int:
         """Number of occurrences of ``query_ids`` in the corpus.
@@ -811,18 +813,33 @@ class SuffixIndex:
         >>> index.tunes_in_range(*index.find(VOCAB.encode(["C"])))
         2
         """
-        lo, hi = int(lo), int(hi)
-        if hi <= lo:
-            return 0
         prev, prev_sorted = self.tune_arrays
-        B = TUNE_BLOCK
-        b1, b2 = -(-lo // B), hi // B
-        if b1 >= b2:
-            return int(np.count_nonzero(prev[lo:hi] <= lo))
-        n = int(np.count_nonzero(prev[lo:b1 * B] <= lo)) + int(np.count_nonzero(prev[b2 * B:hi] <= lo))
-        for b in range(b1, b2):
-            n += int(np.searchsorted(prev_sorted[b * B:(b + 1) * B], lo, side="right"))
-        return n
+        # whole blocks: a bisect on a memoryview of each (no numpy call per block); partial ones in numpy
+        return count_tunes(prev, memoryview(np.ascontiguousarray(prev_sorted)), lo, hi, block=TUNE_BLOCK,
+                           count_le=_count_le)
+
+    @property
+    def views(self) -> dict[str, memoryview]:
+        """Typed memoryviews of the arrays: element reads in Python without numpy scalars."""
+        if self._mv is None:
+            self._mv = {name: memoryview(np.ascontiguousarray(getattr(self, name)))
+                        for name in ("ids", "offsets", "sa", "bars", "bar_offsets")}
+        return self._mv
+
+    def places(self, starts, lead: int = 0) -> list[Place]:
+        """Row, position, bar, offset, onset and bar token ids of matches at global positions ``starts``.
+
+        O(log N + bar length) a match (:func:`folkabc.search.mapped.places`).
+
+        Examples
+        --------
+        >>> ids, offsets = encode_tunes([["M:3/4", "K:Cmaj", "C", "6", "|", "D", "E"]])
+        >>> p = SuffixIndex.build(ids, offsets).places([6])[0]
+        >>> p.row, p.bar, p.offset, p.onset, VOCAB.decode(p.bar_ids)
+        (0, 2, 1, 1.0, ['D', 'E'])
+        """
+        v = self.views
+        return places(v["ids"], v["offsets"], v["bars"], v["bar_offsets"], [int(s) for s in starts], lead)
 
     def tunes_containing(self, query_ids) -> np.ndarray:
         """Rows of the tunes that contain ``query_ids``, ascending and unique.
@@ -867,17 +884,20 @@ def _byte_view(path: Path, arr: np.ndarray):
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     if offset == 0:
         return mm
-    return _OffsetBytes(mm, offset)
+    return OffsetBytes(mm, offset)
 
 
-class _OffsetBytes:
-    """``mm[a:b]`` shifted by a header offset (the ``.npy`` header)."""
+def _count_le(arr: np.ndarray, a: int, b: int, x: int) -> int:
+    return int(np.count_nonzero(arr[a:b] <= arr.dtype.type(x)))  # x in the array's type: no cast of the block
 
-    __slots__ = ("_mm", "_off")
 
-    def __init__(self, mm, off: int) -> None:
-        self._mm = mm
-        self._off = off
+#: Seconds :func:`_write_meta` waits before writing ``search.json``, so that the arrays written
+#: before it are older than it by the file system's clock (whose ticks can be 10 ms coarse).
+_TICK = 0.02
 
-    def __getitem__(self, s: slice) -> bytes:
-        return self._mm[s.start + self._off:s.stop + self._off]
+
+def _write_meta(directory: Path, meta: dict) -> None:
+    """Write ``search.json`` with the arrays' size and time (:func:`folkabc.search.mapped.stamps`)."""
+    time.sleep(_TICK)
+    meta = dict(meta, stamps=stamps(directory, list(meta["sha256"])))
+    atomic_write(directory / _META, json.dumps(meta, indent=2), error=IndexFileError)

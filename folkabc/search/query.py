@@ -21,8 +21,9 @@ import re
 
 from ..errors import ParameterError, UnknownTokenError
 from ..tokens import tokenize
-from ..vocab import VOCAB, meter_token, mode_token, token_category
-from .bars import MEASURE_TOKENS
+from ..vocab import VOCAB, meter_token, mode_token
+from .mapped import MEASURE_TOKENS
+from .tokenquery import check_query_tokens, token_query
 
 __all__ = ["parse_query", "parse_meter", "parse_mode", "parse_same_position", "MEASURE_TOKENS"]
 
@@ -56,18 +57,10 @@ def parse_query(text: str, *, key: str = "C") -> list[str]:
     >>> parse_query("G, C E C |")
     ['G,', 'C', 'E', 'C', '|']
     """
-    pieces = text.split()
-    if not pieces:
-        raise ParameterError("empty query: give tokens (\"G, C C 2\") or ABC (\"G,CC2\")")
-    if all(p in VOCAB or token_category(p) != "unknown" for p in pieces):
-        tokens = pieces  # token-shaped pieces: a token query (outside the vocabulary is an error)
-    else:
+    tokens = token_query(text)  # token-shaped pieces: a token query (outside the vocabulary is an error)
+    if tokens is None:
         tokens = _abc_to_tokens(text, key=key)
-    for pos, tok in enumerate(tokens):
-        if tok not in VOCAB:
-            raise UnknownTokenError(tok, position=pos)
-        if tok in ("<s>", "</s>"):
-            raise ParameterError(f"query token {pos} is {tok!r}: a figure cannot hold start/end markers")
+        check_query_tokens(tokens)
     return tokens
 
 
