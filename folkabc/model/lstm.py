@@ -549,13 +549,15 @@ class Network:
         C = np.repeat(tab.c0[li][None, :], B, axis=0)
         h_prev = np.repeat(tab.h0[li][None, :], B, axis=0)
         proj = np.empty((max(_CHUNK_ROWS, B), 4 * H), dtype=dt)
+        act, off = active.tolist(), offs.tolist()
         T = int(np.count_nonzero(active))
+        n_cur, zz, Cn, thn = B, z, C, th
         t = 0
         while t < T:
             # the inputs of steps t..t1-1 (whole steps, at most max(_CHUNK_ROWS, B) rows) in one go:
             # a row lookup for the first layer's one-hot inputs, one matrix product above it
-            t1 = min(T, max(t + 1, int(np.searchsorted(offs, offs[t] + _CHUNK_ROWS, side="right")) - 1))
-            p0, p1 = int(offs[t]), int(offs[t1])
+            t1 = min(T, max(t + 1, int(np.searchsorted(offs, off[t] + _CHUNK_ROWS, side="right")) - 1))
+            p0, p1 = off[t], off[t1]
             pj = proj[:p1 - p0]
             if li == 0:
                 np.take(tab.x0, X[p0:p1], axis=0, out=pj)
@@ -563,20 +565,20 @@ class Network:
                 np.matmul(X[p0:p1], self.Wx[li], out=pj)
                 pj += tab.b[li]
             for t in range(t, t1):
-                n = int(active[t])
-                r0 = int(offs[t])
-                zz = z[:n]
-                np.matmul(h_prev[:n], Wh, out=zz)
+                n, r0 = act[t], off[t]
+                if n != n_cur:  # rows that ended leave the batch (they are the last ones)
+                    n_cur, zz, Cn, thn, h_prev = n, z[:n], C[:n], th[:n], h_prev[:n]
+                np.matmul(h_prev, Wh, out=zz)
                 zz += pj[r0 - p0:r0 - p0 + n]
                 h_prev = Y[r0:r0 + n]
-                _lstm_cell_scaled(zz, C[:n], h_prev, th[:n], H)
+                _lstm_cell_scaled(zz, Cn, h_prev, thn, H)
             t = t1
         return Y
 
 
 #: Rows of a layer's input projected by one matrix product in :meth:`Network.logprobs`
 #: (a few MB: stays in cache while the steps use it).
-_CHUNK_ROWS = 1024
+_CHUNK_ROWS = 512
 
 
 @dataclass
@@ -615,13 +617,16 @@ def _lstm_cell_scaled(z: np.ndarray, C: np.ndarray, h: np.ndarray, th: np.ndarra
 
 
 def _target_logprobs(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """``log_softmax(logits)[k, targets[k]]`` for each row k, in float64, without the full array."""
-    z = logits.astype(np.float64)
-    m = z.max(axis=1)
-    picked = z[np.arange(len(z)), targets] - m
-    z -= m[:, None]
+    """``log_softmax(logits)[k, targets[k]]`` for each row k, as float64, without the full array.
+
+    The exponentials are taken in the logits' dtype (after subtracting the row's
+    maximum: all ≤ 1) and summed in float64.
+    """
+    m = logits.max(axis=1)
+    picked = logits[np.arange(len(logits)), targets].astype(np.float64) - m
+    z = logits - m[:, None]
     np.exp(z, out=z)
-    return picked - np.log(z.sum(axis=1))
+    return picked - np.log(z.sum(axis=1, dtype=np.float64))
 
 
 def _batch_major(a: np.ndarray) -> np.ndarray:
