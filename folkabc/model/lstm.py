@@ -13,7 +13,8 @@ the three sigmoids are one slice; ``[W_x; W_h]`` stacked so layers above the fir
 one matrix product per step; the first layer's bias folded into its input rows, so a
 one-hot input costs a row lookup). :class:`Stepper` advances a batch of sequences one
 token at a time (generation); :meth:`Network.forward` runs whole known sequences layer
-by layer (scoring, recording).
+by layer (recording, :meth:`~folkabc.model.Model.run`) and :meth:`Network.logprobs` scores
+them (packed rows, all gates from one ``exp``).
 
 Examples
 --------
@@ -458,8 +459,8 @@ class Network:
         projections of many steps of a layer in one matrix product, (3) gets every
         gate from one ``exp`` (σ(a) = 1/(1+e⁻ᵃ), tanh(a) = 2σ(2a) − 1: numpy's float32
         ``exp`` costs half its ``tanh``) on states kept scaled by −2 (exact), and (4)
-        normalises the logits (log-sum-exp in float64) without a full log-softmax
-        array. The activations round differently from :meth:`forward` and
+        normalises the logits (log-sum-exp summed in float64) without a full
+        log-softmax array. The activations round differently from :meth:`forward` and
         :class:`Stepper` (which generation uses, unchanged): the results agree to
         float32 rounding, not bit for bit.
 
