@@ -394,9 +394,7 @@ class Model:
                 s = seqs[k]
                 inp[r, 1:s.size] = s[:-1]
                 tgt[r, :s.size] = s
-            logits, _ = net.forward(inp, lengths=lens)
-            lp = log_softmax(logits)
-            picked = np.take_along_axis(lp, tgt[:, :, None], axis=2)[:, :, 0]
+            picked = net.logprobs(inp, tgt, lengths=lens)
             for r, k in enumerate(chunk):
                 s = seqs[k]
                 out[k] = Score(self.vocab.decode(s), picked[r, :s.size].copy())

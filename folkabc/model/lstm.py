@@ -13,7 +13,8 @@ the three sigmoids are one slice; ``[W_x; W_h]`` stacked so layers above the fir
 one matrix product per step; the first layer's bias folded into its input rows, so a
 one-hot input costs a row lookup). :class:`Stepper` advances a batch of sequences one
 token at a time (generation); :meth:`Network.forward` runs whole known sequences layer
-by layer (scoring, recording).
+by layer (recording, :meth:`~folkabc.model.Model.run`) and :meth:`Network.logprobs` scores
+them (packed rows, all gates from one ``exp``).
 
 Examples
 --------
@@ -358,6 +359,7 @@ class Network:
             W_out[cut[L - 1]] = 0
         self.W_out = np.ascontiguousarray(W_out)
         self.b_out = params.b_out
+        self._scoring: _ScoringTables | None = None
 
     # -- whole sequences --------------------------------------------------------------------
     def forward(self, ids: np.ndarray | None = None, *, inputs: np.ndarray | None = None,
@@ -446,6 +448,186 @@ class Network:
         logits = np.matmul(X.transpose(1, 0, 2), self.W_out)
         logits += self.b_out
         return logits, rec
+
+    # -- scoring ------------------------------------------------------------------------------
+    def logprobs(self, ids: np.ndarray, targets: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+        """Log-probability of each target token, for whole known sequences (scoring).
+
+        The fast path behind :meth:`folkabc.model.Model.score_many`. It computes the
+        same network as :meth:`forward` but (1) runs only the rows still active at each
+        step, stored packed (step by step, like a packed sequence), (2) takes the input
+        projections of many steps of a layer in one matrix product, (3) gets every
+        gate from one ``exp`` (σ(a) = 1/(1+e⁻ᵃ), tanh(a) = 2σ(2a) − 1: numpy's float32
+        ``exp`` costs half its ``tanh``) on states kept scaled by −2 (exact), and (4)
+        normalises the logits (log-sum-exp summed in float64) without a full
+        log-softmax array. The activations round differently from :meth:`forward` and
+        :class:`Stepper` (which generation uses, unchanged): the results agree to
+        float32 rounding, not bit for bit.
+
+        Parameters
+        ----------
+        ids : np.ndarray [shape=(B, T)]
+            Input token ids (one-hot inputs), padded.
+        targets : np.ndarray [shape=(B, T)]
+            The token whose log-probability is wanted after each input.
+        lengths : np.ndarray [shape=(B,)], optional
+            True lengths, **sorted in decreasing order** (default: all ``T``).
+
+        Returns
+        -------
+        np.ndarray [shape=(B, T)], float64
+            Zero past each row's length.
+
+        Raises
+        ------
+        ParameterError
+            Lengths out of ``0..T`` or not in decreasing order.
+
+        Examples
+        --------
+        >>> net = Network(Params.random(n_vocab=4, layers=[3, 3], rng=0))
+        >>> ids = np.array([[0, 1, 2], [0, 3, 0]])
+        >>> lp = net.logprobs(ids, np.array([[1, 2, 3], [3, 1, 0]]), lengths=np.array([3, 2]))
+        >>> logits, _ = net.forward(ids)
+        >>> ref = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+        >>> bool(np.allclose(lp[0], ref[0, [0, 1, 2], [1, 2, 3]], atol=1e-6)), float(lp[1, 2])
+        (True, 0.0)
+        """
+        ids = np.asarray(ids)
+        targets = np.asarray(targets)
+        if ids.ndim != 2 or targets.shape != ids.shape:
+            raise ParameterError(f"ids and targets must be (B, T) arrays of one shape, got {ids.shape} "
+                                 f"and {targets.shape}")
+        B, T = ids.shape
+        lengths = np.full(B, T, dtype=np.int64) if lengths is None else np.asarray(lengths, dtype=np.int64)
+        if lengths.shape != (B,) or (B and (lengths.min() < 0 or lengths.max() > T)):
+            raise ParameterError(f"lengths must be {B} numbers in 0..{T}")
+        if np.any(np.diff(lengths) > 0):
+            raise ParameterError("lengths must be in decreasing order (sort the rows longest first)")
+        mask = np.arange(T)[:, None] < lengths[None, :]  # (T, B): time-major, active rows first
+        active = mask.sum(axis=1)
+        offs = np.concatenate([[0], np.cumsum(active)])
+        out = np.zeros((T, B), dtype=np.float64)
+        if offs[-1] == 0:
+            return out.T
+        tab = self._scoring_tables()
+        X = ids.T[mask]  # packed first-layer input ids
+        with np.errstate(over="ignore"):  # exp overflows to inf: the gate is then exactly 0 or 1
+            for li in range(len(self.sizes)):
+                X = self._score_layer(li, X, active, offs, tab)
+        logits = np.matmul(X, tab.W_out)
+        logits += self.b_out
+        out[mask] = _target_logprobs(logits, targets.T[mask])
+        return out.T
+
+    def _scoring_tables(self) -> "_ScoringTables":
+        if self._scoring is None:
+            self._scoring = _ScoringTables(
+                x0=self.Wx0b * np.asarray(-2, self.dtype),
+                b=[bi * np.asarray(-2, self.dtype) for bi in self.b],
+                h0=[hi.astype(self.dtype) * np.asarray(-2, self.dtype) for hi in self.h0],
+                c0=[ci.astype(self.dtype) * np.asarray(-2, self.dtype) for ci in self.c0],
+                W_out=self.W_out * np.asarray(-0.5, self.dtype))
+        return self._scoring
+
+    def _score_layer(self, li: int, X: np.ndarray, active: np.ndarray, offs: np.ndarray,
+                     tab: "_ScoringTables") -> np.ndarray:
+        """One layer over packed rows: input ``X`` (N, n_in) scaled by −2 (ids (N,) for the first layer),
+        output (N, H) scaled by −2.
+
+        Row block ``offs[t]:offs[t+1]`` holds step t's ``active[t]`` rows; a sequence keeps
+        its row number within each block, so step t reads its previous hidden state from
+        the first ``active[t]`` rows of block t − 1.
+        """
+        H = self.sizes[li]
+        dt = self.dtype
+        N = int(offs[-1])
+        B = int(active[0])
+        Y = np.empty((N, H), dtype=dt)
+        Wh = self.Wh[li]
+        z = np.empty((B, 4 * H), dtype=dt)
+        th = np.empty((B, H), dtype=dt)
+        C = np.repeat(tab.c0[li][None, :], B, axis=0)
+        h_prev = np.repeat(tab.h0[li][None, :], B, axis=0)
+        proj = np.empty((max(_CHUNK_ROWS, B), 4 * H), dtype=dt)
+        act, off = active.tolist(), offs.tolist()
+        T = int(np.count_nonzero(active))
+        n_cur, zz, Cn, thn = B, z, C, th
+        t = 0
+        while t < T:
+            # the inputs of steps t..t1-1 (whole steps, at most max(_CHUNK_ROWS, B) rows) in one go:
+            # a row lookup for the first layer's one-hot inputs, one matrix product above it
+            t1 = min(T, max(t + 1, int(np.searchsorted(offs, off[t] + _CHUNK_ROWS, side="right")) - 1))
+            p0, p1 = off[t], off[t1]
+            pj = proj[:p1 - p0]
+            if li == 0:
+                np.take(tab.x0, X[p0:p1], axis=0, out=pj)
+            else:
+                np.matmul(X[p0:p1], self.Wx[li], out=pj)
+                pj += tab.b[li]
+            for t in range(t, t1):
+                n, r0 = act[t], off[t]
+                if n != n_cur:  # rows that ended leave the batch (they are the last ones)
+                    n_cur, zz, Cn, thn, h_prev = n, z[:n], C[:n], th[:n], h_prev[:n]
+                np.matmul(h_prev, Wh, out=zz)
+                zz += pj[r0 - p0:r0 - p0 + n]
+                h_prev = Y[r0:r0 + n]
+                _lstm_cell_scaled(zz, Cn, h_prev, thn, H)
+            t = t1
+        return Y
+
+
+#: Rows of a layer's input projected by one matrix product in :meth:`Network.logprobs`
+#: (a few MB: stays in cache while the steps use it).
+_CHUNK_ROWS = 512
+
+
+@dataclass
+class _ScoringTables:
+    """The arrays :meth:`Network.logprobs` scales by −2 (exact): states, biases, first-layer rows."""
+
+    x0: np.ndarray
+    b: list[np.ndarray]
+    h0: list[np.ndarray]
+    c0: list[np.ndarray]
+    W_out: np.ndarray  # scaled by −½ to undo the hidden state's −2
+
+
+def _lstm_cell_scaled(z: np.ndarray, C: np.ndarray, h: np.ndarray, th: np.ndarray, H: int) -> None:
+    """In place, the cell on states scaled by −2, all gates from one ``exp``.
+
+    ``z`` arrives as −2 × :func:`_lstm_cell`'s pre-activations (i, f, o: −a, candidate:
+    −2a); ``C`` holds −2c and becomes −2c'; ``h`` receives −2h'. With
+    σ(a) = 1/(1 + e⁻ᵃ) and tanh(a) = 2σ(2a) − 1:
+    −2 tanh(a) = 2 − 4σ(2a) and −2 σ(o) tanh(c') = 4σ(o) · (½ − σ(2c')).
+    """
+    np.exp(z, out=z)
+    z += 1
+    np.divide(1, z[:, :2 * H], out=z[:, :2 * H])  # σ(i), σ(f)
+    np.divide(4, z[:, 2 * H:], out=z[:, 2 * H:])  # 4σ(o), 4σ(2 a_c)
+    g = z[:, 3 * H:]
+    np.subtract(2, g, out=g)  # −2 tanh(a_c)
+    C *= z[:, H:2 * H]
+    np.multiply(z[:, :H], g, out=th)
+    C += th  # −2c' = σ(f)(−2c) + σ(i)(−2 tanh(a_c))
+    np.exp(C, out=th)
+    th += 1
+    np.divide(1, th, out=th)  # σ(2c')
+    np.subtract(0.5, th, out=th)  # −tanh(c')/2
+    np.multiply(z[:, 2 * H:3 * H], th, out=h)
+
+
+def _target_logprobs(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``log_softmax(logits)[k, targets[k]]`` for each row k, as float64, without the full array.
+
+    The exponentials are taken in the logits' dtype (after subtracting the row's
+    maximum: all ≤ 1) and summed in float64.
+    """
+    m = logits.max(axis=1)
+    picked = logits[np.arange(len(logits)), targets].astype(np.float64) - m
+    z = logits - m[:, None]
+    np.exp(z, out=z)
+    return picked - np.log(z.sum(axis=1, dtype=np.float64))
 
 
 def _batch_major(a: np.ndarray) -> np.ndarray:
