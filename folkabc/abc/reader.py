@@ -32,7 +32,7 @@ from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
                      Rest, Slur, Tie, Tuplet)
 from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
-from .lexer import BODY_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
+from .lexer import BODY_FAST_RE, BODY_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
 
 __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "length_text_cache",
            "ACCIDENTAL_SCOPES"]
@@ -538,7 +538,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
                 carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
             continue
-        for m in BODY_RE.finditer(text) if len(text) <= max_events else guarded(BODY_RE.finditer(text), lineno):
+        for m in BODY_FAST_RE.finditer(text) if len(text) <= max_events else guarded(BODY_RE.finditer(text), lineno):
             kind = m.lastgroup
             if kind == "note":
                 if not active or overlay:
@@ -561,7 +561,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 if dur:
                     length = dcache.get(dur)
                     if length is None:
-                        length = length_of(dur, m.group(), lineno, m.start() + 1)
+                        length = length_of(dur, m.group("note"), lineno, m.start() + 1)
                 else:
                     length = plain
                 append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
@@ -622,7 +622,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         problem("multi-bar rest Z in free meter", lineno, col)
                         continue
                     bars = num if den == 1 else 1
-                    check_limit("max_rest_bars", bars, where=m.group(), line=lineno, column=col, **where)
+                    check_limit("max_rest_bars", bars, where=m.group("rest"), line=lineno, column=col, **where)
                     nbars += bars
                     for j in range(bars):
                         if j:
@@ -630,7 +630,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         append(Rest(cur_meter.value, lineno, col))
                     continue
                 dur = m.group("rdur")
-                append(Rest(length_of(dur, m.group(), lineno, col) if dur else plain, lineno, col))
+                append(Rest(length_of(dur, m.group("rest"), lineno, col) if dur else plain, lineno, col))
             elif kind == "chord":
                 if not active or overlay:
                     continue
