@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import gc
 import json
-from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -217,22 +217,27 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     """
     lo, hi = PITCH_RANGE
     sig = FOLK_SIGNATURES[mode]
-    midis = sorted([m for _, m in notes])
-    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig)
-    for d, m in notes:
+    counts = Counter(notes).items()  # a tune has few distinct notes: count each once
+    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), and how often
+    for (d, m), c in counts:
         octv, li = divmod(d + steps, 7)
         if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
-            marked.append((d + steps, m + semis))
+            marked.append((d + steps, m + semis, c))
     index = VOCAB.index
     best = None
     for k in (-3, -2, -1, 0, 1, 2, 3):
         s = semis + 12 * k
-        n = bisect_right(midis, hi - s) - bisect_left(midis, lo - s)
+        first, last = lo - s, hi - s
+        n = 0
+        for (_, m), c in counts:
+            if first <= m <= last:
+                n += c
         nm = 0
-        for d, m in marked:
+        for d, m, c in marked:
             key = (d + 7 * k, m + 12 * k)
             info = _SPELLED.get(key) or _spelling(*key)
-            nm += info[4] in index
+            if info[4] in index:
+                nm += c
         cand = (-n, -nm, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
@@ -296,24 +301,29 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     pappend = positions.append
     ltext = length_text_cache().get
     _Note, _Bar = Note, Bar
+    spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}  # (step, midi) as read → spelling
     for ev in events:
         kind = type(ev)
         if kind is _Note:
-            key = (ev.step + steps, ev.midi + semis)
-            info = _SPELLED.get(key)
+            info = spelled.get(ev[:2])
             if info is None:
-                info = _spelling(*key)
-                if len(_SPELLED) < 8192:
-                    _SPELLED[key] = info
+                key = (ev.step + steps, ev.midi + semis)
+                info = _SPELLED.get(key)
+                if info is None:
+                    info = _spelling(*key)
+                    if len(_SPELLED) < 8192:
+                        _SPELLED[key] = info
+                spelled[ev[:2]] = info
             d, li, a, plain, marked = info
             s_li = sig[li]
-            if a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
+            if a != s_li if not bar_oct else a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
                 bar_oct[d] = a
                 bar_letter[li] = a
                 append(marked)
             else:
                 append(plain)
-            pappend((ev.line, ev.col))
+            at = ev[4:]  # (line, col)
+            pappend(at)
             if in_chord:
                 last_kind = Note
                 continue
@@ -322,7 +332,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             t = got[1] if got is not None and got[0] is length else length_text(length)
             if t:
                 append(t)
-                pappend((ev.line, ev.col))
+                pappend(at)
                 last_kind = str
                 continue
             last_kind = Note
@@ -443,7 +453,7 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         reading = read_body(raw)
         tt.warnings.extend(reading.warnings)
         events = reading.events
-        notes = [(ev.step, ev.midi) for ev in events if type(ev) is Note]
+        notes = [ev[:2] for ev in events if type(ev) is Note]  # (step, midi)
         if not notes and not any(type(ev) is Rest for ev in events):
             raise AbcSyntaxError("no notes in the tune body", tune=raw.index, title=raw.title,
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)
