@@ -260,13 +260,14 @@ def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
     return d, li, a, pitch_token(d, None), pitch_token(d, a)
 
 
-_BAR_CACHE: dict[tuple[str, str | None], tuple[str, ...]] = {}
+_BAR_CACHE: dict[tuple[str, str | None], tuple[tuple[str, ...], bool]] = {}
 #: Reader events that tokens do not carry.
 _NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
 
 
-def _bar_tokens(kind: str, ending: str | None) -> tuple[str, ...]:
-    """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``; ``:|2`` → ``:|``, ``|2``), cached."""
+def _bar_tokens(kind: str, ending: str | None) -> tuple[tuple[str, ...], bool]:
+    """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``; ``:|2`` → ``:|``, ``|2``), and whether
+    it closes a part (:func:`folkabc.abc.events.closes_part`), cached."""
     key = (kind, ending)
     got = _BAR_CACHE.get(key)
     if got is None:
@@ -275,7 +276,7 @@ def _bar_tokens(kind: str, ending: str | None) -> tuple[str, ...]:
         if ending:
             e = "|" + ending
             toks = toks[:-1] + [e] if toks[-1] == "|" else toks + [e]
-        got = tuple(toks)
+        got = (tuple(toks), closes_part(kind))
         if len(_BAR_CACHE) < 1024:
             _BAR_CACHE[key] = got
     return got
@@ -342,9 +343,15 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
         elif kind is _Bar:
             bar_oct.clear()
             bar_letter.clear()
-            if closes_part(ev.kind):
+            toks, closes = _bar_tokens(ev.kind, ev.ending)
+            if closes:
                 part_ends.add((ev.line, ev.col))
-            for tok in _bar_tokens(ev.kind, ev.ending):
+            if len(toks) == 1 and last_kind is not Bar:  # the common case: `|` after a note
+                append(toks[0])
+                pappend(ev[2:])  # (line, col)
+                last_kind = Bar
+                continue
+            for tok in toks:
                 if last_kind is Bar:  # no empty bars: `| |1` → `|1`, `|: |` → `|:`
                     if tok == "|":
                         continue

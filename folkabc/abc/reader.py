@@ -331,6 +331,9 @@ def _length_cache(unit: Fraction) -> dict[str, Fraction]:
 #: its letter in every octave (``pitch``, the standard's default and what abc2midi plays).
 ACCIDENTAL_SCOPES = ("not", "octave", "pitch")
 
+# the note's groups in BODY_FAST_RE by number (a number is found faster than a name)
+_FAST_NOTE_GROUPS = tuple(BODY_FAST_RE.groupindex[g] for g in ("acc", "let", "oct", "dur"))
+
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
 
@@ -538,12 +541,18 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
                 carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
             continue
-        for m in BODY_FAST_RE.finditer(text) if len(text) <= max_events else guarded(BODY_RE.finditer(text), lineno):
+        if len(text) <= max_events:
+            matches = BODY_FAST_RE.finditer(text)
+            g_acc, g_let, g_oct, g_dur = _FAST_NOTE_GROUPS
+        else:
+            matches = guarded(BODY_RE.finditer(text), lineno)
+            g_acc, g_let, g_oct, g_dur = "acc", "let", "oct", "dur"
+        for m in matches:
             kind = m.lastgroup
             if kind == "note":
                 if not active or overlay:
                     continue
-                acc, let, oc, dur = m.group("acc", "let", "oct", "dur")
+                acc, let, oc, dur = m.group(g_acc, g_let, g_oct, g_dur)
                 info = _PITCH_INFO.get((let, oc))
                 if info is None:
                     info = _pitch_info(let, oc)
@@ -570,15 +579,15 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 continue
             elif kind == "bar":
                 overlay = False
-                bar_acc.clear()
+                if bar_acc:
+                    bar_acc.clear()
                 if not active:
                     continue
                 nbars += 1
                 if nbars > max_bars or len(events) - untokened > max_events:  # a huge tune is refused while read
                     too_long(lineno, m.start() + 1)
-                end = m.group("end")
-                append(new(Bar, (m.group("bl"), end.strip().lstrip("[").strip() if end else None, lineno,
-                                 m.start() + 1)))
+                bl, end = m.group("bl", "end")
+                append(new(Bar, (bl, end.strip().lstrip("[").strip() if end else None, lineno, m.start() + 1)))
             elif kind == "deco1" or kind == "deco":
                 if active and not overlay:
                     t = m.group()
