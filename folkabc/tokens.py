@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import gc
 import json
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -219,23 +220,29 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     sig = FOLK_SIGNATURES[mode]
     counts = Counter(notes).items()  # a tune has few distinct notes: count each once
     marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), and how often
+    by_midi: dict[int, int] = {}
     for (d, m), c in counts:
+        by_midi[m] = by_midi.get(m, 0) + c
         octv, li = divmod(d + steps, 7)
         if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
             marked.append((d + steps, m + semis, c))
+    midis = sorted(by_midi)
+    below = [0]  # below[i]: how many notes are lower than midis[i]
+    for m in midis:
+        below.append(below[-1] + by_midi[m])
     index = VOCAB.index
     best = None
     for k in (-3, -2, -1, 0, 1, 2, 3):
         s = semis + 12 * k
-        first, last = lo - s, hi - s
-        n = 0
-        for (_, m), c in counts:
-            if first <= m <= last:
-                n += c
+        n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)]
         nm = 0
         for d, m, c in marked:
             key = (d + 7 * k, m + 12 * k)
-            info = _SPELLED.get(key) or _spelling(*key)
+            info = _SPELLED.get(key)
+            if info is None:
+                info = _spelling(*key)
+                if len(_SPELLED) < _SPELLED_MAX:
+                    _SPELLED[key] = info
             if info[4] in index:
                 nm += c
         cand = (-n, -nm, abs(s), s, steps + 7 * k)
@@ -245,6 +252,7 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
 
 
 _SPELLED: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}
+_SPELLED_MAX = 32768
 
 
 def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
@@ -312,7 +320,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 info = _SPELLED.get(key)
                 if info is None:
                     info = _spelling(*key)
-                    if len(_SPELLED) < 8192:
+                    if len(_SPELLED) < _SPELLED_MAX:
                         _SPELLED[key] = info
                 spelled[ev[:2]] = info
             d, li, a, plain, marked = info
