@@ -331,8 +331,20 @@ def _length_cache(unit: Fraction) -> dict[str, Fraction]:
 #: its letter in every octave (``pitch``, the standard's default and what abc2midi plays).
 ACCIDENTAL_SCOPES = ("not", "octave", "pitch")
 
-# the note's groups in BODY_FAST_RE by number (a number is found faster than a name)
-_FAST_NOTE_GROUPS = tuple(BODY_FAST_RE.groupindex[g] for g in ("acc", "let", "oct", "dur"))
+# a note as written (``^G,2``) → (diatonic step, letter index, natural MIDI number, written accidental
+# or None, duration text): a tune has few distinct notes
+_NOTES: dict[str, tuple[int, int, int, int | None, str]] = {}
+
+
+def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
+    """What a note as written says (see ``_NOTES``), cached (bounded)."""
+    acc, let, oc, dur = NOTE_RE.fullmatch(text).group("acc", "let", "oct", "dur")
+    d, li, base = _PITCH_INFO.get((let, oc)) or _pitch_info(let, oc)
+    got = (d, li, base, None if acc is None else _ACC[acc], dur)
+    if len(_NOTES) < 16384 and len(text) <= 40:
+        _NOTES[text] = got
+    return got
+
 
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
@@ -543,34 +555,35 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             continue
         if len(text) <= max_events:
             matches = BODY_FAST_RE.finditer(text)
-            g_acc, g_let, g_oct, g_dur = _FAST_NOTE_GROUPS
+            g_note = 1
         else:
             matches = guarded(BODY_RE.finditer(text), lineno)
-            g_acc, g_let, g_oct, g_dur = "acc", "let", "oct", "dur"
+            g_note = "note"
         for m in matches:
             kind = m.lastgroup
             if kind == "note":
                 if not active or overlay:
                     continue
-                acc, let, oc, dur = m.group(g_acc, g_let, g_oct, g_dur)
-                info = _PITCH_INFO.get((let, oc))
-                if info is None:
-                    info = _pitch_info(let, oc)
-                d, li, base = info
-                k = li if by_pitch else d
-                if acc is not None:
-                    alt = _ACC[acc]
-                    if carry:
-                        bar_acc[k] = alt
-                    acc = alt
-                else:
-                    alt = bar_acc.get(k)
-                    if alt is None:
+                nt = m.group(g_note)
+                got = _NOTES.get(nt)
+                if got is None:
+                    got = _note_info(nt)
+                d, li, base, acc, dur = got
+                if acc is None:
+                    if bar_acc:
+                        alt = bar_acc.get(li if by_pitch else d)
+                        if alt is None:
+                            alt = sig[li]
+                    else:
                         alt = sig[li]
+                else:
+                    alt = acc
+                    if carry:
+                        bar_acc[li if by_pitch else d] = acc
                 if dur:
                     length = dcache.get(dur)
                     if length is None:
-                        length = length_of(dur, m.group("note"), lineno, m.start() + 1)
+                        length = length_of(dur, nt, lineno, m.start() + 1)
                 else:
                     length = plain
                 append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
