@@ -141,7 +141,7 @@ def split_tunes(text: str) -> list[RawTune]:
         text = text[1:]
     lines = text.split("\n")
     directives: dict[str, str] = {}
-    has_x = any(ln.startswith("X:") for ln in lines)
+    has_x = text.startswith("X:") or "\nX:" in text  # a line starts with X:
     tunes: list[RawTune] = []
     defaults: dict[str, tuple[str, int, int]] = {}
     cur: RawTune | None = None
