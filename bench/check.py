@@ -13,11 +13,18 @@ For each music21 ABC collection named, it times
 
 It prints tunes per second for each and the ratio folkabc / abc2midi. Each
 measurement is the best of ``--repeat`` runs (default 2).
+
+Then, one tune a file (as a user checks one tune): ``--one-tune N`` tunes of O'Neill's
+(default 30, spread over the collection) are each written to a file of their own, and each
+file is checked by its own process, ``abc2midi FILE -c`` and ``folkabc check FILE``
+(``python -m folkabc``, this checkout), alternating; it prints tunes per second of wall time
+for both and the ratio. Both ratios (many-tune files, one-tune files) print in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -70,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("collections", nargs="*", default=["oneills1850", "ryansMammoth"])
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--one-tune", type=int, default=30, metavar="N",
+                    help="O'Neill's tunes checked one a file, a process each (0: skip)")
     args = ap.parse_args(argv)
 
     exe = shutil.which("abc2midi")
@@ -87,7 +96,42 @@ def main(argv: list[str] | None = None) -> int:
         _row(coll, len(paths), n, t_peer, t_ours, t_count)
     if len(args.collections) > 1:
         _row("all", sum(len(_paths([c])) for c in args.collections), *totals)
+    if args.one_tune > 0:
+        n, t_peer, t_ours = _one_tune(exe, args.one_tune)
+        print(f"\none tune a file, a process each ({n} O'Neill's tunes): abc2midi -c {n / t_peer:,.1f} tunes/s, "
+              f"folkabc check {n / t_ours:,.1f} tunes/s, ratio {t_peer / t_ours:.3f}x "
+              f"({1000 * t_peer / n:.1f} ms and {1000 * t_ours / n:.0f} ms a tune, wall)")
+    print(f"(load average {os.getloadavg()[0]:.1f}; compare ratios, which a loaded machine slows alike)")
     return 0
+
+
+def _one_tune(exe: str, count: int) -> tuple[int, float, float]:
+    """(tunes, abc2midi seconds, folkabc seconds): ``count`` O'Neill's tunes, each in a file of its
+    own, each checked by a process of its own (wall time; the two tools alternate per tune)."""
+    tunes = []
+    for p in _paths(["oneills1850"]):
+        parts = p.read_text(encoding="latin-1").split("\nX:")
+        tunes += ["X:" + t for t in parts[1:]]
+    step = max(1, len(tunes) // count)
+    chosen = tunes[::step][:count]
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    t_peer = t_ours = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, text in enumerate(chosen):
+            path = Path(tmp) / f"tune{k}.abc"
+            path.write_text(text.rstrip("\n") + "\n", encoding="latin-1")
+            t = time.perf_counter()
+            subprocess.run([exe, str(path), "-c"], cwd=tmp, capture_output=True, check=False)
+            t_peer += time.perf_counter() - t
+            t = time.perf_counter()
+            out = subprocess.run([sys.executable, "-m", "folkabc", "check", str(path)], cwd=tmp, env=env,
+                                 capture_output=True, text=True, check=False)
+            t_ours += time.perf_counter() - t
+            if out.returncode not in (0, 1):
+                raise RuntimeError(f"folkabc check failed on tune {k}: {out.stderr.strip()[-300:]}")
+    return len(chosen), t_peer, t_ours
 
 
 def _row(name: str, files: int, n: int, t_peer: float, t_ours: float, t_count: float) -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import gc
 import json
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -217,22 +218,33 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     """
     lo, hi = PITCH_RANGE
     sig = FOLK_SIGNATURES[mode]
-    midis = sorted([m for _, m in notes])
-    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig)
-    for d, m in notes:
+    counts = Counter(notes).items()  # a tune has few distinct notes: count each once
+    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), and how often
+    by_midi: dict[int, int] = {}
+    for (d, m), c in counts:
+        by_midi[m] = by_midi.get(m, 0) + c
         octv, li = divmod(d + steps, 7)
         if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
-            marked.append((d + steps, m + semis))
+            marked.append((d + steps, m + semis, c))
+    midis = sorted(by_midi)
+    below = [0]  # below[i]: how many notes are lower than midis[i]
+    for m in midis:
+        below.append(below[-1] + by_midi[m])
     index = VOCAB.index
     best = None
     for k in (-3, -2, -1, 0, 1, 2, 3):
         s = semis + 12 * k
-        n = bisect_right(midis, hi - s) - bisect_left(midis, lo - s)
+        n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)]
         nm = 0
-        for d, m in marked:
+        for d, m, c in marked:
             key = (d + 7 * k, m + 12 * k)
-            info = _SPELLED.get(key) or _spelling(*key)
-            nm += info[4] in index
+            info = _SPELLED.get(key)
+            if info is None:
+                info = _spelling(*key)
+                if len(_SPELLED) < _SPELLED_MAX:
+                    _SPELLED[key] = info
+            if info[4] in index:
+                nm += c
         cand = (-n, -nm, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
@@ -240,6 +252,7 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
 
 
 _SPELLED: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}
+_SPELLED_MAX = 32768
 
 
 def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
@@ -255,13 +268,14 @@ def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
     return d, li, a, pitch_token(d, None), pitch_token(d, a)
 
 
-_BAR_CACHE: dict[tuple[str, str | None], tuple[str, ...]] = {}
+_BAR_CACHE: dict[tuple[str, str | None], tuple[tuple[str, ...], bool]] = {}
 #: Reader events that tokens do not carry.
 _NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
 
 
-def _bar_tokens(kind: str, ending: str | None) -> tuple[str, ...]:
-    """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``; ``:|2`` → ``:|``, ``|2``), cached."""
+def _bar_tokens(kind: str, ending: str | None) -> tuple[tuple[str, ...], bool]:
+    """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``; ``:|2`` → ``:|``, ``|2``), and whether
+    it closes a part (:func:`folkabc.abc.events.closes_part`), cached."""
     key = (kind, ending)
     got = _BAR_CACHE.get(key)
     if got is None:
@@ -270,7 +284,7 @@ def _bar_tokens(kind: str, ending: str | None) -> tuple[str, ...]:
         if ending:
             e = "|" + ending
             toks = toks[:-1] + [e] if toks[-1] == "|" else toks + [e]
-        got = tuple(toks)
+        got = (tuple(toks), closes_part(kind))
         if len(_BAR_CACHE) < 1024:
             _BAR_CACHE[key] = got
     return got
@@ -296,24 +310,29 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     pappend = positions.append
     ltext = length_text_cache().get
     _Note, _Bar = Note, Bar
+    spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}  # (step, midi) as read → spelling
     for ev in events:
         kind = type(ev)
         if kind is _Note:
-            key = (ev.step + steps, ev.midi + semis)
-            info = _SPELLED.get(key)
+            info = spelled.get(ev[:2])
             if info is None:
-                info = _spelling(*key)
-                if len(_SPELLED) < 8192:
-                    _SPELLED[key] = info
+                key = (ev.step + steps, ev.midi + semis)
+                info = _SPELLED.get(key)
+                if info is None:
+                    info = _spelling(*key)
+                    if len(_SPELLED) < _SPELLED_MAX:
+                        _SPELLED[key] = info
+                spelled[ev[:2]] = info
             d, li, a, plain, marked = info
             s_li = sig[li]
-            if a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
+            if a != s_li if not bar_oct else a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
                 bar_oct[d] = a
                 bar_letter[li] = a
                 append(marked)
             else:
                 append(plain)
-            pappend((ev.line, ev.col))
+            at = ev[4:]  # (line, col)
+            pappend(at)
             if in_chord:
                 last_kind = Note
                 continue
@@ -322,7 +341,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             t = got[1] if got is not None and got[0] is length else length_text(length)
             if t:
                 append(t)
-                pappend((ev.line, ev.col))
+                pappend(at)
                 last_kind = str
                 continue
             last_kind = Note
@@ -332,9 +351,15 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
         elif kind is _Bar:
             bar_oct.clear()
             bar_letter.clear()
-            if closes_part(ev.kind):
+            toks, closes = _bar_tokens(ev.kind, ev.ending)
+            if closes:
                 part_ends.add((ev.line, ev.col))
-            for tok in _bar_tokens(ev.kind, ev.ending):
+            if len(toks) == 1 and last_kind is not Bar:  # the common case: `|` after a note
+                append(toks[0])
+                pappend(ev[2:])  # (line, col)
+                last_kind = Bar
+                continue
+            for tok in toks:
                 if last_kind is Bar:  # no empty bars: `| |1` → `|1`, `|: |` → `|:`
                     if tok == "|":
                         continue
@@ -443,7 +468,7 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         reading = read_body(raw)
         tt.warnings.extend(reading.warnings)
         events = reading.events
-        notes = [(ev.step, ev.midi) for ev in events if type(ev) is Note]
+        notes = [ev[:2] for ev in events if type(ev) is Note]  # (step, midi)
         if not notes and not any(type(ev) is Rest for ev in events):
             raise AbcSyntaxError("no notes in the tune body", tune=raw.index, title=raw.title,
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)

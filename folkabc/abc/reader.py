@@ -32,7 +32,7 @@ from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
                      Rest, Slur, Tie, Tuplet)
 from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
-from .lexer import BODY_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
+from .lexer import BODY_FAST_RE, BODY_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
 
 __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "length_text_cache",
            "ACCIDENTAL_SCOPES"]
@@ -141,7 +141,7 @@ def split_tunes(text: str) -> list[RawTune]:
         text = text[1:]
     lines = text.split("\n")
     directives: dict[str, str] = {}
-    has_x = any(ln.startswith("X:") for ln in lines)
+    has_x = text.startswith("X:") or "\nX:" in text  # a line starts with X:
     tunes: list[RawTune] = []
     defaults: dict[str, tuple[str, int, int]] = {}
     cur: RawTune | None = None
@@ -330,6 +330,21 @@ def _length_cache(unit: Fraction) -> dict[str, Fraction]:
 #: bar for no other note (``not``), for notes of its letter in its octave (``octave``), or for notes of
 #: its letter in every octave (``pitch``, the standard's default and what abc2midi plays).
 ACCIDENTAL_SCOPES = ("not", "octave", "pitch")
+
+# a note as written (``^G,2``) → (diatonic step, letter index, natural MIDI number, written accidental
+# or None, duration text): a tune has few distinct notes
+_NOTES: dict[str, tuple[int, int, int, int | None, str]] = {}
+
+
+def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
+    """What a note as written says (see ``_NOTES``), cached (bounded)."""
+    acc, let, oc, dur = NOTE_RE.fullmatch(text).group("acc", "let", "oct", "dur")
+    d, li, base = _PITCH_INFO.get((let, oc)) or _pitch_info(let, oc)
+    got = (d, li, base, None if acc is None else _ACC[acc], dur)
+    if len(_NOTES) < 16384 and len(text) <= 40:
+        _NOTES[text] = got
+    return got
+
 
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
@@ -538,30 +553,37 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
                 carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
             continue
-        for m in BODY_RE.finditer(text) if len(text) <= max_events else guarded(BODY_RE.finditer(text), lineno):
+        if len(text) <= max_events:
+            matches = BODY_FAST_RE.finditer(text)
+            g_note = 1
+        else:
+            matches = guarded(BODY_RE.finditer(text), lineno)
+            g_note = "note"
+        for m in matches:
             kind = m.lastgroup
             if kind == "note":
                 if not active or overlay:
                     continue
-                acc, let, oc, dur = m.group("acc", "let", "oct", "dur")
-                info = _PITCH_INFO.get((let, oc))
-                if info is None:
-                    info = _pitch_info(let, oc)
-                d, li, base = info
-                k = li if by_pitch else d
-                if acc is not None:
-                    alt = _ACC[acc]
-                    if carry:
-                        bar_acc[k] = alt
-                    acc = alt
-                else:
-                    alt = bar_acc.get(k)
-                    if alt is None:
+                nt = m.group(g_note)
+                got = _NOTES.get(nt)
+                if got is None:
+                    got = _note_info(nt)
+                d, li, base, acc, dur = got
+                if acc is None:
+                    if bar_acc:
+                        alt = bar_acc.get(li if by_pitch else d)
+                        if alt is None:
+                            alt = sig[li]
+                    else:
                         alt = sig[li]
+                else:
+                    alt = acc
+                    if carry:
+                        bar_acc[li if by_pitch else d] = acc
                 if dur:
                     length = dcache.get(dur)
                     if length is None:
-                        length = length_of(dur, m.group(), lineno, m.start() + 1)
+                        length = length_of(dur, nt, lineno, m.start() + 1)
                 else:
                     length = plain
                 append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
@@ -570,15 +592,15 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 continue
             elif kind == "bar":
                 overlay = False
-                bar_acc.clear()
+                if bar_acc:
+                    bar_acc.clear()
                 if not active:
                     continue
                 nbars += 1
                 if nbars > max_bars or len(events) - untokened > max_events:  # a huge tune is refused while read
                     too_long(lineno, m.start() + 1)
-                end = m.group("end")
-                append(new(Bar, (m.group("bl"), end.strip().lstrip("[").strip() if end else None, lineno,
-                                 m.start() + 1)))
+                bl, end = m.group("bl", "end")
+                append(new(Bar, (bl, end.strip().lstrip("[").strip() if end else None, lineno, m.start() + 1)))
             elif kind == "deco1" or kind == "deco":
                 if active and not overlay:
                     t = m.group()
@@ -622,7 +644,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         problem("multi-bar rest Z in free meter", lineno, col)
                         continue
                     bars = num if den == 1 else 1
-                    check_limit("max_rest_bars", bars, where=m.group(), line=lineno, column=col, **where)
+                    check_limit("max_rest_bars", bars, where=m.group("rest"), line=lineno, column=col, **where)
                     nbars += bars
                     for j in range(bars):
                         if j:
@@ -630,7 +652,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         append(Rest(cur_meter.value, lineno, col))
                     continue
                 dur = m.group("rdur")
-                append(Rest(length_of(dur, m.group(), lineno, col) if dur else plain, lineno, col))
+                append(Rest(length_of(dur, m.group("rest"), lineno, col) if dur else plain, lineno, col))
             elif kind == "chord":
                 if not active or overlay:
                     continue

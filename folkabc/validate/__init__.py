@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -610,7 +611,16 @@ def _check_tokenized(tt: Any, strict: bool = False) -> CheckResult:
 def _check_abc(text: str, strict: bool = False) -> list[CheckResult]:
     from ..tokens import tokenize
 
-    tunes = tokenize(text)
-    if not tunes:
-        raise FolkabcError("no tune found (neither ABC with X: fields nor a folk-rnn token file)")
-    return [_check_tokenized(tt, strict) for tt in tunes]
+    # as tokenize does: counting allocates many small objects and no reference cycles, so the cyclic
+    # garbage collector is paused for the call
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        tunes = tokenize(text)
+        if not tunes:
+            raise FolkabcError("no tune found (neither ABC with X: fields nor a folk-rnn token file)")
+        return [_check_tokenized(tt, strict) for tt in tunes]
+    finally:
+        if paused:
+            gc.enable()
