@@ -692,3 +692,17 @@ def test_self_training_forms_keep_the_reference_share_of_aabb(oneill_tunes):
     form = lambda s: check(VOCAB.decode(s[1:-1]))[0].structure.two_repeated_parts()  # noqa: E731
     assert with_forms and all(map(form, with_forms))
     assert sum(map(form, plain)) < len(plain) / 2
+
+
+def test_session_recipe_settings_load_and_name_real_files():
+    """The committed session-model recipe (recipes/session/) reads as settings, trains on the dance
+    collections and holds out the shipped model's held-out file, which exists."""
+    from folkabc.corpus.sources import DANCE_COLLECTIONS
+    from folkabc.train import TrainSettings
+
+    root = Path(__file__).resolve().parent.parent
+    for name in ("1-dance-settings.json", "2-self-settings.json"):
+        s = TrainSettings.load(root / "recipes" / "session" / name)
+        assert s.sources == DANCE_COLLECTIONS and s.only_clean
+        assert (root / s.heldout).is_file()
+    assert TrainSettings.load(root / "recipes" / "session" / "2-self-settings.json").self_forms
