@@ -25,8 +25,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -68,14 +67,4 @@ _LAZY = {
 __all__ = sorted(_LAZY) + ["__version__"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'folkabc' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_names("folkabc", _LAZY, globals(), prefix="", listed=__all__)

@@ -28,10 +28,11 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import Any
+
+from .._lazy import lazy_names
 
 _LAZY = {
     "SuffixIndex": "index",
@@ -55,17 +56,7 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'folkabc.search' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | set(globals()))
+__getattr__, __dir__ = lazy_names("folkabc.search", _LAZY, globals(), prefix="folkabc.search.")
 
 
 class _Package(types.ModuleType):
