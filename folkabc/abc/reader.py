@@ -349,7 +349,8 @@ def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
 
-def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = False) -> Reading:
+def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = False,
+              plain_notes: bool = False) -> Reading:
     """Read a tune's header fields and body into typed events (:mod:`folkabc.abc.events`).
 
     Parameters
@@ -364,6 +365,11 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         Warn (in :attr:`Reading.warnings`, with line and column) about what cannot be read and go on
         (an unreadable ``K:``/``M:``/``L:`` is ignored, a zero length reads as one unit, a bad
         character is skipped), instead of raising.
+    plain_notes : bool
+        Give each note outside a chord or grace group as a plain tuple of :class:`~folkabc.abc.events.Note`'s
+        fields (``(step, midi, length, accidental, line, col)``) instead of a ``Note``: for a consumer
+        that reads the fields by position (the tokenizer), which spares building a ``Note`` per note
+        (an eighth of the reading's time).
 
     Returns
     -------
@@ -384,6 +390,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     >>> r = read_body(split_tunes("X:1\\nK:C\\n^F f|\\n")[0])
     >>> [e.midi for e in r.events if type(e) is Note]
     [66, 78]
+    >>> read_body(split_tunes("X:1\\nK:C\\n^F f|\\n")[0], plain_notes=True).events[:2]
+    [(31, 66, Fraction(1, 8), 1, 3, 1), (38, 78, Fraction(1, 8), None, 3, 4)]
     """
     where = {"tune": tune.index, "title": tune.title}
     warnings: list[str] = []
@@ -586,7 +594,10 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         length = length_of(dur, nt, lineno, m.start() + 1)
                 else:
                     length = plain
-                append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
+                if plain_notes:
+                    append((d, base + alt, length, acc, lineno, m.start() + 1))
+                else:
+                    append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
                 sounded = True
             elif kind == "ws":
                 continue
