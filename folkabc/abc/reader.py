@@ -348,6 +348,21 @@ def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
 
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
+# reading state (signature, unit length, accidental scope by pitch) → {a note as written → (step, midi with
+# no accidental pending in the bar, length, written accidental, the bar's accidental key, natural midi)}
+_NOTE_STATES: dict[tuple, dict[str, tuple]] = {}
+
+
+def _note_table(sig: tuple[int, ...], unit: Fraction, by_pitch: bool) -> dict[str, tuple]:
+    """The notes read in one reading state (cached, bounded: 256 states)."""
+    state = (sig, unit, by_pitch)
+    got = _NOTE_STATES.get(state)
+    if got is None:
+        got = {}
+        if len(_NOTE_STATES) < 256:
+            _NOTE_STATES[state] = got
+    return got
+
 
 def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = False,
               plain_notes: bool = False) -> Reading:
@@ -446,6 +461,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     head_unit = unit
     dcache = _length_cache(unit)
     plain = dcache[""]
+    ncache = _note_table(key.signature, unit, scope == "pitch")
     voices = tune.header.get("V")
     first_voice = voices[0].split()[0] if voices and voices[0].split() else None
     sig = key.signature
@@ -488,6 +504,16 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 dcache[dur] = got
         return got
 
+    def note_entry(nt: str, line: int, col: int) -> tuple:
+        """A note as written read in the current state (see ``_NOTE_STATES``), kept when it read cleanly."""
+        d, li, base, acc, dur = _NOTES.get(nt) or _note_info(nt)
+        length = (dcache.get(dur) or length_of(dur, nt, line, col)) if dur else plain
+        k = li if by_pitch else d
+        got = (d, base + (sig[li] if acc is None else acc), length, acc, k, base)
+        if (not dur or dur in dcache) and len(ncache) < 512:
+            ncache[nt] = got
+        return got
+
     def pitch_of(m) -> tuple[int, int, int | None]:
         let, oc = m.group("let", "oct")
         d, li, base = _PITCH_INFO.get((let, oc)) or _pitch_info(let, oc)
@@ -504,7 +530,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         return d, base + alt, None
 
     def apply_field(letter: str, value: str, line: int, col: int) -> None:
-        nonlocal unit, sig, active, first_voice, multi_voice, meter, meter_at, cur_meter, dcache, plain
+        nonlocal unit, sig, active, first_voice, multi_voice, meter, meter_at, cur_meter, dcache, plain, ncache
         if letter == "K":
             try:
                 k = parse_key(value)
@@ -513,6 +539,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 return
             if active:
                 sig = k.signature
+                ncache = _note_table(sig, unit, by_pitch)
                 bar_acc.clear()
                 append(FieldChange("K", k, line, col))
         elif letter == "M":
@@ -536,6 +563,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 unit = u
                 dcache = _length_cache(unit)
                 plain = dcache[""]
+                ncache = _note_table(sig, unit, by_pitch)
                 append(FieldChange("L", u, line, col))
         elif letter == "V":
             vid = value.split()[0] if value.split() else ""
@@ -560,6 +588,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             dm = _DIRECTIVE_RE.match(text)
             if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
                 carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
+                ncache = _note_table(sig, unit, by_pitch)
             continue
         if len(text) <= max_events:
             matches = BODY_FAST_RE.finditer(text)
@@ -573,31 +602,21 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 if not active or overlay:
                     continue
                 nt = m.group(g_note)
-                got = _NOTES.get(nt)
+                got = ncache.get(nt)
                 if got is None:
-                    got = _note_info(nt)
-                d, li, base, acc, dur = got
+                    got = note_entry(nt, lineno, m.start() + 1)
+                d, midi, length, acc, k, base = got
                 if acc is None:
                     if bar_acc:
-                        alt = bar_acc.get(li if by_pitch else d)
-                        if alt is None:
-                            alt = sig[li]
-                    else:
-                        alt = sig[li]
-                else:
-                    alt = acc
-                    if carry:
-                        bar_acc[li if by_pitch else d] = acc
-                if dur:
-                    length = dcache.get(dur)
-                    if length is None:
-                        length = length_of(dur, nt, lineno, m.start() + 1)
-                else:
-                    length = plain
+                        alt = bar_acc.get(k)
+                        if alt is not None:
+                            midi = base + alt
+                elif carry:
+                    bar_acc[k] = acc
                 if plain_notes:
-                    append((d, base + alt, length, acc, lineno, m.start() + 1))
+                    append((d, midi, length, acc, lineno, m.start() + 1))
                 else:
-                    append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
+                    append(new(Note, (d, midi, length, acc, lineno, m.start() + 1)))
                 sounded = True
             elif kind == "ws":
                 continue
