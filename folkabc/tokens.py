@@ -309,11 +309,11 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     append = tokens.append
     pappend = positions.append
     ltext = length_text_cache().get
-    _Note, _Bar = Note, Bar
+    _Bar = Bar
     spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}  # (step, midi) as read → spelling
     for ev in events:
         kind = type(ev)
-        if kind is tuple or kind is _Note:  # a note: plain (read_body's plain_notes) or in a chord
+        if kind is tuple:  # a note (read_body's plain_notes)
             info = spelled.get(ev[:2])
             if info is None:
                 key = (ev[0] + steps, ev[1] + semis)
@@ -468,7 +468,7 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         reading = read_body(raw, plain_notes=True)  # notes as plain tuples (Note's fields): cheaper
         tt.warnings.extend(reading.warnings)
         events = reading.events
-        notes = [ev[:2] for ev in events if type(ev) is tuple or type(ev) is Note]  # (step, midi)
+        notes = [ev[:2] for ev in events if type(ev) is tuple]  # (step, midi) of each note
         if not notes and not any(type(ev) is Rest for ev in events):
             raise AbcSyntaxError("no notes in the tune body", tune=raw.index, title=raw.title,
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)

@@ -381,7 +381,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         (an unreadable ``K:``/``M:``/``L:`` is ignored, a zero length reads as one unit, a bad
         character is skipped), instead of raising.
     plain_notes : bool
-        Give each note outside a chord or grace group as a plain tuple of :class:`~folkabc.abc.events.Note`'s
+        Give each note outside a grace group as a plain tuple of :class:`~folkabc.abc.events.Note`'s
         fields (``(step, midi, length, accidental, line, col)``) instead of a ``Note``: for a consumer
         that reads the fields by position (the tokenizer), which spares building a ``Note`` per note
         (an eighth of the reading's time).
@@ -703,7 +703,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         continue
                     d, midi, acc = pitch_of(cm)
                     ln = length_of(cm.group("dur"), m.group(), lineno, col)
-                    notes.append(Note(d, midi, ln, acc, lineno, base + cm.start()))
+                    notes.append((d, midi, ln, acc, lineno, base + cm.start()) if plain_notes
+                                 else Note(d, midi, ln, acc, lineno, base + cm.start()))
                     if first is None:
                         first = ln
                 if first is None:
