@@ -387,18 +387,22 @@ def nested_tuplet(tokens: Sequence[str]) -> int | None:
     """
     rem = 0
     in_chord = False
+    codes = _CODES  # the grammar's kinds, memoised per token (_code)
     for k in range(2, len(tokens)):
-        kind = _kind(tokens[k])
-        if kind == "tuplet":
+        tok = tokens[k]
+        c = codes.get(tok)
+        if c is None:
+            c = _code(tok)
+        if c == _TUPLET:
             if rem:
                 return k
-            rem = _tuplet_notes(tokens[k])
-        elif kind == "chord-open":
+            rem = _tuplet_notes(tok)
+        elif c == _OPEN:
             in_chord = True
-        elif kind == "chord-close":
+        elif c == _CLOSE:
             in_chord = False
             rem = rem - 1 if rem else 0
-        elif (kind == "pitch" or kind == "rest") and not in_chord:
+        elif c == _NOTE and not in_chord:  # a pitch or a rest
             rem = rem - 1 if rem else 0
     return None
 

@@ -309,14 +309,14 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     append = tokens.append
     pappend = positions.append
     ltext = length_text_cache().get
-    _Note, _Bar = Note, Bar
+    _Bar = Bar
     spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}  # (step, midi) as read → spelling
     for ev in events:
         kind = type(ev)
-        if kind is _Note:
+        if kind is tuple:  # a note (read_body's plain_notes)
             info = spelled.get(ev[:2])
             if info is None:
-                key = (ev.step + steps, ev.midi + semis)
+                key = (ev[0] + steps, ev[1] + semis)
                 info = _SPELLED.get(key)
                 if info is None:
                     info = _spelling(*key)
@@ -336,7 +336,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             if in_chord:
                 last_kind = Note
                 continue
-            length = ev.length
+            length = ev[2]
             got = ltext(id(length))
             t = got[1] if got is not None and got[0] is length else length_text(length)
             if t:
@@ -465,10 +465,10 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         abc=raw.abc, line=raw.line, warnings=list(raw.warnings),
     )
     try:
-        reading = read_body(raw)
+        reading = read_body(raw, plain_notes=True)  # notes as plain tuples (Note's fields): cheaper
         tt.warnings.extend(reading.warnings)
         events = reading.events
-        notes = [ev[:2] for ev in events if type(ev) is Note]  # (step, midi)
+        notes = [ev[:2] for ev in events if type(ev) is tuple]  # (step, midi) of each note
         if not notes and not any(type(ev) is Rest for ev in events):
             raise AbcSyntaxError("no notes in the tune body", tune=raw.index, title=raw.title,
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)

@@ -348,8 +348,24 @@ def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
 
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
+# reading state (signature, unit length, accidental scope by pitch) → {a note as written → (step, midi with
+# no accidental pending in the bar, length, written accidental, the bar's accidental key, natural midi)}
+_NOTE_STATES: dict[tuple, dict[str, tuple]] = {}
 
-def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = False) -> Reading:
+
+def _note_table(sig: tuple[int, ...], unit: Fraction, by_pitch: bool) -> dict[str, tuple]:
+    """The notes read in one reading state (cached, bounded: 256 states)."""
+    state = (sig, unit, by_pitch)
+    got = _NOTE_STATES.get(state)
+    if got is None:
+        got = {}
+        if len(_NOTE_STATES) < 256:
+            _NOTE_STATES[state] = got
+    return got
+
+
+def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = False,
+              plain_notes: bool = False) -> Reading:
     """Read a tune's header fields and body into typed events (:mod:`folkabc.abc.events`).
 
     Parameters
@@ -364,6 +380,11 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         Warn (in :attr:`Reading.warnings`, with line and column) about what cannot be read and go on
         (an unreadable ``K:``/``M:``/``L:`` is ignored, a zero length reads as one unit, a bad
         character is skipped), instead of raising.
+    plain_notes : bool
+        Give each note outside a grace group as a plain tuple of :class:`~folkabc.abc.events.Note`'s
+        fields (``(step, midi, length, accidental, line, col)``) instead of a ``Note``: for a consumer
+        that reads the fields by position (the tokenizer), which spares building a ``Note`` per note
+        (an eighth of the reading's time).
 
     Returns
     -------
@@ -384,6 +405,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     >>> r = read_body(split_tunes("X:1\\nK:C\\n^F f|\\n")[0])
     >>> [e.midi for e in r.events if type(e) is Note]
     [66, 78]
+    >>> read_body(split_tunes("X:1\\nK:C\\n^F f|\\n")[0], plain_notes=True).events[:2]
+    [(31, 66, Fraction(1, 8), 1, 3, 1), (38, 78, Fraction(1, 8), None, 3, 4)]
     """
     where = {"tune": tune.index, "title": tune.title}
     warnings: list[str] = []
@@ -438,6 +461,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     head_unit = unit
     dcache = _length_cache(unit)
     plain = dcache[""]
+    ncache = _note_table(key.signature, unit, scope == "pitch")
     voices = tune.header.get("V")
     first_voice = voices[0].split()[0] if voices and voices[0].split() else None
     sig = key.signature
@@ -480,6 +504,16 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 dcache[dur] = got
         return got
 
+    def note_entry(nt: str, line: int, col: int) -> tuple:
+        """A note as written read in the current state (see ``_NOTE_STATES``), kept when it read cleanly."""
+        d, li, base, acc, dur = _NOTES.get(nt) or _note_info(nt)
+        length = (dcache.get(dur) or length_of(dur, nt, line, col)) if dur else plain
+        k = li if by_pitch else d
+        got = (d, base + (sig[li] if acc is None else acc), length, acc, k, base)
+        if (not dur or dur in dcache) and len(ncache) < 512:
+            ncache[nt] = got
+        return got
+
     def pitch_of(m) -> tuple[int, int, int | None]:
         let, oc = m.group("let", "oct")
         d, li, base = _PITCH_INFO.get((let, oc)) or _pitch_info(let, oc)
@@ -496,7 +530,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         return d, base + alt, None
 
     def apply_field(letter: str, value: str, line: int, col: int) -> None:
-        nonlocal unit, sig, active, first_voice, multi_voice, meter, meter_at, cur_meter, dcache, plain
+        nonlocal unit, sig, active, first_voice, multi_voice, meter, meter_at, cur_meter, dcache, plain, ncache
         if letter == "K":
             try:
                 k = parse_key(value)
@@ -505,6 +539,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 return
             if active:
                 sig = k.signature
+                ncache = _note_table(sig, unit, by_pitch)
                 bar_acc.clear()
                 append(FieldChange("K", k, line, col))
         elif letter == "M":
@@ -528,6 +563,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 unit = u
                 dcache = _length_cache(unit)
                 plain = dcache[""]
+                ncache = _note_table(sig, unit, by_pitch)
                 append(FieldChange("L", u, line, col))
         elif letter == "V":
             vid = value.split()[0] if value.split() else ""
@@ -552,6 +588,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
             dm = _DIRECTIVE_RE.match(text)
             if dm is not None and accidentals is None and dm.group(2) in ACCIDENTAL_SCOPES:
                 carry, by_pitch = dm.group(2) != "not", dm.group(2) == "pitch"
+                ncache = _note_table(sig, unit, by_pitch)
             continue
         if len(text) <= max_events:
             matches = BODY_FAST_RE.finditer(text)
@@ -565,28 +602,21 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 if not active or overlay:
                     continue
                 nt = m.group(g_note)
-                got = _NOTES.get(nt)
+                got = ncache.get(nt)
                 if got is None:
-                    got = _note_info(nt)
-                d, li, base, acc, dur = got
+                    got = note_entry(nt, lineno, m.start() + 1)
+                d, midi, length, acc, k, base = got
                 if acc is None:
                     if bar_acc:
-                        alt = bar_acc.get(li if by_pitch else d)
-                        if alt is None:
-                            alt = sig[li]
-                    else:
-                        alt = sig[li]
+                        alt = bar_acc.get(k)
+                        if alt is not None:
+                            midi = base + alt
+                elif carry:
+                    bar_acc[k] = acc
+                if plain_notes:
+                    append((d, midi, length, acc, lineno, m.start() + 1))
                 else:
-                    alt = acc
-                    if carry:
-                        bar_acc[li if by_pitch else d] = acc
-                if dur:
-                    length = dcache.get(dur)
-                    if length is None:
-                        length = length_of(dur, nt, lineno, m.start() + 1)
-                else:
-                    length = plain
-                append(new(Note, (d, base + alt, length, acc, lineno, m.start() + 1)))
+                    append(new(Note, (d, midi, length, acc, lineno, m.start() + 1)))
                 sounded = True
             elif kind == "ws":
                 continue
@@ -673,7 +703,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         continue
                     d, midi, acc = pitch_of(cm)
                     ln = length_of(cm.group("dur"), m.group(), lineno, col)
-                    notes.append(Note(d, midi, ln, acc, lineno, base + cm.start()))
+                    notes.append((d, midi, ln, acc, lineno, base + cm.start()) if plain_notes
+                                 else Note(d, midi, ln, acc, lineno, base + cm.start()))
                     if first is None:
                         first = ln
                 if first is None:
