@@ -35,6 +35,7 @@ _LAZY = {
     "build_corpus": "build",
     "BuildReport": "build",
     "default_corpus_path": "manifest",
+    "home_dir": "manifest",
     "ensure_default_corpus": "build",
     "open_source": "sources",
     "Source": "sources",

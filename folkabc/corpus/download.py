@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .._io import atomic_write
 from ..errors import CorpusError
+from .manifest import home_dir
 
 __all__ = ["Download", "THESESSION", "THESESSION_NOTICE", "PYABC2_SOURCES", "downloads_dir", "fetch",
            "sha256_of", "cached", "store", "fetch_pyabc2", "join_tunes"]
@@ -72,9 +73,7 @@ def downloads_dir() -> Path:
     >>> downloads_dir().name
     'downloads'
     """
-    home = os.environ.get("FOLKABC_HOME")
-    base = Path(home).expanduser() if home else Path.home() / ".cache" / "folkabc"
-    return base / "downloads"
+    return home_dir() / "downloads"
 
 
 def sha256_of(path: Path) -> str:

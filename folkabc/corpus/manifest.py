@@ -40,6 +40,7 @@ from ..errors import CorpusError, FolkabcError
 from ..vocab import VOCAB
 
 __all__ = [
+    "home_dir",
     "DEFAULT_SOURCES",
     "FORMAT",
     "FORMAT_VERSION",
@@ -173,6 +174,19 @@ def read_manifest(path: Path, *, any_version: bool = False) -> dict:
     return manifest
 
 
+def home_dir() -> Path:
+    """The folkabc home folder: ``$FOLKABC_HOME``, else ``~/.cache/folkabc`` (the default corpus,
+    the download cache and the server's tunebook live in it).
+
+    Examples
+    --------
+    >>> home_dir() / "corpus" == default_corpus_path()
+    True
+    """
+    home = os.environ.get("FOLKABC_HOME")
+    return Path(home).expanduser() if home else Path.home() / ".cache" / "folkabc"
+
+
 def default_corpus_path() -> Path:
     """Where the default corpus lives: ``$FOLKABC_HOME/corpus``, else ``~/.cache/folkabc/corpus``.
 
@@ -181,9 +195,7 @@ def default_corpus_path() -> Path:
     >>> default_corpus_path().name
     'corpus'
     """
-    home = os.environ.get("FOLKABC_HOME")
-    base = Path(home).expanduser() if home else Path.home() / ".cache" / "folkabc"
-    return base / "corpus"
+    return home_dir() / "corpus"
 
 
 def _stamp(path: str) -> list:

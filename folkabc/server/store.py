@@ -1,7 +1,7 @@
 """The local tunebook of ``folkabc serve``: saved tunes and their notes in one SQLite file.
 
 The file lives in the folkabc home folder (``$FOLKABC_HOME``, else ``~/.cache/folkabc``: the
-folder that holds the default corpus, asked of :func:`folkabc.corpus.default_corpus_path`),
+folder that holds the default corpus, asked of :func:`folkabc.corpus.home_dir`),
 as ``tunebook.sqlite``. Every write is one transaction; the database runs in WAL mode so a
 reader never sees half a write, and each call opens its own connection, so the store is
 safe to use from several threads.
@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..corpus import default_corpus_path
+from ..corpus import home_dir
 from ..errors import FolkabcError, ParameterError
 from .limits import LIMITS
 
@@ -45,7 +45,7 @@ def default_tunebook_path() -> Path:
     >>> default_tunebook_path().name
     'tunebook.sqlite'
     """
-    return default_corpus_path().parent / "tunebook.sqlite"
+    return home_dir() / "tunebook.sqlite"
 
 
 @dataclass(frozen=True)
