@@ -45,3 +45,14 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{name} is not installed (.ci/run must install it)")
         pytest.skip(f"{name} not installed")
     return path
+
+
+@pytest.fixture(scope="session")
+def oneills_corpus(tmp_path_factory):
+    """O'Neill's 1850 (music21), built once per test process into a corpus with its search index."""
+    from folkabc.corpus import Corpus
+    from folkabc.corpus.build import build_corpus
+
+    out = tmp_path_factory.mktemp("oneills") / "corpus"
+    build_corpus(["music21:oneills1850"], out, quiet=True, workers=1)
+    return Corpus.open(out)

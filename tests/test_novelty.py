@@ -14,13 +14,9 @@ from folkabc.vocab import VOCAB
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    from folkabc.corpus import Corpus
-    from folkabc.corpus.build import build_corpus
-
-    out = tmp_path_factory.mktemp("novelty") / "oneills"
-    build_corpus(["music21:oneills1850"], out, quiet=True, workers=1)
-    return Corpus.open(out)
+def corpus(oneills_corpus):
+    """O'Neill's 1850 (music21) as a corpus (conftest builds it once)."""
+    return oneills_corpus
 
 
 @pytest.fixture(scope="module")

@@ -162,13 +162,9 @@ def test_tuplet_opener_after_bar_line_opens_the_next_bar():
 # ---------------------------------------------------------------- fronts on a real corpus
 
 @pytest.fixture(scope="module")
-def oneills(tmp_path_factory):
-    from folkabc.corpus import Corpus
-    from folkabc.corpus.build import build_corpus
-
-    out = tmp_path_factory.mktemp("search") / "oneills"
-    build_corpus(["music21:oneills1850"], out, quiet=True, workers=1)
-    return Corpus.open(out)
+def oneills(oneills_corpus):
+    """O'Neill's 1850 (music21) as a corpus (conftest builds it once)."""
+    return oneills_corpus
 
 
 def _scan(corpus, tokens):

@@ -15,14 +15,9 @@ BODY_IDS = np.array([i for i, c in enumerate(VOCAB.categories) if c not in ("spe
 
 
 @pytest.fixture(scope="module")
-def oneills(tmp_path_factory):
-    """O'Neill's 1850 (music21), built into a corpus with its search index."""
-    from folkabc.corpus import Corpus
-    from folkabc.corpus.build import build_corpus
-
-    out = tmp_path_factory.mktemp("oneills") / "corpus"
-    build_corpus(["music21:oneills1850"], out, quiet=True, workers=1)
-    return Corpus.open(out)
+def oneills(oneills_corpus):
+    """O'Neill's 1850 (music21) as a corpus (conftest builds it once)."""
+    return oneills_corpus
 
 
 def brute_positions(ids: np.ndarray, offsets: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
