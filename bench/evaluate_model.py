@@ -58,8 +58,7 @@ from folkabc.corpus import Corpus
 from folkabc.corpus.sources import DANCE_COLLECTIONS
 from folkabc.errors import FolkabcError
 from folkabc.model import load_model
-from folkabc.model.io import default_model_path, read_heldout, shipped_model_path
-from folkabc.shipped import SHIPPED_MODELS
+from folkabc.model.io import default_model_path, model_path, read_heldout
 from folkabc.tokens import detokenize
 from folkabc.train import TrainSettings, corpus_sequences, sequences_from_corpus, training_split
 from folkabc.validate import check
@@ -460,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("abc2midi") is None:
         print("abc2midi is not installed (Debian package abcmidi)", file=sys.stderr)
         return 2
-    model_dir = shipped_model_path(args.model) if args.model in SHIPPED_MODELS else Path(args.model)
+    model_dir = model_path(args.model)
     r = evaluate(model_dir, n=args.n, seed=args.seed, max_length=args.max_length, corpus_path=args.corpus,
                  perplexity=not args.no_perplexity, conditions=conditions,
                  reference="corpus" if args.reference == "corpus" else "dance tunes", heldout=args.heldout)

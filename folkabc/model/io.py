@@ -52,7 +52,7 @@ from ..shipped import DEFAULT_MODEL, SHIPPED_MODELS, shipped_model_path
 from .lstm import LayerParams, Params
 
 __all__ = ["ModelParts", "read_model", "save_model", "read_folkrnn_pickle", "default_model_path",
-           "read_heldout", "RestrictedUnpickler", "FORMAT", "VERSION"]
+           "read_heldout", "model_path", "RestrictedUnpickler", "FORMAT", "VERSION"]
 
 class ModelParts(NamedTuple):
     """What a model file holds: the vocabulary in id order, the parameters and provenance.
@@ -578,6 +578,24 @@ def default_model_path() -> Path:
     return shipped_model_path(DEFAULT_MODEL)
 
 
+def model_path(path: str | Path | None = None) -> Path:
+    """Where a model named on a command line lives: a path that exists, else a shipped model's name
+    (:data:`folkabc.shipped.SHIPPED_MODELS`), else the path as given; None is the default model.
+
+    Examples
+    --------
+    >>> model_path("music21") == shipped_model_path("music21"), model_path(None) == default_model_path()
+    (True, True)
+    >>> str(model_path("no/such/model"))
+    'no/such/model'
+    """
+    if path is None:
+        return default_model_path()
+    if isinstance(path, str) and path in SHIPPED_MODELS and not Path(path).exists():
+        return shipped_model_path(path)
+    return Path(path)
+
+
 def read_model(path: str | Path | None = None, *, dtype="float32") -> ModelParts:
     """Read a model file: folkabc's own format (a directory) or a folk-rnn pickle.
 
@@ -619,13 +637,12 @@ def read_model(path: str | Path | None = None, *, dtype="float32") -> ModelParts
         raise ParameterError(f"dtype={dtype!r} is not a numpy dtype") from exc
     if np.dtype(dtype).kind != "f":
         raise ParameterError(f"dtype={dtype!r} must be a floating dtype")
-    if path is None or (isinstance(path, str) and path in SHIPPED_MODELS and not Path(path).exists()):
-        d = shipped_model_path(path or DEFAULT_MODEL)
-        if not (d / "model.json").is_file():
-            raise ModelFileError(f"the shipped model {path or DEFAULT_MODEL!r} is not installed ({d} has no "
+    p = model_path(path)
+    if path is None or p != Path(path):  # a shipped model
+        if not (p / "model.json").is_file():
+            raise ModelFileError(f"the shipped model {path or DEFAULT_MODEL!r} is not installed ({p} has no "
                                  "model.json); pass a model path (--model PATH)")
-        return _read_own(d, dtype=dtype)
-    p = Path(path)
+        return _read_own(p, dtype=dtype)
     if p.is_dir():
         if not (p / "model.json").exists():
             raise ModelFileError("directory holds no model.json", path=str(p))

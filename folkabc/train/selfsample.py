@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..errors import FolkabcError
 from ..validate import bars_count, check
 from ..vocab import VOCAB
 from .data import model_sequence
@@ -58,7 +59,7 @@ def _two_repeated_parts(tokens: Sequence[str]) -> bool:
     body = [t for t in tokens if t not in ("<s>", "</s>")]
     try:
         return check(body)[0].structure.two_repeated_parts()
-    except Exception:  # noqa: BLE001 - an unreadable tune has no form
+    except FolkabcError:  # an unreadable tune has no form
         return False
 
 
@@ -101,7 +102,8 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     """
     gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
     form = _two_repeated_parts if forms else (lambda tokens: False)
-    own = [(tuple(g.tokens[:2]), len(g.tokens), form(g.tokens) if _ends_and_counts(g) else False) for g in gen]
+    ok = [_ends_and_counts(g) for g in gen]
+    own = [(tuple(g.tokens[:2]), len(g.tokens), ok[k] and form(g.tokens)) for k, g in enumerate(gen)]
     ref = own if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2, form(VOCAB.decode(s)))
                                     for s in like]
     cuts = np.quantile([length for _, length, _ in ref], [0.25, 0.5, 0.75])
@@ -114,8 +116,8 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
         key = group(head, length, aabb)
         wanted[key] = wanted.get(key, 0) + 1
     clean: dict[tuple, list[int]] = {}
-    for k, g in enumerate(gen):
-        if _ends_and_counts(g):
+    for k in range(len(gen)):
+        if ok[k]:
             clean.setdefault(group(*own[k]), []).append(k)
     total = sum(map(len, clean.values()))
     rng = np.random.default_rng(seed)
