@@ -706,3 +706,18 @@ def test_session_recipe_settings_load_and_name_real_files():
         assert s.sources == DANCE_COLLECTIONS and s.only_clean
         assert (root / s.heldout).is_file()
     assert TrainSettings.load(root / "recipes" / "session" / "2-self-settings.json").self_forms
+
+
+def test_a_corrupt_or_huge_heldout_file_is_one_clear_line(tmp_path):
+    """``--heldout`` naming garbage, or an npz declaring an array far beyond its bytes, is refused
+    from the zip directory and array headers, before anything is loaded."""
+    from folkabc.errors import ModelFileError
+    from folkabc.model.io import read_heldout
+
+    bad = tmp_path / "heldout.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ModelFileError, match="corrupt held-out tunes file"):
+        read_heldout(tmp_path)
+    np.savez(bad, ids=np.zeros(3, dtype=np.int64), offsets=np.array([0, 5]))
+    with pytest.raises(ModelFileError, match="do not partition"):
+        read_heldout(bad)

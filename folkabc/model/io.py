@@ -517,7 +517,7 @@ def read_heldout(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     if p.is_dir():
         p = p / "heldout.npz"
     data = _read_file(p)
-    _check_npz_sizes(data, str(p))
+    _check_npz_sizes(data, str(p), what="held-out tunes file")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             ids, offsets = np.asarray(z["ids"], dtype=np.int64), np.asarray(z["offsets"], dtype=np.int64)
@@ -539,7 +539,7 @@ def _read_file(path: Path) -> bytes:
         raise ModelFileError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
 
 
-def _check_npz_sizes(data: bytes, path: str) -> None:
+def _check_npz_sizes(data: bytes, path: str, what: str = "weight file") -> None:
     """Refuse an npz whose arrays would be too large, from the zip directory and .npy headers alone.
 
     Each member's ``.npy`` header (shape and dtype) is read without reading the array; the
@@ -564,7 +564,7 @@ def _check_npz_sizes(data: bytes, path: str) -> None:
                     raise ModelFileError(f"{info.filename} declares shape {shape} ({nbytes} bytes) but holds "
                                          f"{info.file_size} bytes", path=path)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, struct.error, TypeError) as exc:
-        raise ModelFileError(f"truncated or corrupt weight file ({type(exc).__name__}: {exc})", path=path) from exc
+        raise ModelFileError(f"truncated or corrupt {what} ({type(exc).__name__}: {exc})", path=path) from exc
 
 
 def default_model_path() -> Path:
