@@ -191,7 +191,7 @@ def train(
     n_self = 0
     if settings.self_samples:  # the init model's own tunes that count, for the training part only
         own = self_training_tunes(init_model, n=settings.self_samples, seed=settings.self_seed,
-                                  forms=settings.self_forms,
+                                  forms=settings.self_forms, constrained=settings.self_constrained,
                                   like=[seqs[i] for i in train_idx])
         n_self = len(own)
         train_idx = np.concatenate([train_idx, np.arange(len(seqs), len(seqs) + n_self)])

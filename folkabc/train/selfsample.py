@@ -63,8 +63,22 @@ def _two_repeated_parts(tokens: Sequence[str]) -> bool:
         return False
 
 
+def _write(model: Any, *, n: int, seed: int, max_length: int, constrained: bool, form_share: float) -> list:
+    """``n`` tunes at temperature 1 (seeds ``seed`` on); constrained: ``form_share`` of them
+    under the AABB form (8-bar parts), the rest under the bars constraint."""
+    if not constrained:
+        return model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
+    n_form = round(n * form_share)
+    out = model.generate(n=n_form, seed=seed, temperature=1.0, max_length=max_length, form="AABB") if n_form else []
+    if n > n_form:
+        out += model.generate(n=n - n_form, seed=seed + n_form, temperature=1.0, max_length=max_length,
+                              constrain="bars")
+    return out
+
+
 def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndarray] | None = None,
-                        max_length: int = 1000, max_repeats: int = 4, forms: bool = False) -> list[np.ndarray]:
+                        max_length: int = 1000, max_repeats: int = 4, forms: bool = False,
+                        constrained: bool = False) -> list[np.ndarray]:
     """The model's own tunes that count, drawn in the proportions of a reference set of tunes.
 
     Generates ``n`` tunes at temperature 1 (seeds ``seed`` on), keeps those that end and
@@ -77,6 +91,11 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     proportion kept too: whether a tune is two repeated 8-bar parts (AABB, the dance
     tunes' commonest form), so a model that writes that form less often than its
     training tunes is trained on its own tunes in the training tunes' share of it.
+    With ``constrained``, the tunes are written under the bars constraint
+    (:mod:`folkabc.model.constraints`), so each counts by construction where the model would
+    have miscounted, and, with ``forms``, the reference's share of them under the AABB form:
+    the model is trained on its own tunes as the constraints correct them (distilling the
+    constraints into the weights) rather than only on those it got right alone.
     Other parameters as for :func:`clean_share`.
 
     Parameters
@@ -87,6 +106,8 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     max_repeats : int > 0
     forms : bool
         Also keep the reference's share of two repeated 8-bar parts.
+    constrained : bool
+        Write the tunes under the bars constraint (and the form, with ``forms`` and ``like``).
 
     Returns
     -------
@@ -100,12 +121,14 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     >>> 30 < len(tunes) <= 50
     True
     """
-    gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
     form = _two_repeated_parts if forms else (lambda tokens: False)
+    like_groups = None if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2,
+                                              form(VOCAB.decode(s))) for s in like]
+    form_share = sum(aabb for *_, aabb in like_groups) / len(like_groups) if like_groups else 0.0
+    gen = _write(model, n=n, seed=seed, max_length=max_length, constrained=constrained, form_share=form_share)
     ok = [_ends_and_counts(g) for g in gen]
     own = [(tuple(g.tokens[:2]), len(g.tokens), ok[k] and form(g.tokens)) for k, g in enumerate(gen)]
-    ref = own if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2, form(VOCAB.decode(s)))
-                                    for s in like]
+    ref = own if like_groups is None else like_groups
     cuts = np.quantile([length for _, length, _ in ref], [0.25, 0.5, 0.75])
 
     def group(head: tuple, length: int, aabb: bool) -> tuple:

@@ -107,6 +107,11 @@ class TrainSettings:
     self_forms : bool
         Self-training also keeps the training tunes' share of two repeated 8-bar
         parts (AABB) among the tunes it adds (``forms`` of :func:`self_training_tunes`).
+    self_constrained : bool
+        Self-training tunes are written under the bars constraint, and with
+        ``self_forms`` the training tunes' share of them under the AABB form
+        (``constrained`` of :func:`self_training_tunes`): the model learns from its own
+        tunes as the constraints correct them.
     self_seed : int >= 0
         First seed of the self-training tunes (kept apart from the seeds used to
         evaluate: 0..499 to report, 1000..1499 to choose).
@@ -155,6 +160,7 @@ class TrainSettings:
     self_samples: int = 0
     self_seed: int = 1_000_000
     self_forms: bool = False
+    self_constrained: bool = False
     select_samples: int = 0
     select_seed: int = 2_000_000
 
