@@ -694,6 +694,29 @@ def test_self_training_forms_keep_the_reference_share_of_aabb(oneill_tunes):
     assert sum(map(form, plain)) < len(plain) / 2
 
 
+def test_constrained_self_training_writes_tunes_that_count_and_the_forms_share(oneill_tunes):
+    """With ``constrained``, every tune written counts by construction, so every ended tune can be
+    drawn (the unconstrained model's own misses are corrected, not dropped); with ``forms`` against
+    reference tunes that are all AABB 8+8, the tunes are written under the AABB form. The cost is
+    the constraint's: the tunes differ from the unconstrained ones of the same seeds."""
+    from folkabc.model import load_model
+    from folkabc.train.selfsample import _write, self_training_tunes
+    from folkabc.validate import bars_count, check
+
+    m = load_model()
+    free = _write(m, n=40, seed=11, max_length=1000, constrained=False, form_share=0.0)
+    fixed = _write(m, n=40, seed=11, max_length=1000, constrained=True, form_share=0.0)
+    assert all(g.cost is not None for g in fixed)
+    assert sum(bars_count(list(g.tokens)) for g in free) < 40
+    assert all(bars_count(list(g.tokens)) for g in fixed if g.ended)
+    assert [g.tokens for g in free] != [g.tokens for g in fixed]
+    aabb = [s for s in sequences_from_tunes(oneill_tunes)
+            if check(VOCAB.decode(s[1:-1]))[0].structure.two_repeated_parts()]
+    drawn = self_training_tunes(m, n=30, seed=7, like=aabb, forms=True, constrained=True)
+    form = lambda s: check(VOCAB.decode(s[1:-1]))[0].structure.two_repeated_parts()  # noqa: E731
+    assert len(drawn) >= 15 and all(map(form, drawn))
+
+
 def test_session_recipe_settings_load_and_name_real_files():
     """The committed session-model recipe (recipes/session/) reads as settings, trains on the dance
     collections and holds out the shipped model's held-out file, which exists."""
@@ -701,11 +724,14 @@ def test_session_recipe_settings_load_and_name_real_files():
     from folkabc.train import TrainSettings
 
     root = Path(__file__).resolve().parent.parent
-    for name in ("1-dance-settings.json", "2-self-settings.json", "3-self-settings.json"):
+    for name in ("1-dance-settings.json", "2-self-settings.json", "3-self-settings.json",
+                 "4-distil-settings.json"):
         s = TrainSettings.load(root / "recipes" / "session" / name)
         assert s.sources == DANCE_COLLECTIONS and s.only_clean
         assert (root / s.heldout).is_file()
     assert TrainSettings.load(root / "recipes" / "session" / "2-self-settings.json").self_forms
+    distil = TrainSettings.load(root / "recipes" / "session" / "4-distil-settings.json")
+    assert distil.self_constrained and distil.self_forms and distil.sources == DANCE_COLLECTIONS
 
 
 def test_a_corrupt_or_huge_heldout_file_is_one_clear_line(tmp_path):
