@@ -1,8 +1,9 @@
 """The models shipped with folkabc, by name (no numpy here: the CLI builds ``--model`` help from it).
 
-``session`` is the default: trained on the session (dance) tunes of music21's collections
-(:data:`folkabc.corpus.sources.DANCE_COLLECTIONS`). ``music21`` was trained on all of
-music21's collections, two thirds of them Essen's German and Chinese songs. Each lives
+``music21``, the default, was trained on all of music21's collections, two thirds of them
+Essen's German and Chinese songs. A session-music model trained on the dance collections only
+(:data:`folkabc.corpus.sources.DANCE_COLLECTIONS`) has a recipe in ``recipes/session/`` and
+joins this table once it counts clean as often as the default (docs/train.md). Each model lives
 in ``folkabc/data/models/NAME/`` with its training settings, log and held-out tunes.
 
 Examples
