@@ -6,6 +6,18 @@ of each run are kept and the median and spread (min–max) printed, with each co
 a ratio of ``python -c pass``'s. Bytecode is written and warmed first (``PYTHONDONTWRITEBYTECODE`` is
 cleared for the children), as an installed package has it.
 
+Which install is measured matters, because ``python -c pass`` is measured in the same interpreter:
+
+- the interpreter running the bench (first rows): the bench prints whether its site loads setuptools'
+  *editable finder* for folkabc (``pip install -e .``, the README's install, writes a ``.pth`` that
+  imports it and pathlib, re, fnmatch, urllib.parse … at every start of that interpreter, so its
+  ``python -c pass`` is about twice a bare one's and the ratios are lower);
+- ``[plain]`` rows: a throwaway venv of the same base Python (no pip, no site-packages) whose ``.pth``
+  file names this checkout, as ``pip install -e . --config-settings editable_mode=compat`` writes it; it
+  imports folkabc as a wheel install (``pip install folkabc``) does, so ``python -c pass [plain]`` is what
+  such a user's ``python -c pass`` costs. Those rows' ratios are to it. The check path needs no
+  third-party package, so the empty venv runs it (``--no-plain`` leaves these rows out).
+
 Run: ``PYTHONPATH=$PWD python bench/startup.py [--reps 7]`` from the repository root. The search rows
 need the default corpus (built on first use); the peer rows need abc2midi / abcmatch on PATH.
 """
@@ -21,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +60,23 @@ def run_once(cmd: list[str], env: dict, cwd: Path | None = None) -> tuple[float,
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
 
+def editable_finder(py: str, env: dict) -> list[str]:
+    """The setuptools editable-install finder modules that ``py``'s site imports at start-up."""
+    out = subprocess.run([py, "-c", "import sys; print(' '.join(m for m in sys.modules if m.startswith('__editable__')))"],
+                         env=env, capture_output=True, text=True, check=False)
+    return out.stdout.split()
+
+
+def plain_venv(folder: Path) -> str:
+    """A venv of this Python's base interpreter, no pip, with a ``.pth`` naming this checkout; its python."""
+    venv.create(folder, with_pip=False, symlinks=os.name != "nt")
+    py = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "folkabc-checkout.pth").write_text(str(ROOT) + "\n", encoding="utf-8")
+    return str(py)
+
+
 def corpus_book(path: Path) -> bool:
     """Write the default corpus as one ABC file, X: = row + 1 (as bench/search.py's abcmatch row does)."""
     from folkabc.corpus import Corpus
@@ -69,7 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--figure", default="G, C C 2")
     ap.add_argument("--no-search", action="store_true", help="leave out the search rows")
-    ap.add_argument("--before", metavar="DIR", help="also run the folkabc rows on an older checkout (a git worktree)")
+    ap.add_argument("--no-plain", action="store_true",
+                    help="leave out the [plain] rows (a throwaway venv importing folkabc as a wheel install does)")
+    ap.add_argument("--before", metavar="DIR",
+                    help="also run the folkabc rows on an older checkout (a git worktree); its search row uses a "
+                         "default corpus of its own (built once, in a temporary FOLKABC_HOME), since a corpus "
+                         "built by other code is stale and would be rebuilt at every run")
     args = ap.parse_args(argv)
 
     env = dict(os.environ)
@@ -97,12 +132,21 @@ def main(argv: list[str] | None = None) -> int:
                                                       title="match", index=1), encoding="utf-8")
             rows["abcmatch (figure over the corpus, one file)"] = ["abcmatch", str(tmp / "book.abc"), "-r", "0"]
     envs = {name: env for name in rows}
+    base_of = {name: "python -c pass" for name in rows}
+    if not args.no_plain:
+        plain_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}  # folkabc from the venv's .pth
+        plain = plain_venv(tmp / "plain-venv")
+        for name, cmd in (("python -c pass [plain]", [plain, "-c", "pass"]),
+                          ("folkabc --version [plain]", [plain, "-m", "folkabc", "--version"]),
+                          ("folkabc check one-tune.abc [plain]", [plain, "-m", "folkabc", "check", str(one)])):
+            rows[name], envs[name], base_of[name] = cmd, plain_env, "python -c pass [plain]"
     if args.before:
-        old_env = dict(env, PYTHONPATH=str(Path(args.before).resolve()))
         for name, cmd in list(rows.items()):
             if name.startswith("folkabc"):
                 rows[f"{name} [before]"] = cmd
-                envs[f"{name} [before]"] = old_env
+                envs[f"{name} [before]"] = dict(envs[name], PYTHONPATH=str(Path(args.before).resolve()),
+                                                FOLKABC_HOME=str(tmp / "before-home"))
+                base_of[f"{name} [before]"] = base_of[name]
     for name, cmd in rows.items():  # warm: bytecode written, the corpus cache read once
         run_once(cmd, envs[name], tmp)
     cpu: dict[str, list[float]] = {k: [] for k in rows}
@@ -112,13 +156,19 @@ def main(argv: list[str] | None = None) -> int:
             c, w = run_once(cmd, envs[name], tmp)
             cpu[name].append(c)
             wall[name].append(w)
-    base = statistics.median(cpu["python -c pass"])
+    finder = editable_finder(py, env)
+    print(f"interpreter: {py}; its site " + (f"imports setuptools' editable finder ({', '.join(finder)}): "
+                                              "an editable install (pip install -e .)" if finder else
+                                              "imports no editable finder"))
+    if not args.no_plain:
+        print("[plain]: a throwaway venv of the same base Python whose .pth names this checkout "
+              "(imports folkabc as a wheel install does); [plain] ratios are to python -c pass [plain]")
     print(f"{'command':48} {'CPU ms median (min-max)':>26} {'wall ms median':>15} {'CPU / python -c pass':>21}")
     for name in rows:
         c = [1000 * x for x in cpu[name]]
         w = 1000 * statistics.median(wall[name])
         print(f"{name:48} {statistics.median(c):9.0f} ({min(c):4.0f}-{max(c):4.0f})      {w:15.0f} "
-              f"{statistics.median(cpu[name]) / base:20.2f}×")
+              f"{statistics.median(cpu[name]) / statistics.median(cpu[base_of[name]]):20.2f}×")
     for a, b in (("folkabc check one-tune.abc", "abc2midi one-tune.abc -c"),
                  (f"folkabc search {args.figure!r} --limit 9", "abcmatch (figure over the corpus, one file)")):
         if a in cpu and b in cpu:

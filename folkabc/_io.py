@@ -1,16 +1,20 @@
-"""Atomic file writes: a temp file in the same folder, then ``os.replace`` (nothing half-written)."""
+"""Atomic file writes: a temp file in the same folder, then ``os.replace`` (nothing half-written).
+
+Also JSON read under the nesting limit. :func:`json_depth` is on the tokenizer's path (``folkabc
+check``), so :mod:`json`, :mod:`pathlib` and :mod:`tempfile` load in the functions that use them.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import tempfile
-from pathlib import Path
-from typing import IO, Callable
+from typing import IO, TYPE_CHECKING, Callable
 
 from .errors import FolkabcError
 from .limits import check_limit
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
@@ -50,6 +54,9 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[IO[bytes
     ...
     folkabc.errors.FolkabcError: /nonexistent-folder/x.txt: cannot write: No such file or directory
     """
+    import tempfile
+    from pathlib import Path
+
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -124,6 +131,8 @@ def load_json(text: str, *, path: str | None = None, error: type[FolkabcError] =
     ...
     folkabc.errors.FolkabcError: model.json: JSON nesting: 1000 levels is over the limit max_json_depth = 64 (nesting of JSON in a model.json or index file); raise it with FOLKABC_MAX_JSON_DEPTH=N
     """
+    import json
+
     check_limit("max_json_depth", json_depth(text), where="JSON nesting", path=path, error=error)
     try:
         return json.loads(text)

@@ -37,7 +37,6 @@ True
 from __future__ import annotations
 
 import gc
-import json
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -1009,6 +1008,7 @@ def read_tokenize_json(text: str) -> list[dict] | None:
 
     Examples
     --------
+    >>> import json
     >>> rows = read_tokenize_json(json.dumps([t.to_dict() for t in tokenize("X:2\\nT:A\\nK:G\\nGAB|\\n")]))
     >>> rows[0]["tokens"][:3], rows[0]["title"], rows[0]["key"], rows[0]["transpose"]
     (['M:none', 'K:Cmaj', 'c'], 'A', 'G', 5)
@@ -1017,6 +1017,8 @@ def read_tokenize_json(text: str) -> list[dict] | None:
     """
     if not text.lstrip().startswith("["):
         return None
+    import json  # here, not at the top: ABC and token files (``folkabc check``) never load it
+
     check_limit("max_json_depth", json_depth(text), where="JSON nesting")  # before json.loads recurses
     try:
         rows = json.loads(text)

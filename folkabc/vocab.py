@@ -40,9 +40,9 @@ True
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .errors import UnknownTokenError
@@ -390,7 +390,11 @@ def load_vocabulary(text: str) -> Vocabulary:
     return Vocabulary(tuple(toks), tuple(cats))
 
 
+def _data_text(name: str) -> str:
+    """The text of ``folkabc/data/NAME`` (read with ``open``: :mod:`pathlib` is not on the check path)."""
+    with open(os.path.join(os.path.dirname(__file__), "data", name), encoding="utf-8") as fh:
+        return fh.read()
+
+
 #: The frozen folkabc v2 vocabulary (137 tokens).
-VOCAB: Vocabulary = load_vocabulary(
-    (Path(__file__).parent / "data" / "vocab_v2.tsv").read_text(encoding="utf-8")
-)
+VOCAB: Vocabulary = load_vocabulary(_data_text("vocab_v2.tsv"))

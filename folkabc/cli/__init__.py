@@ -25,7 +25,7 @@ from typing import NamedTuple, Sequence
 
 from ..errors import FolkabcError
 
-__all__ = ["main", "build_parser", "OneLineParser", "Command", "COMMANDS", "chosen_command"]
+__all__ = ["main", "build_parser", "OneLineParser", "Command", "COMMANDS", "chosen_command", "help_width"]
 
 
 class Command(NamedTuple):
@@ -90,6 +90,9 @@ class OneLineParser(argparse.ArgumentParser):
     "folkabc demo: error: argument -n: invalid int value: 'x' (see folkabc demo --help)\\n"
     """
 
+    def __init__(self, *args, formatter_class=argparse.HelpFormatter, **kwargs) -> None:
+        super().__init__(*args, formatter_class=_at_help_width(formatter_class), **kwargs)
+
     def error(self, message: str):  # noqa: D102
         message = " ".join(str(message).split())  # argparse messages may hold newlines
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -101,6 +104,41 @@ class OneLineParser(argparse.ArgumentParser):
             except OSError:
                 pass
         sys.exit(status)
+
+
+def help_width() -> int:
+    """The width help text wraps to: the terminal's columns (``$COLUMNS`` first) less 2, as argparse's.
+
+    argparse's formatter asks :func:`shutil.get_terminal_size` when it is given no width, and every
+    ``add_argument`` makes a formatter; importing :mod:`shutil` (with bz2, lzma and zlib) is a tenth
+    of ``folkabc check``'s start-up, so the parsers here read the same sources themselves:
+    ``$COLUMNS``, else the terminal on standard output, else 80 columns.
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"COLUMNS": "100"}):
+    ...     help_width()
+    98
+    """
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+def _at_help_width(formatter_class):
+    """``formatter_class`` made with :func:`help_width` (argparse calls ``formatter_class(prog=...)``)."""
+    def make(prog: str) -> argparse.HelpFormatter:
+        return formatter_class(prog, width=help_width())
+
+    return make
 
 
 def chosen_command(argv: Sequence[str]) -> str | None:

@@ -1,12 +1,14 @@
-"""Helpers shared by the CLI subcommands: input, JSON output, progress."""
+"""Helpers shared by the CLI subcommands: input, JSON output, progress.
+
+:mod:`json` loads when a command prints JSON, not when it starts (``folkabc check`` imports no
+:mod:`json`, :mod:`pathlib` or :mod:`dataclasses` here; ``tests/test_cli_startup.py`` holds it).
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 from .._progress import progress
@@ -76,10 +78,22 @@ def require_text(text: str, path: str) -> str:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Turn dataclasses, numpy values, Fractions and paths into JSON-ready data."""
-    import dataclasses
+    """Turn dataclasses, numpy values, Fractions and paths into JSON-ready data.
 
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    A value can only be a dataclass or a numpy value if its module is loaded, so neither module
+    is imported here: ``folkabc check --json`` stays without numpy.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from pathlib import Path
+    >>> to_jsonable({"bar": Fraction(3, 8), 2: [Path("a/b"), (Fraction(4), "x", None)]})
+    {'bar': '3/8', '2': ['a/b', [4, 'x', None]]}
+    """
+    if obj is None or type(obj) in (str, int, float, bool):
+        return obj
+    dataclasses = sys.modules.get("dataclasses")
+    if dataclasses is not None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         if hasattr(obj, "to_dict"):
             return to_jsonable(obj.to_dict())
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
@@ -89,24 +103,23 @@ def to_jsonable(obj: Any) -> Any:
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, Fraction):
         return str(obj) if obj.denominator != 1 else int(obj)
-    if isinstance(obj, Path):
-        return str(obj)
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
     if isinstance(obj, BaseException):
         return str(obj)
-    try:
-        import numpy as np
-
+    np = sys.modules.get("numpy")
+    if np is not None:
         if isinstance(obj, np.ndarray):
             return obj.tolist()
         if isinstance(obj, np.generic):
             return obj.item()
-    except ImportError:  # pragma: no cover
-        pass
     return obj
 
 
 def print_json(obj: Any) -> None:
     """Print ``obj`` as indented JSON on stdout."""
+    import json
+
     json.dump(to_jsonable(obj), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 
