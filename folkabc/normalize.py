@@ -280,15 +280,21 @@ def _repeats_well_formed(tokens: Sequence[str], section_ends: Collection[int] | 
     A second ``:|`` with no ``|:`` since the first changes something only where a section end
     (or the plain bar line after a second ending) came between them."""
     state = "start"
-    prev = ""
     endings = _ENDINGS
     unknown = section_ends is None
     ends = () if unknown else section_ends
     since = False  # a section end since the last `:|` (a `:|` may return to it)
-    for k, tok in enumerate(tokens):
-        if prev == "|" and tok != "|" and k > 3 and _is_bar(tok):
+    # only bar lines (each starts with one of `|:[]`) and section ends move the state
+    at = [k for k, t in enumerate(tokens) if t[:1] in "|:[]"]
+    if ends:
+        n = len(tokens)
+        extra = [k for k in ends if isinstance(k, int) and 0 <= k < n and k not in at]
+        if extra:
+            at = sorted(at + extra)
+    for k in at:
+        tok = tokens[k]
+        if k > 3 and tokens[k - 1] == "|" and tok != "|" and _is_bar(tok):
             return False  # an empty bar `| :|`
-        prev = tok
         e = endings.get(tok)
         if e is None:
             e = _ending(tok)

@@ -148,6 +148,7 @@ def split_tunes(text: str) -> list[RawTune]:
     in_header = False
     start = 0
     last_field = None
+    max_digits = limit("max_digits")  # read once a call (an environment variable)
     if not has_x:
         cur = RawTune(index=1, line=1)
         in_header = True
@@ -160,7 +161,8 @@ def split_tunes(text: str) -> list[RawTune]:
                 tunes.append(cur)
             m = X_LINE_RE.match(ln)
             n = m.group("n")
-            check_limit("max_digits", len(n), where="X: number", line=lineno, column=m.start("n") + 1)
+            if len(n) > max_digits:
+                check_limit("max_digits", len(n), where="X: number", line=lineno, column=m.start("n") + 1)
             cur = RawTune(index=int(n) if n else len(tunes) + 1, line=lineno, defaults=dict(defaults),
                           directives=dict(directives))
             in_header = True
@@ -187,7 +189,6 @@ def split_tunes(text: str) -> list[RawTune]:
             if fm and not ln.startswith("%"):
                 letter = fm.group("letter")
                 value = fm.group("value").strip()
-                col = _value_column(fm)
                 if letter == "+" and last_field:
                     cur.header[last_field][-1] += " " + value
                     continue
@@ -196,7 +197,7 @@ def split_tunes(text: str) -> list[RawTune]:
                 if letter == "T":
                     cur.titles.append(value)
                 elif letter in "MLK" and letter not in cur.fields:
-                    cur.fields[letter] = (value, lineno, col)
+                    cur.fields[letter] = (value, lineno, _value_column(fm))
                 if letter == "K":
                     in_header = False
                     for pl, ptext in cur.pending:
