@@ -297,9 +297,10 @@ COUNT_PITCH = "C"
 
 def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
            tokens: list[str], positions: list[tuple[int, int]], warnings: list[str],
-           pitches: bool = True) -> set[tuple[int, int]]:
+           pitches: bool = True) -> tuple[set[tuple[int, int]], set[int]]:
     """Append the body tokens of ``events`` transposed by (steps, semis); return the positions of the
-    bar lines that close a part (``||``, ``|]``, ``[|``).
+    bar lines that close a part (``||``, ``|]``, ``[|``), and the indices of the tokens that hold them
+    (the bar tokens whose position is one of those: :func:`_part_ends` of the tokens).
 
     The events a token does not carry (ties, grace notes, decorations, slurs, annotations, ``P:``
     ``Q:`` ``L:`` changes) are passed over. With ``pitches`` False every note is written
@@ -313,6 +314,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     last_kind = None
     in_chord = False
     part_ends: set[tuple[int, int]] = set()
+    closing: set[int] = set()  # indices of the tokens written at those positions
     append = tokens.append
     pappend = positions.append
     ltext = length_text_cache().get
@@ -368,6 +370,8 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 append(toks[0])
                 pappend(ev[2:])  # (line, col)
                 last_kind = Bar
+                if closes:
+                    closing.add(len(tokens) - 1)
                 continue
             for tok in toks:
                 if last_kind is Bar:  # no empty bars: `| |1` → `|1`, `|: |` → `|:`
@@ -376,10 +380,16 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                     if tokens[-1] == "|":
                         tokens[-1] = tok
                         positions[-1] = (ev.line, ev.col)
+                        if closes:
+                            closing.add(len(tokens) - 1)
+                        else:
+                            closing.discard(len(tokens) - 1)
                         continue
                 append(tok)
                 pappend((ev.line, ev.col))
                 last_kind = Bar
+                if closes:
+                    closing.add(len(tokens) - 1)
             continue
         elif kind is Rest:
             append("z")
@@ -452,7 +462,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             continue
         pappend((ev.line, ev.col))
         last_kind = kind
-    return part_ends
+    return part_ends, closing
 
 
 def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -> TokenizedTune:
@@ -506,12 +516,11 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -
                 tt.warnings.append(f"M:{reading.meter.text} mapped to M:4/4")
         tt.tokens.append("K:C" + key.folk_mode)
         tt.positions.append((kf[1], kf[2]) if kf else (0, 0))
-        ends = _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions, tt.warnings,
-                      pitches)
+        ends, closing = _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions,
+                               tt.warnings, pitches)
         tt.unit = reading.unit
-        tt.part_ends = frozenset(_part_ends(tt.tokens, tt.positions, ends))
-        _normalise(tt, raw)
-        if ends:  # the same bar lines, found again by their source positions after normalising
+        tt.part_ends = frozenset(closing)
+        if _normalise(tt, raw) and ends:  # the same bar lines, found again by their positions
             tt.part_ends = frozenset(_part_ends(tt.tokens, tt.positions, ends))
     except AbcSyntaxError as exc:
         if strict:
@@ -530,14 +539,17 @@ def _part_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]],
     return {i for i, tok in enumerate(tokens) if "|" in tok and positions[i] in ends}
 
 
-def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
+def _normalise(tt: TokenizedTune, raw: RawTune) -> bool:
     """Apply :mod:`folkabc.normalize` (repeats abc2midi would repair, unequal broken pairs);
-    a nested tuplet raises :class:`AbcSyntaxError`."""
+    a nested tuplet raises :class:`AbcSyntaxError`. True when a pass changed the tokens (each
+    change is noted in the warnings)."""
     toks = tt.tokens
     joined = " ".join(toks)  # cheap gates: most tunes need none of the passes
+    changed = False
     if may_have_repeats(joined):
         tt.tokens, tt.positions, notes = explicit_repeats(toks, tt.positions, tt.part_ends)
         tt.warnings.extend(notes)
+        changed = bool(notes)
     if joined.count(" (") > 1:
         at = nested_tuplet(tt.tokens)
         if at is not None:
@@ -548,6 +560,8 @@ def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
     if ">" in joined or "<" in joined:
         tt.tokens, tt.positions, notes = explicit_broken(tt.tokens, tt.positions)
         tt.warnings.extend(notes)
+        changed = changed or bool(notes)
+    return changed
 
 
 def tokenize(abc_text: str, *, strict: bool = False, pitches: bool = True) -> list[TokenizedTune]:

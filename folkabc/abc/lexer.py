@@ -63,7 +63,7 @@ _WS = r"[ \t`y$*\\\r]*"
 #: notes are no items of their own. It reads the same items as :data:`BODY_RE` (``ws`` apart); a
 #: ``note``, ``bar`` or ``rest`` match's text is in its named group, without the blanks.
 BODY_FAST_RE = re.compile(
-    r"(?P<note>" + _NOTE + ")" + _WS
+    r"(?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*" + DUR + ")" + _WS  # _NOTE without its groups (unread here)
     + r"|(?P<bar>(?P<bl>:*\[?\|+\]|:*\[?\|+:*|:{2,})(?P<end>(?:[ \t]*\[)?[1-9](?:[,\-][1-9])*)?)" + _WS
     + r"|(?P<rest>(?P<rl>[zxZX])(?P<rdur>" + DUR + "))" + _WS
     + "|" + "|".join(alt for alt in re.split(r"\|(?=\(\?P<)", BODY_RE.pattern)
