@@ -304,7 +304,8 @@ _LETTER_STEP = {c: (i, 4) for i, c in enumerate(LETTERS)} | {c.lower(): (i, 5) f
 
 
 _PITCH_INFO: dict[tuple[str, str], tuple[int, int, int]] = {}
-_UNIT_CACHES: dict[Fraction, dict[str, Fraction]] = {}
+# keyed by a unit's (numerator, denominator): a Fraction's hash is computed afresh at each lookup
+_UNIT_CACHES: dict[tuple[int, int], dict[str, Fraction]] = {}
 
 
 def _pitch_info(let: str, oc: str) -> tuple[int, int, int]:
@@ -319,11 +320,12 @@ def _pitch_info(let: str, oc: str) -> tuple[int, int, int]:
 
 def _length_cache(unit: Fraction) -> dict[str, Fraction]:
     """Written duration → length in whole notes, for one unit length (cached per unit)."""
-    cache = _UNIT_CACHES.get(unit)
+    key = (unit.numerator, unit.denominator)
+    cache = _UNIT_CACHES.get(key)
     if cache is None:
         cache = {"": unit}
         if len(_UNIT_CACHES) < 64:
-            _UNIT_CACHES[unit] = cache
+            _UNIT_CACHES[key] = cache
     return cache
 
 
@@ -367,7 +369,7 @@ _NOTE_STATES: dict[tuple, dict[str, tuple]] = {}
 
 def _note_table(sig: tuple[int, ...], unit: Fraction, by_pitch: bool) -> dict[str, tuple]:
     """The notes read in one reading state (cached, bounded: 256 states)."""
-    state = (sig, unit, by_pitch)
+    state = (sig, unit.numerator, unit.denominator, by_pitch)
     got = _NOTE_STATES.get(state)
     if got is None:
         got = {}
