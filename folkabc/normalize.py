@@ -157,7 +157,7 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
     >>> explicit_repeats(t, [(0, 0)] * len(t))[0][2:]
     ['|:', 'c', '6', '|1', 'd', '6', ':|', '|2', 'e', '6', ':|']
     """
-    if _repeats_well_formed(tokens):
+    if _repeats_well_formed(tokens, None if callable(section_ends) else section_ends):
         return list(tokens), list(positions), []
     if callable(section_ends):
         section_ends = section_ends()
@@ -272,16 +272,29 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
 _REPEAT_TOKENS = frozenset({"|:", ":|"})
 
 
-def _repeats_well_formed(tokens: Sequence[str]) -> bool:
+def _repeats_well_formed(tokens: Sequence[str], section_ends: Collection[int] | None = None) -> bool:
     """Fast check: True when :func:`explicit_repeats` would change nothing (the same state
-    machine over the bar tokens alone; False wherever section ends may change its decisions)."""
+    machine over the bar tokens alone; False wherever section ends may change its decisions).
+
+    ``section_ends`` are :func:`explicit_repeats`' (None: not known, so that any bar may be one).
+    A second ``:|`` with no ``|:`` since the first changes something only where a section end
+    (or the plain bar line after a second ending) came between them."""
     state = "start"
-    prev = ""
     endings = _ENDINGS
-    for k, tok in enumerate(tokens):
-        if prev == "|" and tok != "|" and k > 3 and _is_bar(tok):
+    unknown = section_ends is None
+    ends = () if unknown else section_ends
+    since = False  # a section end since the last `:|` (a `:|` may return to it)
+    # only bar lines (each starts with one of `|:[]`) and section ends move the state
+    at = [k for k, t in enumerate(tokens) if t[:1] in "|:[]"]
+    if ends:
+        n = len(tokens)
+        extra = [k for k in ends if isinstance(k, int) and 0 <= k < n and k not in at]
+        if extra:
+            at = sorted(at + extra)
+    for k in at:
+        tok = tokens[k]
+        if k > 3 and tokens[k - 1] == "|" and tok != "|" and _is_bar(tok):
             return False  # an empty bar `| :|`
-        prev = tok
         e = endings.get(tok)
         if e is None:
             e = _ending(tok)
@@ -293,9 +306,10 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
             else:
                 if state == "second" and k + 1 < len(tokens) and tokens[k + 1] == "|:":
                     return False
-                if state == "closed" or state == "closed1":
+                if (state == "closed" or state == "closed1") and (unknown or since):
                     return False  # a second `:|` with no `|:`: it may return to a section end
                 state = "closed1" if state == "first" else "closed"
+                since = False
         elif e:
             if e == 1:
                 if state != "start" and state != "open":
@@ -307,6 +321,9 @@ def _repeats_well_formed(tokens: Sequence[str]) -> bool:
                 return False
         elif tok == "|" and state == "second":
             state = "closed"
+            since = True
+        elif ends and k in ends and (state == "closed" or state == "closed1" or state == "second"):
+            since = True
     return state not in ("open", "first")
 
 

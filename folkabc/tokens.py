@@ -71,6 +71,7 @@ __all__ = [
     "write_folkrnn",
     "pitch_token",
     "PITCH_RANGE",
+    "COUNT_PITCH",
 ]
 
 #: MIDI range of the vocabulary's plain pitches (``C,`` = 48 … ``b'`` = 95).
@@ -289,13 +290,20 @@ def _bar_tokens(kind: str, ending: str | None) -> tuple[tuple[str, ...], bool]:
     return got
 
 
+#: The pitch token every note gets under ``tokenize(..., pitches=False)``.
+COUNT_PITCH = "C"
+
+
 def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
-           tokens: list[str], positions: list[tuple[int, int]], warnings: list[str]) -> set[tuple[int, int]]:
+           tokens: list[str], positions: list[tuple[int, int]], warnings: list[str],
+           pitches: bool = True) -> tuple[set[tuple[int, int]], set[int]]:
     """Append the body tokens of ``events`` transposed by (steps, semis); return the positions of the
-    bar lines that close a part (``||``, ``|]``, ``[|``).
+    bar lines that close a part (``||``, ``|]``, ``[|``), and the indices of the tokens that hold them
+    (the bar tokens whose position is one of those: :func:`_part_ends` of the tokens).
 
     The events a token does not carry (ties, grace notes, decorations, slurs, annotations, ``P:``
-    ``Q:`` ``L:`` changes) are passed over.
+    ``Q:`` ``L:`` changes) are passed over. With ``pitches`` False every note is written
+    :data:`COUNT_PITCH` (no spelling); every other token is the same.
     """
     sig = FOLK_SIGNATURES[mode]
     bar_oct: dict[int, int] = {}
@@ -305,6 +313,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     last_kind = None
     in_chord = False
     part_ends: set[tuple[int, int]] = set()
+    closing: set[int] = set()  # indices of the tokens written at those positions
     append = tokens.append
     pappend = positions.append
     ltext = length_text_cache().get
@@ -313,23 +322,26 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     for ev in events:
         kind = type(ev)
         if kind is tuple:  # a note (read_body's plain_notes)
-            info = spelled.get(ev[:2])
-            if info is None:
-                key = (ev[0] + steps, ev[1] + semis)
-                info = _SPELLED.get(key)
-                if info is None:
-                    info = _spelling(*key)
-                    if len(_SPELLED) < _SPELLED_MAX:
-                        _SPELLED[key] = info
-                spelled[ev[:2]] = info
-            d, li, a, plain, marked = info
-            s_li = sig[li]
-            if a != s_li if not bar_oct else a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
-                bar_oct[d] = a
-                bar_letter[li] = a
-                append(marked)
+            if not pitches:
+                append(COUNT_PITCH)
             else:
-                append(plain)
+                info = spelled.get(ev[:2])
+                if info is None:
+                    key = (ev[0] + steps, ev[1] + semis)
+                    info = _SPELLED.get(key)
+                    if info is None:
+                        info = _spelling(*key)
+                        if len(_SPELLED) < _SPELLED_MAX:
+                            _SPELLED[key] = info
+                    spelled[ev[:2]] = info
+                d, li, a, plain, marked = info
+                s_li = sig[li]
+                if a != s_li if not bar_oct else a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
+                    bar_oct[d] = a
+                    bar_letter[li] = a
+                    append(marked)
+                else:
+                    append(plain)
             at = ev[4:]  # (line, col)
             pappend(at)
             if in_chord:
@@ -357,6 +369,8 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 append(toks[0])
                 pappend(ev[2:])  # (line, col)
                 last_kind = Bar
+                if closes:
+                    closing.add(len(tokens) - 1)
                 continue
             for tok in toks:
                 if last_kind is Bar:  # no empty bars: `| |1` → `|1`, `|: |` → `|:`
@@ -365,10 +379,16 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                     if tokens[-1] == "|":
                         tokens[-1] = tok
                         positions[-1] = (ev.line, ev.col)
+                        if closes:
+                            closing.add(len(tokens) - 1)
+                        else:
+                            closing.discard(len(tokens) - 1)
                         continue
                 append(tok)
                 pappend((ev.line, ev.col))
                 last_kind = Bar
+                if closes:
+                    closing.add(len(tokens) - 1)
             continue
         elif kind is Rest:
             append("z")
@@ -441,11 +461,12 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             continue
         pappend((ev.line, ev.col))
         last_kind = kind
-    return part_ends
+    return part_ends, closing
 
 
-def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
-    """Tokenize one tune cut by :func:`folkabc.abc.split_tunes` (see :func:`tokenize`).
+def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -> TokenizedTune:
+    """Tokenize one tune cut by :func:`folkabc.abc.split_tunes` (see :func:`tokenize`, and its
+    ``pitches``).
 
     Examples
     --------
@@ -467,14 +488,21 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
         reading = read_body(raw, plain_notes=True)  # notes as plain tuples (Note's fields): cheaper
         tt.warnings.extend(reading.warnings)
         events = reading.events
-        notes = [ev[:2] for ev in events if type(ev) is tuple]  # (step, midi) of each note
-        if not notes and not any(type(ev) is Rest for ev in events):
+        if pitches:
+            notes = [ev[:2] for ev in events if type(ev) is tuple]  # (step, midi) of each note
+            sounds = bool(notes)
+        else:
+            sounds = any(type(ev) is tuple for ev in events)
+        if not sounds and not any(type(ev) is Rest for ev in events):
             raise AbcSyntaxError("no notes in the tune body", tune=raw.index, title=raw.title,
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)
         key = reading.key
-        steps0 = (7 - LETTERS.index(key.tonic)) % 7
-        semis0 = (-key.tonic_pc) % 12
-        steps, semis = _choose_shift(notes, steps0, semis0, key.folk_mode)
+        if pitches:
+            steps0 = (7 - LETTERS.index(key.tonic)) % 7
+            semis0 = (-key.tonic_pc) % 12
+            steps, semis = _choose_shift(notes, steps0, semis0, key.folk_mode)
+        else:
+            steps = semis = 0
         tt.transpose = semis
         if reading.meter is None:
             tt.warnings.append("no M: field; meter token M:none")
@@ -487,11 +515,11 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False) -> TokenizedTune:
                 tt.warnings.append(f"M:{reading.meter.text} mapped to M:4/4")
         tt.tokens.append("K:C" + key.folk_mode)
         tt.positions.append((kf[1], kf[2]) if kf else (0, 0))
-        ends = _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions, tt.warnings)
+        ends, closing = _spell(events, steps, semis, key.folk_mode, key.tonic_pc, tt.tokens, tt.positions,
+                               tt.warnings, pitches)
         tt.unit = reading.unit
-        tt.part_ends = frozenset(_part_ends(tt.tokens, tt.positions, ends))
-        _normalise(tt, raw)
-        if ends:  # the same bar lines, found again by their source positions after normalising
+        tt.part_ends = frozenset(closing)
+        if _normalise(tt, raw) and ends:  # the same bar lines, found again by their positions
             tt.part_ends = frozenset(_part_ends(tt.tokens, tt.positions, ends))
     except AbcSyntaxError as exc:
         if strict:
@@ -510,14 +538,17 @@ def _part_ends(tokens: Sequence[str], positions: Sequence[tuple[int, int]],
     return {i for i, tok in enumerate(tokens) if "|" in tok and positions[i] in ends}
 
 
-def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
+def _normalise(tt: TokenizedTune, raw: RawTune) -> bool:
     """Apply :mod:`folkabc.normalize` (repeats abc2midi would repair, unequal broken pairs);
-    a nested tuplet raises :class:`AbcSyntaxError`."""
+    a nested tuplet raises :class:`AbcSyntaxError`. True when a pass changed the tokens (each
+    change is noted in the warnings)."""
     toks = tt.tokens
     joined = " ".join(toks)  # cheap gates: most tunes need none of the passes
+    changed = False
     if may_have_repeats(joined):
         tt.tokens, tt.positions, notes = explicit_repeats(toks, tt.positions, tt.part_ends)
         tt.warnings.extend(notes)
+        changed = bool(notes)
     if joined.count(" (") > 1:
         at = nested_tuplet(tt.tokens)
         if at is not None:
@@ -528,9 +559,11 @@ def _normalise(tt: TokenizedTune, raw: RawTune) -> None:
     if ">" in joined or "<" in joined:
         tt.tokens, tt.positions, notes = explicit_broken(tt.tokens, tt.positions)
         tt.warnings.extend(notes)
+        changed = changed or bool(notes)
+    return changed
 
 
-def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
+def tokenize(abc_text: str, *, strict: bool = False, pitches: bool = True) -> list[TokenizedTune]:
     """Read every tune of an ABC text into folk-rnn v2 tokens.
 
     Parameters
@@ -539,6 +572,11 @@ def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
         ABC text: a tunebook with ``X:`` tunes, one tune, or a bare body fragment.
     strict : bool
         Raise the first tune's error instead of storing it in ``.error``.
+    pitches : bool
+        False: every pitch token is written :data:`COUNT_PITCH` (``C``) and no transposition is
+        chosen (``transpose`` 0), for a reader that needs only durations, bar lines and the
+        structure (:func:`folkabc.check` counts bars so); every other token, position, part end
+        and error is what ``pitches=True`` gives, at about half the cost after reading.
 
     Returns
     -------
@@ -563,6 +601,8 @@ def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
     ['M:4/4', 'K:Cmin', 'C', 'D', 'E', '2', '|']
     >>> tokenize("X:1\\nK:G\\nG#A|\\n")[0].error.column
     2
+    >>> tokenize("X:1\\nM:C\\nL:1/16\\nK:Em\\nE2F2 G4|]\\n", pitches=False)[0].tokens
+    ['M:4/4', 'K:Cmin', 'C', 'C', 'C', '2', '|']
     """
     # The reader allocates many small tuples and no reference cycles: pausing the cyclic
     # garbage collector for the call makes a whole collection ~1.5x faster.
@@ -570,7 +610,7 @@ def tokenize(abc_text: str, *, strict: bool = False) -> list[TokenizedTune]:
     if paused:
         gc.disable()
     try:
-        return [tokenize_tune(raw, strict=strict) for raw in split_tunes(abc_text)]
+        return [tokenize_tune(raw, strict=strict, pitches=pitches) for raw in split_tunes(abc_text)]
     finally:
         if paused:
             gc.enable()

@@ -302,7 +302,7 @@ def test_the_fast_paths_agree_with_the_full_passes(toks):
     pos = [(0, 0)] * len(toks)
     fast = (N.explicit_repeats(toks, pos)[0], N.explicit_broken(toks, pos)[0])
     real = N._repeats_well_formed, N._broken_equal
-    N._repeats_well_formed = N._broken_equal = lambda tokens: False
+    N._repeats_well_formed = N._broken_equal = lambda tokens, *ends: False
     try:
         full = (N.explicit_repeats(toks, pos)[0], N.explicit_broken(toks, pos)[0])
     finally:

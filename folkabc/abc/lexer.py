@@ -26,7 +26,7 @@ import re
 
 from ..limits import check_limit, limit
 
-__all__ = ["BODY_RE", "BODY_FAST_RE", "CHORD_RE", "NOTE_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
+__all__ = ["BODY_RE", "BODY_FAST_RE", "BODY_ITEMS_RE", "CHORD_RE", "NOTE_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
 
 #: A duration as written after a note: ``2``, ``3/2``, ``/``, ``//``, ``/4``, ``3/``.
 DUR = r"\d*(?:/+\d*)?"
@@ -63,12 +63,17 @@ _WS = r"[ \t`y$*\\\r]*"
 #: notes are no items of their own. It reads the same items as :data:`BODY_RE` (``ws`` apart); a
 #: ``note``, ``bar`` or ``rest`` match's text is in its named group, without the blanks.
 BODY_FAST_RE = re.compile(
-    r"(?P<note>" + _NOTE + ")" + _WS
+    r"(?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*" + DUR + ")" + _WS  # _NOTE without its groups (unread here)
     + r"|(?P<bar>(?P<bl>:*\[?\|+\]|:*\[?\|+:*|:{2,})(?P<end>(?:[ \t]*\[)?[1-9](?:[,\-][1-9])*)?)" + _WS
     + r"|(?P<rest>(?P<rl>[zxZX])(?P<rdur>" + DUR + "))" + _WS
     + "|" + "|".join(alt for alt in re.split(r"\|(?=\(\?P<)", BODY_RE.pattern)
                      if not alt.startswith(("(?P<note>", "(?P<bar>", "(?P<rest>")))
 )
+
+#: :data:`BODY_FAST_RE` with no groups: ``findall`` gives the texts of a line's items, which cover the
+#: line end to end (a character nothing else reads is a ``bad`` item), so each item's column is the sum
+#: of the lengths before it. The reader's hot loop tells most kinds by the first character.
+BODY_ITEMS_RE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", BODY_FAST_RE.pattern))
 
 #: Items inside a chord ``[…]``: notes, and what is ignored there.
 CHORD_RE = re.compile(

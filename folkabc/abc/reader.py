@@ -32,7 +32,7 @@ from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
                      Rest, Slur, Tie, Tuplet)
 from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
-from .lexer import BODY_FAST_RE, BODY_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
+from .lexer import BODY_FAST_RE, BODY_ITEMS_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
 
 __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "length_text_cache",
            "ACCIDENTAL_SCOPES"]
@@ -148,6 +148,7 @@ def split_tunes(text: str) -> list[RawTune]:
     in_header = False
     start = 0
     last_field = None
+    max_digits = limit("max_digits")  # read once a call (an environment variable)
     if not has_x:
         cur = RawTune(index=1, line=1)
         in_header = True
@@ -160,7 +161,8 @@ def split_tunes(text: str) -> list[RawTune]:
                 tunes.append(cur)
             m = X_LINE_RE.match(ln)
             n = m.group("n")
-            check_limit("max_digits", len(n), where="X: number", line=lineno, column=m.start("n") + 1)
+            if len(n) > max_digits:
+                check_limit("max_digits", len(n), where="X: number", line=lineno, column=m.start("n") + 1)
             cur = RawTune(index=int(n) if n else len(tunes) + 1, line=lineno, defaults=dict(defaults),
                           directives=dict(directives))
             in_header = True
@@ -187,7 +189,6 @@ def split_tunes(text: str) -> list[RawTune]:
             if fm and not ln.startswith("%"):
                 letter = fm.group("letter")
                 value = fm.group("value").strip()
-                col = _value_column(fm)
                 if letter == "+" and last_field:
                     cur.header[last_field][-1] += " " + value
                     continue
@@ -196,7 +197,7 @@ def split_tunes(text: str) -> list[RawTune]:
                 if letter == "T":
                     cur.titles.append(value)
                 elif letter in "MLK" and letter not in cur.fields:
-                    cur.fields[letter] = (value, lineno, col)
+                    cur.fields[letter] = (value, lineno, _value_column(fm))
                 if letter == "K":
                     in_header = False
                     for pl, ptext in cur.pending:
@@ -303,7 +304,8 @@ _LETTER_STEP = {c: (i, 4) for i, c in enumerate(LETTERS)} | {c.lower(): (i, 5) f
 
 
 _PITCH_INFO: dict[tuple[str, str], tuple[int, int, int]] = {}
-_UNIT_CACHES: dict[Fraction, dict[str, Fraction]] = {}
+# keyed by a unit's (numerator, denominator): a Fraction's hash is computed afresh at each lookup
+_UNIT_CACHES: dict[tuple[int, int], dict[str, Fraction]] = {}
 
 
 def _pitch_info(let: str, oc: str) -> tuple[int, int, int]:
@@ -318,11 +320,12 @@ def _pitch_info(let: str, oc: str) -> tuple[int, int, int]:
 
 def _length_cache(unit: Fraction) -> dict[str, Fraction]:
     """Written duration → length in whole notes, for one unit length (cached per unit)."""
-    cache = _UNIT_CACHES.get(unit)
+    key = (unit.numerator, unit.denominator)
+    cache = _UNIT_CACHES.get(key)
     if cache is None:
         cache = {"": unit}
         if len(_UNIT_CACHES) < 64:
-            _UNIT_CACHES[unit] = cache
+            _UNIT_CACHES[key] = cache
     return cache
 
 
@@ -348,6 +351,17 @@ def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
 
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
+# the kinds of BODY_FAST_RE's items that their first character tells (the others are matched again)
+_NOTE, _ACC_NOTE, _BAR, _SLUR, _BROKEN, _TIE, _WS, _DECO1, _COLON, _BRACKET = range(1, 11)
+_FIRST = ({c: _NOTE for c in "ABCDEFGabcdefg"} | {c: _ACC_NOTE for c in "^_="} | {"|": _BAR, ")": _SLUR}
+          | {":": _COLON, "[": _BRACKET}
+          | {c: _BROKEN for c in "<>"} | {"-": _TIE} | {c: _WS for c in " \t`y$*\\\r"}
+          | {c: _DECO1 for c in ".~HIJKLMNOPQRSTUVWhijklmnopqrstuvw"})
+_STRAY_ACC = frozenset({"^^", "__", "^", "_", "="})  # an accidental with no note: a `stray` item
+_NOTE_END_WS = " \t`y$*\\\r"  # the blanks a note item carries after it (lexer._WS)
+# a bar line's item (with its blanks) → (bar line, ending numbers or None), as the bar event holds them
+_BAR_ITEMS: dict[str, tuple[str, str | None]] = {}
+
 # reading state (signature, unit length, accidental scope by pitch) → {a note as written → (step, midi with
 # no accidental pending in the bar, length, written accidental, the bar's accidental key, natural midi)}
 _NOTE_STATES: dict[tuple, dict[str, tuple]] = {}
@@ -355,7 +369,7 @@ _NOTE_STATES: dict[tuple, dict[str, tuple]] = {}
 
 def _note_table(sig: tuple[int, ...], unit: Fraction, by_pitch: bool) -> dict[str, tuple]:
     """The notes read in one reading state (cached, bounded: 256 states)."""
-    state = (sig, unit, by_pitch)
+    state = (sig, unit.numerator, unit.denominator, by_pitch)
     got = _NOTE_STATES.get(state)
     if got is None:
         got = {}
@@ -591,20 +605,24 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 ncache = _note_table(sig, unit, by_pitch)
             continue
         if len(text) <= max_events:
-            matches = BODY_FAST_RE.finditer(text)
-            g_note = 1
-        else:
-            matches = guarded(BODY_RE.finditer(text), lineno)
-            g_note = "note"
-        for m in matches:
-            kind = m.lastgroup
-            if kind == "note":
+            items = BODY_ITEMS_RE.findall(text)
+        else:  # a very long line: its items one by one, the tune's length checked as they come
+            items = (m.group() for m in guarded(BODY_ITEMS_RE.finditer(text), lineno))
+        end_at = 0
+        first_kind = _FIRST.get
+        for item in items:
+            at = end_at  # 0-based column of the item
+            end_at += len(item)
+            fk = first_kind(item[0])
+            if fk == _NOTE or fk == _ACC_NOTE and item not in _STRAY_ACC:
                 if not active or overlay:
                     continue
-                nt = m.group(g_note)
-                got = ncache.get(nt)
+                got = ncache.get(item)
                 if got is None:
-                    got = note_entry(nt, lineno, m.start() + 1)
+                    nt = item.rstrip(_NOTE_END_WS)
+                    got = ncache.get(nt) or note_entry(nt, lineno, at + 1)
+                    if nt in ncache and len(ncache) < 512:
+                        ncache[item] = got
                 d, midi, length, acc, k, base = got
                 if acc is None:
                     if bar_acc:
@@ -614,13 +632,16 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 elif carry:
                     bar_acc[k] = acc
                 if plain_notes:
-                    append((d, midi, length, acc, lineno, m.start() + 1))
+                    append((d, midi, length, acc, lineno, at + 1))
                 else:
-                    append(new(Note, (d, midi, length, acc, lineno, m.start() + 1)))
+                    append(new(Note, (d, midi, length, acc, lineno, at + 1)))
                 sounded = True
-            elif kind == "ws":
                 continue
-            elif kind == "bar":
+            if fk == _COLON:  # `:|`, `::` …, or a lone `:` (stray)
+                fk = _BAR if item != ":" else None
+            elif fk == _BRACKET:  # `[|`, or a chord, an inline field, an ending …
+                fk = _BAR if item[1:2] == "|" else None
+            if fk == _BAR:
                 overlay = False
                 if bar_acc:
                     bar_acc.clear()
@@ -628,22 +649,42 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                     continue
                 nbars += 1
                 if nbars > max_bars or len(events) - untokened > max_events:  # a huge tune is refused while read
-                    too_long(lineno, m.start() + 1)
-                bl, end = m.group("bl", "end")
-                append(new(Bar, (bl, end.strip().lstrip("[").strip() if end else None, lineno, m.start() + 1)))
-            elif kind == "deco1" or kind == "deco":
+                    too_long(lineno, at + 1)
+                got = _BAR_ITEMS.get(item)
+                if got is None:
+                    bl, end = BODY_FAST_RE.match(text, at).group("bl", "end")
+                    got = (bl, end.strip().lstrip("[").strip() if end else None)
+                    if len(_BAR_ITEMS) < 1024:
+                        _BAR_ITEMS[item] = got
+                append(new(Bar, (*got, lineno, at + 1)))
+                continue
+            if fk == _WS:
+                continue
+            if fk == _SLUR or item == "(":
                 if active and not overlay:
-                    t = m.group()
                     untokened += 1
-                    append(new(Decoration, (t[1:-1] if kind == "deco" else t, lineno, m.start() + 1)))
-            elif kind == "tie":
+                    append(new(Slur, (item, lineno, at + 1)))
+                continue
+            if fk == _BROKEN:
+                if active and not overlay:
+                    append(Broken(item, lineno, at + 1))
+                continue
+            if fk == _TIE:
                 if active and not overlay:
                     untokened += 1
-                    append(new(Tie, (lineno, m.start() + 1)))
-            elif kind == "slur":
+                    append(new(Tie, (lineno, at + 1)))
+                continue
+            if fk == _DECO1:
                 if active and not overlay:
                     untokened += 1
-                    append(new(Slur, (m.group(), lineno, m.start() + 1)))
+                    append(new(Decoration, (item, lineno, at + 1)))
+                continue
+            m = BODY_FAST_RE.match(text, at)  # the item again, with its groups
+            kind = m.lastgroup
+            if kind == "deco":
+                if active and not overlay:
+                    untokened += 1
+                    append(new(Decoration, (m.group()[1:-1], lineno, m.start() + 1)))
             elif kind == "gchord":
                 if active and not overlay:
                     untokened += 1
@@ -716,9 +757,6 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 append(ChordStart(lineno, col))
                 events.extend(notes)
                 append(ChordEnd(first * mult, lineno, m.start("cdur")))
-            elif kind == "broken":
-                if active and not overlay:
-                    append(Broken(m.group(), lineno, m.start() + 1))
             elif kind == "tuplet":
                 if not active or overlay:
                     continue

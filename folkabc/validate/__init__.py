@@ -617,7 +617,7 @@ def _check_abc(text: str, strict: bool = False) -> list[CheckResult]:
     if paused:
         gc.disable()
     try:
-        tunes = tokenize(text)
+        tunes = tokenize(text, pitches=False)  # counting needs no pitch spelling nor transposition
         if not tunes:
             raise FolkabcError("no tune found (neither ABC with X: fields nor a folk-rnn token file)")
         return [_check_tokenized(tt, strict) for tt in tunes]

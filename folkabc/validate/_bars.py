@@ -162,9 +162,9 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
     next_factor = None  # second half of a broken rhythm, applied to the next note
     bar_has_notes = False
     n = len(tokens)
-    i = start
     get = _CACHE.get
-    while i < n:
+    at = iter(range(start, n))
+    for i in at:
         tok = tokens[i]
         c = get(tok)
         if c is None:
@@ -176,7 +176,6 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
             if k == NOTE:
                 if in_chord:
                     chord_seen_note = True
-                    i += 1
                     continue
                 if pending:
                     length += cur
@@ -198,7 +197,6 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
             if in_chord:
                 if chord_seen_note and chord_first_dur is None:
                     chord_first_dur = (c[1], c[2])
-                i += 1
                 continue
             if not pending:
                 raise TokenSequenceError(f"duration {tok!r} does not follow a note, rest or chord", position=i)
@@ -239,7 +237,6 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
             if not sign.closes:  # bare [1: marks an ending without closing the bar
                 if not bar_has_notes:
                     ending = sign.ending
-                i += 1
                 continue
             if bar_has_notes or length:
                 bars.append(RawBar(bar_start, i, length, bar_expected, open_sign, sign, ending))
@@ -274,13 +271,12 @@ def segment(tokens: Sequence[str], *, scale: int = SCALE, start: int = 1,
             nxt = classify(tokens[i + 1]) if i + 1 < n else None
             if nxt is not None and nxt[0] == DUR:
                 count = max(1, nxt[1] // nxt[2])
-                i += 1
+                next(at)  # the count is read
             length += (bar_expected or scale) * count
             if not bar_has_notes and bar_expected:
                 bar_expected *= count  # a bar of its own: it holds `count` bars
             bar_has_notes = True
         # SKIP: nothing
-        i += 1
     if in_chord:
         raise TokenSequenceError("chord not closed at the end of the tune", position=n - 1)
     if pending:
