@@ -123,7 +123,7 @@ def tunes(draw, pitch=st.sampled_from(PITCHES), allow_changes=True, canonical=Fa
             # a `:|` closing a second ending straight before `|:` goes (folkabc.normalize)
             if in_second and bar == ":| |:":
                 bar = "|:"
-            elif second_closed and bar.startswith("|:"):
+            elif second_closed and bar.startswith("|:") and toks[-1] == ":|":
                 toks.pop()
         second_closed = in_second and bar == ":|"
         in_second = bar.endswith("|2")
