@@ -43,6 +43,7 @@ class Record:
         if "_fields" not in cls.__dict__:  # a class may name its fields itself (slots that are caches)
             slots = cls.__dict__.get("__slots__", ())
             cls._fields = cls._fields + ((slots,) if isinstance(slots, str) else tuple(slots))
+        cls.__match_args__ = cls._fields  # ``case Span(start, end):`` as for a dataclass
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
