@@ -53,7 +53,6 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -76,8 +75,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Sign:
+class Sign(NamedTuple):
     """A bar-line token read as flags.
 
     Examples

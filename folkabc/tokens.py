@@ -39,7 +39,6 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -48,6 +47,7 @@ from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decorati
                           Slur, Tie, Tuplet, closes_part)
 from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
 from ._io import json_depth
+from ._record import Record
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .limits import check_limit
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
@@ -80,9 +80,11 @@ PITCH_RANGE = (48, 95)
 _ACC_TEXT = {1: "^", -1: "_", 0: "=", 2: "^^", -2: "__"}
 
 
-@dataclass
-class TokenizedTune:
+class TokenizedTune(Record):
     """One tune of an ABC text as folk-rnn tokens (see ``docs/design.md``).
+
+    A record (:class:`folkabc._record.Record`): the fields below, keyword or positional, ``repr``
+    and ``==`` field by field, ``_replace(**changes)`` for a copy with changes.
 
     Examples
     --------
@@ -90,6 +92,9 @@ class TokenizedTune:
     >>> t.index, t.title, t.meter, t.mode, t.body[:3]
     (7, 'Reel', 'M:4/4', 'K:Cdor', ['C', 'D', 'E'])
     """
+
+    __slots__ = ("index", "title", "titles", "tokens", "positions", "header", "key", "meter_text", "transpose",
+                 "warnings", "error", "abc", "line", "part_ends", "unit")
 
     index: int
     title: str | None
@@ -100,15 +105,25 @@ class TokenizedTune:
     key: str
     meter_text: str
     transpose: int
-    warnings: list[str] = field(default_factory=list)
-    error: FolkabcError | None = None
-    abc: str = ""
-    line: int = 1
+    warnings: list[str]
+    error: FolkabcError | None
+    abc: str
+    line: int
     #: Indices (into ``tokens``) of the bar tokens that close a part in the source: bar lines written
     #: ``||``, ``|]`` or ``[|``, which tokens write as ``|``. Later stages ask this, never the source text.
-    part_ends: frozenset[int] = frozenset()
+    part_ends: frozenset[int]
     #: The tune's unit note length (its first ``L:``, else the default from ``M:``).
-    unit: Fraction = Fraction(1, 8)
+    unit: Fraction
+
+    def __init__(self, index: int, title: str | None, titles: list[str], tokens: list[str],
+                 positions: list[tuple[int, int]], header: dict[str, list[str]], key: str, meter_text: str,
+                 transpose: int, warnings: list[str] | None = None, error: FolkabcError | None = None,
+                 abc: str = "", line: int = 1, part_ends: frozenset[int] = frozenset(),
+                 unit: Fraction = Fraction(1, 8)) -> None:
+        self.index, self.title, self.titles, self.tokens, self.positions = index, title, titles, tokens, positions
+        self.header, self.key, self.meter_text, self.transpose = header, key, meter_text, transpose
+        self.warnings = [] if warnings is None else warnings  # a new list per tune
+        self.error, self.abc, self.line, self.part_ends, self.unit = error, abc, line, part_ends, unit
 
     @property
     def meter(self) -> str:

@@ -41,10 +41,9 @@ True
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from ._record import Record
 from .errors import UnknownTokenError
 from .grammar import token_category as _grammar_category
 
@@ -212,8 +211,7 @@ def mode_token(mode: str, *, strict: bool = True) -> str:
     return f"K:C{short}"
 
 
-@dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(Record):
     """An id ↔ token table with categories (immutable).
 
     Parameters
@@ -222,6 +220,11 @@ class Vocabulary:
         Tokens in id order.
     categories : tuple of str
         The category of each token.
+
+    Attributes
+    ----------
+    index : dict of str to int
+        Token → id.
 
     See Also
     --------
@@ -232,21 +235,38 @@ class Vocabulary:
     >>> v = Vocabulary(("<s>", "</s>", "C"), ("special", "special", "pitch"))
     >>> v.decode([2, 1])
     ['C', '</s>']
+    >>> v
+    Vocabulary(tokens=('<s>', '</s>', 'C'), categories=('special', 'special', 'pitch'))
     """
+
+    __slots__ = ("tokens", "categories", "index")
+    _fields = ("tokens", "categories")
 
     tokens: tuple[str, ...]
     categories: tuple[str, ...]
+    index: dict[str, int]
 
-    def __post_init__(self) -> None:
-        if len(self.tokens) != len(self.categories):
+    def __init__(self, tokens: tuple[str, ...], categories: tuple[str, ...]) -> None:
+        if len(tokens) != len(categories):
             raise ValueError("tokens and categories differ in length")
-        if len(set(self.tokens)) != len(self.tokens):
+        index = {t: i for i, t in enumerate(tokens)}
+        if len(index) != len(tokens):
             raise ValueError("vocabulary has repeated tokens")
+        object.__setattr__(self, "tokens", tokens)
+        object.__setattr__(self, "categories", categories)
+        object.__setattr__(self, "index", index)
 
-    @cached_property
-    def index(self) -> dict[str, int]:
-        """Token → id."""
-        return {t: i for i, t in enumerate(self.tokens)}
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Vocabulary is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Vocabulary is immutable")
+
+    def __hash__(self) -> int:
+        return hash((self.tokens, self.categories))
+
+    def __reduce__(self):
+        return type(self), (self.tokens, self.categories)
 
     def __len__(self) -> int:
         return len(self.tokens)

@@ -26,9 +26,9 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 
 __all__ = [
@@ -84,8 +84,7 @@ _KEY_RE = re.compile(
 _ACC_RE = re.compile(r"(?P<acc>\^\^|__|\^|_|=)(?P<letter>[A-Ga-g])")
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """A key read from a ``K:`` field.
 
     Attributes
@@ -111,7 +110,7 @@ class Key:
     tonic_alter: int
     mode: str
     signature: tuple[int, ...]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     @property
     def folk_mode(self) -> str:
@@ -211,8 +210,7 @@ def parse_key(text: str) -> Key:
     return Key(tonic, alter, mode, tuple(sig), tuple(warnings))
 
 
-@dataclass(frozen=True)
-class WrittenKey:
+class WrittenKey(NamedTuple):
     """A key to write a folk-rnn tune in: tonic, mode and the transposition from the tokens' C.
 
     Attributes
@@ -314,8 +312,7 @@ def written_key(text: str, mode: str, *, semis: int | None = None) -> WrittenKey
     return WrittenKey(tonic + ("" if mode == "maj" else mode), mode, li + 7 * octv, pc + 12 * octv, sig)
 
 
-@dataclass(frozen=True)
-class Meter:
+class Meter(NamedTuple):
     """A meter read from an ``M:`` field.
 
     Attributes

@@ -24,9 +24,10 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NamedTuple
 
+from .._record import Record
 from ..errors import AbcSyntaxError, LimitError
 from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
@@ -41,8 +42,7 @@ _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
 _DIRECTIVE_RE = re.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
 
 
-@dataclass
-class RawTune:
+class RawTune(Record):
     """One tune as cut from a tunebook, before its body is read.
 
     Attributes
@@ -66,17 +66,36 @@ class RawTune:
         ``%%propagate-accidentals`` of the file header or the tune header.
     """
 
+    __slots__ = ("index", "line", "titles", "header", "fields", "body", "abc", "defaults", "warnings", "pending",
+                 "directives")
+
     index: int
     line: int
-    titles: list[str] = field(default_factory=list)
-    header: dict[str, list[str]] = field(default_factory=dict)
-    fields: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-    body: list[tuple[int, str]] = field(default_factory=list)
-    abc: str = ""
-    defaults: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    pending: list[tuple[int, str]] = field(default_factory=list)
-    directives: dict[str, str] = field(default_factory=dict)
+    titles: list[str]
+    header: dict[str, list[str]]
+    fields: dict[str, tuple[str, int, int]]
+    body: list[tuple[int, str]]
+    abc: str
+    defaults: dict[str, tuple[str, int, int]]
+    warnings: list[str]
+    pending: list[tuple[int, str]]
+    directives: dict[str, str]
+
+    def __init__(self, index: int, line: int, titles: list[str] | None = None,
+                 header: dict[str, list[str]] | None = None, fields: dict[str, tuple[str, int, int]] | None = None,
+                 body: list[tuple[int, str]] | None = None, abc: str = "",
+                 defaults: dict[str, tuple[str, int, int]] | None = None, warnings: list[str] | None = None,
+                 pending: list[tuple[int, str]] | None = None, directives: dict[str, str] | None = None) -> None:
+        # None: a new empty list or dict for this tune (a dataclass's default_factory)
+        self.index, self.line, self.abc = index, line, abc
+        self.titles = [] if titles is None else titles
+        self.header = {} if header is None else header
+        self.fields = {} if fields is None else fields
+        self.body = [] if body is None else body
+        self.defaults = {} if defaults is None else defaults
+        self.warnings = [] if warnings is None else warnings
+        self.pending = [] if pending is None else pending
+        self.directives = {} if directives is None else directives
 
     @property
     def title(self) -> str | None:
@@ -84,8 +103,7 @@ class RawTune:
         return self.titles[0] if self.titles else None
 
 
-@dataclass
-class Reading:
+class Reading(NamedTuple):
     """A tune body read into events (see the module docstring).
 
     Attributes

@@ -1,7 +1,7 @@
 """Helpers shared by the CLI subcommands: input, JSON output, progress.
 
 :mod:`json` loads when a command prints JSON, not when it starts (``folkabc check`` imports no
-:mod:`json`, :mod:`pathlib` or :mod:`dataclasses` here; ``tests/test_cli_startup.py`` holds it).
+:mod:`json`, :mod:`pathlib` or :mod:`dataclasses` here; ``tests/test_cli_imports.py`` holds it).
 """
 
 from __future__ import annotations
@@ -78,10 +78,13 @@ def require_text(text: str, path: str) -> str:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Turn dataclasses, numpy values, Fractions and paths into JSON-ready data.
+    """Turn records, numpy values, Fractions and paths into JSON-ready data.
 
-    A value can only be a dataclass or a numpy value if its module is loaded, so neither module
-    is imported here: ``folkabc check --json`` stays without numpy.
+    A record — a dataclass, a :class:`typing.NamedTuple` or a :class:`folkabc._record.Record` —
+    becomes its ``to_dict()`` when it has one, else an object of its fields by name (a NamedTuple
+    too: it is a record, not a list); other tuples and lists become lists. A value can only be a
+    dataclass or a numpy value if its module is loaded, so neither module is imported here:
+    ``folkabc check --json`` stays without numpy, :mod:`dataclasses` and :mod:`inspect`.
 
     Examples
     --------
@@ -89,9 +92,17 @@ def to_jsonable(obj: Any) -> Any:
     >>> from pathlib import Path
     >>> to_jsonable({"bar": Fraction(3, 8), 2: [Path("a/b"), (Fraction(4), "x", None)]})
     {'bar': '3/8', '2': ['a/b', [4, 'x', None]]}
+    >>> from folkabc.abc.keys import parse_meter
+    >>> to_jsonable([parse_meter("6/8")])
+    [{'text': '6/8', 'value': '3/4', 'token': 'M:6/8'}]
     """
     if obj is None or type(obj) in (str, int, float, bool):
         return obj
+    fields = getattr(type(obj), "_fields", None)  # a NamedTuple or a Record, before the tuples below
+    if type(fields) is tuple and not isinstance(obj, type):
+        if hasattr(obj, "to_dict"):
+            return to_jsonable(obj.to_dict())
+        return {name: to_jsonable(getattr(obj, name)) for name in fields}
     dataclasses = sys.modules.get("dataclasses")
     if dataclasses is not None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         if hasattr(obj, "to_dict"):

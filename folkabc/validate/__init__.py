@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Collection, Sequence
+from typing import Any, Collection, NamedTuple, Sequence
 
 from ..errors import FolkabcError, ParameterError, TokenSequenceError
 from ..tokenfile import is_token_file, read_token_file
@@ -64,8 +63,7 @@ STRICT_KINDS = ERROR_KINDS | {"unmatched-pickup"}
 _EIGHTH = Fraction(1, 8)
 
 
-@dataclass(slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One observation about one bar.
 
     Attributes
@@ -127,8 +125,7 @@ class Finding:
         }
 
 
-@dataclass(slots=True)
-class Pickup:
+class Pickup(NamedTuple):
     """An opening short bar of a part and how it was accepted (or not).
 
     ``completed_by`` holds the bar numbers of the closing bars it completes;
@@ -164,8 +161,7 @@ class Pickup:
                 "completed_by": self.completed_by, "reason": self.reason, "accepted": self.accepted}
 
 
-@dataclass(slots=True)
-class PartSummary:
+class PartSummary(NamedTuple):
     """One part: label, bars (first time through, pickup excluded), repeat and endings."""
 
     label: str
@@ -186,8 +182,7 @@ class PartSummary:
                 "endings": self.endings, "pickup": self.pickup}
 
 
-@dataclass(slots=True)
-class Structure:
+class Structure(NamedTuple):
     """A tune's form: its parts in order and a summary such as ``"AABB, 8+8 bars"``."""
 
     parts: list[PartSummary]
@@ -236,8 +231,7 @@ class Structure:
         return {"summary": self.summary, "parts": [p.to_dict() for p in self.parts]}
 
 
-@dataclass(slots=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     """The check of one tune.
 
     Attributes

@@ -10,10 +10,10 @@ tuplets) raises :class:`Inexact` and the caller retries with a finer scale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
+from .._record import Record
 from ..abc.keys import tuplet_q
 from ..errors import TokenSequenceError
 from ..grammar import BROKEN, Sign, meter_of, token_info
@@ -90,9 +90,13 @@ def parse_meter(tok: str) -> tuple[Fraction | None, int]:
     return meter_of(tok.replace(" ", ""))
 
 
-@dataclass(slots=True)
-class RawBar:
-    """One written bar: token span, length and the signs around it (lengths in ticks)."""
+class RawBar(Record):
+    """One written bar: token span, length and the signs around it (lengths in ticks).
+
+    A record that changes (``close`` when a bar line is merged): :class:`folkabc._record.Record`.
+    """
+
+    __slots__ = ("start", "end", "length", "expected", "open", "close", "ending")
 
     start: int        # index of its first token in the sequence
     end: int          # index of the bar line closing it (len(tokens) at the very end)
@@ -102,9 +106,15 @@ class RawBar:
     close: Sign | None
     ending: int       # variant ending this bar belongs to (0: none)
 
+    def __init__(self, start: int, end: int, length: int, expected: int, open: Sign | None,  # noqa: A002
+                 close: Sign | None, ending: int) -> None:
+        self.start, self.end, self.length, self.expected = start, end, length, expected
+        self.open, self.close, self.ending = open, close, ending
 
-@dataclass(slots=True)
-class Segmented:
+
+class Segmented(NamedTuple):
+    """A tune cut into bars: the bars in order and the ticks per unit note they are counted in."""
+
     bars: list[RawBar]
     scale: int
 

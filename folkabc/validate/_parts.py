@@ -19,37 +19,49 @@ Rules (see ``docs/check.md``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from .._record import Record
 from ._bars import RawBar
 
 __all__ = ["PartPlan", "BarVerdict", "analyse"]
 
 
-@dataclass(slots=True)
-class BarVerdict:
-    """What the part logic concluded about one written bar (lengths in ticks)."""
+class BarVerdict(Record):
+    """What the part logic concluded about one written bar (lengths in ticks; a record that changes)."""
+
+    __slots__ = ("bar", "number", "part", "length", "kind", "detail", "completes", "sums")
 
     bar: RawBar
     number: int
     part: int
     length: int                  # effective length (with a merged pre-ending bar)
-    kind: str = "ok"             # ok | short | long | pickup | unmatched-pickup | merged | free
-    detail: str = ""
-    completes: list[int] | tuple = ()  # pickups this bar completes (verdict indices)
-    sums: list[int] | tuple = ()       # a short closing bar plus each candidate pickup
+    kind: str                    # ok | short | long | pickup | unmatched-pickup | merged | free
+    detail: str
+    completes: list[int] | tuple  # pickups this bar completes (verdict indices)
+    sums: list[int] | tuple       # a short closing bar plus each candidate pickup
+
+    def __init__(self, bar: RawBar, number: int, part: int, length: int, kind: str = "ok", detail: str = "",
+                 completes: list[int] | tuple = (), sums: list[int] | tuple = ()) -> None:
+        self.bar, self.number, self.part, self.length = bar, number, part, length
+        self.kind, self.detail, self.completes, self.sums = kind, detail, completes, sums
 
 
-@dataclass(slots=True)
-class PartPlan:
-    """One part: its bars, pickup, endings and how often it is played."""
+class PartPlan(Record):
+    """One part: its bars, pickup, endings and how often it is played (a record that changes)."""
+
+    __slots__ = ("index", "bars", "pickup", "repeated", "endings", "n_bars")
 
     index: int
     bars: list[int]              # indices into the verdict list
-    pickup: int | None = None    # verdict index of the pickup
-    repeated: bool = False
-    endings: list[int] = field(default_factory=list)  # ending numbers in order
-    n_bars: int = 0              # bars as a musician counts them (first time through)
+    pickup: int | None           # verdict index of the pickup
+    repeated: bool
+    endings: list[int]           # ending numbers in order
+    n_bars: int                  # bars as a musician counts them (first time through)
+
+    def __init__(self, index: int, bars: list[int], pickup: int | None = None, repeated: bool = False,
+                 endings: list[int] | None = None, n_bars: int = 0) -> None:
+        self.index, self.bars, self.pickup, self.repeated = index, bars, pickup, repeated
+        self.endings = [] if endings is None else endings  # a new list per part
+        self.n_bars = n_bars
 
 
 def _split_parts(bars: list[RawBar]) -> list[list[int]]:

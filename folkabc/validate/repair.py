@@ -19,7 +19,6 @@ do not.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from ._bars import BAR, CHORD_CLOSE, DUR, METER, NOTE, Inexact, classify, segment
@@ -91,7 +90,7 @@ def close_line_bars(tune: "TokenizedTune") -> "TokenizedTune":
     if not added:
         return tune
     note = f"{added} bar line{'s' if added != 1 else ''} added at line ends where the bar was full"
-    return dataclasses.replace(tune, tokens=out_t, positions=out_p, warnings=[*tune.warnings, note])
+    return tune._replace(tokens=out_t, positions=out_p, warnings=[*tune.warnings, note])
 
 
 def _full_at(tokens: list[str], i: int) -> bool:
