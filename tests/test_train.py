@@ -725,7 +725,7 @@ def test_session_recipe_settings_load_and_name_real_files():
 
     root = Path(__file__).resolve().parent.parent
     for name in ("1-dance-settings.json", "2-self-settings.json", "3-self-settings.json",
-                 "4-distil-settings.json"):
+                 "4-distil-settings.json", "5-distil-settings.json"):
         s = TrainSettings.load(root / "recipes" / "session" / name)
         assert s.sources == DANCE_COLLECTIONS and s.only_clean
         assert (root / s.heldout).is_file()
