@@ -26,15 +26,21 @@ import re
 
 from ..limits import check_limit, limit
 
-__all__ = ["BODY_RE", "BODY_FAST_RE", "BODY_ITEMS_RE", "CHORD_RE", "NOTE_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
+__all__ = ["BLANKS", "DECO1_CHARS", "BODY_RE", "BODY_FAST_RE", "BODY_ITEMS_RE", "CHORD_RE", "NOTE_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
 
 #: A duration as written after a note: ``2``, ``3/2``, ``/``, ``//``, ``/4``, ``3/``.
 DUR = r"\d*(?:/+\d*)?"
 
+#: Characters read as blanks between body items (``y`` spacer, ``$`` ``*`` ``\\`` ``` ` ``` included).
+BLANKS = " \t`y$*\\\r"
+#: One-character decorations (``.`` staccato, ``~`` roll, ``H``–``W``, ``h``–``w``).
+DECO1_CHARS = ".~HIJKLMNOPQRSTUVWhijklmnopqrstuvw"
+_BLANKS_CLASS = "[" + re.escape(BLANKS) + "]"
+
 _NOTE = r"(?P<acc>\^\^|\^|__|_|=)?(?P<let>[A-Ga-g])(?P<oct>[,']*)(?P<dur>" + DUR + ")"
 
 BODY_RE = re.compile(
-    r"(?P<ws>[ \t`y$*\\\r]+)"
+    r"(?P<ws>" + _BLANKS_CLASS + "+)"
     r"|(?P<comment>%.*)"
     r'|(?P<gchord>"[^"]*")'
     r"|(?P<deco>![^!\s]*!|\+[^+\s]*\+)"
@@ -49,14 +55,14 @@ BODY_RE = re.compile(
     r"|(?P<broken>>{1,3}|<{1,3})"
     r"|(?P<tie>-)"
     r"|(?P<slur>[()])"
-    r"|(?P<deco1>[.~H-Wh-w])"
+    r"|(?P<deco1>[" + re.escape(DECO1_CHARS) + "])"
     r"|(?P<skip>!)"
     r"|(?P<overlay>&)"
     r"|(?P<stray>\^\^|__|[\^_=,']|:(?![|:]))"
     r"|(?P<bad>.)"
 )
 
-_WS = r"[ \t`y$*\\\r]*"
+_WS = _BLANKS_CLASS + "*"
 
 #: :data:`BODY_RE` for the tune reader's hot loop: notes, bar lines and rests first (no other
 #: alternative can match where they start) and each with the blanks after it, so that blanks between

@@ -33,7 +33,8 @@ from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
                      Rest, Slur, Tie, Tuplet)
 from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse_length, parse_meter, tuplet_q
-from .lexer import BODY_FAST_RE, BODY_ITEMS_RE, CHORD_RE, FIELD_LINE_RE, NOTE_RE, X_LINE_RE, parse_duration
+from .lexer import (BLANKS, BODY_FAST_RE, BODY_ITEMS_RE, CHORD_RE, DECO1_CHARS, FIELD_LINE_RE, NOTE_RE, X_LINE_RE,
+                    parse_duration)
 
 __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "length_text_cache",
            "ACCIDENTAL_SCOPES"]
@@ -373,10 +374,10 @@ _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 _NOTE, _ACC_NOTE, _BAR, _SLUR, _BROKEN, _TIE, _WS, _DECO1, _COLON, _BRACKET = range(1, 11)
 _FIRST = ({c: _NOTE for c in "ABCDEFGabcdefg"} | {c: _ACC_NOTE for c in "^_="} | {"|": _BAR, ")": _SLUR}
           | {":": _COLON, "[": _BRACKET}
-          | {c: _BROKEN for c in "<>"} | {"-": _TIE} | {c: _WS for c in " \t`y$*\\\r"}
-          | {c: _DECO1 for c in ".~HIJKLMNOPQRSTUVWhijklmnopqrstuvw"})
+          | {c: _BROKEN for c in "<>"} | {"-": _TIE} | {c: _WS for c in BLANKS}
+          | {c: _DECO1 for c in DECO1_CHARS})
 _STRAY_ACC = frozenset({"^^", "__", "^", "_", "="})  # an accidental with no note: a `stray` item
-_NOTE_END_WS = " \t`y$*\\\r"  # the blanks a note item carries after it (lexer._WS)
+_NOTE_END_WS = BLANKS  # the blanks a note item carries after it
 # a bar line's item (with its blanks) → (bar line, ending numbers or None), as the bar event holds them
 _BAR_ITEMS: dict[str, tuple[str, str | None]] = {}
 
