@@ -506,6 +506,8 @@ def test_select_samples_keeps_the_weights_that_write_most_clean_tunes(torch, one
         ({"self_samples": 10}, "self_samples=10 must be 0 unless init names the model that writes the tunes"),
         ({"select_samples": -1}, "select_samples=-1 must be an int >= 0"),
         ({"init": ""}, "init='' must be a model directory or null"),
+        ({"self_constrained": "yes"}, "self_constrained='yes' must be true or false"),
+        ({"self_forms": 1}, "self_forms=1 must be true or false"),
     ],
 )
 def test_self_training_settings_reject_bad_values(kw, message):

@@ -204,6 +204,8 @@ class TrainSettings:
         for name in ("self_samples", "self_seed", "select_samples", "select_seed"):
             value = getattr(self, name)
             check_value(is_int(value) and value >= 0, name, value, "an int >= 0")
+        for name in ("self_forms", "self_constrained"):
+            check_value(isinstance(getattr(self, name), bool), name, getattr(self, name), "true or false")
         check_value(not self.self_samples or self.init is not None, "self_samples", self.self_samples,
                "0 unless init names the model that writes the tunes")
 
