@@ -508,6 +508,10 @@ def test_select_samples_keeps_the_weights_that_write_most_clean_tunes(torch, one
         ({"init": ""}, "init='' must be a model directory or null"),
         ({"self_constrained": "yes"}, "self_constrained='yes' must be true or false"),
         ({"self_forms": 1}, "self_forms=1 must be true or false"),
+        ({"device": "gpu"}, "device='gpu' must be 'cpu', 'cuda' or 'cuda:N'"),
+        ({"device": "cuda:x"}, "device='cuda:x' must be"),
+        ({"workers": 0}, "workers=0 must be an int > 0"),
+        ({"workers": 2.0}, "workers=2.0 must be an int > 0"),
     ],
 )
 def test_self_training_settings_reject_bad_values(kw, message):
@@ -719,6 +723,34 @@ def test_constrained_self_training_writes_tunes_that_count_and_the_forms_share(o
     assert len(drawn) >= 15 and all(map(form, drawn))
 
 
+def test_cli_train_on_a_gpu_torch_cannot_see_is_one_clear_line(torch, tmp_path, capsys):
+    """``--device cuda`` where this torch sees no CUDA GPU stops before any work with one line."""
+    from folkabc.cli import main
+
+    if torch.cuda.is_available():
+        pytest.skip("this torch sees a CUDA GPU")
+    path = music21_abc_paths("oneills1850")[0]
+    code = main(["train", "--abc", str(path), "--out", str(tmp_path / "m"), "--layers", "8", "--epochs", "1",
+                 "--device", "cuda", "--quiet"])
+    err = capsys.readouterr().err
+    assert code != 0 and "device='cuda'" in err and "sees no CUDA GPU" in err and "Traceback" not in err
+    assert not (tmp_path / "m" / "weights.npz").exists()
+
+
+def test_workers_write_the_same_tunes_as_one_process(oneill_tunes):
+    """Self-training and selection tunes written by two forked processes are the tunes one process
+    writes (each tune has its own seed): ``workers`` changes the time, not the result."""
+    from folkabc.model import load_model
+    from folkabc.train.selfsample import clean_share, self_training_tunes
+
+    m = load_model()
+    like = sequences_from_tunes(oneill_tunes)
+    one = self_training_tunes(m, n=24, seed=5, like=like, forms=True, constrained=True)
+    two = self_training_tunes(m, n=24, seed=5, like=like, forms=True, constrained=True, workers=2)
+    assert len(one) >= 8 and [s.tolist() for s in one] == [s.tolist() for s in two]
+    assert clean_share(m, n=16, seed=9, workers=3) == clean_share(m, n=16, seed=9)
+
+
 def test_session_recipe_settings_load_and_name_real_files():
     """The committed session-model recipe (recipes/session/) reads as settings, trains on the dance
     collections and holds out the shipped model's held-out file, which exists."""
@@ -734,6 +766,15 @@ def test_session_recipe_settings_load_and_name_real_files():
     assert TrainSettings.load(root / "recipes" / "session" / "2-self-settings.json").self_forms
     distil = TrainSettings.load(root / "recipes" / "session" / "4-distil-settings.json")
     assert distil.self_constrained and distil.self_forms and distil.sources == DANCE_COLLECTIONS
+    gpu = sorted((root / "recipes" / "session-gpu").glob("*-settings.json"))
+    assert len(gpu) == 4
+    for k, path in enumerate(gpu, 1):  # each stage starts from the one before; the self-training seeds differ
+        s = TrainSettings.load(path)
+        assert s.sources == DANCE_COLLECTIONS and s.only_clean and (root / s.heldout).is_file()
+        assert s.init == ("folkabc/data/models/music21" if k == 1 else f"stage{k - 1}")
+        assert (s.self_samples > 0 and s.self_constrained) == (k > 1)
+    seeds = [TrainSettings.load(p).self_seed for p in gpu[1:]]
+    assert len(set(seeds)) == 3 and min(seeds) >= 1_040_000  # after the CPU recipe's
 
 
 def test_a_corrupt_or_huge_heldout_file_is_one_clear_line(tmp_path):

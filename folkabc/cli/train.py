@@ -64,6 +64,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--time-limit", type=float, help="wall-clock budget in seconds")
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--device", help="where torch trains: cpu (default), cuda or cuda:N")
+    p.add_argument("--workers", type=int, help="processes that write the self-training and selection tunes")
     p.add_argument("--log", help="JSONL log file (default: OUT/train-log.jsonl)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
@@ -114,6 +116,7 @@ def run(args) -> int:
         layers=layers, optimizer=args.optimizer, learning_rate=args.learning_rate, dropout=args.dropout,
         batch_size=args.batch_size, max_epochs=args.max_epochs, patience=args.patience,
         eval_every=args.eval_every, time_limit=args.time_limit, seed=args.seed, threads=args.threads,
+        device=args.device, workers=args.workers,
         corpus=args.corpus, only_clean=args.only_clean, average=args.average,
         weights_dtype=args.weights_dtype, init=args.init, self_samples=args.self_samples,
         select_samples=args.select_samples, heldout=args.heldout,

@@ -101,14 +101,14 @@ class TrainResult:
         }
 
 
-def _valid_loss(torch, net, seqs, valid_batches) -> float:
+def _valid_loss(torch, net, seqs, valid_batches, device: str = "cpu") -> float:
     """Mean negative log-likelihood per predicted token over the held-out tunes."""
     was_training = net.training
     net.eval()
     total, count = 0.0, 0
     with torch.no_grad():
         for idx in valid_batches:
-            x, y = pad_batch(torch, seqs, idx)
+            x, y = pad_batch(torch, seqs, idx, device)
             logits = net(x)
             total += float(torch.nn.functional.cross_entropy(
                 logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100, reduction="sum"))
@@ -188,17 +188,30 @@ def train(
         net = network_from_model(init_model, dropout=settings.dropout, layers=settings.layers)
     else:
         net = build_network(settings.layers, vocab_size=len(VOCAB), dropout=settings.dropout, seed=settings.seed)
+    if settings.device != "cpu":  # built on the CPU (the same weights for a seed anywhere), trained there
+        net = net.to(_cuda_device(torch, settings.device))
     n_self = 0
     if settings.self_samples:  # the init model's own tunes that count, for the training part only
         own = self_training_tunes(init_model, n=settings.self_samples, seed=settings.self_seed,
                                   forms=settings.self_forms, constrained=settings.self_constrained,
-                                  like=[seqs[i] for i in train_idx])
+                                  like=[seqs[i] for i in train_idx], workers=settings.workers)
         n_self = len(own)
         train_idx = np.concatenate([train_idx, np.arange(len(seqs), len(seqs) + n_self)])
         seqs = list(seqs) + own
     run = _Run(torch, net, settings, seqs, train_idx, valid_idx, n_self=n_self, t_start=t_start, out=out,
                log=log, callback=callback, provenance=provenance, checkpoint=checkpoint)
     return run.run(rng)
+
+
+def _cuda_device(torch, device: str):
+    """``device`` (``'cuda'`` or ``'cuda:N'``) as a torch device; one clear line when torch has no such GPU."""
+    if not torch.cuda.is_available():
+        raise FolkabcError(f"device={device!r}: this torch ({torch.__version__}) sees no CUDA GPU; "
+                           "train with device 'cpu'")
+    index = int(device.partition(":")[2] or 0)
+    if index >= torch.cuda.device_count():
+        raise FolkabcError(f"device={device!r}: torch sees {torch.cuda.device_count()} CUDA GPU(s)")
+    return torch.device(device)
 
 
 class _Run:
@@ -281,10 +294,11 @@ class _Run:
         """Measure, record and keep the best; True when training should stop early."""
         settings, result = self.settings, self.result
         self.since_valid = 0
-        vl = _valid_loss(self.torch, self.judged, self.seqs, self.valid_batches)
+        vl = _valid_loss(self.torch, self.judged, self.seqs, self.valid_batches, settings.device)
         share = None
         if settings.select_samples:
-            share = clean_share(numpy_model(self.judged), n=settings.select_samples, seed=settings.select_seed)
+            share = clean_share(numpy_model(self.judged), n=settings.select_samples, seed=settings.select_seed,
+                                workers=settings.workers)
         elapsed = time.monotonic() - self.t_start
         key = (-share if share is not None else 0.0, vl)
         improved = key < self.best_key
@@ -319,7 +333,7 @@ class _Run:
     def train_batch(self, idx: np.ndarray) -> float:
         """One optimizer step on one batch of tunes; the batch's mean loss."""
         torch, settings = self.torch, self.settings
-        x, y = pad_batch(torch, self.seqs, idx)
+        x, y = pad_batch(torch, self.seqs, idx, settings.device)
         logits = self.net(x)
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(VOCAB)), y.reshape(-1), ignore_index=-100)
         self.opt.zero_grad(set_to_none=True)

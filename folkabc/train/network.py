@@ -245,8 +245,8 @@ def export_model(net, path: str | Path, *, vocabulary: Sequence[str] = VOCAB.tok
     return model.save(path, weights_dtype=weights_dtype)
 
 
-def pad_batch(torch, seqs: list[np.ndarray], idx: np.ndarray):
-    """Inputs, targets (-100 where padded) as int64 tensors ``(batch, max_len - 1)``.
+def pad_batch(torch, seqs: list[np.ndarray], idx: np.ndarray, device: str = "cpu"):
+    """Inputs, targets (-100 where padded) as int64 tensors ``(batch, max_len - 1)`` on ``device``.
 
     Examples
     --------
@@ -262,4 +262,6 @@ def pad_batch(torch, seqs: list[np.ndarray], idx: np.ndarray):
         s = seqs[i]
         x[r, :s.size - 1] = s[:-1]
         y[r, :s.size - 1] = s[1:]
-    return torch.from_numpy(x), torch.from_numpy(y)
+    if device == "cpu":
+        return torch.from_numpy(x), torch.from_numpy(y)
+    return torch.from_numpy(x).to(device, non_blocking=True), torch.from_numpy(y).to(device, non_blocking=True)

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import multiprocessing
 from typing import Any, Sequence
 
 import numpy as np
@@ -25,12 +26,45 @@ from .data import model_sequence
 __all__ = ["clean_share", "clean_tunes", "self_training_tunes"]
 
 
+_FORKED_MODEL: Any = None  # the model a forked writer process generates from (set before the fork)
+
+
+def _write_chunk(seed: int, n: int, kw: dict) -> list:
+    return _FORKED_MODEL.generate(n=n, seed=seed, temperature=1.0, **kw)
+
+
+def _generate(model: Any, *, n: int, seed: int, workers: int = 1, **kw: Any) -> list:
+    """``model.generate(n=n, seed=seed, temperature=1.0, **kw)``, the seeds shared out among ``workers``
+    forked processes (each tune has its own seed, so the tunes are the same for any count; one
+    process where the platform cannot fork).
+
+    Examples
+    --------
+    >>> from folkabc.model import Model
+    >>> m = Model.random(layers=[8], rng=0)
+    >>> forked = _generate(m, n=6, seed=3, workers=2, max_length=12)
+    >>> [g.tokens for g in forked] == [g.tokens for g in m.generate(n=6, seed=3, temperature=1.0, max_length=12)]
+    True
+    """
+    global _FORKED_MODEL
+    if workers <= 1 or n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return model.generate(n=n, seed=seed, temperature=1.0, **kw)
+    step = -(-n // (4 * workers))  # four chunks a process: the slow tunes spread out
+    chunks = [(seed + lo, min(step, n - lo), kw) for lo in range(0, n, step)]
+    _FORKED_MODEL = model
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+            return [g for part in pool.starmap(_write_chunk, chunks) for g in part]
+    finally:
+        _FORKED_MODEL = None
+
+
 def _ends_and_counts(tune: Any) -> bool:
     """Whether a generated tune ended with ``</s>`` and its bars all count."""
     return bool(tune.ended) and bars_count(list(tune.tokens))
 
 
-def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> float:
+def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000, workers: int = 1) -> float:
     """Share of ``n`` tunes generated at temperature 1 (seeds ``seed`` on) that end and check clean.
 
     Parameters
@@ -39,6 +73,8 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> flo
     n : int > 0
     seed : int >= 0
     max_length : int
+    workers : int > 0
+        Processes that write the tunes (the same tunes for any count).
 
     Returns
     -------
@@ -50,7 +86,7 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000) -> flo
     >>> 0.5 < clean_share(load_model(), n=20, seed=1000) <= 1.0
     True
     """
-    gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
+    gen = _generate(model, n=n, seed=seed, workers=workers, max_length=max_length)
     return sum(map(_ends_and_counts, gen)) / n
 
 
@@ -63,22 +99,24 @@ def _two_repeated_parts(tokens: Sequence[str]) -> bool:
         return False
 
 
-def _write(model: Any, *, n: int, seed: int, max_length: int, constrained: bool, form_share: float) -> list:
+def _write(model: Any, *, n: int, seed: int, max_length: int, constrained: bool, form_share: float,
+           workers: int = 1) -> list:
     """``n`` tunes at temperature 1 (seeds ``seed`` on); constrained: ``form_share`` of them
     under the AABB form (8-bar parts), the rest under the bars constraint."""
     if not constrained:
-        return model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
+        return _generate(model, n=n, seed=seed, workers=workers, max_length=max_length)
     n_form = round(n * form_share)
-    out = model.generate(n=n_form, seed=seed, temperature=1.0, max_length=max_length, form="AABB") if n_form else []
+    out = _generate(model, n=n_form, seed=seed, workers=workers, max_length=max_length, form="AABB") \
+        if n_form else []
     if n > n_form:
-        out += model.generate(n=n - n_form, seed=seed + n_form, temperature=1.0, max_length=max_length,
-                              constrain="bars")
+        out += _generate(model, n=n - n_form, seed=seed + n_form, workers=workers, max_length=max_length,
+                         constrain="bars")
     return out
 
 
 def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndarray] | None = None,
                         max_length: int = 1000, max_repeats: int = 4, forms: bool = False,
-                        constrained: bool = False) -> list[np.ndarray]:
+                        constrained: bool = False, workers: int = 1) -> list[np.ndarray]:
     """The model's own tunes that count, drawn in the proportions of a reference set of tunes.
 
     Generates ``n`` tunes at temperature 1 (seeds ``seed`` on), keeps those that end and
@@ -108,6 +146,8 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
         Also keep the reference's share of two repeated 8-bar parts.
     constrained : bool
         Write the tunes under the bars constraint (and the form, with ``forms`` and ``like``).
+    workers : int > 0
+        Processes that write the tunes (the same tunes for any count).
 
     Returns
     -------
@@ -125,7 +165,8 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     like_groups = None if like is None else [(tuple(VOCAB.decode(s[1:3])), int(s.size) - 2,
                                               form(VOCAB.decode(s))) for s in like]
     form_share = sum(aabb for *_, aabb in like_groups) / len(like_groups) if like_groups else 0.0
-    gen = _write(model, n=n, seed=seed, max_length=max_length, constrained=constrained, form_share=form_share)
+    gen = _write(model, n=n, seed=seed, max_length=max_length, constrained=constrained, form_share=form_share,
+                 workers=workers)
     ok = [_ends_and_counts(g) for g in gen]
     own = [(tuple(g.tokens[:2]), len(g.tokens), ok[k] and form(g.tokens)) for k, g in enumerate(gen)]
     ref = own if like_groups is None else like_groups

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,12 @@ class TrainSettings:
         Seeds the split, the initial weights, batch order and dropout.
     threads : int > 0 or None
         ``torch.set_num_threads`` (None: torch's default).
+    device : str
+        Where torch trains: ``'cpu'``, ``'cuda'`` or ``'cuda:N'`` (an NVIDIA GPU; the
+        exported model is the same numpy model either way).
+    workers : int > 0
+        Processes that write the self-training and selection tunes (numpy, on the
+        CPU; each tune has its own seed, so the tunes are the same for any count).
     corpus : str or None
         The corpus trained on (a corpus directory; None = the default corpus).
         Used by the CLI; :func:`train` takes sequences.
@@ -150,6 +157,8 @@ class TrainSettings:
     max_length: int | None = None
     seed: int = 0
     threads: int | None = None
+    device: str = "cpu"
+    workers: int = 1
     corpus: str | None = None
     only_clean: bool = False
     sources: tuple[str, ...] | None = None
@@ -193,6 +202,9 @@ class TrainSettings:
         check_value(self.average is None or 0 < self.average < 1, "average", self.average, "in (0, 1) or null")
         check_value(self.threads is None or (is_int(self.threads) and self.threads > 0),
                "threads", self.threads, "an int > 0 or null")
+        check_value(isinstance(self.device, str) and re.fullmatch(r"cpu|cuda(:\d+)?", self.device) is not None,
+                    "device", self.device, "'cpu', 'cuda' or 'cuda:N'")
+        check_value(is_int(self.workers) and self.workers > 0, "workers", self.workers, "an int > 0")
         check_value(self.init is None or (isinstance(self.init, str) and self.init != ""),
                "init", self.init, "a model directory or null")
         check_value(self.heldout is None or (isinstance(self.heldout, str) and self.heldout != ""),
