@@ -46,8 +46,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..grammar import duration_of, meter_of, token_kind, tuplet_ratio
+from ..grammar import meter_of
 from ..vocab import VOCAB
+from .lengths import LENGTHS, NO_METER
 from .mapped import MEASURE_TOKENS
 
 __all__ = ["MEASURE_IDS", "MEASURE_TOKENS", "bar_table", "bar_length", "token_durations", "tune_rows"]
@@ -70,16 +71,12 @@ def bar_length(meter: str) -> Fraction:
     return bar
 
 
-def _duration_value(token: str) -> float:
-    """The note length a duration token gives, broken-rhythm marks ignored (the grammar's)."""
-    return float(duration_of(token))
-
-
 #: Row of the tuplet table for tokens before any meter token (read as a simple meter).
-_NO_METER = 255
+_NO_METER = NO_METER  # (the lengths module's)
 
 
 def _tables() -> dict[str, np.ndarray]:
+    """The token-length tables of :mod:`folkabc.search.lengths` as numpy arrays, and the bar facts."""
     v = len(VOCAB)
     cats = np.array(VOCAB.categories)
     is_bar = np.zeros(256, dtype=bool)
@@ -87,27 +84,16 @@ def _tables() -> dict[str, np.ndarray]:
     is_note = np.zeros(256, dtype=bool)
     is_note[:v] = (cats == "pitch") | (cats == "rest")
     is_note[VOCAB.id("[")] = True  # a chord starts with "[", counts as one note at "]"
-    is_dur = np.zeros(256, dtype=bool)
-    is_dur[:v] = cats == "duration"
-    dur = np.ones(256, dtype=np.float64)
-    for i in np.flatnonzero(is_dur[:v]):
-        dur[i] = _duration_value(VOCAB.token(int(i)))
-    sounding = np.zeros(256, dtype=bool)  # tokens that carry a length: pitch, rest, chord end
-    sounding[:v] = (cats == "pitch") | (cats == "rest")
-    sounding[VOCAB.id("]")] = True
-    is_tuplet = np.zeros(256, dtype=bool)
-    is_meter = np.zeros(256, dtype=bool)
-    is_meter[VOCAB.ids_of("meter")] = True
+    is_dur = np.array([d is not None for d in LENGTHS.duration])
+    dur = np.array([1.0 if d is None else d for d in LENGTHS.duration], dtype=np.float64)
+    sounding = np.array(LENGTHS.sounding, dtype=bool)  # tokens that carry a length: pitch, rest, chord end
+    is_meter = np.array(LENGTHS.is_meter, dtype=bool)
     # [meter in force, tuplet opener]: (length factor minus one) times p = q - p
     tuplet = np.zeros((256, 256), dtype=np.float64)
-    for t in range(v):
-        tok = VOCAB.token(t)
-        if token_kind(tok) != "tuplet":
-            continue
+    is_tuplet = np.zeros(256, dtype=bool)
+    for (m, t), corr in LENGTHS.tuplet.items():
+        tuplet[m, t] = corr
         is_tuplet[t] = True
-        for m in [*VOCAB.ids_of("meter").tolist(), _NO_METER]:
-            p, q, _ = tuplet_ratio(tok, meter_of(VOCAB.token(m))[1] if m != _NO_METER else 0)
-            tuplet[m, t] = q - p
     is_repeat = np.zeros(256, dtype=bool)
     is_repeat[[VOCAB.id("|:"), VOCAB.id(":|")]] = True
     meter_len = np.zeros(256, dtype=np.float64)

@@ -41,8 +41,9 @@ from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..grammar import duration_of, is_bar, meter_of, token_kind, tuplet_ratio
+from ..grammar import is_bar
 from ..vocab import VOCAB
+from .lengths import LENGTHS, NO_METER
 from .results import Match, Place, SearchResult, list_matches
 from .tokenquery import check_query_tokens
 
@@ -57,32 +58,12 @@ TUNE_BLOCK = 1 << 16  # slots per sorted block of ``tune_prev``
 
 _END = VOCAB.id("</s>")
 _OPEN, _CLOSE = VOCAB.id("["), VOCAB.id("]")
-_NO_METER = 255  # the meter row for tokens before any meter token (read as a simple meter)
 
 
 # ---------------------------------------------------------------------- token lengths
 
 
-def _length_tables() -> tuple[list, list, list, dict]:
-    dur = [None] * 256  # the length a duration token gives the note before it
-    sounding = [False] * 256  # tokens that carry a length: pitch, rest, chord end
-    meters = [False] * 256
-    tuplet: dict[tuple[int, int], float] = {}  # (meter in force, opener) -> q - p
-    meter_ids = [i for i, c in enumerate(VOCAB.categories) if c == "meter"]
-    for i, (tok, cat) in enumerate(zip(VOCAB.tokens, VOCAB.categories)):
-        if cat == "duration":
-            dur[i] = float(duration_of(tok))
-        sounding[i] = cat in ("pitch", "rest")
-        meters[i] = cat == "meter"
-        if token_kind(tok) == "tuplet":
-            for m in [*meter_ids, _NO_METER]:
-                p, q, _ = tuplet_ratio(tok, meter_of(VOCAB.token(m))[1] if m != _NO_METER else 0)
-                tuplet[(m, i)] = float(q - p)
-    sounding[_CLOSE] = True
-    return dur, sounding, meters, tuplet
-
-
-_DUR, _SOUNDING, _IS_METER, _TUPLET = _length_tables()
+_DUR, _SOUNDING, _IS_METER, _TUPLET = LENGTHS
 
 
 def span_durations(ids: Sequence[int]) -> list[float]:
@@ -107,7 +88,7 @@ def span_durations(ids: Sequence[int]) -> list[float]:
         if _SOUNDING[t] and (depth == 0 or t == _CLOSE):
             d = _DUR[ids[k + 1]] if k + 1 < n else None
             out[k] = 1.0 if d is None else d
-    meter = _NO_METER
+    meter = NO_METER
     fixed = []
     for k, t in enumerate(ids):
         if _IS_METER[t]:
