@@ -680,6 +680,11 @@ def test_cli_sources_and_heldout_are_checked(tmp_path, capsys):
                  "--out", str(tmp_path / "m2")]) == 2
     err = capsys.readouterr().err
     assert "none.npz" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m2").exists()  # no empty --out left behind
+    (tmp_path / "kept").mkdir()  # a folder the user made stays
+    assert main(["train", "--abc", str(abc), "--heldout", str(tmp_path / "none.npz"), "--layers", "8",
+                 "--out", str(tmp_path / "kept")]) == 2
+    assert (tmp_path / "kept").is_dir()
 
 
 def test_self_training_forms_keep_the_reference_share_of_aabb(oneill_tunes):
@@ -734,7 +739,7 @@ def test_cli_train_on_a_gpu_torch_cannot_see_is_one_clear_line(torch, tmp_path, 
                  "--device", "cuda", "--quiet"])
     err = capsys.readouterr().err
     assert code != 0 and "device='cuda'" in err and "sees no CUDA GPU" in err and "Traceback" not in err
-    assert not (tmp_path / "m" / "weights.npz").exists()
+    assert not (tmp_path / "m").exists()  # refused before any work: no empty --out left behind
 
 
 def test_workers_write_the_same_tunes_as_one_process(oneill_tunes):

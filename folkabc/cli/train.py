@@ -138,13 +138,19 @@ def run(args) -> int:
         seqs, provenance = tr.corpus_sequences(settings.corpus, only_clean=settings.only_clean,
                                                sources=settings.sources)
     out = Path(args.out)
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ParameterError(f"--out: cannot create directory: {exc.strerror or exc}", path=str(out)) from exc
     log = Path(args.log) if args.log else out / "train-log.jsonl"
-    result = tr.train(seqs, settings=settings, out=out, log=log, callback=_progress(args.quiet),
-                      provenance=provenance)
+    try:
+        result = tr.train(seqs, settings=settings, out=out, log=log, callback=_progress(args.quiet),
+                          provenance=provenance)
+    except BaseException:  # refused before any work (a bad held-out file, no GPU): leave no empty --out behind
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     summary = {**result.summary(), "out": str(out), "log": str(log)}
     if args.json:
         print_json(summary)
