@@ -511,6 +511,7 @@ def test_select_samples_keeps_the_weights_that_write_most_clean_tunes(torch, one
         ({"device": "gpu"}, "device='gpu' must be 'cpu', 'cuda' or 'cuda:N'"),
         ({"device": "cuda:x"}, "device='cuda:x' must be"),
         ({"workers": 0}, "workers=0 must be an int > 0"),
+        ({"select_lengths": 1}, "select_lengths=1 must be true or false"),
         ({"workers": 2.0}, "workers=2.0 must be an int > 0"),
     ],
 )
@@ -754,6 +755,22 @@ def test_workers_write_the_same_tunes_as_one_process(oneill_tunes):
     two = self_training_tunes(m, n=24, seed=5, like=like, forms=True, constrained=True, workers=2)
     assert len(one) >= 8 and [s.tolist() for s in one] == [s.tolist() for s in two]
     assert clean_share(m, n=16, seed=9, workers=3) == clean_share(m, n=16, seed=9)
+
+
+def test_length_weighted_share_gives_short_tunes_no_credit():
+    """Weighted by reference lengths far beyond any tune the model writes, every tune falls in the
+    shortest quarter, which weighs a quarter: the plain share rewards writing short tunes, which
+    count clean more easily; the weighted share gives them a quarter of the credit."""
+    from folkabc.model import load_model
+    from folkabc.train.selfsample import clean_share
+
+    m = load_model()
+    plain = clean_share(m, n=40, seed=21)
+    assert plain > 0.5
+    long_ref = list(range(1100, 1500))  # no tune here reaches 1,000 tokens (max_length)
+    assert clean_share(m, n=40, seed=21, like_lengths=long_ref) == pytest.approx(plain / 4)
+    own = [len(g.tokens) for g in m.generate(n=40, seed=21, temperature=1.0)]
+    assert clean_share(m, n=40, seed=21, like_lengths=own) == pytest.approx(plain, abs=0.08)
 
 
 def test_session_recipe_settings_load_and_name_real_files():

@@ -59,6 +59,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--select-samples", type=int, metavar="N",
                    help="keep the weights whose N generated tunes most often check clean "
                         "(default: the lowest held-out loss)")
+    p.add_argument("--select-lengths", action="store_true", default=None,
+                   help="with --select-samples: weigh the clean share by the training tunes' length "
+                        "quartiles (no credit for shorter tunes)")
     p.add_argument("--patience", type=int, help="validations without improvement before stopping")
     p.add_argument("--eval-every", type=int, help="also validate every N batches")
     p.add_argument("--time-limit", type=float, help="wall-clock budget in seconds")
@@ -119,7 +122,7 @@ def run(args) -> int:
         device=args.device, workers=args.workers,
         corpus=args.corpus, only_clean=args.only_clean, average=args.average,
         weights_dtype=args.weights_dtype, init=args.init, self_samples=args.self_samples,
-        select_samples=args.select_samples, heldout=args.heldout,
+        select_samples=args.select_samples, select_lengths=args.select_lengths, heldout=args.heldout,
         sources=tuple(x for x in args.sources.split(",") if x) or None if args.sources else None,
     )
     if args.abc and settings.sources:

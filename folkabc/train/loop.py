@@ -242,6 +242,7 @@ class _Run:
         else:
             self.opt = torch.optim.RMSprop(self.params, lr=settings.learning_rate, alpha=settings.rmsprop_alpha,
                                            eps=1e-6)
+        self.train_lengths = [int(seqs[i].size) - 2 for i in train_idx if i < len(seqs) - n_self]  # the corpus's
         self.valid_batches = length_batches(seqs, valid_idx, max(settings.batch_size, 64), None)
         # Polyak averaging: `judged` is the network validated, kept and exported
         self.judged = copy.deepcopy(net) if settings.average is not None else net
@@ -298,7 +299,8 @@ class _Run:
         share = None
         if settings.select_samples:
             share = clean_share(numpy_model(self.judged), n=settings.select_samples, seed=settings.select_seed,
-                                workers=settings.workers)
+                                workers=settings.workers,
+                                like_lengths=self.train_lengths if settings.select_lengths else None)
         elapsed = time.monotonic() - self.t_start
         key = (-share if share is not None else 0.0, vl)
         improved = key < self.best_key

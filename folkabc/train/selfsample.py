@@ -23,7 +23,7 @@ from ..validate import bars_count, check
 from ..vocab import VOCAB
 from .data import model_sequence
 
-__all__ = ["clean_share", "clean_tunes", "self_training_tunes"]
+__all__ = ["clean_share", "clean_tunes", "length_weighted_share", "self_training_tunes"]
 
 
 _FORKED_MODEL: Any = None  # the model a forked writer process generates from (set before the fork)
@@ -64,7 +64,8 @@ def _ends_and_counts(tune: Any) -> bool:
     return bool(tune.ended) and bars_count(list(tune.tokens))
 
 
-def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000, workers: int = 1) -> float:
+def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000, workers: int = 1,
+                like_lengths: Sequence[int] | None = None) -> float:
     """Share of ``n`` tunes generated at temperature 1 (seeds ``seed`` on) that end and check clean.
 
     Parameters
@@ -75,6 +76,11 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000, worker
     max_length : int
     workers : int > 0
         Processes that write the tunes (the same tunes for any count).
+    like_lengths : sequence of int, optional
+        Token counts (meter, mode and body) of reference tunes: the share is then taken
+        length group by length group (the reference's quartiles) and weighted by the
+        reference's share of each group, so a model earns no credit for writing shorter
+        tunes, which count clean more easily; a group it writes no tune in counts 0.
 
     Returns
     -------
@@ -87,7 +93,29 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000, worker
     True
     """
     gen = _generate(model, n=n, seed=seed, workers=workers, max_length=max_length)
-    return sum(map(_ends_and_counts, gen)) / n
+    if like_lengths is None:
+        return sum(map(_ends_and_counts, gen)) / n
+    return length_weighted_share([len(g.tokens) for g in gen], [_ends_and_counts(g) for g in gen], like_lengths)
+
+
+def length_weighted_share(lengths: Sequence[int], ok: Sequence[bool], like_lengths: Sequence[int]) -> float:
+    """The share of ``ok`` taken per length group (quartiles of ``like_lengths``), weighted by the
+    reference's share of each group; a group with no tune counts 0.
+
+    Examples
+    --------
+    >>> like = [10, 20, 30, 40]  # one reference tune per quartile group
+    >>> length_weighted_share([10, 10, 40, 40], [True, True, False, False], like)  # short ones count
+    0.25
+    >>> length_weighted_share([10, 20, 30, 40], [True, True, False, False], like)
+    0.5
+    """
+    cuts = np.quantile(np.asarray(like_lengths, dtype=float), [0.25, 0.5, 0.75])
+    ref = np.bincount(np.searchsorted(cuts, like_lengths, side="right"), minlength=4) / len(like_lengths)
+    groups = np.searchsorted(cuts, lengths, side="right")
+    n = np.bincount(groups, minlength=4)
+    good = np.bincount(groups, weights=np.asarray(ok, dtype=float), minlength=4)
+    return float(np.sum(np.where(n > 0, ref * good / np.maximum(n, 1), 0.0)))
 
 
 def _two_repeated_parts(tokens: Sequence[str]) -> bool:

@@ -129,6 +129,11 @@ class TrainSettings:
         validations without a better share.
     select_seed : int >= 0
         First seed of the selection tunes.
+    select_lengths : bool
+        With ``select_samples``: the clean share is taken per length group (the training
+        tunes' length quartiles) and weighted by the training tunes' share of each
+        (:func:`~folkabc.train.selfsample.length_weighted_share`), so weights whose tunes
+        are shorter, which count clean more easily, earn no credit for it.
 
     Examples
     --------
@@ -172,6 +177,7 @@ class TrainSettings:
     self_constrained: bool = False
     select_samples: int = 0
     select_seed: int = 2_000_000
+    select_lengths: bool = False
 
     def __post_init__(self) -> None:
         layers = tuple(self.layers) if isinstance(self.layers, (list, tuple)) else self.layers
@@ -216,7 +222,7 @@ class TrainSettings:
         for name in ("self_samples", "self_seed", "select_samples", "select_seed"):
             value = getattr(self, name)
             check_value(is_int(value) and value >= 0, name, value, "an int >= 0")
-        for name in ("self_forms", "self_constrained"):
+        for name in ("self_forms", "self_constrained", "select_lengths"):
             check_value(isinstance(getattr(self, name), bool), name, getattr(self, name), "true or false")
         check_value(not self.self_samples or self.init is not None, "self_samples", self.self_samples,
                "0 unless init names the model that writes the tunes")
