@@ -603,6 +603,13 @@ def test_progress_line_shows_the_clean_share_on_a_terminal(monkeypatch):
     assert lines[0] == "\repoch 5 step 1480: valid loss 1.2144 (ppl 3.368), 88.6% clean *  15666 tok/s"
     assert lines[1] == "\repoch 5 step 1480: valid loss 1.2144 (ppl 3.368) *  15666 tok/s"
     assert cli_train._progress(quiet=True) is None
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    draw = cli_train._progress(quiet=False)
+    draw({"event": "write", "done": 500, "total": 2000})
+    draw({"event": "write", "done": 2000, "total": 2000})
+    assert err.getvalue() == ("\rwriting self-training tunes [#######.......................] 500/2000"
+                              "\rwriting self-training tunes [##############################] 2000/2000\n")
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert cli_train._progress(quiet=False) is None
 
@@ -755,6 +762,29 @@ def test_workers_write_the_same_tunes_as_one_process(oneill_tunes):
     two = self_training_tunes(m, n=24, seed=5, like=like, forms=True, constrained=True, workers=2)
     assert len(one) >= 8 and [s.tolist() for s in one] == [s.tolist() for s in two]
     assert clean_share(m, n=16, seed=9, workers=3) == clean_share(m, n=16, seed=9)
+
+
+def test_writing_self_training_tunes_reports_progress_chunk_by_chunk():
+    """The tunes are written in chunks of at most 500 (the same tunes as one batch: each has its own
+    seed), progress is told after each, in order, ending at the total, for one process or several;
+    a count over the batch limit is no error, since no chunk reaches it."""
+    from folkabc.model import Model
+    from folkabc.train import selfsample
+
+    m = Model.random(layers=[8], rng=0)
+    for workers in (1, 2):
+        told = []
+        gen = selfsample._write(m, n=1203, seed=4, max_length=6, constrained=False, form_share=0.0,
+                                workers=workers, progress=lambda done, n: told.append((done, n)))
+        assert len(gen) == 1203 and told[-1] == (1203, 1203)
+        assert [d for d, _ in told] == sorted(set(d for d, _ in told)) and len(told) >= 3
+    assert [g.tokens for g in gen[:700:7]] == [g.tokens for g in m.generate(n=700, seed=4, max_length=6)][::7]
+    told = []
+    selfsample._write(m, n=40, seed=4, max_length=30, constrained=True, form_share=0.5, workers=1,
+                      progress=lambda done, n: told.append((done, n)))
+    assert told == [(20, 40), (40, 40)]  # the AABB part, then the bars part, on one count
+    many = selfsample._generate(m, n=10_001, seed=0, max_length=2)  # past max_batch (10,000): chunked
+    assert len(many) == 10_001
 
 
 def test_length_weighted_share_gives_short_tunes_no_credit():

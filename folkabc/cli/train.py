@@ -91,6 +91,11 @@ def _progress(quiet: bool):
                 f"(ppl {ev['valid_perplexity']:.3f}){clean}{' *' if ev['best'] else ''}"
                 f"  {ev['tokens_per_s'] or 0:.0f} tok/s\n"
             )
+        elif ev["event"] == "write":
+            width = 30
+            done = int(width * ev["done"] / ev["total"])
+            sys.stderr.write(f"\rwriting self-training tunes [{'#' * done}{'.' * (width - done)}] "
+                             f"{ev['done']}/{ev['total']}" + ("\n" if ev["done"] == ev["total"] else ""))
         else:
             width = 30
             done = int(width * ev["batch"] / ev["n_batches"])

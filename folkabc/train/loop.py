@@ -151,7 +151,8 @@ def train(
         Append one JSON line per validation here.
     callback : callable or None
         Called with ``{"event": "batch", "epoch", "batch", "n_batches", "loss"}``
-        after each batch and ``{"event": "valid", **record}`` after each validation
+        after each batch, ``{"event": "write", "done", "total"}`` as the self-training
+        tunes are written, and ``{"event": "valid", **record}`` after each validation
         (the CLI draws its progress bar from these).
     provenance : dict or None
         Extra facts for ``model.json`` (e.g. the corpus).
@@ -194,7 +195,9 @@ def train(
     if settings.self_samples:  # the init model's own tunes that count, for the training part only
         own = self_training_tunes(init_model, n=settings.self_samples, seed=settings.self_seed,
                                   forms=settings.self_forms, constrained=settings.self_constrained,
-                                  like=[seqs[i] for i in train_idx], workers=settings.workers)
+                                  like=[seqs[i] for i in train_idx], workers=settings.workers,
+                                  progress=None if callback is None else
+                                  lambda done, total: callback({"event": "write", "done": done, "total": total}))
         n_self = len(own)
         train_idx = np.concatenate([train_idx, np.arange(len(seqs), len(seqs) + n_self)])
         seqs = list(seqs) + own

@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 import multiprocessing
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -27,16 +27,20 @@ __all__ = ["clean_share", "clean_tunes", "length_weighted_share", "self_training
 
 
 _FORKED_MODEL: Any = None  # the model a forked writer process generates from (set before the fork)
+_CHUNK = 500  # tunes written in one batch: progress is reported, and the batch limit kept, chunk by chunk
 
 
-def _write_chunk(seed: int, n: int, kw: dict) -> list:
+def _write_chunk(chunk: tuple) -> list:
+    seed, n, kw = chunk
     return _FORKED_MODEL.generate(n=n, seed=seed, temperature=1.0, **kw)
 
 
-def _generate(model: Any, *, n: int, seed: int, workers: int = 1, **kw: Any) -> list:
-    """``model.generate(n=n, seed=seed, temperature=1.0, **kw)``, the seeds shared out among ``workers``
-    forked processes (each tune has its own seed, so the tunes are the same for any count; one
-    process where the platform cannot fork).
+def _generate(model: Any, *, n: int, seed: int, workers: int = 1,
+              progress: Callable[[int, int], None] | None = None, **kw: Any) -> list:
+    """``model.generate(n=n, seed=seed, temperature=1.0, **kw)`` in chunks of at most 500 tunes, the
+    chunks shared out among ``workers`` forked processes (each tune has its own seed, so the tunes
+    are the same for any count or chunking; one process where the platform cannot fork).
+    ``progress(done, n)`` is called after each chunk.
 
     Examples
     --------
@@ -47,16 +51,27 @@ def _generate(model: Any, *, n: int, seed: int, workers: int = 1, **kw: Any) -> 
     True
     """
     global _FORKED_MODEL
-    if workers <= 1 or n < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return model.generate(n=n, seed=seed, temperature=1.0, **kw)
-    step = -(-n // (4 * workers))  # four chunks a process: the slow tunes spread out
+    fork = workers > 1 and n > 1 and "fork" in multiprocessing.get_all_start_methods()
+    step = min(_CHUNK, -(-n // (4 * workers)) if fork else n)  # forked: four chunks a process at least
     chunks = [(seed + lo, min(step, n - lo), kw) for lo in range(0, n, step)]
+    out: list = []
     _FORKED_MODEL = model
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-            return [g for part in pool.starmap(_write_chunk, chunks) for g in part]
+        if fork:
+            with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+                parts = pool.imap(_write_chunk, chunks)
+                for part in parts:
+                    out += part
+                    if progress is not None:
+                        progress(len(out), n)
+        else:
+            for chunk in chunks:
+                out += _write_chunk(chunk)
+                if progress is not None:
+                    progress(len(out), n)
     finally:
         _FORKED_MODEL = None
+    return out
 
 
 def _ends_and_counts(tune: Any) -> bool:
@@ -128,23 +143,26 @@ def _two_repeated_parts(tokens: Sequence[str]) -> bool:
 
 
 def _write(model: Any, *, n: int, seed: int, max_length: int, constrained: bool, form_share: float,
-           workers: int = 1) -> list:
+           workers: int = 1, progress: Callable[[int, int], None] | None = None) -> list:
     """``n`` tunes at temperature 1 (seeds ``seed`` on); constrained: ``form_share`` of them
     under the AABB form (8-bar parts), the rest under the bars constraint."""
     if not constrained:
-        return _generate(model, n=n, seed=seed, workers=workers, max_length=max_length)
+        return _generate(model, n=n, seed=seed, workers=workers, max_length=max_length, progress=progress)
     n_form = round(n * form_share)
-    out = _generate(model, n=n_form, seed=seed, workers=workers, max_length=max_length, form="AABB") \
-        if n_form else []
+    tell = (lambda done, _: progress(done, n)) if progress is not None else None
+    out = _generate(model, n=n_form, seed=seed, workers=workers, max_length=max_length, form="AABB",
+                    progress=tell) if n_form else []
     if n > n_form:
+        tell = (lambda done, _: progress(n_form + done, n)) if progress is not None else None
         out += _generate(model, n=n - n_form, seed=seed + n_form, workers=workers, max_length=max_length,
-                         constrain="bars")
+                         constrain="bars", progress=tell)
     return out
 
 
 def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndarray] | None = None,
                         max_length: int = 1000, max_repeats: int = 4, forms: bool = False,
-                        constrained: bool = False, workers: int = 1) -> list[np.ndarray]:
+                        constrained: bool = False, workers: int = 1,
+                        progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
     """The model's own tunes that count, drawn in the proportions of a reference set of tunes.
 
     Generates ``n`` tunes at temperature 1 (seeds ``seed`` on), keeps those that end and
@@ -176,6 +194,8 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
         Write the tunes under the bars constraint (and the form, with ``forms`` and ``like``).
     workers : int > 0
         Processes that write the tunes (the same tunes for any count).
+    progress : callable, optional
+        Called as ``progress(done, n)`` as the tunes are written.
 
     Returns
     -------
@@ -194,7 +214,7 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
                                               form(VOCAB.decode(s))) for s in like]
     form_share = sum(aabb for *_, aabb in like_groups) / len(like_groups) if like_groups else 0.0
     gen = _write(model, n=n, seed=seed, max_length=max_length, constrained=constrained, form_share=form_share,
-                 workers=workers)
+                 workers=workers, progress=progress)
     ok = [_ends_and_counts(g) for g in gen]
     own = [(tuple(g.tokens[:2]), len(g.tokens), ok[k] and form(g.tokens)) for k, g in enumerate(gen)]
     ref = own if like_groups is None else like_groups
