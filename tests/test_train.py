@@ -500,6 +500,19 @@ def test_select_samples_keeps_the_weights_that_write_most_clean_tunes(torch, one
     assert clean_share(load_model(tmp_path / "m"), n=30, seed=77) == pytest.approx(max(shares), abs=1e-4)
 
 
+def test_self_training_counts_are_bounded_by_a_documented_limit(monkeypatch):
+    """A settings file asking for a billion self-training tunes is refused before any is written
+    (they are held in memory, and written before the time limit is looked at)."""
+    from folkabc.errors import LimitError
+
+    with pytest.raises(LimitError, match="self_samples: 1000000000 tunes is over the limit max_self_samples"):
+        TrainSettings(init="m", self_samples=10**9)
+    with pytest.raises(LimitError, match="select_samples"):
+        TrainSettings(select_samples=100_001)
+    monkeypatch.setenv("FOLKABC_MAX_SELF_SAMPLES", "200000")
+    assert TrainSettings(select_samples=100_001).select_samples == 100_001
+
+
 @pytest.mark.parametrize(
     "kw, message",
     [

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._io import atomic_write
 from ..errors import FolkabcError, ParameterError
+from ..limits import check_limit
 
 __all__ = ["TrainSettings", "is_int", "check_value"]
 
@@ -222,6 +223,8 @@ class TrainSettings:
         for name in ("self_samples", "self_seed", "select_samples", "select_seed"):
             value = getattr(self, name)
             check_value(is_int(value) and value >= 0, name, value, "an int >= 0")
+        for name in ("self_samples", "select_samples"):  # held in memory and written before any time limit
+            check_limit("max_self_samples", getattr(self, name), where=name)
         for name in ("self_forms", "self_constrained", "select_lengths"):
             check_value(isinstance(getattr(self, name), bool), name, getattr(self, name), "true or false")
         check_value(not self.self_samples or self.init is not None, "self_samples", self.self_samples,
