@@ -113,6 +113,19 @@ def clean_share(model: Any, *, n: int, seed: int, max_length: int = 1000, worker
     return length_weighted_share([len(g.tokens) for g in gen], [_ends_and_counts(g) for g in gen], like_lengths)
 
 
+def length_quartiles(like_lengths: Sequence[int]) -> Callable[[Any], Any]:
+    """A function giving the length group (0-3: the quartiles of ``like_lengths``) of a length or lengths.
+
+    Examples
+    --------
+    >>> quartile = length_quartiles([10, 20, 30, 40])
+    >>> quartile([5, 20, 29, 400]).tolist(), int(quartile(35))
+    ([0, 1, 2, 3], 3)
+    """
+    cuts = np.quantile(np.asarray(like_lengths, dtype=float), [0.25, 0.5, 0.75])
+    return lambda lengths: np.searchsorted(cuts, lengths, side="right")
+
+
 def length_weighted_share(lengths: Sequence[int], ok: Sequence[bool], like_lengths: Sequence[int]) -> float:
     """The share of ``ok`` taken per length group (quartiles of ``like_lengths``), weighted by the
     reference's share of each group; a group with no tune counts 0.
@@ -125,9 +138,9 @@ def length_weighted_share(lengths: Sequence[int], ok: Sequence[bool], like_lengt
     >>> length_weighted_share([10, 20, 30, 40], [True, True, False, False], like)
     0.5
     """
-    cuts = np.quantile(np.asarray(like_lengths, dtype=float), [0.25, 0.5, 0.75])
-    ref = np.bincount(np.searchsorted(cuts, like_lengths, side="right"), minlength=4) / len(like_lengths)
-    groups = np.searchsorted(cuts, lengths, side="right")
+    quartile = length_quartiles(like_lengths)
+    ref = np.bincount(quartile(like_lengths), minlength=4) / len(like_lengths)
+    groups = quartile(lengths)
     n = np.bincount(groups, minlength=4)
     good = np.bincount(groups, weights=np.asarray(ok, dtype=float), minlength=4)
     return float(np.sum(np.where(n > 0, ref * good / np.maximum(n, 1), 0.0)))
@@ -218,10 +231,10 @@ def self_training_tunes(model: Any, *, n: int, seed: int, like: Sequence[np.ndar
     ok = [_ends_and_counts(g) for g in gen]
     own = [(tuple(g.tokens[:2]), len(g.tokens), ok[k] and form(g.tokens)) for k, g in enumerate(gen)]
     ref = own if like_groups is None else like_groups
-    cuts = np.quantile([length for _, length, _ in ref], [0.25, 0.5, 0.75])
+    quartile = length_quartiles([length for _, length, _ in ref])
 
     def group(head: tuple, length: int, aabb: bool) -> tuple:
-        return head, int(np.searchsorted(cuts, length, side="right")), aabb
+        return head, int(quartile(length)), aabb
 
     wanted: dict[tuple, int] = {}
     for head, length, aabb in ref:
@@ -258,5 +271,5 @@ def clean_tunes(model: Any, *, n: int, seed: int, max_length: int = 1000) -> lis
     >>> all(VOCAB.token(int(t[-1])) == "</s>" for t in tunes)
     True
     """
-    gen = model.generate(n=n, seed=seed, temperature=1.0, max_length=max_length)
+    gen = _generate(model, n=n, seed=seed, max_length=max_length)
     return [model_sequence(VOCAB.encode(list(g.tokens))) for g in gen if _ends_and_counts(g)]
