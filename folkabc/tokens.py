@@ -241,15 +241,29 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
         octv, li = divmod(d + steps, 7)
         if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
             marked.append((d + steps, m + semis, c))
-    midis = sorted(by_midi)
-    below = [0]  # below[i]: how many notes are lower than midis[i]
-    for m in midis:
-        below.append(below[-1] + by_midi[m])
     index = VOCAB.index
+    ks = (-3, -2, -1, 0, 1, 2, 3)
+    # the shifts that keep every note in range keep the most (any other loses one): only they compete
+    if by_midi:
+        low, high = min(by_midi), max(by_midi)
+        whole = [k for k in ks if lo <= low + semis + 12 * k and high + semis + 12 * k <= hi]
+    else:  # rests only: every shift keeps every note
+        whole = list(ks)
+    if whole:
+        if not marked:  # no second criterion to weigh: the shift nearest zero
+            k = min(whole, key=lambda k: (abs(semis + 12 * k), k))
+            return steps + 7 * k, semis + 12 * k
+        ks = whole
+        midis = below = ()
+    else:
+        midis = sorted(by_midi)
+        below = [0]  # below[i]: how many notes are lower than midis[i]
+        for m in midis:
+            below.append(below[-1] + by_midi[m])
     best = None
-    for k in (-3, -2, -1, 0, 1, 2, 3):
+    for k in ks:
         s = semis + 12 * k
-        n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)]
+        n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)] if midis else 0
         nm = 0
         for d, m, c in marked:
             key = (d + 7 * k, m + 12 * k)
@@ -513,8 +527,9 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)
         key = reading.key
         if pitches:
-            steps0 = (7 - LETTERS.index(key.tonic)) % 7
-            semis0 = (-key.tonic_pc) % 12
+            li = LETTERS.index(key.tonic)
+            steps0 = (7 - li) % 7  # the tonic's letter up to the next C (C stays)
+            semis0 = (12 if li else 0) - NATURAL[li] - key.tonic_alter  # the same move in semitones (C#: -1)
             steps, semis = _choose_shift(notes, steps0, semis0, key.folk_mode)
         else:
             steps = semis = 0
