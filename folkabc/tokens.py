@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, written_key
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
                           Slur, Tie, Tuplet, closes_part)
-from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
+from .abc.reader import RawTune, length_text, read_body, split_tunes, tune_limits
 from ._io import json_depth
 from ._record import Record
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
@@ -345,24 +345,24 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     closing: set[int] = set()  # indices of the tokens written at those positions
     append = tokens.append
     pappend = positions.append
-    ltext = length_text_cache().get
     _Bar = Bar
     spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}  # (step, midi) as read → spelling
     for ev in events:
         kind = type(ev)
-        if kind is tuple:  # a note (read_body's plain_notes)
+        if kind is tuple:  # a note: ((step, midi), duration text, (line, col)) (read_body's token_notes)
+            pair, t, at = ev
             if not pitches:
                 append(COUNT_PITCH)
             else:
-                info = spelled.get(ev[:2])
+                info = spelled.get(pair)
                 if info is None:
-                    key = (ev[0] + steps, ev[1] + semis)
+                    key = (pair[0] + steps, pair[1] + semis)
                     info = _SPELLED.get(key)
                     if info is None:
                         info = _spelling(*key)
                         if len(_SPELLED) < _SPELLED_MAX:
                             _SPELLED[key] = info
-                    spelled[ev[:2]] = info
+                    spelled[pair] = info
                 d, li, a, plain, marked = info
                 s_li = sig[li]
                 if a != s_li if not bar_oct else a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
@@ -371,14 +371,10 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                     append(marked)
                 else:
                     append(plain)
-            at = ev[4:]  # (line, col)
             pappend(at)
             if in_chord:
                 last_kind = Note
                 continue
-            length = ev[2]
-            got = ltext(id(length))
-            t = got[1] if got is not None and got[0] is length else length_text(length)
             if t:
                 append(t)
                 pappend(at)
@@ -493,9 +489,10 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     return part_ends, closing
 
 
-def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -> TokenizedTune:
+def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True,
+                  limits: tuple[int, int] | None = None) -> TokenizedTune:
     """Tokenize one tune cut by :func:`folkabc.abc.split_tunes` (see :func:`tokenize`, and its
-    ``pitches``).
+    ``pitches``; ``limits`` as :func:`folkabc.abc.read_body` takes them).
 
     Examples
     --------
@@ -514,11 +511,11 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -
         abc=raw.abc, line=raw.line, warnings=list(raw.warnings),
     )
     try:
-        reading = read_body(raw, plain_notes=True)  # notes as plain tuples (Note's fields): cheaper
+        reading = read_body(raw, token_notes=True, limits=limits)  # notes as the tokenizer reads them: cheaper
         tt.warnings.extend(reading.warnings)
         events = reading.events
         if pitches:
-            notes = [ev[:2] for ev in events if type(ev) is tuple]  # (step, midi) of each note
+            notes = [ev[0] for ev in events if type(ev) is tuple]  # (step, midi) of each note
             sounds = bool(notes)
         else:
             sounds = any(type(ev) is tuple for ev in events)
@@ -640,7 +637,8 @@ def tokenize(abc_text: str, *, strict: bool = False, pitches: bool = True) -> li
     if paused:
         gc.disable()
     try:
-        return [tokenize_tune(raw, strict=strict, pitches=pitches) for raw in split_tunes(abc_text)]
+        limits = tune_limits()  # once for the text, not once a tune (an environment variable each)
+        return [tokenize_tune(raw, strict=strict, pitches=pitches, limits=limits) for raw in split_tunes(abc_text)]
     finally:
         if paused:
             gc.enable()
