@@ -233,47 +233,40 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     """
     lo, hi = PITCH_RANGE
     sig = FOLK_SIGNATURES[mode]
-    counts = Counter(notes).items()  # a tune has few distinct notes: count each once
-    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), and how often
-    by_midi: dict[int, int] = {}
-    for (d, m), c in counts:
-        by_midi[m] = by_midi.get(m, 0) + c
+    distinct = set(notes)  # a tune has few distinct notes: how often each comes is asked only when it counts
+    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), moved
+    for d, m in distinct:
         octv, li = divmod(d + steps, 7)
         if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
-            marked.append((d + steps, m + semis, c))
-    index = VOCAB.index
+            marked.append((d + steps, m + semis, (d, m)))
     ks = (-3, -2, -1, 0, 1, 2, 3)
-    # the shifts that keep every note in range keep the most (any other loses one): only they compete
-    if by_midi:
-        low, high = min(by_midi), max(by_midi)
+    if distinct:  # the shifts that keep every note in range keep the most (any other loses one)
+        low, high = min(m for _, m in distinct), max(m for _, m in distinct)
         whole = [k for k in ks if lo <= low + semis + 12 * k and high + semis + 12 * k <= hi]
     else:  # rests only: every shift keeps every note
         whole = list(ks)
-    if whole:
-        if not marked:  # no second criterion to weigh: the shift nearest zero
-            k = min(whole, key=lambda k: (abs(semis + 12 * k), k))
-            return steps + 7 * k, semis + 12 * k
-        ks = whole
-        midis = below = ()
-    else:
-        midis = sorted(by_midi)
-        below = [0]  # below[i]: how many notes are lower than midis[i]
-        for m in midis:
-            below.append(below[-1] + by_midi[m])
+    if whole:  # only they compete: then by the notes with an accidental whose token is in the vocabulary
+        if len(whole) > 1 and marked:
+            kept = [frozenset(p for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in VOCAB.index)
+                    for k in whole]
+            if any(x != kept[0] for x in kept):  # they differ: count the notes
+                counts = Counter(notes)
+                k = min(zip(whole, kept), key=lambda kk: (-sum(counts[p] for p in kk[1]), abs(semis + 12 * kk[0]),
+                                                          kk[0]))[0]
+                return steps + 7 * k, semis + 12 * k
+        k = min(whole, key=lambda k: (abs(semis + 12 * k), k))  # the nearest to zero
+        return steps + 7 * k, semis + 12 * k
+    by_midi = Counter(m for _, m in notes)
+    midis = sorted(by_midi)
+    below = [0]  # below[i]: how many notes are lower than midis[i]
+    for m in midis:
+        below.append(below[-1] + by_midi[m])
+    counts = Counter(notes)
     best = None
     for k in ks:
         s = semis + 12 * k
-        n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)] if midis else 0
-        nm = 0
-        for d, m, c in marked:
-            key = (d + 7 * k, m + 12 * k)
-            info = _SPELLED.get(key)
-            if info is None:
-                info = _spelling(*key)
-                if len(_SPELLED) < _SPELLED_MAX:
-                    _SPELLED[key] = info
-            if info[4] in index:
-                nm += c
+        n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)]
+        nm = sum(counts[p] for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in VOCAB.index)
         cand = (-n, -nm, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
@@ -282,6 +275,17 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
 
 _SPELLED: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}
 _SPELLED_MAX = 32768
+
+
+def _spelled(d: int, m: int) -> tuple[int, int, int, str, str]:
+    """:func:`_spelling` of (d, m), cached (bounded: :data:`_SPELLED_MAX`)."""
+    key = (d, m)
+    info = _SPELLED.get(key)
+    if info is None:
+        info = _spelling(d, m)
+        if len(_SPELLED) < _SPELLED_MAX:
+            _SPELLED[key] = info
+    return info
 
 
 def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
