@@ -350,6 +350,7 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     append = tokens.append
     pappend = positions.append
     _Bar = Bar
+    bar_cache = _BAR_CACHE
     spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}  # (step, midi) as read → spelling
     for ev in events:
         kind = type(ev)
@@ -386,12 +387,11 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 continue
             last_kind = Note
             continue
-        elif kind in _NOT_TOKENS:  # ties, grace notes, decorations, slurs, annotations
-            continue
         elif kind is _Bar:
-            bar_oct.clear()
-            bar_letter.clear()
-            toks, closes = _bar_tokens(ev.kind, ev.ending)
+            if bar_oct:  # (bar_letter is filled and cleared with it)
+                bar_oct.clear()
+                bar_letter.clear()
+            toks, closes = bar_cache.get(ev[:2]) or _bar_tokens(ev[0], ev[1])  # (kind, ending)
             if closes:
                 part_ends.add((ev.line, ev.col))
             if len(toks) == 1 and last_kind is not Bar:  # the common case: `|` after a note
@@ -418,6 +418,8 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 last_kind = Bar
                 if closes:
                     closing.add(len(tokens) - 1)
+            continue
+        elif kind in _NOT_TOKENS:  # ties, grace notes, decorations, slurs, annotations
             continue
         elif kind is Rest:
             append("z")

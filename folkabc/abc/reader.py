@@ -171,8 +171,9 @@ def split_tunes(text: str) -> list[RawTune]:
     if not has_x:
         cur = RawTune(index=1, line=1)
         in_header = True
+    has_cr = "\r" in text
     for i, raw in enumerate(lines):
-        ln = raw[:-1] if raw.endswith("\r") else raw
+        ln = raw[:-1] if has_cr and raw.endswith("\r") else raw
         lineno = i + 1
         if has_x and ln.startswith("X:"):
             if cur is not None:
@@ -205,9 +206,9 @@ def split_tunes(text: str) -> list[RawTune]:
             continue
         if in_header:
             fm = FIELD_LINE_RE.match(ln)
-            if fm and not ln.startswith("%"):
-                letter = fm.group("letter")
-                value = fm.group("value").strip()
+            if fm is not None:  # (a field line starts with its letter, never with %)
+                letter, value = fm.groups()
+                value = value.strip()
                 if letter == "+" and last_field:
                     cur.header[last_field][-1] += " " + value
                     continue
@@ -237,7 +238,8 @@ def split_tunes(text: str) -> list[RawTune]:
         cur.abc = "\n".join(lines[start:]).rstrip("\n")
         tunes.append(cur)
     for t in tunes:
-        _close(t)
+        if t.pending:
+            _close(t)
     return tunes
 
 
@@ -635,7 +637,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     for lineno, text in tune.body:
         if nbars > max_bars or len(events) - untokened > max_events:
             too_long(lineno, 1)
-        fm = FIELD_LINE_RE.match(text)
+        fm = FIELD_LINE_RE.match(text) if text[1:2] == ":" else None  # a field line's letter is one character
         if fm is not None and not text.startswith("%"):
             letter = fm.group("letter")
             if letter in "KMLVPQ":
@@ -705,7 +707,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                     got = (bl, end.strip().lstrip("[").strip() if end else None)
                     if len(_BAR_ITEMS) < 1024:
                         _BAR_ITEMS[item] = got
-                append(new(Bar, (*got, lineno, at + 1)))
+                bk, be = got
+                append(new(Bar, (bk, be, lineno, at + 1)))
                 continue
             if fk == _WS:
                 continue
