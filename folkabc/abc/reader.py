@@ -373,8 +373,9 @@ def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
 # the kinds of BODY_FAST_RE's items that their first character tells (the others are matched again)
-_NOTE, _ACC_NOTE, _BAR, _SLUR, _BROKEN, _TIE, _WS, _DECO1, _COLON, _BRACKET = range(1, 11)
+_NOTE, _ACC_NOTE, _BAR, _SLUR, _BROKEN, _TIE, _WS, _DECO1, _COLON, _BRACKET, _REST = range(1, 12)
 _FIRST = ({c: _NOTE for c in "ABCDEFGabcdefg"} | {c: _ACC_NOTE for c in "^_="} | {"|": _BAR, ")": _SLUR}
+          | {c: _REST for c in "zxZX"}
           | {":": _COLON, "[": _BRACKET}
           | {c: _BROKEN for c in "<>"} | {"-": _TIE} | {c: _WS for c in BLANKS}
           | {c: _DECO1 for c in DECO1_CHARS})
@@ -712,6 +713,32 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 continue
             if fk == _WS:
                 continue
+            if fk == _REST:  # `z2`, `x`, `Z4` …: the item is the rest as written and the blanks after it
+                if not active or overlay:
+                    continue
+                rest = item.rstrip(_NOTE_END_WS)
+                dur = rest[1:]
+                col = at + 1
+                sounded = True
+                if rest[0] in "ZX":  # whole-bar rests: one bar of z per bar
+                    try:
+                        num, den = parse_duration(dur)
+                    except LimitError as exc:
+                        raise LimitError(exc.message, line=lineno, column=col, **where) from None
+                    if cur_meter is None or cur_meter.value is None:
+                        problem("multi-bar rest Z in free meter", lineno, col)
+                        continue
+                    bars = num if den == 1 else 1
+                    check_limit("max_rest_bars", bars, where=rest, line=lineno, column=col, **where)
+                    nbars += bars
+                    for j in range(bars):
+                        if j:
+                            append(Bar("|", None, lineno, col))
+                        append(Rest(cur_meter.value, lineno, col))
+                    continue
+                append(new(Rest, ((dcache.get(dur) or length_of(dur, rest, lineno, col)) if dur else plain,
+                                  lineno, col)))
+                continue
             if fk == _SLUR or item == "(":
                 if active and not overlay:
                     untokened += 1
@@ -719,7 +746,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 continue
             if fk == _BROKEN:
                 if active and not overlay:
-                    append(Broken(item, lineno, at + 1))
+                    append(new(Broken, (item, lineno, at + 1)))
                 continue
             if fk == _TIE:
                 if active and not overlay:
@@ -753,29 +780,6 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 if notes:
                     untokened += 1
                     append(Grace(tuple(notes), lineno, m.start() + 1))
-            elif kind == "rest":
-                if not active or overlay:
-                    continue
-                col = m.start() + 1
-                sounded = True
-                if m.group("rl") in "ZX":  # whole-bar rests: one bar of z per bar
-                    try:
-                        num, den = parse_duration(m.group("rdur"))
-                    except LimitError as exc:
-                        raise LimitError(exc.message, line=lineno, column=col, **where) from None
-                    if cur_meter is None or cur_meter.value is None:
-                        problem("multi-bar rest Z in free meter", lineno, col)
-                        continue
-                    bars = num if den == 1 else 1
-                    check_limit("max_rest_bars", bars, where=m.group("rest"), line=lineno, column=col, **where)
-                    nbars += bars
-                    for j in range(bars):
-                        if j:
-                            append(Bar("|", None, lineno, col))
-                        append(Rest(cur_meter.value, lineno, col))
-                    continue
-                dur = m.group("rdur")
-                append(Rest(length_of(dur, m.group("rest"), lineno, col) if dur else plain, lineno, col))
             elif kind == "chord":
                 if not active or overlay:
                     continue
