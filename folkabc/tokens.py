@@ -241,8 +241,9 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
             marked.append((d + steps, m + semis, (d, m)))
     ks = (-3, -2, -1, 0, 1, 2, 3)
     if distinct:  # the shifts that keep every note in range keep the most (any other loses one)
-        low, high = min(m for _, m in distinct), max(m for _, m in distinct)
-        whole = [k for k in ks if lo <= low + semis + 12 * k and high + semis + 12 * k <= hi]
+        midis = [m for _, m in distinct]
+        up, down = lo - min(midis), hi - max(midis)  # the shifts s with up <= s <= down keep them all
+        whole = [k for k in ks if up <= semis + 12 * k <= down]
     else:  # rests only: every shift keeps every note
         whole = list(ks)
     if whole:  # only they compete: then by the notes with an accidental whose token is in the vocabulary
@@ -254,7 +255,7 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
                 k = min(zip(whole, kept), key=lambda kk: (-sum(counts[p] for p in kk[1]), abs(semis + 12 * kk[0]),
                                                           kk[0]))[0]
                 return steps + 7 * k, semis + 12 * k
-        k = min(whole, key=lambda k: (abs(semis + 12 * k), k))  # the nearest to zero
+        k = min(whole, key=lambda k: abs(semis + 12 * k))  # the nearest to zero (the first, lower, of two)
         return steps + 7 * k, semis + 12 * k
     by_midi = Counter(m for _, m in notes)
     midis = sorted(by_midi)
