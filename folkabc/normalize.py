@@ -437,7 +437,11 @@ def _broken_equal(tokens: Sequence[str]) -> bool:
     rem = 0            # notes left in the tuplet in force
     in_chord = False
     codes = _CODES
-    for k in range(2, n):
+    if "(" not in "".join(tokens):  # no tuplet (a tuplet token starts with `(`): only the broken tokens matter,
+        at = [k for k, tok in enumerate(tokens) if k > 1 and (">" in tok or "<" in tok)]  # (each holds > or <)
+    else:
+        at = range(2, n)
+    for k in at:
         tok = tokens[k]
         c = codes.get(tok)
         if c is None:

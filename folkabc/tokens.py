@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, written_key
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
                           Slur, Tie, Tuplet, closes_part)
-from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
+from .abc.reader import RawTune, length_text, read_body, split_tunes, tune_limits
 from ._io import json_depth
 from ._record import Record
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
@@ -233,33 +233,41 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     """
     lo, hi = PITCH_RANGE
     sig = FOLK_SIGNATURES[mode]
-    counts = Counter(notes).items()  # a tune has few distinct notes: count each once
-    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), and how often
-    by_midi: dict[int, int] = {}
-    for (d, m), c in counts:
-        by_midi[m] = by_midi.get(m, 0) + c
+    distinct = set(notes)  # a tune has few distinct notes: how often each comes is asked only when it counts
+    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), moved
+    for d, m in distinct:
         octv, li = divmod(d + steps, 7)
         if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
-            marked.append((d + steps, m + semis, c))
+            marked.append((d + steps, m + semis, (d, m)))
+    ks = (-3, -2, -1, 0, 1, 2, 3)
+    if distinct:  # the shifts that keep every note in range keep the most (any other loses one)
+        midis = [m for _, m in distinct]
+        up, down = lo - min(midis), hi - max(midis)  # the shifts s with up <= s <= down keep them all
+        whole = [k for k in ks if up <= semis + 12 * k <= down]
+    else:  # rests only: every shift keeps every note
+        whole = list(ks)
+    if whole:  # only they compete: then by the notes with an accidental whose token is in the vocabulary
+        if len(whole) > 1 and marked:
+            kept = [frozenset(p for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in VOCAB.index)
+                    for k in whole]
+            if any(x != kept[0] for x in kept):  # they differ: count the notes
+                counts = Counter(notes)
+                k = min(zip(whole, kept), key=lambda kk: (-sum(counts[p] for p in kk[1]), abs(semis + 12 * kk[0]),
+                                                          kk[0]))[0]
+                return steps + 7 * k, semis + 12 * k
+        k = min(whole, key=lambda k: abs(semis + 12 * k))  # the nearest to zero (the first, lower, of two)
+        return steps + 7 * k, semis + 12 * k
+    by_midi = Counter(m for _, m in notes)
     midis = sorted(by_midi)
     below = [0]  # below[i]: how many notes are lower than midis[i]
     for m in midis:
         below.append(below[-1] + by_midi[m])
-    index = VOCAB.index
+    counts = Counter(notes)
     best = None
-    for k in (-3, -2, -1, 0, 1, 2, 3):
+    for k in ks:
         s = semis + 12 * k
         n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)]
-        nm = 0
-        for d, m, c in marked:
-            key = (d + 7 * k, m + 12 * k)
-            info = _SPELLED.get(key)
-            if info is None:
-                info = _spelling(*key)
-                if len(_SPELLED) < _SPELLED_MAX:
-                    _SPELLED[key] = info
-            if info[4] in index:
-                nm += c
+        nm = sum(counts[p] for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in VOCAB.index)
         cand = (-n, -nm, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
@@ -268,6 +276,17 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
 
 _SPELLED: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}
 _SPELLED_MAX = 32768
+
+
+def _spelled(d: int, m: int) -> tuple[int, int, int, str, str]:
+    """:func:`_spelling` of (d, m), cached (bounded: :data:`_SPELLED_MAX`)."""
+    key = (d, m)
+    info = _SPELLED.get(key)
+    if info is None:
+        info = _spelling(d, m)
+        if len(_SPELLED) < _SPELLED_MAX:
+            _SPELLED[key] = info
+    return info
 
 
 def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
@@ -331,24 +350,25 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     closing: set[int] = set()  # indices of the tokens written at those positions
     append = tokens.append
     pappend = positions.append
-    ltext = length_text_cache().get
     _Bar = Bar
+    bar_cache = _BAR_CACHE
     spelled: dict[tuple[int, int], tuple[int, int, int, str, str]] = {}  # (step, midi) as read → spelling
     for ev in events:
         kind = type(ev)
-        if kind is tuple:  # a note (read_body's plain_notes)
+        if kind is tuple:  # a note: ((step, midi), duration text, (line, col)) (read_body's token_notes)
+            pair, t, at = ev
             if not pitches:
                 append(COUNT_PITCH)
             else:
-                info = spelled.get(ev[:2])
+                info = spelled.get(pair)
                 if info is None:
-                    key = (ev[0] + steps, ev[1] + semis)
+                    key = (pair[0] + steps, pair[1] + semis)
                     info = _SPELLED.get(key)
                     if info is None:
                         info = _spelling(*key)
                         if len(_SPELLED) < _SPELLED_MAX:
                             _SPELLED[key] = info
-                    spelled[ev[:2]] = info
+                    spelled[pair] = info
                 d, li, a, plain, marked = info
                 s_li = sig[li]
                 if a != s_li if not bar_oct else a != bar_oct.get(d, s_li) or a != bar_letter.get(li, s_li):
@@ -357,14 +377,10 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                     append(marked)
                 else:
                     append(plain)
-            at = ev[4:]  # (line, col)
             pappend(at)
             if in_chord:
                 last_kind = Note
                 continue
-            length = ev[2]
-            got = ltext(id(length))
-            t = got[1] if got is not None and got[0] is length else length_text(length)
             if t:
                 append(t)
                 pappend(at)
@@ -372,12 +388,11 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 continue
             last_kind = Note
             continue
-        elif kind in _NOT_TOKENS:  # ties, grace notes, decorations, slurs, annotations
-            continue
         elif kind is _Bar:
-            bar_oct.clear()
-            bar_letter.clear()
-            toks, closes = _bar_tokens(ev.kind, ev.ending)
+            if bar_oct:  # (bar_letter is filled and cleared with it)
+                bar_oct.clear()
+                bar_letter.clear()
+            toks, closes = bar_cache.get(ev[:2]) or _bar_tokens(ev[0], ev[1])  # (kind, ending)
             if closes:
                 part_ends.add((ev.line, ev.col))
             if len(toks) == 1 and last_kind is not Bar:  # the common case: `|` after a note
@@ -404,6 +419,8 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
                 last_kind = Bar
                 if closes:
                     closing.add(len(tokens) - 1)
+            continue
+        elif kind in _NOT_TOKENS:  # ties, grace notes, decorations, slurs, annotations
             continue
         elif kind is Rest:
             append("z")
@@ -479,9 +496,10 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
     return part_ends, closing
 
 
-def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -> TokenizedTune:
+def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True,
+                  limits: tuple[int, int] | None = None) -> TokenizedTune:
     """Tokenize one tune cut by :func:`folkabc.abc.split_tunes` (see :func:`tokenize`, and its
-    ``pitches``).
+    ``pitches``; ``limits`` as :func:`folkabc.abc.read_body` takes them).
 
     Examples
     --------
@@ -500,11 +518,11 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -
         abc=raw.abc, line=raw.line, warnings=list(raw.warnings),
     )
     try:
-        reading = read_body(raw, plain_notes=True)  # notes as plain tuples (Note's fields): cheaper
+        reading = read_body(raw, token_notes=True, limits=limits)  # notes as the tokenizer reads them: cheaper
         tt.warnings.extend(reading.warnings)
         events = reading.events
         if pitches:
-            notes = [ev[:2] for ev in events if type(ev) is tuple]  # (step, midi) of each note
+            notes = [ev[0] for ev in events if type(ev) is tuple]  # (step, midi) of each note
             sounds = bool(notes)
         else:
             sounds = any(type(ev) is tuple for ev in events)
@@ -513,8 +531,9 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True) -
                                  line=raw.body[0][0] if raw.body else raw.line, column=1)
         key = reading.key
         if pitches:
-            steps0 = (7 - LETTERS.index(key.tonic)) % 7
-            semis0 = (-key.tonic_pc) % 12
+            li = LETTERS.index(key.tonic)
+            steps0 = (7 - li) % 7  # the tonic's letter up to the next C (C stays)
+            semis0 = (12 if li else 0) - NATURAL[li] - key.tonic_alter  # the same move in semitones (C#: -1)
             steps, semis = _choose_shift(notes, steps0, semis0, key.folk_mode)
         else:
             steps = semis = 0
@@ -625,7 +644,8 @@ def tokenize(abc_text: str, *, strict: bool = False, pitches: bool = True) -> li
     if paused:
         gc.disable()
     try:
-        return [tokenize_tune(raw, strict=strict, pitches=pitches) for raw in split_tunes(abc_text)]
+        limits = tune_limits()  # once for the text, not once a tune (an environment variable each)
+        return [tokenize_tune(raw, strict=strict, pitches=pitches, limits=limits) for raw in split_tunes(abc_text)]
     finally:
         if paused:
             gc.enable()

@@ -48,3 +48,31 @@ def test_a_second_repeat_sign_with_no_section_end_between_passes_the_quick_look(
     pos = [(0, k) for k in range(len(toks))]
     assert N.explicit_repeats(toks, pos, frozenset())[2] == []
     assert N.explicit_repeats(toks, pos, frozenset({7}))[0][7] == "|:"
+
+
+def _full_broken(toks, pos):
+    real = N._broken_equal
+    N._broken_equal = lambda tokens: False
+    try:
+        return N.explicit_broken(toks, pos)
+    finally:
+        N._broken_equal = real
+
+
+@settings(max_examples=500, deadline=None)
+@given(tunes())
+def test_the_quick_look_at_broken_pairs_agrees_with_the_full_pass(toks):
+    pos = [(0, k) for k in range(len(toks))]
+    quick = N._broken_equal(toks)
+    if quick:
+        assert _full_broken(toks, pos)[0] == toks
+    # with no tuplet it looks at the broken tokens alone: the same answer as walking every token
+    # (a tuplet put last, where no broken pair follows it, makes it walk every token)
+    assert quick == N._broken_equal([*toks, "(3"])
+
+
+def test_the_quick_look_at_broken_pairs_sees_unequal_pairs_with_no_tuplet():
+    assert N._broken_equal("M:4/4 K:Cmaj c > d e 2> f 2 |".split())
+    assert not N._broken_equal("M:4/4 K:Cmaj c 2 > d |".split())
+    assert not N._broken_equal("M:4/4 K:Cmaj c > d > e |".split())
+    assert not N._broken_equal("M:4/4 K:Cmaj (3 c d e > f |".split())

@@ -24,3 +24,23 @@ def test_a_line_longer_than_the_token_limit_reads_as_a_short_one(monkeypatch):
     monkeypatch.setenv("FOLKABC_MAX_TOKENS", "60")  # the line (≈130 characters) is read the long way
     got = read_body(split_tunes(text)[0], lenient=True)
     assert got.events == want.events and got.warnings == want.warnings
+
+
+def test_rests_are_told_by_their_first_character_and_read_as_the_fast_pattern_cuts_them():
+    from fractions import Fraction
+
+    import pytest
+
+    from folkabc.abc.events import Bar, Rest
+    from folkabc.errors import AbcSyntaxError, LimitError
+
+    body = "z2 x/ Z2 |z3/y z|\n"
+    events = read_body(split_tunes("X:1\nM:2/4\nL:1/8\nK:C\n" + body)[0]).events
+    rests = [(e.length, e.col) for e in events if type(e) is Rest]
+    assert rests == [(Fraction(1, 4), 1), (Fraction(1, 16), 4), (Fraction(1, 2), 7), (Fraction(1, 2), 7),
+                     (Fraction(3, 16), 11), (Fraction(1, 8), 16)]
+    assert [e.kind for e in events if type(e) is Bar] == ["|", "|", "|"]  # Z2: two bars, then the written one
+    with pytest.raises(AbcSyntaxError, match="column 4: multi-bar rest Z in free meter"):
+        read_body(split_tunes("X:1\nM:none\nK:C\nCD Z2|\n")[0])
+    with pytest.raises(LimitError, match="column 4: Z2000: 2000 bars is over the limit max_rest_bars"):
+        read_body(split_tunes("X:1\nM:2/4\nK:C\nCD Z2000|\n")[0])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from folkabc.abc.events import Note
-from folkabc.abc.reader import read_body, split_tunes
+from folkabc.abc.reader import length_text, read_body, split_tunes
 
 TEXTS = [
     "X:1\nM:6/8\nL:1/8\nK:G\n|:GAB ^c2f|[DFA]2 [G,B]/ F>G|{ga}f=f F,,| (3fga [K:D]F [L:1/4]F2 F/|\n",
@@ -29,6 +29,21 @@ def test_plain_notes_are_the_note_fields(text):
         assert any(type(e) is Note for e in full)
         assert not any(type(e) is Note for e in plain)  # grace notes stay inside Grace
         assert _plain(full) == plain
+
+
+def _token_form(events):
+    return [((e.step, e.midi), length_text(e.length), (e.line, e.col)) if type(e) is Note else e for e in events]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_token_notes_are_the_note_fields_the_tokenizer_reads(text):
+    for raw in split_tunes(text):
+        full = read_body(raw).events
+        stream = read_body(raw, token_notes=True).events
+        assert not any(type(e) is Note for e in stream)
+        assert _token_form(full) == stream
+        again = read_body(raw, token_notes=True).events  # the notes' cached readings give the same
+        assert again == stream
 
 
 def test_a_note_is_read_in_each_state():

@@ -165,6 +165,10 @@ def test_cli_tokenize_blocks_ids_and_json(tmp_path, capsys, folkrnn_examples):
         # phrygian → min, lydian → maj (with a warning)
         ("E phr", "F G A B c _d e f", -4),
         ("G Lydian", "d e ^f g a b c' d'", 5),
+        # C sharp and C flat: the letter stays, the notes move a semitone (C# was a traceback)
+        ("C#", "A B c d e f g a", -1),
+        ("C#m", "A B c d e f g a", -1),
+        ("Cb", "A B c d e f g a", 1),
     ],
 )
 def test_key_policies(key, body, transpose):

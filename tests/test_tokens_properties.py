@@ -308,3 +308,43 @@ def test_the_fast_paths_agree_with_the_full_passes(toks):
     finally:
         N._repeats_well_formed, N._broken_equal = real
     assert fast == full
+
+
+# --- the transposition choice: the pruned search picks what the rule (module docstring of tokens) says
+
+
+def _shift_by_the_rule(notes, steps, semis, mode):
+    """Every octave choice k = -3..3 scored as the rule reads: notes in range, then notes written with
+    an accidental whose token is in the vocabulary, then the smallest shift (then the lower)."""
+    from folkabc.abc.keys import FOLK_SIGNATURES, NATURAL
+    from folkabc.tokens import _spelling
+
+    lo, hi = PITCH_RANGE
+    sig = FOLK_SIGNATURES[mode]
+    best = None
+    for k in range(-3, 4):
+        s, st_ = semis + 12 * k, steps + 7 * k
+        n = sum(lo <= m + s <= hi for _, m in notes)
+        nm = 0
+        for d, m in notes:
+            marked = _spelling(d + st_, m + s)[4]
+            octv, li0 = divmod(d + steps, 7)
+            if m + semis - 12 * (octv + 1) - NATURAL[li0] != sig[li0] and marked in VOCAB.index:
+                nm += 1
+        cand = (-n, -nm, abs(s), s, st_)
+        best = cand if best is None or cand < best else best
+    return best[4], best[3]
+
+
+@settings(max_examples=400, deadline=None)
+@given(notes=st.lists(st.tuples(st.integers(0, 60), st.integers(-3, 3)), max_size=12),
+       tonic=st.integers(0, 6), alter=st.integers(-1, 1), mode=st.sampled_from(["maj", "min", "dor", "mix"]))
+def test_shift_choice_follows_the_rule(notes, tonic, alter, mode):
+    from folkabc.abc.keys import NATURAL
+    from folkabc.tokens import _choose_shift
+
+    steps, semis = (7 - tonic) % 7, (12 if tonic else 0) - NATURAL[tonic] - alter  # to C, as tokenize_tune asks
+
+    # (step, midi) near the natural pitch of the step: what a reader gives for a written note
+    pairs = [(d, 12 * (d // 7 + 1) + NATURAL[d % 7] + a) for d, a in notes]
+    assert _choose_shift(pairs, steps, semis, mode) == _shift_by_the_rule(pairs, steps, semis, mode)

@@ -36,8 +36,8 @@ from .keys import LETTERS, NATURAL, Key, Meter, default_length, parse_key, parse
 from .lexer import (BLANKS, BODY_FAST_RE, BODY_ITEMS_RE, CHORD_RE, DECO1_CHARS, FIELD_LINE_RE, NOTE_RE, X_LINE_RE,
                     parse_duration)
 
-__all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "length_text", "length_text_cache",
-           "ACCIDENTAL_SCOPES"]
+__all__ = ["RawTune", "Reading", "split_tunes", "read_body", "tune_limits", "duration_text", "length_text",
+           "length_text_cache", "ACCIDENTAL_SCOPES"]
 
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
 _DIRECTIVE_RE = re.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
@@ -171,8 +171,9 @@ def split_tunes(text: str) -> list[RawTune]:
     if not has_x:
         cur = RawTune(index=1, line=1)
         in_header = True
+    has_cr = "\r" in text
     for i, raw in enumerate(lines):
-        ln = raw[:-1] if raw.endswith("\r") else raw
+        ln = raw[:-1] if has_cr and raw.endswith("\r") else raw
         lineno = i + 1
         if has_x and ln.startswith("X:"):
             if cur is not None:
@@ -205,9 +206,9 @@ def split_tunes(text: str) -> list[RawTune]:
             continue
         if in_header:
             fm = FIELD_LINE_RE.match(ln)
-            if fm and not ln.startswith("%"):
-                letter = fm.group("letter")
-                value = fm.group("value").strip()
+            if fm is not None:  # (a field line starts with its letter, never with %)
+                letter, value = fm.groups()
+                value = value.strip()
                 if letter == "+" and last_field:
                     cur.header[last_field][-1] += " " + value
                     continue
@@ -237,7 +238,8 @@ def split_tunes(text: str) -> list[RawTune]:
         cur.abc = "\n".join(lines[start:]).rstrip("\n")
         tunes.append(cur)
     for t in tunes:
-        _close(t)
+        if t.pending:
+            _close(t)
     return tunes
 
 
@@ -371,8 +373,9 @@ def _note_info(text: str) -> tuple[int, int, int, int | None, str]:
 _DECO_NAME = {"~": "roll", ".": "staccato", "H": "fermata", "T": "trill"}
 
 # the kinds of BODY_FAST_RE's items that their first character tells (the others are matched again)
-_NOTE, _ACC_NOTE, _BAR, _SLUR, _BROKEN, _TIE, _WS, _DECO1, _COLON, _BRACKET = range(1, 11)
+_NOTE, _ACC_NOTE, _BAR, _SLUR, _BROKEN, _TIE, _WS, _DECO1, _COLON, _BRACKET, _REST = range(1, 12)
 _FIRST = ({c: _NOTE for c in "ABCDEFGabcdefg"} | {c: _ACC_NOTE for c in "^_="} | {"|": _BAR, ")": _SLUR}
+          | {c: _REST for c in "zxZX"}
           | {":": _COLON, "[": _BRACKET}
           | {c: _BROKEN for c in "<>"} | {"-": _TIE} | {c: _WS for c in BLANKS}
           | {c: _DECO1 for c in DECO1_CHARS})
@@ -382,7 +385,8 @@ _NOTE_END_WS = BLANKS  # the blanks a note item carries after it
 _BAR_ITEMS: dict[str, tuple[str, str | None]] = {}
 
 # reading state (signature, unit length, accidental scope by pitch) → {a note as written → (step, midi with
-# no accidental pending in the bar, length, written accidental, the bar's accidental key, natural midi)}
+# no accidental pending in the bar, length, written accidental, the bar's accidental key, natural midi,
+# (step, midi), length_text(length))}
 _NOTE_STATES: dict[tuple, dict[str, tuple]] = {}
 
 
@@ -397,8 +401,20 @@ def _note_table(sig: tuple[int, ...], unit: Fraction, by_pitch: bool) -> dict[st
     return got
 
 
+def tune_limits() -> tuple[int, int]:
+    """``(max_bars, max_tokens)``: the limits :func:`read_body` holds each tune to, read now.
+
+    Examples
+    --------
+    >>> tune_limits()
+    (10000, 50000)
+    """
+    return limit("max_bars"), limit("max_tokens")
+
+
 def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = False,
-              plain_notes: bool = False) -> Reading:
+              plain_notes: bool = False, token_notes: bool = False,
+              limits: tuple[int, int] | None = None) -> Reading:
     """Read a tune's header fields and body into typed events (:mod:`folkabc.abc.events`).
 
     Parameters
@@ -418,6 +434,14 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         fields (``(step, midi, length, accidental, line, col)``) instead of a ``Note``: for a consumer
         that reads the fields by position (the tokenizer), which spares building a ``Note`` per note
         (an eighth of the reading's time).
+    token_notes : bool
+        Give each note outside a grace group as ``((step, midi), duration, (line, col))``, its duration
+        as :func:`length_text` writes it (eighths, ``""`` for one): the tokenizer's stream, which reads
+        these and nothing else of a note (one tuple per note, the pair and the text shared by the notes
+        written alike in a bar).
+    limits : (int, int) or None
+        ``(max_bars, max_tokens)`` (:mod:`folkabc.limits`) as a caller reading many tunes read them once
+        (:func:`tune_limits`); None reads them now (an environment variable each).
 
     Returns
     -------
@@ -440,6 +464,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     [66, 78]
     >>> read_body(split_tunes("X:1\\nK:C\\n^F f|\\n")[0], plain_notes=True).events[:2]
     [(31, 66, Fraction(1, 8), 1, 3, 1), (38, 78, Fraction(1, 8), None, 3, 4)]
+    >>> read_body(split_tunes("X:1\\nK:C\\n^F f2|\\n")[0], token_notes=True).events[:2]
+    [((31, 66), '', (3, 1)), ((38, 78), '2', (3, 4))]
     """
     where = {"tune": tune.index, "title": tune.title}
     warnings: list[str] = []
@@ -508,7 +534,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     multi_voice = False
     sounded = False  # a note or rest was read (an M: before it sets the opening meter)
     nbars = untokened = 0  # bars read; events that are no token (ties, slurs, decorations, grace, annotations)
-    max_bars, max_events = limit("max_bars"), limit("max_tokens")
+    max_bars, max_events = limits or tune_limits()
 
     def too_long(line: int, col: int) -> None:  # every other event is at least one token
         check_limit("max_bars", nbars, where="tune length", line=line, column=col, **where)
@@ -542,7 +568,8 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         d, li, base, acc, dur = _NOTES.get(nt) or _note_info(nt)
         length = (dcache.get(dur) or length_of(dur, nt, line, col)) if dur else plain
         k = li if by_pitch else d
-        got = (d, base + (sig[li] if acc is None else acc), length, acc, k, base)
+        midi = base + (sig[li] if acc is None else acc)
+        got = (d, midi, length, acc, k, base, (d, midi), length_text(length))
         if (not dur or dur in dcache) and len(ncache) < 512:
             ncache[nt] = got
         return got
@@ -611,7 +638,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
     for lineno, text in tune.body:
         if nbars > max_bars or len(events) - untokened > max_events:
             too_long(lineno, 1)
-        fm = FIELD_LINE_RE.match(text)
+        fm = FIELD_LINE_RE.match(text) if text[1:2] == ":" else None  # a field line's letter is one character
         if fm is not None and not text.startswith("%"):
             letter = fm.group("letter")
             if letter in "KMLVPQ":
@@ -632,25 +659,31 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         for item in items:
             at = end_at  # 0-based column of the item
             end_at += len(item)
-            fk = first_kind(item[0])
-            if fk == _NOTE or fk == _ACC_NOTE and item not in _STRAY_ACC:
-                if not active or overlay:
-                    continue
-                got = ncache.get(item)
-                if got is None:
+            got = ncache.get(item)  # a note read before in this state (its keys are notes as written)
+            if got is None:
+                fk = first_kind(item[0])
+                if fk == _NOTE or fk == _ACC_NOTE and item not in _STRAY_ACC:
+                    if not active or overlay:
+                        continue
                     nt = item.rstrip(_NOTE_END_WS)
                     got = ncache.get(nt) or note_entry(nt, lineno, at + 1)
                     if nt in ncache and len(ncache) < 512:
                         ncache[item] = got
-                d, midi, length, acc, k, base = got
+            elif not active or overlay:
+                continue
+            if got is not None:  # a note
+                d, midi, length, acc, k, base, pair, dtext = got
                 if acc is None:
                     if bar_acc:
                         alt = bar_acc.get(k)
                         if alt is not None:
                             midi = base + alt
+                            pair = (d, midi)
                 elif carry:
                     bar_acc[k] = acc
-                if plain_notes:
+                if token_notes:
+                    append((pair, dtext, (lineno, at + 1)))
+                elif plain_notes:
                     append((d, midi, length, acc, lineno, at + 1))
                 else:
                     append(new(Note, (d, midi, length, acc, lineno, at + 1)))
@@ -675,9 +708,36 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                     got = (bl, end.strip().lstrip("[").strip() if end else None)
                     if len(_BAR_ITEMS) < 1024:
                         _BAR_ITEMS[item] = got
-                append(new(Bar, (*got, lineno, at + 1)))
+                bk, be = got
+                append(new(Bar, (bk, be, lineno, at + 1)))
                 continue
             if fk == _WS:
+                continue
+            if fk == _REST:  # `z2`, `x`, `Z4` …: the item is the rest as written and the blanks after it
+                if not active or overlay:
+                    continue
+                rest = item.rstrip(_NOTE_END_WS)
+                dur = rest[1:]
+                col = at + 1
+                sounded = True
+                if rest[0] in "ZX":  # whole-bar rests: one bar of z per bar
+                    try:
+                        num, den = parse_duration(dur)
+                    except LimitError as exc:
+                        raise LimitError(exc.message, line=lineno, column=col, **where) from None
+                    if cur_meter is None or cur_meter.value is None:
+                        problem("multi-bar rest Z in free meter", lineno, col)
+                        continue
+                    bars = num if den == 1 else 1
+                    check_limit("max_rest_bars", bars, where=rest, line=lineno, column=col, **where)
+                    nbars += bars
+                    for j in range(bars):
+                        if j:
+                            append(Bar("|", None, lineno, col))
+                        append(Rest(cur_meter.value, lineno, col))
+                    continue
+                append(new(Rest, ((dcache.get(dur) or length_of(dur, rest, lineno, col)) if dur else plain,
+                                  lineno, col)))
                 continue
             if fk == _SLUR or item == "(":
                 if active and not overlay:
@@ -686,7 +746,7 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 continue
             if fk == _BROKEN:
                 if active and not overlay:
-                    append(Broken(item, lineno, at + 1))
+                    append(new(Broken, (item, lineno, at + 1)))
                 continue
             if fk == _TIE:
                 if active and not overlay:
@@ -720,29 +780,6 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                 if notes:
                     untokened += 1
                     append(Grace(tuple(notes), lineno, m.start() + 1))
-            elif kind == "rest":
-                if not active or overlay:
-                    continue
-                col = m.start() + 1
-                sounded = True
-                if m.group("rl") in "ZX":  # whole-bar rests: one bar of z per bar
-                    try:
-                        num, den = parse_duration(m.group("rdur"))
-                    except LimitError as exc:
-                        raise LimitError(exc.message, line=lineno, column=col, **where) from None
-                    if cur_meter is None or cur_meter.value is None:
-                        problem("multi-bar rest Z in free meter", lineno, col)
-                        continue
-                    bars = num if den == 1 else 1
-                    check_limit("max_rest_bars", bars, where=m.group("rest"), line=lineno, column=col, **where)
-                    nbars += bars
-                    for j in range(bars):
-                        if j:
-                            append(Bar("|", None, lineno, col))
-                        append(Rest(cur_meter.value, lineno, col))
-                    continue
-                dur = m.group("rdur")
-                append(Rest(length_of(dur, m.group("rest"), lineno, col) if dur else plain, lineno, col))
             elif kind == "chord":
                 if not active or overlay:
                     continue
@@ -763,8 +800,10 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
                         continue
                     d, midi, acc = pitch_of(cm)
                     ln = length_of(cm.group("dur"), m.group(), lineno, col)
-                    notes.append((d, midi, ln, acc, lineno, base + cm.start()) if plain_notes
-                                 else Note(d, midi, ln, acc, lineno, base + cm.start()))
+                    cc = base + cm.start()
+                    notes.append(((d, midi), length_text(ln), (lineno, cc)) if token_notes
+                                 else (d, midi, ln, acc, lineno, cc) if plain_notes
+                                 else Note(d, midi, ln, acc, lineno, cc))
                     if first is None:
                         first = ln
                 if first is None:
