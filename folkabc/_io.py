@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import IO, TYPE_CHECKING, Callable
 
 from .errors import FolkabcError
 from .limits import check_limit
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from typing import IO, Callable
     from pathlib import Path
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')

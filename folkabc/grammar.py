@@ -54,8 +54,8 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import NamedTuple
 
+from ._record import NamedTuple
 from .abc.keys import BROKEN_RHYTHM, parse_meter, tuplet_q
 
 __all__ = [

@@ -55,11 +55,14 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Callable, Collection, Sequence
 
 from .abc.keys import BROKEN_RHYTHM
 from .grammar import is_bar as _is_bar
 from .grammar import meter_of, token_info, tuplet_ratio
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Callable, Collection, Sequence
 
 __all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet", "may_have_repeats"]
 

@@ -23,8 +23,8 @@ True
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
+from ._record import NamedTuple
 from .grammar import token_info
 
 __all__ = ["TokenBlock", "is_token_file", "read_token_file"]

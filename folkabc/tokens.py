@@ -40,7 +40,6 @@ import gc
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, written_key
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
@@ -55,7 +54,9 @@ from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
 from .tokenfile import is_token_file, read_token_file
 from .vocab import VOCAB
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # numpy loads on first use of .ids (through VOCAB.encode), not on tokenize
+    from typing import Iterable, Sequence
     import numpy as np
 
 __all__ = [

@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from functools import lru_cache
-from typing import NamedTuple
+
+from .._record import NamedTuple
 
 
 __all__ = [

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import NamedTuple
 
-from .._record import Record
+from .._record import NamedTuple, Record
 from ..errors import AbcSyntaxError, LimitError
 from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,

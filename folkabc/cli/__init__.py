@@ -21,9 +21,13 @@ import errno
 import importlib
 import os
 import sys
-from typing import NamedTuple, Sequence
 
+from .._record import NamedTuple
 from ..errors import FolkabcError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Sequence
 
 __all__ = ["main", "build_parser", "OneLineParser", "Command", "COMMANDS", "chosen_command", "help_width"]
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from fractions import Fraction
-from typing import Any
 
 from .._progress import progress
 from ..errors import FolkabcError
 from ..limits import check_limit, limit
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "progress", "example_epilog"]
 
