@@ -14,8 +14,8 @@ from .limits import check_limit
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from typing import IO, Callable
     from pathlib import Path
+    from typing import IO, Callable
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")

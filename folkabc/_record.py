@@ -36,7 +36,7 @@ _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
 class _NamedTupleMeta(type):
     """Makes ``class Name(NamedTuple): field: type = default …`` a :func:`collections.namedtuple`."""
 
-    def __new__(mcls, typename: str, bases: tuple, ns: dict) -> Any:  # noqa: N804
+    def __new__(mcls, typename: str, bases: tuple, ns: dict) -> Any:
         if not bases:  # NamedTuple itself
             return super().__new__(mcls, typename, bases, ns)
         if bases != (NamedTuple,):

@@ -57,6 +57,7 @@ from .vocab import VOCAB
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # numpy loads on first use of .ids (through VOCAB.encode), not on tokenize
     from typing import Iterable, Sequence
+
     import numpy as np
 
 __all__ = [

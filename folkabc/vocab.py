@@ -49,6 +49,7 @@ from .grammar import token_category as _grammar_category
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # numpy loads on first encode, so reading and checking ABC never import it
     from typing import Iterable, Sequence
+
     import numpy as np
 
 __all__ = [

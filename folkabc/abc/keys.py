@@ -31,7 +31,6 @@ from functools import lru_cache
 
 from .._record import NamedTuple
 
-
 __all__ = [
     "Key",
     "Meter",

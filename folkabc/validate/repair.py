@@ -19,7 +19,6 @@ do not.
 
 from __future__ import annotations
 
-
 from ._bars import BAR, CHORD_CLOSE, DUR, METER, NOTE, Inexact, classify, segment
 from ..errors import TokenSequenceError
 
