@@ -45,7 +45,6 @@ from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, 
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
                           Slur, Tie, Tuplet, closes_part)
 from .abc.reader import RawTune, length_text, length_text_cache, read_body, split_tunes
-from ._io import json_depth
 from ._record import Record
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .limits import check_limit
@@ -1075,6 +1074,8 @@ def read_tokenize_json(text: str) -> list[dict] | None:
     if not text.lstrip().startswith("["):
         return None
     import json  # here, not at the top: ABC and token files (``folkabc check``) never load it
+
+    from ._io import json_depth
 
     check_limit("max_json_depth", json_depth(text), where="JSON nesting")  # before json.loads recurses
     try:

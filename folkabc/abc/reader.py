@@ -23,9 +23,9 @@ Examples
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
+from .. import _regex
 from .._record import NamedTuple, Record
 from ..errors import AbcSyntaxError, LimitError
 from ..limits import check_limit, limit
@@ -39,7 +39,7 @@ __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "duration_text", "l
            "ACCIDENTAL_SCOPES"]
 
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
-_DIRECTIVE_RE = re.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
+_DIRECTIVE_RE = _regex.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
 
 
 class RawTune(Record):

@@ -1,4 +1,4 @@
-"""Helpers shared by the CLI subcommands: input, JSON output, progress.
+"""Helpers shared by the CLI subcommands: input, JSON output, a command's switches.
 
 :mod:`json` loads when a command prints JSON, not when it starts (``folkabc check`` imports no
 :mod:`json`, :mod:`pathlib` or :mod:`dataclasses` here; ``tests/test_cli_imports.py`` holds it).
@@ -10,7 +10,6 @@ import os
 import sys
 from fractions import Fraction
 
-from .._progress import progress
 from .._record import NamedTuple
 from ..errors import FolkabcError
 from ..limits import check_limit, limit
@@ -19,8 +18,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "progress", "example_epilog",
-           "Switches"]
+__all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "example_epilog", "Switches"]
 
 
 class Switches(NamedTuple):
