@@ -18,7 +18,10 @@ Why not :mod:`dataclasses`: importing it imports :mod:`inspect` (~10 ms), and de
 
 from __future__ import annotations
 
-import collections
+import sys
+from collections import _tuplegetter
+from keyword import iskeyword
+from types import FunctionType
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # type checkers read typing's NamedTuple; at run time it is the one below
@@ -31,6 +34,128 @@ _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "
                          "_make", "_replace", "_asdict", "_source"})
 #: Names of the class body that :func:`collections.namedtuple` has already set.
 _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
+
+
+#: ``lambda _cls, _0, …: _tuple_new(_cls, (_0, …))`` by number of fields: the code of a ``__new__``
+_NEW_CODE: dict[int, Any] = {}
+
+
+def namedtuple(typename: str, field_names: list[str], *, defaults: list | None = None,
+               module: str | None = None) -> type:
+    """:func:`collections.namedtuple` ``(typename, field_names, defaults=, module=)``, the same class made
+    without compiling its ``__new__``.
+
+    :func:`collections.namedtuple` compiles each class's ``__new__`` from text (``eval``, ~50 µs, half
+    of making the class; ``folkabc check`` loads 30 of them); here the code compiled once for a number
+    of fields is renamed to the class's field names (``code.replace``) — the same code, names,
+    signature, defaults and messages. Everything else is :func:`collections.namedtuple`'s, line for line;
+    ``tests/test_record.py`` holds the two equal.
+
+    Examples
+    --------
+    >>> Span = namedtuple("Span", ["start", "end"], defaults=[0])
+    >>> Span(1), Span(1, end=4)._replace(start=2), Span._make([5, 6])._asdict()
+    (Span(start=1, end=0), Span(start=2, end=4), {'start': 5, 'end': 6})
+    """
+    field_names = list(field_names)
+    typename = sys.intern(str(typename))
+    for name in [typename] + field_names:
+        if type(name) is not str:
+            raise TypeError("Type names and field names must be strings")
+        if not name.isidentifier():
+            raise ValueError(f"Type names and field names must be valid identifiers: {name!r}")
+        if iskeyword(name):
+            raise ValueError(f"Type names and field names cannot be a keyword: {name!r}")
+    seen: set[str] = set()
+    for name in field_names:
+        if name.startswith("_"):
+            raise ValueError(f"Field names cannot start with an underscore: {name!r}")
+        if name in seen:
+            raise ValueError(f"Encountered duplicate field name: {name!r}")
+        seen.add(name)
+    field_defaults = {}
+    if defaults is not None:
+        defaults = tuple(defaults)
+        if len(defaults) > len(field_names):
+            raise TypeError("Got more default values than field names")
+        field_defaults = dict(reversed(list(zip(reversed(field_names), reversed(defaults)))))
+
+    field_names = tuple(map(sys.intern, field_names))
+    num_fields = len(field_names)
+    arg_list = ", ".join(field_names)
+    if num_fields == 1:
+        arg_list += ","
+    repr_fmt = "(" + ", ".join(f"{name}=%r" for name in field_names) + ")"
+    tuple_new = tuple.__new__
+    _dict, _tuple, _len, _map, _zip = dict, tuple, len, map, zip
+
+    namespace = {"_tuple_new": tuple_new, "__builtins__": {}, "__name__": f"namedtuple_{typename}"}
+    code = _NEW_CODE.get(num_fields)
+    if code is None:
+        args = ", ".join(f"_{i}" for i in range(num_fields)) + ("," if num_fields == 1 else "")
+        code = _NEW_CODE[num_fields] = eval(f"lambda _cls, {args}: _tuple_new(_cls, ({args}))", namespace).__code__
+    __new__ = FunctionType(code.replace(co_varnames=("_cls", *field_names)), namespace, "__new__")
+    __new__.__doc__ = f"Create new instance of {typename}({arg_list})"
+    if defaults is not None:
+        __new__.__defaults__ = defaults
+
+    @classmethod
+    def _make(cls, iterable):
+        result = tuple_new(cls, iterable)
+        if _len(result) != num_fields:
+            raise TypeError(f"Expected {num_fields} arguments, got {len(result)}")
+        return result
+
+    _make.__func__.__doc__ = f"Make a new {typename} object from a sequence or iterable"
+
+    def _replace(self, /, **kwds):
+        result = self._make(_map(kwds.pop, field_names, self))
+        if kwds:
+            raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+        return result
+
+    _replace.__doc__ = f"Return a new {typename} object replacing specified fields with new values"
+
+    def __repr__(self):
+        "Return a nicely formatted representation string"
+        return self.__class__.__name__ + repr_fmt % self
+
+    def _asdict(self):
+        "Return a new dict which maps field names to their values."
+        return _dict(_zip(self._fields, self))
+
+    def __getnewargs__(self):
+        "Return self as a plain tuple.  Used by copy and pickle."
+        return _tuple(self)
+
+    for method in (__new__, _make.__func__, _replace, __repr__, _asdict, __getnewargs__):
+        method.__qualname__ = f"{typename}.{method.__name__}"
+
+    class_namespace = {
+        "__doc__": f"{typename}({arg_list})",
+        "__slots__": (),
+        "_fields": field_names,
+        "_field_defaults": field_defaults,
+        "__new__": __new__,
+        "_make": _make,
+        "_replace": _replace,
+        "__repr__": __repr__,
+        "_asdict": _asdict,
+        "__getnewargs__": __getnewargs__,
+        "__match_args__": field_names,
+    }
+    for index, name in enumerate(field_names):
+        doc = sys.intern(f"Alias for field number {index}")
+        class_namespace[name] = _tuplegetter(index, doc)
+    result = type(typename, (tuple,), class_namespace)
+    if module is None:
+        try:
+            module = sys._getframe(1).f_globals.get("__name__", "__main__")
+        except (AttributeError, ValueError):
+            pass
+    if module is not None:
+        result.__module__ = module
+    return result
 
 
 class _NamedTupleMeta(type):
@@ -49,8 +174,7 @@ class _NamedTupleMeta(type):
             elif defaults:
                 raise TypeError(f"Non-default namedtuple field {name} cannot follow default field"
                                 f"{'s' if len(defaults) > 1 else ''} {', '.join(defaults)}")
-        cls = collections.namedtuple(typename, list(fields), defaults=[ns[n] for n in defaults],
-                                     module=ns["__module__"])
+        cls = namedtuple(typename, list(fields), defaults=[ns[n] for n in defaults], module=ns["__module__"])
         cls.__annotations__ = cls.__new__.__annotations__ = dict(fields)  # as written (strings)
         for key, value in ns.items():
             if key in _PROHIBITED:
