@@ -36,8 +36,30 @@ _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "
 _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
 
 
-#: ``lambda _cls, _0, …: _tuple_new(_cls, (_0, …))`` by number of fields: the code of a ``__new__``
-_NEW_CODE: dict[int, Any] = {}
+#: The code of ``__new__`` by number of fields, compiled with this module (its bytecode) rather than at
+#: each class (``collections.namedtuple`` compiles one from text per class: ~50 µs); a class with more
+#: fields compiles its own as ``collections.namedtuple`` does. (Each runs in its class's namespace,
+#: whose ``_tuple_new`` is this one.)
+_tuple_new = tuple.__new__
+_NEW_CODE: dict[int, Any] = {len(f.__code__.co_varnames) - 1: f.__code__ for f in (
+    lambda _cls: _tuple_new(_cls, ()),
+    lambda _cls, _0: _tuple_new(_cls, (_0,)),
+    lambda _cls, _0, _1: _tuple_new(_cls, (_0, _1)),
+    lambda _cls, _0, _1, _2: _tuple_new(_cls, (_0, _1, _2)),
+    lambda _cls, _0, _1, _2, _3: _tuple_new(_cls, (_0, _1, _2, _3)),
+    lambda _cls, _0, _1, _2, _3, _4: _tuple_new(_cls, (_0, _1, _2, _3, _4)),
+    lambda _cls, _0, _1, _2, _3, _4, _5: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14)),
+    lambda _cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15: _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15)),
+)}
 
 
 def namedtuple(typename: str, field_names: list[str], *, defaults: list | None = None,
@@ -92,8 +114,7 @@ def namedtuple(typename: str, field_names: list[str], *, defaults: list | None =
     namespace = {"_tuple_new": tuple_new, "__builtins__": {}, "__name__": f"namedtuple_{typename}"}
     code = _NEW_CODE.get(num_fields)
     if code is None:
-        args = ", ".join(f"_{i}" for i in range(num_fields)) + ("," if num_fields == 1 else "")
-        code = _NEW_CODE[num_fields] = eval(f"lambda _cls, {args}: _tuple_new(_cls, ({args}))", namespace).__code__
+        code = eval(f"lambda _cls, {arg_list}: _tuple_new(_cls, ({arg_list}))", namespace).__code__
     __new__ = FunctionType(code.replace(co_varnames=("_cls", *field_names)), namespace, "__new__")
     __new__.__doc__ = f"Create new instance of {typename}({arg_list})"
     if defaults is not None:

@@ -16,7 +16,7 @@ from folkabc.abc import events, keys
 from folkabc.validate import CheckResult, Finding
 
 SPECS = [("One", ["a"], None), ("Two", ["a", "b"], [2]), ("Six", ["u", "v", "w", "x", "y", "z"], [None, 1]),
-         ("Zero", [], None), ("Again", ["p", "q"], None)]
+         ("Zero", [], None), ("Again", ["p", "q"], None), ("Many", [f"f{i}" for i in range(20)], [0])]
 
 
 def methods(cls) -> dict:
