@@ -37,7 +37,6 @@ True
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from fractions import Fraction
 
@@ -51,7 +50,6 @@ from .limits import check_limit
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
 from .tokenfile import is_token_file, read_token_file
-from .vocab import VOCAB
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # numpy loads on first use of .ids (through VOCAB.encode), not on tokenize
@@ -150,6 +148,8 @@ class TokenizedTune(Record):
         >>> tokenize("X:1\\nM:3/8\\nK:C\\nCDE|\\n")[0].oov
         [(0, 'M:3/8')]
         """
+        from .vocab import VOCAB  # here: reading and checking never load the vocabulary
+
         index = VOCAB.index
         return [(i, t) for i, t in enumerate(self.tokens) if t not in index]
 
@@ -158,6 +158,8 @@ class TokenizedTune(Record):
         """True when the tune converted and every token is in the vocabulary."""
         if self.error is not None or not self.tokens:
             return False
+        from .vocab import VOCAB
+
         index = VOCAB.index
         return all(t in index for t in self.tokens)
 
@@ -175,6 +177,8 @@ class TokenizedTune(Record):
         >>> tokenize("X:1\\nM:2/4\\nK:C\\nCD|\\n")[0].ids.dtype
         dtype('uint8')
         """
+        from .vocab import VOCAB
+
         try:
             return VOCAB.encode(self.tokens)
         except UnknownTokenError as exc:
@@ -232,6 +236,10 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     :data:`PITCH_RANGE` wins; then the one with the most notes written with an accidental
     whose token is in the vocabulary; then the one nearest zero.
     """
+    from bisect import bisect_left, bisect_right  # here: checking (no pitch spelling) never loads them
+
+    from .vocab import VOCAB
+
     lo, hi = PITCH_RANGE
     sig = FOLK_SIGNATURES[mode]
     counts = Counter(notes).items()  # a tune has few distinct notes: count each once
