@@ -4,8 +4,13 @@ exit code as the argparse path for normal input, ``--json``, a missing file, a b
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -90,3 +95,22 @@ def test_the_output_is_the_argparse_paths_byte_for_byte(tmp_path, capsys, monkey
     assert fast == slow
     assert fast[0] == want, fast
     assert fast[1] or fast[2]  # it said something
+
+
+@pytest.mark.parametrize("argv, frozen", [(["check", "one.abc"], True), (["check", "--json", "one.abc"], True),
+                                          (["check", "--js", "one.abc"], False), (["check", "nope.abc"], False)])
+def test_only_a_quick_command_run_as_the_program_freezes_what_is_left(tmp_path, argv, frozen):
+    """main() with no argv (the program) freezes the objects left after a quick-read command has run
+    and flushed (gc.freeze: the collection at exit skips them); main(argv) and other runs do not."""
+    (tmp_path / "one.abc").write_text(ONE_TUNE, encoding="utf-8")
+    code = ("import gc, sys\nfrom folkabc.cli import main\n"
+            "explicit = main(sys.argv[1:]), gc.get_freeze_count()\n"
+            "program = main(), gc.get_freeze_count()\n"
+            "print(repr((explicit, program)), file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(Path(cli.__file__).resolve().parents[2])
+    out = subprocess.run([sys.executable, "-S", "-c", code, *argv], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=True, timeout=60)
+    (_, explicit_frozen), (_, program_frozen) = ast.literal_eval(out.stderr.strip().splitlines()[-1])
+    assert explicit_frozen == 0
+    assert (program_frozen > 0) == frozen

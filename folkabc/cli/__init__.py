@@ -20,6 +20,7 @@ goes away (``| head -1``) ends the command quietly.
 from __future__ import annotations
 
 import errno
+import gc
 import importlib
 import os
 import sys
@@ -178,10 +179,18 @@ def main(argv: list[str] | None = None) -> int:
 
     A plain command line of a command with ``SWITCHES`` (``folkabc check [--json] FILE``) is read by
     :func:`quick_args`; any other by the command's argparse parser (:func:`build_parser`).
+
+    When main is the program (no ``argv``: ``python -m folkabc``, the ``folkabc`` script) and such a
+    command has run and flushed its output, what is left lives until the interpreter exits: it is
+    frozen (:func:`gc.freeze`) so that the interpreter's garbage collection at exit does not walk
+    it again (~5 ms of ``folkabc check one-tune.abc``'s ~40). Such a command holds no open file or
+    other object whose finalizer that collection would run; other commands are left as they are.
     """
-    if argv is None:
+    program = argv is None
+    if program:
         argv = sys.argv[1:]
     args = quick_args(argv)
+    frozen_at_exit = program and args is not None
     if args is None:
         parser = build_parser(chosen_command(argv))
         try:
@@ -195,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         code = int(args.func(args) or 0)
         if sys.stdout is not None:
             sys.stdout.flush()  # a full device or a closed pipe shows here, not at exit
+        if frozen_at_exit:
+            gc.freeze()
         return code
     except FolkabcError as exc:
         _say(f"folkabc {args.command}: error: {exc}")
