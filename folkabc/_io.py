@@ -7,17 +7,18 @@ check``), so :mod:`json`, :mod:`pathlib` and :mod:`tempfile` load in the functio
 from __future__ import annotations
 
 import os
-import re
-from typing import IO, TYPE_CHECKING, Callable
 
+from . import _regex
 from .errors import FolkabcError
 from .limits import check_limit
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import IO, Callable
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+_JSON_STRING = _regex.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = _regex.compile(r"[\[\]{}]")
 
 __all__ = ["atomic_write", "json_depth", "load_json", "current_umask"]
 

@@ -10,7 +10,10 @@ Examples
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 __all__ = ["lazy_names"]
 

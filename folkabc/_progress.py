@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Iterable, Iterator, TypeVar
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator, TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["progress"]
-
-T = TypeVar("T")
 
 
 def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", quiet: bool = False) -> Iterator[T]:

@@ -54,8 +54,9 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import NamedTuple
 
+from . import _regex
+from ._record import NamedTuple
 from .abc.keys import BROKEN_RHYTHM, parse_meter, tuplet_q
 
 __all__ = [
@@ -147,9 +148,9 @@ SHAPES: tuple[tuple[str, str, str], ...] = (
 KINDS: tuple[str, ...] = tuple(k for k, _, _ in SHAPES)
 #: Kind → vocabulary category.
 CATEGORY_OF: dict[str, str] = {k: c for k, c, _ in SHAPES}
-_COMPILED = tuple((k, c, re.compile(p)) for k, c, p in SHAPES)
-_METER_VALUE = re.compile(r"M:(?:none|[\d+()]+/\d+)")
-_DIGITS = re.compile(r"\d+")
+_COMPILED = tuple((k, c, _regex.compile(p)) for k, c, p in SHAPES)
+_METER_VALUE = _regex.compile(r"M:(?:none|[\d+()]+/\d+)")
+_DIGITS = _regex.compile(r"\d+")
 
 _CACHE: dict[str, Token | None] = {}
 

@@ -27,9 +27,13 @@ from __future__ import annotations
 
 import os
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
 
+from ._record import NamedTuple
 from .errors import FolkabcError, LimitError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Mapping
 
 __all__ = ["Limit", "LIMITS", "limit", "check_limit", "limits_markdown"]
 

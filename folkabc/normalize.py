@@ -53,13 +53,16 @@ Examples
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
-from typing import Callable, Collection, Sequence
 
+from . import _regex
 from .abc.keys import BROKEN_RHYTHM
 from .grammar import is_bar as _is_bar
 from .grammar import meter_of, token_info, tuplet_ratio
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Callable, Collection, Sequence
 
 __all__ = ["explicit_repeats", "explicit_broken", "nested_tuplet", "may_have_repeats"]
 
@@ -70,7 +73,7 @@ DROPPED_SECOND_CLOSE = (":| after a second ending dropped before |: (the part is
                         "as a second ending closing at :: is; abc2midi would play a written :| there a third time)")
 
 # a cheap text gate only (over tokens joined by spaces); tokens are read by :mod:`folkabc.grammar`
-_ENDING_TEXT = re.compile(r"\|\[?\d|\[\d")
+_ENDING_TEXT = _regex.compile(r"\|\[?\d|\[\d")
 
 
 def _kind(tok: str) -> str | None:

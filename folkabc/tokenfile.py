@@ -22,15 +22,14 @@ True
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
-
+from . import _regex
+from ._record import NamedTuple
 from .grammar import token_info
 
 __all__ = ["TokenBlock", "is_token_file", "read_token_file"]
 
 _MARKS = ("<s>", "</s>")
-_WORD = re.compile(r"\S+")
+_WORD = _regex.compile(r"\S+")
 
 
 class TokenBlock(NamedTuple):

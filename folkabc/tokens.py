@@ -37,25 +37,24 @@ True
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .abc.keys import FOLK_SIGNATURES, LETTERS, NATURAL, WrittenKey, parse_key, written_key
 from .abc.events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note, Rest,
                           Slur, Tie, Tuplet, closes_part)
 from .abc.reader import RawTune, length_text, read_body, split_tunes, tune_limits
-from ._io import json_depth
 from ._record import Record
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .limits import check_limit
 from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
 from .tokenfile import is_token_file, read_token_file
-from .vocab import VOCAB
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # numpy loads on first use of .ids (through VOCAB.encode), not on tokenize
+    from typing import Iterable, Sequence
+
     import numpy as np
 
 __all__ = [
@@ -149,6 +148,8 @@ class TokenizedTune(Record):
         >>> tokenize("X:1\\nM:3/8\\nK:C\\nCDE|\\n")[0].oov
         [(0, 'M:3/8')]
         """
+        from .vocab import VOCAB  # here: reading and checking never load the vocabulary
+
         index = VOCAB.index
         return [(i, t) for i, t in enumerate(self.tokens) if t not in index]
 
@@ -157,6 +158,8 @@ class TokenizedTune(Record):
         """True when the tune converted and every token is in the vocabulary."""
         if self.error is not None or not self.tokens:
             return False
+        from .vocab import VOCAB
+
         index = VOCAB.index
         return all(t in index for t in self.tokens)
 
@@ -174,6 +177,8 @@ class TokenizedTune(Record):
         >>> tokenize("X:1\\nM:2/4\\nK:C\\nCD|\\n")[0].ids.dtype
         dtype('uint8')
         """
+        from .vocab import VOCAB
+
         try:
             return VOCAB.encode(self.tokens)
         except UnknownTokenError as exc:
@@ -231,6 +236,10 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
     :data:`PITCH_RANGE` wins; then the one with the most notes written with an accidental
     whose token is in the vocabulary; then the one nearest zero.
     """
+    from bisect import bisect_left, bisect_right  # here: checking (no pitch spelling) never loads them
+
+    from .vocab import VOCAB
+
     lo, hi = PITCH_RANGE
     sig = FOLK_SIGNATURES[mode]
     distinct = set(notes)  # a tune has few distinct notes: how often each comes is asked only when it counts
@@ -1093,6 +1102,8 @@ def read_tokenize_json(text: str) -> list[dict] | None:
     if not text.lstrip().startswith("["):
         return None
     import json  # here, not at the top: ABC and token files (``folkabc check``) never load it
+
+    from ._io import json_depth
 
     check_limit("max_json_depth", json_depth(text), where="JSON nesting")  # before json.loads recurses
     try:

@@ -41,13 +41,15 @@ True
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ._record import Record
 from .errors import UnknownTokenError
 from .grammar import token_category as _grammar_category
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # numpy loads on first encode, so reading and checking ABC never import it
+    from typing import Iterable, Sequence
+
     import numpy as np
 
 __all__ = [

@@ -28,6 +28,14 @@ ONE_TUNE = "X:1\nT:t\nM:6/8\nL:1/8\nK:D\nAFD DFA|dfa afd|AFD DFA|B2A AFD:|\n"
 #: Modules ``folkabc check`` (text report) must not import: other commands' needs.
 NOT_ON_CHECK = ("json", "pathlib", "shutil", "tempfile", "numpy")
 
+#: What ``folkabc check`` may use of the standard library: these and what they import is all it may load
+#: besides folkabc (and json for ``--json``) — no typing, argparse, gettext, locale, bisect, dataclasses.
+CHECK_NEEDS = ("re", "fractions", "collections", "gc", "errno", "types", "keyword", "importlib", "os", "marshal",
+               "__future__")
+#: folkabc's modules that ``folkabc check`` of ABC or token text does not load: the vocabulary, JSON input,
+#: the progress bar, and argparse's side of the command line.
+NOT_ON_CHECK_FOLKABC = ("folkabc.vocab", "folkabc._io", "folkabc._progress", "folkabc.cli._parser")
+
 
 def loaded_by(argv: list[str], cwd: Path) -> tuple[int, set[str], str]:
     """(exit code, modules loaded by ``folkabc ARGV`` in a bare interpreter, stdout)."""
@@ -76,6 +84,27 @@ def test_check_imports_no_dataclasses_or_inspect(files, argv):
     assert not top(mods) & {"dataclasses", "inspect"}, sorted(top(mods) & {"dataclasses", "inspect"})
 
 
+def stdlib_of(names: tuple[str, ...]) -> set[str]:
+    """The modules a bare interpreter has after importing ``names`` and not before."""
+    code = f"import sys\nbefore = set(sys.modules)\nimport {', '.join(names)}\nprint(sorted(set(sys.modules) - before))"
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    return set(ast.literal_eval(out.stdout.strip()))
+
+
+@pytest.mark.parametrize("argv", [["check", "one.abc"], ["check", "one.txt"], ["check", "bad.abc"],
+                                  ["check", "--errors-only", "--strict", "bad.abc"], ["check", "nope.abc"],
+                                  ["check", "--json", "one.abc"]])
+def test_check_loads_only_the_standard_library_it_needs(files, argv):
+    """Not typing (~5 ms: records are folkabc._record.NamedTuple), not argparse, gettext or locale
+    (~5 ms: cli.quick_args reads the command line), nor bisect and the vocabulary (pitch spelling's)."""
+    rc, mods, out = loaded_by(argv, files)
+    assert rc in (0, 1, 2), out
+    allowed = stdlib_of(CHECK_NEEDS + (("json",) if "--json" in argv else ()))
+    assert not {m for m in mods if not m.startswith("folkabc")} - allowed
+    assert not set(NOT_ON_CHECK_FOLKABC) & mods
+    assert {"typing", "argparse", "gettext", "locale", "bisect"}.isdisjoint(mods)  # (said plainly)
+
+
 def test_check_json_loads_json_but_not_numpy(files):
     rc, mods, out = loaded_by(["check", "--json", "one.abc"], files)
     assert rc == 0 and '"ok": true' in out
@@ -92,7 +121,8 @@ def test_a_missing_file_is_still_one_line_without_them(files):
 def test_version_imports_no_reader_and_none_of_them(files):
     rc, mods, out = loaded_by(["--version"], files)
     assert rc == 0 and out.startswith("folkabc ")
-    assert not [m for m in mods if m.startswith(("folkabc.cli.", "folkabc.tokens", "folkabc.validate"))]
+    assert not [m for m in mods if m.startswith(("folkabc.cli.", "folkabc.tokens", "folkabc.validate"))
+                and m != "folkabc.cli._parser"]  # argparse's side of the CLI, not a command
     assert not top(mods) & {*NOT_ON_CHECK, "dataclasses", "fractions", "inspect"}
 
 

@@ -38,7 +38,12 @@ Examples
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, NamedTuple
+
+from .._record import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "Note", "Rest", "ChordStart", "ChordEnd", "Bar", "Ending", "Tuplet", "Broken", "Tie", "Grace",

@@ -25,11 +25,11 @@ Examples
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from functools import lru_cache
-from typing import NamedTuple
 
+from .. import _regex
+from .._record import NamedTuple
 
 __all__ = [
     "Key",
@@ -77,11 +77,11 @@ _CLEF_WORDS = {"treble", "bass", "alto", "tenor", "perc", "none", "clef", "middl
                "octave", "stafflines", "exp", "treble8", "bass8", "treble-8", "bass-8", "-8va",
                "+8va", "8va", "treble+8", "bass3", "baritone", "mezzo", "soprano"}
 
-_KEY_RE = re.compile(
+_KEY_RE = _regex.compile(
     r"\s*(?:(?P<none>none)\b|(?P<hp>HP|Hp)\b|(?P<tonic>[A-GH])(?P<acc>[#b]?)"
     r"\s*(?P<mode>[A-Za-z]*))?"
 )
-_ACC_RE = re.compile(r"(?P<acc>\^\^|__|\^|_|=)(?P<letter>[A-Ga-g])")
+_ACC_RE = _regex.compile(r"(?P<acc>\^\^|__|\^|_|=)(?P<letter>[A-Ga-g])")
 
 
 class Key(NamedTuple):
@@ -347,7 +347,7 @@ class Meter(NamedTuple):
         return int(self.token[2:].partition("/")[0]) if self.value is not None else 0
 
 
-_METER_RE = re.compile(r"\s*\(?\s*(?P<num>\d+(?:\s*\+\s*\d+)*)\s*\)?\s*/\s*(?P<den>\d+)\s*$")
+_METER_RE = _regex.compile(r"\s*\(?\s*(?P<num>\d+(?:\s*\+\s*\d+)*)\s*\)?\s*/\s*(?P<den>\d+)\s*$")
 
 
 @lru_cache(maxsize=256)
@@ -381,7 +381,7 @@ def parse_meter(text: str) -> Meter:
     return Meter(t, Fraction(num, den), f"M:{num}/{den}")
 
 
-_LENGTH_RE = re.compile(r"\s*(\d+)\s*(?:/\s*(\d+))?\s*$")
+_LENGTH_RE = _regex.compile(r"\s*(\d+)\s*(?:/\s*(\d+))?\s*$")
 
 
 @lru_cache(maxsize=64)

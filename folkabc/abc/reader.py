@@ -23,11 +23,10 @@ Examples
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
-from typing import NamedTuple
 
-from .._record import Record
+from .. import _regex
+from .._record import NamedTuple, Record
 from ..errors import AbcSyntaxError, LimitError
 from ..limits import check_limit, limit
 from .events import (Annotation, Bar, Broken, ChordEnd, ChordStart, Decoration, Ending, FieldChange, Grace, Note,
@@ -40,7 +39,7 @@ __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "tune_limits", "dur
            "length_text_cache", "ACCIDENTAL_SCOPES"]
 
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
-_DIRECTIVE_RE = re.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
+_DIRECTIVE_RE = _regex.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
 
 
 class RawTune(Record):

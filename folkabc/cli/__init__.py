@@ -7,6 +7,9 @@ Each subcommand lives in its own module of this package and exposes
 and builds only the chosen command's module and parser (the others are listed,
 not loaded), so ``folkabc check one.abc`` never imports the render package,
 numpy or the model. Adding a command adds one line to :data:`COMMANDS`.
+A command of switches and one file (``folkabc check``) also names them in
+``SWITCHES``, and :func:`quick_args` reads a plain command line of it without
+argparse, whose side of the CLI is :mod:`folkabc.cli._parser`.
 
 Exit codes: 0 ok, 1 findings (e.g. miscounted bars), 2 usage or input error.
 A :class:`folkabc.errors.FolkabcError`, a usage error and an output that cannot be
@@ -16,16 +19,34 @@ goes away (``| head -1``) ends the command quietly.
 
 from __future__ import annotations
 
-import argparse
 import errno
+import gc
 import importlib
 import os
 import sys
-from typing import NamedTuple, Sequence
+from types import SimpleNamespace
 
+from .._record import NamedTuple
 from ..errors import FolkabcError
 
-__all__ = ["main", "build_parser", "OneLineParser", "Command", "COMMANDS", "chosen_command", "help_width"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import argparse
+    from typing import Sequence
+
+    from ._parser import OneLineParser, help_width
+
+__all__ = ["main", "build_parser", "quick_args", "OneLineParser", "Command", "COMMANDS", "chosen_command",
+           "help_width"]
+
+
+def __getattr__(name: str):
+    """:class:`OneLineParser` and :func:`help_width` load with :mod:`argparse`, on first use (PEP 562)."""
+    if name in ("OneLineParser", "help_width"):
+        from . import _parser
+
+        return getattr(_parser, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Command(NamedTuple):
@@ -69,78 +90,6 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line: ``folkabc CMD: error: …`` (exit 2).
-
-    ``--help`` still prints the full usage; only errors are shortened, and they point at it.
-
-    Examples
-    --------
-    >>> p = OneLineParser(prog="folkabc demo")
-    >>> _ = p.add_argument("-n", type=int)
-    >>> import contextlib, io
-    >>> err = io.StringIO()
-    >>> with contextlib.redirect_stderr(err):
-    ...     try:
-    ...         p.parse_args(["-n", "x"])
-    ...     except SystemExit as exc:
-    ...         print(exc.code)
-    2
-    >>> err.getvalue()
-    "folkabc demo: error: argument -n: invalid int value: 'x' (see folkabc demo --help)\\n"
-    """
-
-    def __init__(self, *args, formatter_class=argparse.HelpFormatter, **kwargs) -> None:
-        super().__init__(*args, formatter_class=_at_help_width(formatter_class), **kwargs)
-
-    def error(self, message: str):  # noqa: D102
-        message = " ".join(str(message).split())  # argparse messages may hold newlines
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-    def exit(self, status: int = 0, message: str | None = None):  # noqa: D102
-        if message and sys.stderr is not None:
-            try:
-                sys.stderr.write(message)
-            except OSError:
-                pass
-        sys.exit(status)
-
-
-def help_width() -> int:
-    """The width help text wraps to: the terminal's columns (``$COLUMNS`` first) less 2, as argparse's.
-
-    argparse's formatter asks :func:`shutil.get_terminal_size` when it is given no width, and every
-    ``add_argument`` makes a formatter; importing :mod:`shutil` (with bz2, lzma and zlib) is a tenth
-    of ``folkabc check``'s start-up, so the parsers here read the same sources themselves:
-    ``$COLUMNS``, else the terminal on standard output, else 80 columns.
-
-    Examples
-    --------
-    >>> from unittest import mock
-    >>> with mock.patch.dict("os.environ", {"COLUMNS": "100"}):
-    ...     help_width()
-    98
-    """
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return (columns or 80) - 2
-
-
-def _at_help_width(formatter_class):
-    """``formatter_class`` made with :func:`help_width` (argparse calls ``formatter_class(prog=...)``)."""
-    def make(prog: str) -> argparse.HelpFormatter:
-        return formatter_class(prog, width=help_width())
-
-    return make
-
-
 def chosen_command(argv: Sequence[str]) -> str | None:
     """The subcommand named in ``argv`` (its first word that is not an option), or None.
 
@@ -174,7 +123,10 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
     >>> len(next(a for a in build_parser()._actions if a.dest == "command").choices) == len(COMMANDS)
     True
     """
+    import argparse
+
     from .. import __version__
+    from ._parser import OneLineParser
 
     parser = OneLineParser(
         prog="folkabc",
@@ -192,15 +144,59 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
     return parser
 
 
+def quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
+    """``argv`` read without :mod:`argparse`, or None when argparse must read it.
+
+    A command whose options are all on/off switches and one positional argument says so in its
+    module's ``SWITCHES`` (a :class:`folkabc.cli._common.Switches`, which also gives argparse those
+    options); a command line of that command, its switches spelt out in full and the one positional
+    argument is read here to the namespace argparse would make. Anything else — ``--help``, an
+    abbreviated or unknown option, ``--``, a missing or second positional argument, an option before
+    the command — is None, for argparse to read (or refuse). Importing :mod:`argparse`,
+    :mod:`gettext` and :mod:`locale` and building the parser is ~5 ms of ``folkabc check``'s start-up.
+
+    Examples
+    --------
+    >>> args = quick_args(["check", "--json", "t.abc"])
+    >>> args.command, args.file, args.json, args.strict, args.errors_only, args.func.__module__
+    ('check', 't.abc', True, False, False, 'folkabc.cli.check')
+    >>> quick_args(["check", "--js", "t.abc"]), quick_args(["check", "-h"]), quick_args(["--version"])
+    (None, None, None)
+    """
+    cmd = COMMANDS.get(argv[0]) if argv else None
+    if cmd is None:
+        return None
+    module = importlib.import_module(f"{__name__}.{cmd.module}")
+    switches = getattr(module, "SWITCHES", None)
+    values = switches.read(argv[1:]) if switches is not None else None
+    if values is None:
+        return None
+    return SimpleNamespace(command=argv[0], **values, func=module.run)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 findings, 2 error)."""
-    if argv is None:
+    """Run the CLI; returns the exit code (0 ok, 1 findings, 2 error).
+
+    A plain command line of a command with ``SWITCHES`` (``folkabc check [--json] FILE``) is read by
+    :func:`quick_args`; any other by the command's argparse parser (:func:`build_parser`).
+
+    When main is the program (no ``argv``: ``python -m folkabc``, the ``folkabc`` script) and such a
+    command has run and flushed its output, what is left lives until the interpreter exits: it is
+    frozen (:func:`gc.freeze`) so that the interpreter's garbage collection at exit does not walk
+    it again (~5 ms of ``folkabc check one-tune.abc``'s ~40). Such a command holds no open file or
+    other object whose finalizer that collection would run; other commands are left as they are.
+    """
+    program = argv is None
+    if program:
         argv = sys.argv[1:]
-    parser = build_parser(chosen_command(argv))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or usage error (2)
-        return int(exc.code or 0)
+    args = quick_args(argv)
+    frozen_at_exit = program and args is not None
+    if args is None:
+        parser = build_parser(chosen_command(argv))
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse: --help (0) or usage error (2)
+            return int(exc.code or 0)
     if not getattr(args, "func", None):
         _say("folkabc: error: no command given (folkabc --help lists them)")
         return 2
@@ -208,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         code = int(args.func(args) or 0)
         if sys.stdout is not None:
             sys.stdout.flush()  # a full device or a closed pipe shows here, not at exit
+        if frozen_at_exit:
+            gc.freeze()
         return code
     except FolkabcError as exc:
         _say(f"folkabc {args.command}: error: {exc}")

@@ -1,4 +1,4 @@
-"""Helpers shared by the CLI subcommands: input, JSON output, progress.
+"""Helpers shared by the CLI subcommands: input, JSON output, a command's switches.
 
 :mod:`json` loads when a command prints JSON, not when it starts (``folkabc check`` imports no
 :mod:`json`, :mod:`pathlib` or :mod:`dataclasses` here; ``tests/test_cli_imports.py`` holds it).
@@ -9,13 +9,68 @@ from __future__ import annotations
 import os
 import sys
 from fractions import Fraction
-from typing import Any
 
-from .._progress import progress
+from .._record import NamedTuple
 from ..errors import FolkabcError
 from ..limits import check_limit, limit
 
-__all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "progress", "example_epilog"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "example_epilog", "Switches"]
+
+
+class Switches(NamedTuple):
+    """A command's options when they are on/off switches and one positional argument, said once.
+
+    :meth:`add_to` gives them to the command's argparse parser; :meth:`read` reads a command line
+    of them without argparse, for :func:`folkabc.cli.quick_args` (a command module names its
+    ``SWITCHES``), and leaves anything argparse would read otherwise or refuse to argparse.
+
+    Examples
+    --------
+    >>> form = Switches("file", "FILE", "the input", {"--json": "print JSON", "--errors-only": "errors"})
+    >>> form.read(["--json", "t.abc"])
+    {'file': 't.abc', 'json': True, 'errors_only': False}
+    >>> form.read(["-", "--errors-only", "--errors-only"])
+    {'file': '-', 'json': False, 'errors_only': True}
+    >>> [form.read(w) for w in (["--js", "t.abc"], ["-h"], ["a", "b"], [], ["--", "t.abc"], ["--json=1", "t"])]
+    [None, None, None, None, None, None]
+    """
+
+    positional: str
+    metavar: str
+    help: str
+    switches: dict[str, str]  # the option, spelt out → its help line
+
+    def add_to(self, parser) -> None:
+        """Add the positional argument, then each switch (``store_true``), to an argparse parser."""
+        parser.add_argument(self.positional, metavar=self.metavar, help=self.help)
+        for option, text in self.switches.items():
+            parser.add_argument(option, action="store_true", help=text)
+
+    def read(self, words: list[str]) -> dict[str, Any] | None:
+        """``{dest: value}`` as argparse reads ``words``, or None where argparse must read them.
+
+        Read here: each switch spelt out (any number of times), and one positional argument that
+        does not start with ``-`` (or is ``-``, standard input), in any order. Anything else — an
+        abbreviation argparse would expand, ``-h``, ``--``, ``--opt=value``, a word argparse might
+        take for a negative number, no or a second positional argument — is None.
+        """
+        values: dict[str, Any] = {self.positional: None}
+        values.update((option.lstrip("-").replace("-", "_"), False) for option in self.switches)
+        seen = False
+        for word in words:
+            if word in self.switches:
+                values[word.lstrip("-").replace("-", "_")] = True
+            elif word == "-" or not word.startswith("-"):
+                if seen:
+                    return None
+                values[self.positional], seen = word, True
+            else:
+                return None
+        return values if seen else None
 
 
 def read_input(path: str) -> str:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
+from ._common import Switches, example_epilog, print_json, read_input, require_text
 
-from ._common import example_epilog, print_json, read_input, require_text
-
-__all__ = ["ORDER", "add_parser", "run", "format_report"]
+__all__ = ["ORDER", "SWITCHES", "add_parser", "run", "format_report"]
 
 ORDER = 30
+
+#: The command's arguments, said once: :func:`add_parser` gives them to argparse, and
+#: :func:`folkabc.cli.quick_args` reads a plain ``folkabc check [--json] … FILE`` by them without it.
+SWITCHES = Switches("file", "FILE", "ABC or folk-rnn token file, or - for stdin", {
+    "--json": "print a JSON list of tunes",
+    "--strict": "also fail a tune for a pickup that its last bar does not complete",
+    "--errors-only": "leave accepted pickups and clean tunes out of the text report",
+})
 
 
 def add_parser(subparsers) -> None:
@@ -22,6 +28,8 @@ def add_parser(subparsers) -> None:
     >>> sub.choices["check"].parse_args(["--json", "x.abc"]).json
     True
     """
+    import argparse
+
     p = subparsers.add_parser(
         "check",
         help="count the bars of every tune (pickups, repeats, endings)",
@@ -36,12 +44,7 @@ def add_parser(subparsers) -> None:
                               "echo 'M:4/4 K:Cmaj G | c 8 | c 7 :|' | folkabc check -"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("file", metavar="FILE", help="ABC or folk-rnn token file, or - for stdin")
-    p.add_argument("--json", action="store_true", help="print a JSON list of tunes")
-    p.add_argument("--strict", action="store_true",
-                   help="also fail a tune for a pickup that its last bar does not complete")
-    p.add_argument("--errors-only", action="store_true",
-                   help="leave accepted pickups and clean tunes out of the text report")
+    SWITCHES.add_to(p)
     p.set_defaults(func=run)
 
 

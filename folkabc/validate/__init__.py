@@ -30,13 +30,17 @@ from __future__ import annotations
 import gc
 import re
 from fractions import Fraction
-from typing import Any, Collection, NamedTuple, Sequence
 
+from .._record import NamedTuple
 from ..errors import FolkabcError, ParameterError, TokenSequenceError
 from ..tokenfile import is_token_file, read_token_file
 from ._bars import SCALE, Inexact, segment
 from ._parts import analyse
 from .repair import close_line_bars
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Collection, Sequence
 
 __all__ = [
     "check",

@@ -11,12 +11,15 @@ tuplets) raises :class:`Inexact` and the caller retries with a finer scale.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import NamedTuple, Sequence
 
-from .._record import Record
+from .._record import NamedTuple, Record
 from ..abc.keys import tuplet_q
 from ..errors import TokenSequenceError
 from ..grammar import BROKEN, Sign, meter_of, token_info
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Sequence
 
 __all__ = [
     "SCALE", "Inexact", "Sign", "RawBar", "Segmented", "segment", "parse_meter", "classify",

@@ -19,11 +19,10 @@ do not.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ._bars import BAR, CHORD_CLOSE, DUR, METER, NOTE, Inexact, classify, segment
 from ..errors import TokenSequenceError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokens import TokenizedTune
 
