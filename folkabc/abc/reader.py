@@ -36,7 +36,7 @@ from .lexer import (BLANKS, BODY_FAST_RE, BODY_ITEMS_RE, CHORD_RE, DECO1_CHARS, 
                     parse_duration)
 
 __all__ = ["RawTune", "Reading", "split_tunes", "read_body", "tune_limits", "duration_text", "length_text",
-           "length_text_cache", "ACCIDENTAL_SCOPES"]
+           "ACCIDENTAL_SCOPES"]
 
 _ACC = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
 _DIRECTIVE_RE = _regex.compile(r"%%\s*(propagate-accidentals)\s+(\w+)")
@@ -286,21 +286,8 @@ def duration_text(num: int, den: int, unit: Fraction) -> str:
 
 # length object's id → (the object, its text): the reader hands out a few cached Fraction objects,
 # and hashing a Fraction costs more than reading the note; the stored object keeps its id unique
+# (read by length_text)
 _LTEXT: dict[int, tuple[Fraction, str]] = {}
-
-
-def length_text_cache() -> dict[int, tuple[Fraction, str]]:
-    """The cache behind :func:`length_text` (``id(length)`` → ``(length, text)``), for hot loops
-    that look a length up inline (check ``entry[0] is length``).
-
-    Examples
-    --------
-    >>> half = Fraction(1, 2); length_text(half)
-    '4'
-    >>> length_text_cache()[id(half)][1]
-    '4'
-    """
-    return _LTEXT
 
 
 def length_text(length: Fraction) -> str:
