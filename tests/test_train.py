@@ -839,7 +839,13 @@ def test_session_recipe_settings_load_and_name_real_files():
         assert s.init == ("folkabc/data/models/music21" if k == 1 else f"stage{k - 1}")
         assert (s.self_samples > 0 and s.self_constrained) == (k > 1)
     seeds = [TrainSettings.load(p).self_seed for p in gpu[1:]]
-    assert len(set(seeds)) == 3 and min(seeds) >= 1_040_000  # after the CPU recipe's
+    assert len(set(seeds)) == 3 and min(seeds) >= 1_040_000  # after the first recipe's
+    cpu = sorted((root / "recipes" / "session-cpu").glob("*-settings.json"))
+    assert len(cpu) >= 3
+    for k, path in enumerate(cpu, 1):  # the same pipeline run on the CPU: the GPU stage's seeds, on the CPU
+        s, g = TrainSettings.load(path), TrainSettings.load(gpu[k - 1])
+        assert s.device == "cpu" and (s.init, s.self_seed, s.select_lengths) == (g.init, g.self_seed, g.select_lengths)
+        assert (path.parent / path.name.replace("settings.json", "log.jsonl")).is_file()
 
 
 def test_a_corrupt_or_huge_heldout_file_is_one_clear_line(tmp_path):
