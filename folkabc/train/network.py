@@ -262,6 +262,4 @@ def pad_batch(torch, seqs: list[np.ndarray], idx: np.ndarray, device: str = "cpu
         s = seqs[i]
         x[r, :s.size - 1] = s[:-1]
         y[r, :s.size - 1] = s[1:]
-    if device == "cpu":
-        return torch.from_numpy(x), torch.from_numpy(y)
-    return torch.from_numpy(x).to(device, non_blocking=True), torch.from_numpy(y).to(device, non_blocking=True)
+    return torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)  # (on the CPU: the same tensors)
