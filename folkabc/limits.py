@@ -96,6 +96,8 @@ _TABLE = (
     Limit("max_batch", 10_000, "tunes generated in one run", "tunes", "-n", "folkabc.model.sampling"),
     Limit("max_self_samples", 100_000, "tunes one training run writes for self-training or for each selection",
           "tunes", "--self-samples, --select-samples", "folkabc.train.settings"),
+    Limit("max_workers", 64, "processes one training run forks to write its self-training and selection tunes",
+          "processes", "--workers", "folkabc.train.settings"),
     Limit("max_units", 1_000_000, "units named by one --ablate range", "units", "--ablate",
           "folkabc.cli.generate"),
     # --- files

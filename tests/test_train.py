@@ -509,6 +509,8 @@ def test_self_training_counts_are_bounded_by_a_documented_limit(monkeypatch):
         TrainSettings(init="m", self_samples=10**9)
     with pytest.raises(LimitError, match="select_samples"):
         TrainSettings(select_samples=100_001)
+    with pytest.raises(LimitError, match="workers: 1000000 processes is over the limit max_workers"):
+        TrainSettings(workers=10**6)  # a million forked processes
     monkeypatch.setenv("FOLKABC_MAX_SELF_SAMPLES", "200000")
     assert TrainSettings(select_samples=100_001).select_samples == 100_001
 

@@ -212,6 +212,7 @@ class TrainSettings:
         check_value(isinstance(self.device, str) and re.fullmatch(r"cpu|cuda(:\d+)?", self.device) is not None,
                     "device", self.device, "'cpu', 'cuda' or 'cuda:N'")
         check_value(is_int(self.workers) and self.workers > 0, "workers", self.workers, "an int > 0")
+        check_limit("max_workers", self.workers, where="workers")  # each is a forked process
         check_value(self.init is None or (isinstance(self.init, str) and self.init != ""),
                "init", self.init, "a model directory or null")
         check_value(self.heldout is None or (isinstance(self.heldout, str) and self.heldout != ""),
