@@ -197,6 +197,16 @@ def _median_with_ci(x: Sequence[float], rng: int) -> dict:
     return {"median": float(np.median(x)), "ci": list(bootstrap_interval(np.asarray(x, float), rng=rng))}
 
 
+def by_meter(verdicts: Sequence[Verdict]) -> dict[str, dict]:
+    """Per meter: how many tunes, their median body length and their share of two repeated 8-bar parts
+    (where a length or form gap sits: one meter's tunes can be short while the others match)."""
+    groups: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        groups.setdefault(v.meter, []).append(v)
+    return {m: {"tunes": len(g), "median_body": float(np.median([v.body for v in g])),
+                "aabb": sum(v.aabb for v in g) / len(g)} for m, g in groups.items()}
+
+
 def reference_sets(corpus: Corpus) -> dict[str, dict]:
     """Meter, mode, length and AABB counts of the whole corpus and of its dance-tune collections."""
     src = corpus.meta_array("source")
@@ -212,6 +222,7 @@ def reference_sets(corpus: Corpus) -> dict[str, dict]:
             "mode": Counter(v.mode for v in verdicts),
             "length": Counter(length_bin(v.body) for v in verdicts),
             "median_body": float(np.median([v.body for v in verdicts])) if verdicts else float("nan"),
+            "by_meter": by_meter(verdicts),
             "aabb": _share(sum(v.aabb for v in verdicts), len(verdicts)),
             "clean_strict": _share(sum(v.clean_strict for v in verdicts), len(verdicts)),
             "clean_pickup_free": _share(sum(v.clean_pickup_free for v in verdicts), len(verdicts)),
@@ -259,6 +270,7 @@ def evaluate_condition(model, corpus: Corpus, refs: dict, cond: Condition, *, n:
         "length": {**_tv_with_ci([length_bin(x.body) for x in v], ref["length"], 3),
                    **_median_with_ci([x.body for x in v], 4)},
         "aabb": _share(sum(x.aabb for x in v), n),
+        "by_meter": by_meter(v),
         "longest_shared": _median_with_ci(longest, 5),
         "copies_16": _share(sum(m >= COPY_TOKENS for m in longest), n),
         "nearest_source": _shares(nearest),
@@ -401,6 +413,14 @@ def markdown_table(r: dict) -> str:
     return "\n".join(lines)
 
 
+def _meter_cells(meter: str, gen: dict | None, ref: dict) -> str:
+    """One meter's tunes, median body length and AABB share, generated/reference."""
+    if gen is None:
+        return f"{meter} 0/{ref['tunes']} tunes"
+    return (f"{meter} {gen['tunes']}/{ref['tunes']} tunes, median {gen['median_body']:.0f}/{ref['median_body']:.0f} "
+            f"tokens, AABB {100 * gen['aabb']:.0f}/{100 * ref['aabb']:.0f}%")
+
+
 def _report(r: dict) -> str:
     c = r["conditions"][0]
     model = os.path.relpath(r["model"]) if os.path.isabs(r["model"]) else r["model"]
@@ -424,6 +444,9 @@ def _report(r: dict) -> str:
             keys = list(ref) + [k for k in c[what]["shares"] if k not in ref]
             lines.append(f"{c['condition']}, {what} (% generated/{r.get('reference', 'corpus')}): " + "  ".join(
                 f"{k} {100 * c[what]['shares'].get(k, 0):.1f}/{100 * ref.get(k, 0):.1f}" for k in keys))
+        ref = r["references"][r.get("reference", "corpus")]["by_meter"]
+        lines.append(f"{c['condition']}, by meter (generated/{r.get('reference', 'corpus')}): " + ";  ".join(
+            _meter_cells(m, c["by_meter"].get(m), ref[m]) for m in sorted(ref, key=lambda m: -ref[m]["tunes"])[:5]))
         lines.append(f"{c['condition']}, commonest forms: "
                      + "; ".join(f"{k} {v}" for k, v in list(c["structures"].items())[:5]))
     lines.append(f"total {r['seconds']} s")

@@ -41,6 +41,15 @@ def test_judge_by_hand():
     assert E.judge(["K:Cmaj", "c"]).meter == "(no meter)"
 
 
+def test_by_meter_by_hand():
+    got = E.by_meter([E.judge(t) for t in (AABB, PICKUP, LONG, LONG[:4] + ["|"])])
+    assert got == {"M:4/4": {"tunes": 2, "median_body": (len(AABB) - 2 + len(PICKUP) - 2) / 2, "aabb": 0.5},
+                   "M:2/4": {"tunes": 2, "median_body": (len(LONG) - 2 + 3) / 2, "aabb": 0.0}}
+    line = E._meter_cells("M:4/4", got["M:4/4"], {"tunes": 10, "median_body": 120.0, "aabb": 0.4})
+    assert line == f"M:4/4 2/10 tunes, median {got['M:4/4']['median_body']:.0f}/120 tokens, AABB 50/40%"
+    assert E._meter_cells("M:3/4", None, {"tunes": 7, "median_body": 1.0, "aabb": 0.0}) == "M:3/4 0/7 tunes"
+
+
 def test_abc2midi_clean_by_hand():
     require_tool("abc2midi")
     assert E.abc2midi_clean([AABB, LONG, UNREADABLE, "M:6/8 K:Cmaj c 6 | c 6 |".split()]) == [
@@ -77,6 +86,9 @@ def test_evaluate_small_run(small):
         lo, hi = c[key]["ci"]
         assert lo <= c[key]["share"] <= hi
     assert c["length"]["median"] == float(np.median([v.body for v in verdicts]))
+    assert c["by_meter"] == E.by_meter(verdicts)
+    assert sum(g["tunes"] for g in r["references"]["corpus"]["by_meter"].values()) == r["corpus"]["tunes"]
+    assert "unconstrained, by meter (generated/corpus): M:" in E._report({**r, "seconds": 1.0})
     ref = r["references"]["corpus"]
     assert ref["tunes"] == r["corpus"]["tunes"] > 100
     # miscFolk is one of the dance collections (folkabc.corpus.sources.DANCE_COLLECTIONS)
