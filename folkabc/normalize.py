@@ -252,6 +252,10 @@ def explicit_repeats(tokens: Sequence[str], positions: Sequence[tuple[int, int]]
             notes.append(f"empty bar before {tok} dropped")
             out[-1] = tok
             pos[-1] = positions[i]
+            # the token took the dropped bar's place: what was set to point past the end points at it
+            gone = len(out)
+            open_at, first_at, part_start, second_close = (
+                x - 1 if x == gone else x for x in (open_at, first_at, part_start, second_close))
             continue
         out.append(tok)
         pos.append(positions[i])

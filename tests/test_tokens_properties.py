@@ -348,3 +348,27 @@ def test_shift_choice_follows_the_rule(notes, tonic, alter, mode):
     # (step, midi) near the natural pitch of the step: what a reader gives for a written note
     pairs = [(d, 12 * (d // 7 + 1) + NATURAL[d % 7] + a) for d, a in notes]
     assert _choose_shift(pairs, steps, semis, mode) == _shift_by_the_rule(pairs, steps, semis, mode)
+
+
+_ODD_BARS = ["|", "|:", ":|", "|1", "|2", "|1,3", "||", "c", "c", "2", "M:6/8"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ODD_BARS), max_size=14), st.data())
+def test_explicit_repeats_takes_any_order_of_bars_and_endings(body, data):
+    """Repeat signs and endings in any order (`c |2 |1`, `|1 |:` …) are repaired, never a crash: the
+    tokens and positions stay aligned and every bar token comes from the input's."""
+    toks = ["M:4/4", "K:Cmaj", *body]
+    ends = data.draw(st.sets(st.sampled_from(range(len(toks)))))
+    pos = [(0, i) for i in range(len(toks))]
+    out, out_pos, _ = explicit_repeats(toks, pos, ends)
+    assert len(out) == len(out_pos) and out[:2] == toks[:2]
+    assert [t for t in out[2:] if t not in _ODD_BARS] == []
+    assert [t for t in out if t in ("c", "2", "M:6/8")] == [t for t in toks if t in ("c", "2", "M:6/8")]
+
+
+def test_an_ending_after_a_stray_second_ending_reads():
+    """`c [2 [1`: the stray `|2` is made plain, the `|1` then replaces that empty bar (a fuzzed
+    text once raised IndexError here)."""
+    (t,) = tokenize("X:1\nK:C\nc[2[1\n")
+    assert t.error is None and t.tokens[2:] == ["c", "|"]
