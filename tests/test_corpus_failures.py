@@ -88,6 +88,42 @@ def test_cli_errors_are_one_line(good_corpus, capsys, argv, message):
     assert code == 2 and err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
+def test_the_current_folder_is_refused_as_the_output_and_read_as_a_corpus(good_corpus, shared_data, tmp_path,
+                                                                          capsys, monkeypatch):
+    """`-o .` or `-o ..` would rename the folder the user stands in: refused before any work, the
+    folder left as it was; `--corpus .` inside a corpus opens it (it once raised ValueError)."""
+    here = tmp_path / "empty"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for out in (".", "..", str(here)):
+        code, _, err = _run(["corpus", "build", str(shared_data / "thesession-sample.csv"), "-o", out], capsys)
+        assert (code, err) == (2, f"folkabc corpus: error: {out}: the corpus output is the current folder or "
+                                  "holds it (a build replaces the whole folder): name a new folder\n")
+    assert here.is_dir() and list(here.iterdir()) == []
+    monkeypatch.chdir(good_corpus)
+    code, out, _ = _run(["corpus", "info", "-c", "."], capsys)
+    assert code == 0 and out.startswith("corpus .")
+    code, _, _ = _run(["corpus", "build", str(shared_data / "thesession-sample.csv"), "-o", "../other/../again"],
+                      capsys)
+    assert code == 0 and (good_corpus.parent / "again" / "manifest.json").exists()
+    assert not (good_corpus.parent / "other").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["corpus", "build", "", "-o", "x"], ["corpus", "build", "default", "-o", ""], ["corpus", "info", "-c", ""],
+    ["search", "G, C", "--corpus", ""], ["novelty", "-", "--corpus", ""], ["similar", "-", "--corpus", ""],
+    ["generate", "--model", ""], ["score", "-", "--model", ""], ["train", "--out", ""],
+    ["render", "-", "--to", "midi", "-o", ""], ["tunebook", "-", "-o", ""], ["analyze", "--out", ""],
+])
+def test_an_empty_path_is_refused_not_read_as_not_given(argv, capsys, monkeypatch, tmp_path):
+    """`-o ''` once built into the default corpus's place, and `corpus build ''` read the current
+    folder: every file or folder option refuses an empty name, in one line, before any work."""
+    monkeypatch.setenv("FOLKABC_HOME", str(tmp_path / "home"))
+    code, out, err = _run(argv, capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and ": empty path (see folkabc " in err
+    assert not (tmp_path / "home").exists()
+
+
 # ---------------------------------------------------------------- failures are counted by reason
 
 FAILING = textwrap.dedent("""\

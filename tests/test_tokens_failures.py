@@ -99,6 +99,10 @@ def test_cli_bad_input_one_line_exit_2(tmp_path, capsys):
     assert err[0].startswith("folkabc tokenize: error: ") and "line 4, column 3" in err[0]
     assert main(["tokenize", str(tmp_path / "missing.abc")]) == 2
     assert "cannot read" in capsys.readouterr().err
+    for command in ("tokenize", "check", "abc"):  # an empty name is said to be one
+        assert main([command, ""]) == 2
+        assert capsys.readouterr().err == (f"folkabc {command}: error: empty file name: give a file, "
+                                           "or - for standard input\n")
     tok = tmp_path / "bad.txt"
     tok.write_text("M:4/4\nK:Cmaj\n| C # |\n", encoding="utf-8")
     assert main(["abc", str(tok)]) == 2

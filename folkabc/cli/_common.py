@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["read_input", "require_text", "name_input", "print_json", "to_jsonable", "example_epilog", "Switches"]
+__all__ = ["path_arg", "read_input", "require_text", "name_input", "print_json", "to_jsonable", "example_epilog", "Switches"]
 
 
 class Switches(NamedTuple):
@@ -73,6 +73,26 @@ class Switches(NamedTuple):
         return values if seen else None
 
 
+def path_arg(text: str) -> str:
+    """An argparse ``type`` for a file or folder name: an empty one is refused while the line is
+    read (one line, exit 2), not taken as "not given" (``-o ''`` would write the default corpus).
+
+    Examples
+    --------
+    >>> path_arg("tunes.abc")
+    'tunes.abc'
+    >>> path_arg("")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: empty path
+    """
+    if not text:
+        import argparse
+
+        raise argparse.ArgumentTypeError("empty path")
+    return text
+
+
 def read_input(path: str) -> str:
     """Read a text file, or stdin when ``path`` is ``-``; errors become :class:`FolkabcError`."""
     if path == "-":
@@ -84,6 +104,8 @@ def read_input(path: str) -> str:
             raise FolkabcError(f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}",
                                path="-") from exc
         check_limit("max_file_bytes", len(data), where="standard input", path="-")
+    elif not path:  # `folkabc check ""`: no name to open (the error line would name nothing)
+        raise FolkabcError("empty file name: give a file, or - for standard input")
     else:
         try:
             with open(path, "rb") as fh:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..shipped import MODEL_HELP
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, path_arg, print_json, read_input
 
 __all__ = ["ORDER", "add_parser", "run", "read_tune"]
 
@@ -25,13 +25,13 @@ def add_parser(subparsers) -> None:
                               "folkabc analyze --model mymodel/ --tune tune.abc -o report/ --n-ablation 50"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--model", type=path_arg, metavar="MODEL", help=MODEL_HELP)
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--tune", metavar="FILE", help="ABC or folk-rnn token file holding the tune to analyse")
+    src.add_argument("--tune", type=path_arg, metavar="FILE", help="ABC or folk-rnn token file holding the tune to analyse")
     src.add_argument("--seed", type=int, default=0, metavar="S",
                      help="seed of the generated tune and the ablation study (default 0)")
     p.add_argument("--index", type=int, default=1, metavar="N", help="which tune of --tune FILE (1-based; default 1)")
-    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("-o", "--out", type=path_arg, required=True, metavar="DIR", help="output folder (created if missing)")
     p.add_argument("--meter", default="M:4/4", help="meter of generated tunes (default M:4/4; 'none' = free)")
     p.add_argument("--max-length", type=int, default=400, metavar="N", help="most tokens per generated tune")
     p.add_argument("--layer", type=int, default=None, metavar="L",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, print_json
+from ._common import example_epilog, path_arg, print_json
 
 __all__ = ["ORDER", "add_parser", "format_info", "format_tune", "run_families"]
 
@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
                            epilog=example_epilog(*examples), formatter_class=argparse.RawDescriptionHelpFormatter)
         a.add_argument("--json", action="store_true", help="machine-readable output")
         if name != "build":
-            a.add_argument("-c", "--corpus", metavar="DIR", default=None,
+            a.add_argument("-c", "--corpus", type=path_arg, metavar="DIR", default=None,
                            help="corpus directory (default: the default corpus)")
         a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         a.set_defaults(func=func)
@@ -42,10 +42,10 @@ def add_parser(subparsers) -> None:
     b = action("build", "build a corpus from sources, atomically",
                ["folkabc corpus build default", "folkabc corpus build music21:oneills1850 tunes/ -o mycorpus",
                 "folkabc corpus build thesession/tunes.csv -o session"], run_build)
-    b.add_argument("sources", nargs="*", metavar="SOURCE", default=["default"],
+    b.add_argument("sources", type=path_arg, nargs="*", metavar="SOURCE", default=["default"],
                    help="default | music21:NAME | thesession tunes.csv/.json | folder or file of .abc | "
                         "folk-rnn token file (default: default)")
-    b.add_argument("-o", "--output", metavar="DIR", default=None,
+    b.add_argument("-o", "--output", type=path_arg, metavar="DIR", default=None,
                    help="corpus directory (default: the default corpus location)")
     b.add_argument("--workers", type=int, default=None, help="conversion processes (default: up to 2)")
     b.add_argument("--no-check", action="store_true", help="do not store bar-check results")
@@ -71,7 +71,7 @@ def add_parser(subparsers) -> None:
     ex.add_argument("--format", choices=["folkrnn", "abc"], default="folkrnn",
                     help="folkrnn: token blocks in C; abc: a tunebook in the tunes' original keys, with "
                          "titles and X: numbers 1, 2, ...")
-    ex.add_argument("-o", "--output", metavar="FILE", default=None, help="output file (default: stdout)")
+    ex.add_argument("-o", "--output", type=path_arg, metavar="FILE", default=None, help="output file (default: stdout)")
     _filters(ex)
 
     fa = action("families", "group the tunes into families of settings of one tune (exit 1 when none)",

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..shipped import MODEL_HELP
-from ._common import example_epilog, print_json
+from ._common import example_epilog, path_arg, print_json
 
 __all__ = ["ORDER", "add_parser", "run", "parse_ablate", "parse_token_values", "parse_mode"]
 
@@ -58,7 +58,7 @@ def add_parser(subparsers) -> None:
                    help="multiply a token's probability by ALPHA at every step")
     p.add_argument("--record", metavar="FILE.npz",
                    help="save each tune's posterior, hidden and cell states and gates (tune1.posterior, ...)")
-    p.add_argument("--model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--model", type=path_arg, metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--abc", action="store_true", help="print ABC instead of token blocks")
     p.add_argument("--check", action="store_true", help="check the bars of each tune (report on stderr)")
     p.add_argument("--json", action="store_true", help="print a JSON list of tunes")

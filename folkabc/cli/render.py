@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, name_input, print_json, read_input
+from ._common import example_epilog, name_input, path_arg, print_json, read_input
 
 __all__ = ["ORDER", "add_parser"]
 
@@ -29,7 +29,7 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("file", help="ABC file or folk-rnn token file ('-' for stdin)")
     p.add_argument("--to", required=True, metavar="FORMAT", help=f"one of: {', '.join(FORMATS)}")
-    p.add_argument("-o", "--output", default=None,
+    p.add_argument("-o", "--output", type=path_arg, default=None,
                    help="output file (one tune, or pdf/html) or folder (default: current folder)")
     p.add_argument("--width", type=int, default=None, help="PNG width in pixels")
     p.add_argument("--key", default=None, metavar="KEY",

@@ -6,7 +6,7 @@ import argparse
 import math
 
 from ..shipped import MODEL_HELP
-from ._common import example_epilog, print_json, read_input, require_text
+from ._common import example_epilog, path_arg, print_json, read_input, require_text
 
 __all__ = ["ORDER", "add_parser", "run", "read_tunes"]
 
@@ -28,7 +28,7 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", metavar="FILE", help="ABC or folk-rnn token file, or - for stdin")
-    p.add_argument("--model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--model", type=path_arg, metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--top", type=int, default=5, metavar="K", help="surprising tokens to show per tune (5)")
     p.add_argument("--json", action="store_true", help="print a JSON list of tunes")
     p.set_defaults(func=run)

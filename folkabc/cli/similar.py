@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, path_arg, print_json, read_input
 from .novelty import read_tunes
 
 __all__ = ["ORDER", "add_parser", "run", "format_result", "read_query_tunes"]
@@ -37,7 +37,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--bars", type=int, default=2, help="hits shown with their aligned bars (default 2)")
     p.add_argument("--figure", action="store_true",
                    help="local alignment: find the query as a figure inside tunes (default: whole tune)")
-    p.add_argument("--corpus", metavar="DIR", help="corpus directory (default: the embedded default corpus)")
+    p.add_argument("--corpus", type=path_arg, metavar="DIR", help="corpus directory (default: the embedded default corpus)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one result per tune")
     p.set_defaults(func=run)
 

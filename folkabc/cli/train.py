@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, print_json, read_input
+from ._common import example_epilog, path_arg, print_json, read_input
 
 ORDER = 60
 
@@ -29,17 +29,17 @@ def add_parser(subparsers) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", required=True, help="directory to export the model into")
-    p.add_argument("--settings", help="a train-settings.json file (defaults: folk-rnn's recipe, 2x256)")
+    p.add_argument("--out", type=path_arg, required=True, help="directory to export the model into")
+    p.add_argument("--settings", type=path_arg, help="a train-settings.json file (defaults: folk-rnn's recipe, 2x256)")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--corpus", help="corpus directory (default: the default corpus)")
-    src.add_argument("--abc", nargs="+", metavar="FILE",
+    src.add_argument("--corpus", type=path_arg, help="corpus directory (default: the default corpus)")
+    src.add_argument("--abc", type=path_arg, nargs="+", metavar="FILE",
                      help="train on these ABC or folk-rnn token files instead of a corpus")
     p.add_argument("--only-clean", action="store_true", default=None,
                    help="train only on corpus tunes whose bars all count (folkabc check), as ABC and as tokens")
     p.add_argument("--sources", metavar="NAMES",
                    help="train only on corpus tunes from these sources, comma-separated (e.g. oneills1850,ryansMammoth)")
-    p.add_argument("--heldout", metavar="FILE",
+    p.add_argument("--heldout", type=path_arg, metavar="FILE",
                    help="hold out the tunes of this heldout.npz (or model directory) instead of a seeded split")
     p.add_argument("--layers", help="LSTM sizes, comma-separated (e.g. 256,256)")
     p.add_argument("--optimizer", choices=["rmsprop", "adam"])
@@ -51,7 +51,7 @@ def add_parser(subparsers) -> None:
                    help="validate and export a moving average of the weights (e.g. 0.998 per batch)")
     p.add_argument("--weights-dtype", choices=["float32", "float16"],
                    help="how the exported weights are stored (float16: half the size)")
-    p.add_argument("--init", metavar="MODEL",
+    p.add_argument("--init", type=path_arg, metavar="MODEL",
                    help="start from this model's weights (a model directory of the same layer sizes)")
     p.add_argument("--self-samples", type=int, metavar="N",
                    help="self-training: add the --init model's own tunes that check clean, out of N "
@@ -69,7 +69,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--device", help="where torch trains: cpu (default), cuda or cuda:N")
     p.add_argument("--workers", type=int, help="processes that write the self-training and selection tunes")
-    p.add_argument("--log", help="JSONL log file (default: OUT/train-log.jsonl)")
+    p.add_argument("--log", type=path_arg, help="JSONL log file (default: OUT/train-log.jsonl)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     p.set_defaults(func=run)

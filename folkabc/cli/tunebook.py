@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import example_epilog, name_input, print_json, read_input
+from ._common import example_epilog, name_input, path_arg, print_json, read_input
 
 __all__ = ["ORDER", "add_parser"]
 
@@ -25,9 +25,9 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", help="ABC file or folk-rnn token file ('-' for stdin)")
-    p.add_argument("-o", "--output", default=None, help="the HTML file (default: FILE's name with .html)")
+    p.add_argument("-o", "--output", type=path_arg, default=None, help="the HTML file (default: FILE's name with .html)")
     p.add_argument("--title", default=None, help="page heading (default: the file name)")
-    p.add_argument("--corpus", default=None, help="corpus folder for the novelty summary")
+    p.add_argument("--corpus", type=path_arg, default=None, help="corpus folder for the novelty summary")
     p.add_argument("--no-novelty", action="store_true", help="leave the novelty summary out")
     p.add_argument("--key", default=None, metavar="KEY",
                    help="write the tunes in this key: a tonic (D, Bb: each tune keeps its mode), a key of their "

@@ -64,7 +64,16 @@ from ..vocab import VOCAB, token_category
 from . import manifest
 from .manifest import DEFAULT_SOURCES, default_corpus_path, source_stamps
 from .sources import Source, SourceItem, expand_sources
-from .store import Entry, StoreWriter, corpus_lock, install, read_manifest, recover, temp_build_dir
+from .store import (
+    Entry,
+    StoreWriter,
+    corpus_folder,
+    corpus_lock,
+    install,
+    read_manifest,
+    recover,
+    temp_build_dir,
+)
 
 __all__ = [
     "BuildReport",
@@ -342,6 +351,10 @@ def build_corpus(
     target = Path(out).expanduser()
     if target.exists() and not target.is_dir():
         raise CorpusError("the corpus output exists and is not a folder", path=str(target))
+    folder = corpus_folder(target)
+    if folder == Path.cwd() or folder in Path.cwd().parents:  # `-o .`: installing renames the folder
+        raise CorpusError("the corpus output is the current folder or holds it (a build replaces the whole "
+                          "folder): name a new folder", path=str(target))
     with corpus_lock(target):
         return _build_locked(srcs, target, t0=t0, workers=workers, check=check, index=index, quiet=quiet,
                              requested=requested)

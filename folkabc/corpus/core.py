@@ -53,7 +53,7 @@ from ..similar import RepIndex, similar_ids, tune_families
 from ..tokens import write_folkrnn
 from ..vocab import VOCAB, meter_token, mode_token
 from .build import ensure_default_corpus
-from .store import Entry, StoreWriter, corpus_lock, read_manifest, recover, vocabulary_sha256
+from .store import Entry, StoreWriter, aside, corpus_lock, read_manifest, recover, vocabulary_sha256
 
 __all__ = ["Corpus", "CorpusTune", "normalize_meter", "normalize_mode"]
 
@@ -308,7 +308,7 @@ class Corpus:
         if path is None:
             path = ensure_default_corpus(quiet=quiet)
         p = Path(path).expanduser()
-        if not (p / "manifest.json").exists() and p.with_name(f".{p.name}.old").exists():
+        if not (p / "manifest.json").exists() and aside(p).exists():
             with corpus_lock(p):  # a build died between its renames: put the old corpus back
                 recover(p)
         manifest = read_manifest(p)

@@ -198,6 +198,7 @@ def temp_build_dir(target: Path) -> Path:
     >>> oct(temp_build_dir(target).stat().st_mode & 0o777) == oct(0o777 & ~current_umask())
     True
     """
+    target = corpus_folder(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
     os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; the installed corpus gets a usual folder's mode
@@ -404,8 +405,38 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _aside(target: Path) -> Path:
-    return target.with_name(f".{target.name}.old")
+def corpus_folder(target: str | Path) -> Path:
+    """``target`` as an absolute path with a name: what builds, locks and the aside copy sit beside
+    (``.``, ``..`` or ``mycorpus/`` name a folder as well as ``/home/me/mycorpus``).
+
+    Raises
+    ------
+    CorpusError
+        For the root folder, which nothing sits beside.
+
+    Examples
+    --------
+    >>> corpus_folder("/data/tunes/../corpus/")
+    PosixPath('/data/corpus')
+    >>> corpus_folder(".") == Path.cwd()
+    True
+    """
+    p = Path(os.path.abspath(Path(target).expanduser()))
+    if not p.name:
+        raise CorpusError("the root folder cannot hold a corpus: name a folder", path=str(target))
+    return p
+
+
+def aside(target: str | Path) -> Path:
+    """The previous corpus's place while a new one is installed: ``.NAME.old`` beside ``target``.
+
+    Examples
+    --------
+    >>> aside("/data/corpus")
+    PosixPath('/data/.corpus.old')
+    """
+    p = corpus_folder(target)
+    return p.with_name(f".{p.name}.old")
 
 
 def install(tmp: Path, target: Path) -> None:
@@ -427,9 +458,9 @@ def install(tmp: Path, target: Path) -> None:
     >>> sorted(p.name for p in target.parent.iterdir())
     ['corpus']
     """
-    tmp, target = Path(tmp), Path(target)
+    tmp, target = Path(tmp), corpus_folder(target)
     _fsync_tree(tmp)
-    old = _aside(target)
+    old = aside(target)
     if old.exists():
         shutil.rmtree(old)
     if target.exists():
@@ -457,10 +488,10 @@ def recover(target: Path) -> bool:
     >>> recover(target), (target / "manifest.json").exists()
     (True, True)
     """
-    target = Path(target)
+    target = corpus_folder(target)
     for stale in target.parent.glob(f".{target.name}.build-*"):
         shutil.rmtree(stale, ignore_errors=True)
-    old = _aside(target)
+    old = aside(target)
     if old.exists():
         if not target.exists() and (old / "manifest.json").exists():
             os.rename(old, target)
@@ -486,7 +517,7 @@ def corpus_lock(target: Path, *, timeout: float | None = None) -> Iterator[None]
     ...     target.with_name(".corpus.lock").exists()
     True
     """
-    target = Path(target)
+    target = corpus_folder(target)
     lock_path = target.with_name(f".{target.name}.lock")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
