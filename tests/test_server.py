@@ -136,6 +136,17 @@ def test_generate_refuses_bad_values(client, body, status, words):
     _bad(client.post("/api/generate", json=body), status, words)
 
 
+def test_a_null_value_is_the_default(client):
+    """`{"n": null}` is `{}` for every number a request takes (it once answered 500: `seed + n` with None)."""
+    nulls = {"n": None, "max_length": None, "temperature": None, "top_k": None, "top_p": None, "part_bars": None}
+    plain = client.post("/api/generate", json={"seed": 5})
+    got = client.post("/api/generate", json={"seed": 5, **nulls})
+    assert plain.status_code == got.status_code == 200 and got.json() == plain.json()
+    for what in ({"figure": "G, C C 2"}, {"title": "a"}):
+        plain, got = (client.post("/api/search", json={**what, **extra}) for extra in ({}, {"limit": None}))
+        assert plain.status_code == got.status_code == 200 and got.json() == plain.json()
+
+
 def test_bodies_are_bounded_and_must_be_json_objects(client):
     _bad(client.post("/api/generate", content=b'{"n": 1, "x": "' + b"a" * LIMITS.body_bytes + b'"}'), 413,
          f"request body over {LIMITS.body_bytes} bytes")

@@ -48,9 +48,9 @@ def _field(body: Any, name: str, default: Any = None) -> Any:
 
 
 def _int(body: dict, name: str, lo: int, hi: int, default: int | None = None) -> int | None:
-    value = _field(body, name, default)
-    if value is None:
-        return None
+    value = _field(body, name)
+    if value is None:  # absent or null: the default (`{"n": null}` once reached `seed + n` as None)
+        return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParameterError(f"{name} must be an integer, not {value!r}"[:200])
     if not lo <= value <= hi:
@@ -59,7 +59,9 @@ def _int(body: dict, name: str, lo: int, hi: int, default: int | None = None) ->
 
 
 def _float(body: dict, name: str, lo: float, hi: float, default: float) -> float:
-    value = _field(body, name, default)
+    value = _field(body, name)
+    if value is None:  # absent or null: the default
+        value = default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ParameterError(f"{name} must be a finite number, not {value!r}"[:200])
     if not lo <= value <= hi:
