@@ -327,7 +327,9 @@ def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
     return d, li, a, pitch_token(d, None), pitch_token(d, a)
 
 
-_BAR_CACHE: dict[tuple[str, str | None], tuple[tuple[str, ...], bool]] = {}
+# a written bar line (``|``), or one with its ending (``(":|", "2")``) → :func:`_bar_tokens` (a bar line's
+# text alone for most: a string's hash is kept, a tuple's is computed at each lookup)
+_BAR_CACHE: dict[str | tuple[str, str], tuple[tuple[str, ...], bool]] = {}
 #: Reader events that tokens do not carry.
 _NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
 
@@ -335,7 +337,7 @@ _NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
 def _bar_tokens(kind: str, ending: str | None) -> tuple[tuple[str, ...], bool]:
     """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``; ``:|2`` → ``:|``, ``|2``), and whether
     it closes a part (:func:`folkabc.abc.events.closes_part`), cached."""
-    key = (kind, ending)
+    key = (kind, ending) if ending else kind
     got = _BAR_CACHE.get(key)
     if got is None:
         left, right = kind.startswith(":"), kind.endswith(":")
@@ -417,7 +419,8 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             if bar_oct:  # (bar_letter is filled and cleared with it)
                 bar_oct.clear()
                 bar_letter.clear()
-            toks, closes = bar_cache.get(ev[:2]) or _bar_tokens(ev[0], ev[1])  # (kind, ending)
+            got = bar_cache.get(ev[0]) if ev[1] is None else None  # (kind, ending)
+            toks, closes = got or _bar_tokens(ev[0], ev[1])
             if closes:
                 part_ends.add((ev.line, ev.col))
             if len(toks) == 1 and last_kind is not Bar:  # the common case: `|` after a note
