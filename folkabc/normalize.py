@@ -72,8 +72,10 @@ Positions = list[tuple[int, int]]
 DROPPED_SECOND_CLOSE = (":| after a second ending dropped before |: (the part is played twice, "
                         "as a second ending closing at :: is; abc2midi would play a written :| there a third time)")
 
-# a cheap text gate only (over tokens joined by spaces); tokens are read by :mod:`folkabc.grammar`
-_ENDING_TEXT = _regex.compile(r"\|\[?\d|\[\d")
+# a cheap text gate only (over tokens joined by spaces); tokens are read by :mod:`folkabc.grammar`. An
+# ending (``|2``, ``|[2``, ``[2``) is there when ``|`` or ``[`` is followed by a digit: one character class
+# first, which ``re`` scans for faster than two alternatives
+_ENDING_TEXT = _regex.compile(r"[|\[]\d")
 
 
 def _kind(tok: str) -> str | None:

@@ -53,7 +53,7 @@ from .tokenfile import is_token_file, read_token_file
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:  # numpy loads on first use of .ids (through VOCAB.encode), not on tokenize
-    from typing import Iterable, Sequence
+    from typing import Callable, Iterable, Sequence
 
     import numpy as np
 
@@ -229,25 +229,29 @@ def pitch_token(step: int, alter: int | None) -> str:
     return text if alter is None else _ACC_TEXT[alter] + text
 
 
-def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: str) -> tuple[int, int]:
+_VOCAB_INDEX: list = []
+
+
+def _vocab_index() -> dict[str, int]:
+    """The vocabulary's token → id, loaded on first use (checking, which spells no pitch, never loads it)."""
+    if not _VOCAB_INDEX:
+        from .vocab import VOCAB
+
+        _VOCAB_INDEX.append(VOCAB.index)
+    return _VOCAB_INDEX[0]
+
+
+def _choose_shift(distinct: set[tuple[int, int]], counted: Callable[[], Counter], steps: int, semis: int,
+                  mode: str) -> tuple[int, int]:
     """(letter steps, semitones) of the transposition to C; see the module docstring.
 
     Of the shifts ``semis + 12k`` (k = -3..3), the one with the most notes inside
     :data:`PITCH_RANGE` wins; then the one with the most notes written with an accidental
-    whose token is in the vocabulary; then the one nearest zero.
+    whose token is in the vocabulary; then the one nearest zero. ``distinct`` are the tune's notes
+    ``(step, midi)``; ``counted()`` counts them (a tune has few distinct notes: how often each comes
+    is asked only when it counts).
     """
-    from bisect import bisect_left, bisect_right  # here: checking (no pitch spelling) never loads them
-
-    from .vocab import VOCAB
-
     lo, hi = PITCH_RANGE
-    sig = FOLK_SIGNATURES[mode]
-    distinct = set(notes)  # a tune has few distinct notes: how often each comes is asked only when it counts
-    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), moved
-    for d, m in distinct:
-        octv, li = divmod(d + steps, 7)
-        if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
-            marked.append((d + steps, m + semis, (d, m)))
     ks = (-3, -2, -1, 0, 1, 2, 3)
     if distinct:  # the shifts that keep every note in range keep the most (any other loses one)
         midis = [m for _, m in distinct]
@@ -255,28 +259,40 @@ def _choose_shift(notes: list[tuple[int, int]], steps: int, semis: int, mode: st
         whole = [k for k in ks if up <= semis + 12 * k <= down]
     else:  # rests only: every shift keeps every note
         whole = list(ks)
+    sig = FOLK_SIGNATURES[mode]
+    marked = []  # notes written with ^ _ = whatever the octave (the alteration differs from sig), moved
+    for d, m in distinct:
+        octv, li = divmod(d + steps, 7)
+        if m + semis - 12 * (octv + 1) - NATURAL[li] != sig[li]:
+            marked.append((d + steps, m + semis, (d, m)))
     if whole:  # only they compete: then by the notes with an accidental whose token is in the vocabulary
         if len(whole) > 1 and marked:
-            kept = [frozenset(p for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in VOCAB.index)
+            index = _vocab_index()
+            kept = [frozenset(p for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in index)
                     for k in whole]
             if any(x != kept[0] for x in kept):  # they differ: count the notes
-                counts = Counter(notes)
+                counts = counted()
                 k = min(zip(whole, kept), key=lambda kk: (-sum(counts[p] for p in kk[1]), abs(semis + 12 * kk[0]),
                                                           kk[0]))[0]
                 return steps + 7 * k, semis + 12 * k
         k = min(whole, key=lambda k: abs(semis + 12 * k))  # the nearest to zero (the first, lower, of two)
         return steps + 7 * k, semis + 12 * k
-    by_midi = Counter(m for _, m in notes)
+    from bisect import bisect_left, bisect_right
+
+    index = _vocab_index()
+    counts = counted()
+    by_midi = Counter()
+    for (_, m), c in counts.items():
+        by_midi[m] += c
     midis = sorted(by_midi)
     below = [0]  # below[i]: how many notes are lower than midis[i]
     for m in midis:
         below.append(below[-1] + by_midi[m])
-    counts = Counter(notes)
     best = None
     for k in ks:
         s = semis + 12 * k
         n = below[bisect_right(midis, hi - s)] - below[bisect_left(midis, lo - s)]
-        nm = sum(counts[p] for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in VOCAB.index)
+        nm = sum(counts[p] for d, m, p in marked if _spelled(d + 7 * k, m + 12 * k)[4] in index)
         cand = (-n, -nm, abs(s), s, steps + 7 * k)
         if best is None or cand < best:
             best = cand
@@ -311,7 +327,9 @@ def _spelling(d: int, m: int) -> tuple[int, int, int, str, str]:
     return d, li, a, pitch_token(d, None), pitch_token(d, a)
 
 
-_BAR_CACHE: dict[tuple[str, str | None], tuple[tuple[str, ...], bool]] = {}
+# a written bar line (``|``), or one with its ending (``(":|", "2")``) → :func:`_bar_tokens` (a bar line's
+# text alone for most: a string's hash is kept, a tuple's is computed at each lookup)
+_BAR_CACHE: dict[str | tuple[str, str], tuple[tuple[str, ...], bool]] = {}
 #: Reader events that tokens do not carry.
 _NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
 
@@ -319,7 +337,7 @@ _NOT_TOKENS = frozenset({Tie, Grace, Decoration, Slur, Annotation})
 def _bar_tokens(kind: str, ending: str | None) -> tuple[tuple[str, ...], bool]:
     """The bar tokens of a written bar line (``::`` → ``:|``, ``|:``; ``:|2`` → ``:|``, ``|2``), and whether
     it closes a part (:func:`folkabc.abc.events.closes_part`), cached."""
-    key = (kind, ending)
+    key = (kind, ending) if ending else kind
     got = _BAR_CACHE.get(key)
     if got is None:
         left, right = kind.startswith(":"), kind.endswith(":")
@@ -401,7 +419,8 @@ def _spell(events: list, steps: int, semis: int, mode: str, tonic_pc: int,
             if bar_oct:  # (bar_letter is filled and cleared with it)
                 bar_oct.clear()
                 bar_letter.clear()
-            toks, closes = bar_cache.get(ev[:2]) or _bar_tokens(ev[0], ev[1])  # (kind, ending)
+            got = bar_cache.get(ev[0]) if ev[1] is None else None  # (kind, ending)
+            toks, closes = got or _bar_tokens(ev[0], ev[1])
             if closes:
                 part_ends.add((ev.line, ev.col))
             if len(toks) == 1 and last_kind is not Bar:  # the common case: `|` after a note
@@ -531,7 +550,7 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True,
         tt.warnings.extend(reading.warnings)
         events = reading.events
         if pitches:
-            notes = [ev[0] for ev in events if type(ev) is tuple]  # (step, midi) of each note
+            notes = {ev[0] for ev in events if type(ev) is tuple}  # (step, midi) of the notes
             sounds = bool(notes)
         else:
             sounds = any(type(ev) is tuple for ev in events)
@@ -543,7 +562,8 @@ def tokenize_tune(raw: RawTune, *, strict: bool = False, pitches: bool = True,
             li = LETTERS.index(key.tonic)
             steps0 = (7 - li) % 7  # the tonic's letter up to the next C (C stays)
             semis0 = (12 if li else 0) - NATURAL[li] - key.tonic_alter  # the same move in semitones (C#: -1)
-            steps, semis = _choose_shift(notes, steps0, semis0, key.folk_mode)
+            steps, semis = _choose_shift(notes, lambda: Counter(ev[0] for ev in events if type(ev) is tuple),
+                                         steps0, semis0, key.folk_mode)
         else:
             steps = semis = 0
         tt.transpose = semis

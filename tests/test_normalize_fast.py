@@ -76,3 +76,19 @@ def test_the_quick_look_at_broken_pairs_sees_unequal_pairs_with_no_tuplet():
     assert not N._broken_equal("M:4/4 K:Cmaj c 2 > d |".split())
     assert not N._broken_equal("M:4/4 K:Cmaj c > d > e |".split())
     assert not N._broken_equal("M:4/4 K:Cmaj (3 c d e > f |".split())
+
+
+def test_the_ending_gate_finds_what_its_two_alternatives_found():
+    # _ENDING_TEXT is one character class (`[|\[]\d`); it must find an ending where `\|\[?\d|\[\d` did
+    import re
+
+    from hypothesis import given, settings, strategies as st
+
+    old = re.compile(r"\|\[?\d|\[\d")
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="|[]:1 2a٣", max_size=12))
+    def same(text):
+        assert (N._ENDING_TEXT.search(text) is None) == (old.search(text) is None)
+
+    same()

@@ -44,3 +44,22 @@ def test_rests_are_told_by_their_first_character_and_read_as_the_fast_pattern_cu
         read_body(split_tunes("X:1\nM:none\nK:C\nCD Z2|\n")[0])
     with pytest.raises(LimitError, match="column 4: Z2000: 2000 bars is over the limit max_rest_bars"):
         read_body(split_tunes("X:1\nM:2/4\nK:C\nCD Z2000|\n")[0])
+
+
+def test_the_duration_pattern_matches_what_its_grouped_form_matched():
+    # lexer.DUR is written with single-character repeats (faster in `re`); it must match as much as the
+    # grouped form `\d*(?:/+\d*)?` did, on every text, since every note, rest and chord length is cut with it
+    import re
+
+    from hypothesis import given, strategies as st
+
+    from folkabc.abc.lexer import DUR
+
+    old, new = re.compile(r"\d*(?:/+\d*)?"), re.compile(DUR)
+
+    @given(st.text(alphabet="0123/ab 9", max_size=12))
+    def same(text):
+        for at in range(len(text) + 1):
+            assert new.match(text, at).group() == old.match(text, at).group()
+
+    same()

@@ -30,8 +30,10 @@ from ..limits import check_limit, limit
 
 __all__ = ["BLANKS", "DECO1_CHARS", "BODY_RE", "BODY_FAST_RE", "BODY_ITEMS_RE", "CHORD_RE", "NOTE_RE", "FIELD_LINE_RE", "X_LINE_RE", "DUR", "parse_duration"]
 
-#: A duration as written after a note: ``2``, ``3/2``, ``/``, ``//``, ``/4``, ``3/``.
-DUR = r"\d*(?:/+\d*)?"
+#: A duration as written after a note: ``2``, ``3/2``, ``/``, ``//``, ``/4``, ``3/``. (The strings of
+#: ``\d*(?:/+\d*)?``, matched as long: with repeats of single characters only, which ``re`` runs faster
+#: than a repeated group; the reader's scan of the benchmark's bodies, mostly notes, 0.46 → 0.43 s.)
+DUR = r"\d*/*\d*"
 
 #: Characters read as blanks between body items (``y`` spacer, ``$`` ``*`` ``\\`` ``` ` ``` included).
 BLANKS = " \t`y$*\\\r"
