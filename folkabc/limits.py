@@ -94,6 +94,8 @@ _TABLE = (
           "folkabc.model.sampling"),
     Limit("max_beam", 256, "beam width", "beams", "--beam", "folkabc.model.sampling"),
     Limit("max_batch", 10_000, "tunes generated in one run", "tunes", "-n", "folkabc.model.sampling"),
+    Limit("max_beam_depth", 8, "depth of the beam-coverage expansion (each level scores up to 4,096 prefixes)",
+          "levels", "--beam-depth", "folkabc.analysis"),
     Limit("max_self_samples", 100_000, "tunes one training run writes for self-training or for each selection",
           "tunes", "--self-samples, --select-samples", "folkabc.train.settings"),
     Limit("max_workers", 64, "processes one training run forks to write its self-training and selection tunes",

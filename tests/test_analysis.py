@@ -281,6 +281,26 @@ def test_beam_coverage_bad_arguments(kwargs, match):
         A.beam_coverage(f, **kwargs)
 
 
+def test_a_beam_depth_over_the_limit_is_refused_before_any_work(tmp_path):
+    """`--beam-depth 1000000000000` once ran for minutes (each level scores up to 4,096 prefixes);
+    analyze refuses it against max_beam_depth before it writes a tune or a figure."""
+    from folkabc.analysis.report import analyze
+    from folkabc.errors import LimitError
+    from folkabc.limits import limit
+    from folkabc.model import Model
+
+    calls = []
+    f, _ = _fixed([0.5, 0.5])
+    with pytest.raises(LimitError, match="max_beam_depth"):
+        A.beam_coverage(lambda p: calls.append(p) or f(p), depth=limit("max_beam_depth") + 1)
+    assert calls == []
+    m = Model.random(layers=[8], rng=0)
+    for depth in (10**12, True, 0):
+        with pytest.raises((LimitError, ParameterError), match="depth"):
+            analyze(m, tmp_path / "out", max_length=30, n_ablation=0, beam_depth=depth)
+    assert not (tmp_path / "out").exists()  # not even its folder
+
+
 def test_beam_coverage_bad_next_dist_shape():
     with pytest.raises(ParameterError, match="next_dist"):
         A.beam_coverage(lambda prefixes: np.ones(3) / 3)

@@ -45,6 +45,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import ParameterError
+from ..limits import check_limit
 from ..model.hooks import alpha_to_delta, delta_to_alpha
 
 __all__ = [
@@ -619,6 +620,24 @@ class BeamCoverage:
         }
 
 
+def check_depth(depth) -> None:
+    """Refuse a beam-coverage ``depth`` that is no integer >= 1 or is over the limit ``max_beam_depth``
+    (the work grows with the depth: checked before any other work of an analysis).
+
+    Examples
+    --------
+    >>> check_depth(3)
+    >>> check_depth(10**12)
+    Traceback (most recent call last):
+    ...
+    folkabc.errors.LimitError: beam depth: 1000000000000 levels is over the limit max_beam_depth = 8 (depth of \
+the beam-coverage expansion (each level scores up to 4,096 prefixes)); raise it with FOLKABC_MAX_BEAM_DEPTH=N
+    """
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ParameterError(f"depth must be an integer >= 1, got {depth!r}")
+    check_limit("max_beam_depth", int(depth), where="beam depth")
+
+
 def beam_coverage(
     next_dist: Callable[[list[tuple[int, ...]]], np.ndarray],
     prefix: Sequence[int] = (),
@@ -680,8 +699,7 @@ def beam_coverage(
     >>> cov.missed.round(6).tolist(), cov.branches.tolist()
     ([0.5, 0.75], [1, 1])
     """
-    if not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ParameterError(f"depth must be an integer >= 1, got {depth!r}")
+    check_depth(depth)
     if not 0 < keep <= 1:
         raise ParameterError(f"keep must be in (0, 1], got {keep!r}")
     if scope not in ("depth", "node"):

@@ -556,6 +556,7 @@ def analyze(
 
         model = load_model(model)
     li = _layer_index(model, layer)
+    A.check_depth(beam_depth)  # before the tunes and the study
     band_given = band is not None
     out = Path(out_dir)
     try:
