@@ -398,6 +398,18 @@ def _tuplet_notes(tok: str) -> int:
     return (info.tuplet[2] or info.tuplet[0]) if info is not None and info.tuplet is not None else 0
 
 
+def nested_tuplet_message(tok: str) -> str:
+    """What :func:`folkabc.tokenize` and :func:`folkabc.detokenize` say of a tuplet ``tok`` that
+    :func:`nested_tuplet` finds (one message for reading ABC and for writing it).
+
+    Examples
+    --------
+    >>> nested_tuplet_message("(3")
+    'tuplet (3 starts inside another tuplet (abc2midi and the folk-rnn grammar have no nested tuplets)'
+    """
+    return f"tuplet {tok} starts inside another tuplet (abc2midi and the folk-rnn grammar have no nested tuplets)"
+
+
 def nested_tuplet(tokens: Sequence[str]) -> int | None:
     """Index of the first tuplet token that starts inside another tuplet, or None.
 

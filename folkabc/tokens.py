@@ -47,7 +47,7 @@ from .abc.reader import RawTune, length_text, read_body, split_tunes, tune_limit
 from ._record import Record
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .limits import check_limit
-from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet
+from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet, nested_tuplet_message
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
 from .tokenfile import is_token_file, read_token_file
 
@@ -616,9 +616,8 @@ def _normalise(tt: TokenizedTune, raw: RawTune) -> bool:
         at = nested_tuplet(tt.tokens)
         if at is not None:
             line, col = tt.positions[at]
-            raise AbcSyntaxError(f"tuplet {tt.tokens[at]} starts inside another tuplet (abc2midi and the "
-                                 "folk-rnn grammar have no nested tuplets)",
-                                 tune=raw.index, title=raw.title, line=line, column=col)
+            raise AbcSyntaxError(nested_tuplet_message(tt.tokens[at]), tune=raw.index, title=raw.title, line=line,
+                                 column=col)
     if ">" in joined or "<" in joined:
         tt.tokens, tt.positions, notes = explicit_broken(tt.tokens, tt.positions)
         tt.warnings.extend(notes)
@@ -883,6 +882,10 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
     origin = [(k, 0) for k in range(len(toks))]
     toks, origin, _ = explicit_repeats(toks, origin)
     toks, origin, _ = explicit_broken(toks, origin)
+    nested = nested_tuplet(toks)
+    if nested is not None:  # ABC that no reader (this one, abc2midi) would take back
+        raise TokenSequenceError(nested_tuplet_message(toks[nested]), tune=index, title=title,
+                                 position=origin[nested][0])
     if key is None:
         written = toks
         names = {m: "C" + ("" if m == "maj" else m) for m in _MODE_KEY_MODE.values()}
@@ -1037,6 +1040,9 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             tuplet_left -= 1
             glued = glued or tuplet_left > 0
         pos += d
+    if not any(token_kind(t) in ("pitch", "rest") for t in toks[2:]):  # what tokenize reads as no tune
+        raise TokenSequenceError("no note or rest in the tune body: nothing to write", tune=index, title=title,
+                                 position=len(toks))
     if n > 2 and token_kind(toks[-1]) not in ("bar", "ending"):  # close the last bar, so that
         space()  # engravers draw it
         out.append("|]")

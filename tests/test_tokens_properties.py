@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -375,3 +376,33 @@ def test_an_ending_after_a_stray_second_ending_reads():
     text once raised IndexError here)."""
     (t,) = tokenize("X:1\nK:C\nc[2[1\n")
     assert t.error is None and t.tokens[2:] == ["c", "|"]
+
+
+_BODY_TOKENS = [t for t in VOCAB.tokens if not t.startswith(("M:", "K:", "<"))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(METERS), st.sampled_from(MODES), st.lists(st.sampled_from(_BODY_TOKENS), max_size=40),
+       st.sampled_from([None, "A", "Bb", "F#"]))
+def test_what_detokenize_writes_tokenize_reads(meter, mode, body, key):
+    """Any sequence of vocabulary tokens: detokenize refuses it (one TokenSequenceError) or writes ABC
+    that tokenize reads with no error (a fuzzer once found nested tuplets and empty bodies written
+    as ABC that the reader then refused)."""
+    from folkabc.errors import TokenSequenceError
+
+    try:
+        abc = detokenize([meter, mode, *body], key=key)
+    except TokenSequenceError:
+        return
+    (t,) = tokenize(abc)
+    assert t.error is None, (t.error, abc)
+
+
+def test_detokenize_refuses_what_no_reader_takes_back():
+    from folkabc.errors import TokenSequenceError
+
+    with pytest.raises(TokenSequenceError, match="token 4: tuplet [(]3 starts inside another tuplet"):
+        detokenize("M:6/8 K:Cmaj (3 c (3 d e f g a |".split())
+    for empty in ("M:4/4 K:Cmaj", "M:4/4 K:Cmaj | :|"):
+        with pytest.raises(TokenSequenceError, match="no note or rest in the tune body"):
+            detokenize(empty.split())
