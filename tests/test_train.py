@@ -844,10 +844,19 @@ def test_session_recipe_settings_load_and_name_real_files():
     assert len(set(seeds)) == 3 and min(seeds) >= 1_040_000  # after the first recipe's
     cpu = sorted((root / "recipes" / "session-cpu").glob("*-settings.json"))
     assert len(cpu) >= 3
+    seen_seeds = set()
     for k, path in enumerate(cpu, 1):  # the same pipeline run on the CPU: the GPU stage's seeds, on the CPU
-        s, g = TrainSettings.load(path), TrainSettings.load(gpu[k - 1])
-        assert s.device == "cpu" and (s.init, s.self_seed, s.select_lengths) == (g.init, g.self_seed, g.select_lengths)
+        s = TrainSettings.load(path)
+        if k <= len(gpu):
+            g = TrainSettings.load(gpu[k - 1])
+            assert (s.init, s.self_seed, s.select_lengths) == (g.init, g.self_seed, g.select_lengths)
+        else:  # later rounds: the same kind of round from the stage before, on seeds no stage used
+            assert s.init == f"stage{k - 1}" and s.self_constrained and s.self_forms and s.select_lengths
+            assert s.self_seed > max(seen_seeds) and s.sources == DANCE_COLLECTIONS and s.only_clean
+        seen_seeds.add(s.self_seed)
+        assert s.device == "cpu"
         assert (path.parent / path.name.replace("settings.json", "log.jsonl")).is_file()
+        assert (path.parent / path.name.replace("settings.json", "evaluation.txt")).is_file()
 
 
 def test_a_corrupt_or_huge_heldout_file_is_one_clear_line(tmp_path):
