@@ -298,6 +298,12 @@ def test_a_beam_depth_over_the_limit_is_refused_before_any_work(tmp_path):
     for depth in (10**12, True, 0):
         with pytest.raises((LimitError, ParameterError), match="depth"):
             analyze(m, tmp_path / "out", max_length=30, n_ablation=0, beam_depth=depth)
+    # the ablation study's options too (they were checked only after its tunes were written)
+    for bad, match in (({"n_ablation": 10**12}, "max_batch"), ({"fraction": 5.0}, "fraction"),
+                       ({"threshold": -1.0}, "threshold"), ({"period": float("nan")}, "period"),
+                       ({"n_ablation": 0, "period": 1.0}, "period")):
+        with pytest.raises((LimitError, ParameterError), match=match):
+            analyze(m, tmp_path / "out", max_length=30, **{"n_ablation": 2, **bad})
     assert not (tmp_path / "out").exists()  # not even its folder
 
 

@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ParameterError, RenderError
+from ..limits import check_limit
 from ..validate import bars_count
 from . import arrays as A
 from . import stats as S
@@ -279,12 +280,7 @@ def ablation_study(
     from ..model import log_softmax
 
     li = _layer_index(model, layer)
-    if not 0 < fraction <= 1:
-        raise ParameterError(f"fraction must be in (0, 1], got {fraction!r}")
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ParameterError(f"n must be an integer >= 1, got {n!r}")
-    if not 0 <= threshold < 1:
-        raise ParameterError(f"threshold must be in [0, 1), got {threshold!r}")
+    _check_study(fraction=fraction, n=n, threshold=threshold, period=period)
     rng = _rng(seed if rng is None else rng)
     opts = dict(n=int(n), meter=meter, mode=mode, seed=int(seed), max_length=int(max_length))
     base = model.generate(record=True, **opts)
@@ -327,13 +323,31 @@ def ablation_study(
                          frac, periodic.astype(np.int64), conds, bp)
 
 
+def _check_study(*, fraction: float, n: int, threshold: float, period: float | None) -> None:
+    """Refuse an ablation study's bad options before any tune is written (:func:`analyze` asks first,
+    so that a bad option costs no work)."""
+    if not 0 < fraction <= 1:
+        raise ParameterError(f"fraction must be in (0, 1], got {fraction!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"n must be an integer >= 1, got {n!r}")
+    check_limit("max_batch", int(n), where=f"n={n}")
+    if not 0 <= threshold < 1:
+        raise ParameterError(f"threshold must be in [0, 1), got {threshold!r}")
+    _check_period(period)
+
+
+def _check_period(period: float | None) -> None:
+    """A bar period (steps) is a number over 2 (NaN is not), or None (measured)."""
+    if period is not None and not period > 2:
+        raise ParameterError(f"period must be > 2 steps, got {period!r}")
+
+
 def _band(band, period, tunes) -> tuple[tuple[float, float], S.BarPeriod | None]:
     """The band to look for counting units in: given, around ``period``, or measured from ``tunes``."""
     if band is not None:
         return tuple(float(b) for b in band), None
     if period is not None:
-        if not period > 2:
-            raise ParameterError(f"period must be > 2 steps, got {period!r}")
+        _check_period(period)
         return (float(period) * (1 - 0.0333), float(period) * (1 + 0.0333)), None
     try:
         bp = S.bar_period([list(t) for t in tunes])
@@ -557,6 +571,10 @@ def analyze(
         model = load_model(model)
     li = _layer_index(model, layer)
     A.check_depth(beam_depth)  # before the tunes and the study
+    if n_ablation:
+        _check_study(fraction=fraction, n=n_ablation, threshold=threshold, period=period)
+    else:
+        _check_period(period)
     band_given = band is not None
     out = Path(out_dir)
     try:
