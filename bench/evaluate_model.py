@@ -417,8 +417,9 @@ def _meter_cells(meter: str, gen: dict | None, ref: dict) -> str:
     """One meter's tunes, median body length and AABB share, generated/reference."""
     if gen is None:
         return f"{meter} 0/{ref['tunes']} tunes"
-    return (f"{meter} {gen['tunes']}/{ref['tunes']} tunes, median {gen['median_body']:.0f}/{ref['median_body']:.0f} "
-            f"tokens, AABB {100 * gen['aabb']:.0f}/{100 * ref['aabb']:.0f}%")
+    return (f"{meter} {gen['tunes']}/{ref['tunes']} tunes, "
+            f"median {gen['median_body']:.0f}/{ref['median_body']:.0f} tokens, "
+            f"AABB {100 * gen['aabb']:.0f}/{100 * ref['aabb']:.0f}%")
 
 
 def _report(r: dict) -> str:
@@ -446,7 +447,8 @@ def _report(r: dict) -> str:
                 f"{k} {100 * c[what]['shares'].get(k, 0):.1f}/{100 * ref.get(k, 0):.1f}" for k in keys))
         ref = r["references"][r.get("reference", "corpus")]["by_meter"]
         lines.append(f"{c['condition']}, by meter (generated/{r.get('reference', 'corpus')}): " + ";  ".join(
-            _meter_cells(m, c["by_meter"].get(m), ref[m]) for m in sorted(ref, key=lambda m: -ref[m]["tunes"])[:5]))
+            _meter_cells(m, c["by_meter"].get(m), ref[m])
+            for m in sorted(ref, key=lambda m: -ref[m]["tunes"])[:5]))
         lines.append(f"{c['condition']}, commonest forms: "
                      + "; ".join(f"{k} {v}" for k, v in list(c["structures"].items())[:5]))
     lines.append(f"total {r['seconds']} s")
@@ -459,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="model directory or a shipped model's name (default: the default shipped model)")
     ap.add_argument("--corpus", help="corpus directory (default: the default corpus)")
     ap.add_argument("-n", "--n", type=int, default=300, help="tunes per condition (default 300)")
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of the first tune (default {DEFAULT_SEED})")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                    help=f"seed of the first tune (default {DEFAULT_SEED})")
     ap.add_argument("--max-length", type=int, default=1000, help="token limit per tune (default 1000)")
     ap.add_argument("--no-perplexity", action="store_true", help="skip the held-out perplexity")
     ap.add_argument("--reference", choices=["corpus", "dance"], default="corpus",

@@ -407,7 +407,8 @@ def nested_tuplet_message(tok: str) -> str:
     >>> nested_tuplet_message("(3")
     'tuplet (3 starts inside another tuplet (abc2midi and the folk-rnn grammar have no nested tuplets)'
     """
-    return f"tuplet {tok} starts inside another tuplet (abc2midi and the folk-rnn grammar have no nested tuplets)"
+    return (f"tuplet {tok} starts inside another tuplet "
+            "(abc2midi and the folk-rnn grammar have no nested tuplets)")
 
 
 def nested_tuplet(tokens: Sequence[str]) -> int | None:

@@ -47,7 +47,8 @@ from .abc.reader import RawTune, length_text, read_body, split_tunes, tune_limit
 from ._record import Record
 from .errors import AbcSyntaxError, FolkabcError, TokenSequenceError, UnknownTokenError
 from .limits import check_limit
-from .normalize import explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet, nested_tuplet_message
+from .normalize import (explicit_broken, explicit_repeats, may_have_repeats, nested_tuplet,
+                        nested_tuplet_message)
 from .grammar import BROKEN, meter_of, token_info, token_kind, tuplet_ratio
 from .tokenfile import is_token_file, read_token_file
 
@@ -233,7 +234,7 @@ _VOCAB_INDEX: list = []
 
 
 def _vocab_index() -> dict[str, int]:
-    """The vocabulary's token → id, loaded on first use (checking, which spells no pitch, never loads it)."""
+    """The vocabulary's token → id, loaded on first use (checking spells no pitch: it never loads it)."""
     if not _VOCAB_INDEX:
         from .vocab import VOCAB
 
@@ -616,8 +617,8 @@ def _normalise(tt: TokenizedTune, raw: RawTune) -> bool:
         at = nested_tuplet(tt.tokens)
         if at is not None:
             line, col = tt.positions[at]
-            raise AbcSyntaxError(nested_tuplet_message(tt.tokens[at]), tune=raw.index, title=raw.title, line=line,
-                                 column=col)
+            raise AbcSyntaxError(nested_tuplet_message(tt.tokens[at]), tune=raw.index, title=raw.title,
+                                 line=line, column=col)
     if ">" in joined or "<" in joined:
         tt.tokens, tt.positions, notes = explicit_broken(tt.tokens, tt.positions)
         tt.warnings.extend(notes)
@@ -1041,8 +1042,8 @@ def detokenize(tokens: Sequence[str] | str, *, title: str | None = None, index: 
             glued = glued or tuplet_left > 0
         pos += d
     if not any(token_kind(t) in ("pitch", "rest") for t in toks[2:]):  # what tokenize reads as no tune
-        raise TokenSequenceError("no note or rest in the tune body: nothing to write", tune=index, title=title,
-                                 position=len(toks))
+        raise TokenSequenceError("no note or rest in the tune body: nothing to write", tune=index,
+                                 title=title, position=len(toks))
     if n > 2 and token_kind(toks[-1]) not in ("bar", "ending"):  # close the last bar, so that
         space()  # engravers draw it
         out.append("|]")

@@ -18,7 +18,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["path_arg", "read_input", "require_text", "name_input", "print_json", "to_jsonable", "example_epilog", "Switches"]
+__all__ = ["path_arg", "read_input", "require_text",
+           "name_input", "print_json", "to_jsonable", "example_epilog", "Switches"]
 
 
 class Switches(NamedTuple):

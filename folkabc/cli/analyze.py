@@ -27,11 +27,14 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("--model", type=path_arg, metavar="MODEL", help=MODEL_HELP)
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--tune", type=path_arg, metavar="FILE", help="ABC or folk-rnn token file holding the tune to analyse")
+    src.add_argument("--tune", type=path_arg, metavar="FILE",
+                     help="ABC or folk-rnn token file holding the tune to analyse")
     src.add_argument("--seed", type=int, default=0, metavar="S",
                      help="seed of the generated tune and the ablation study (default 0)")
-    p.add_argument("--index", type=int, default=1, metavar="N", help="which tune of --tune FILE (1-based; default 1)")
-    p.add_argument("-o", "--out", type=path_arg, required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("--index", type=int, default=1, metavar="N",
+                   help="which tune of --tune FILE (1-based; default 1)")
+    p.add_argument("-o", "--out", type=path_arg, required=True, metavar="DIR",
+                   help="output folder (created if missing)")
     p.add_argument("--meter", default="M:4/4", help="meter of generated tunes (default M:4/4; 'none' = free)")
     p.add_argument("--max-length", type=int, default=400, metavar="N", help="most tokens per generated tune")
     p.add_argument("--layer", type=int, default=None, metavar="L",
@@ -41,7 +44,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--period", type=float, default=None, metavar="P",
                    help="bar period in steps; the counting band is P ± 3.33%% (default: measured from the "
                         "generated tunes, median steps from one bar line to the next)")
-    p.add_argument("--fraction", type=float, default=0.33, help="fraction of the periodic units cut (default 0.33)")
+    p.add_argument("--fraction", type=float, default=0.33,
+                   help="fraction of the periodic units cut (default 0.33)")
     p.add_argument("--threshold", type=float, default=0.05,
                    help="share of power in the counting band that makes a unit periodic (default 0.05)")
     p.add_argument("--beam-depth", type=int, default=3, metavar="D", help="beam coverage depth (default 3)")

@@ -71,7 +71,8 @@ def add_parser(subparsers) -> None:
     ex.add_argument("--format", choices=["folkrnn", "abc"], default="folkrnn",
                     help="folkrnn: token blocks in C; abc: a tunebook in the tunes' original keys, with "
                          "titles and X: numbers 1, 2, ...")
-    ex.add_argument("-o", "--output", type=path_arg, metavar="FILE", default=None, help="output file (default: stdout)")
+    ex.add_argument("-o", "--output", type=path_arg, metavar="FILE", default=None,
+                    help="output file (default: stdout)")
     _filters(ex)
 
     fa = action("families", "group the tunes into families of settings of one tune (exit 1 when none)",

@@ -23,14 +23,18 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--out", type=path_arg, default="out", help="output folder (default: out)")
     p.add_argument("-n", type=int, default=4, help="tunes to generate (default: 4)")
     p.add_argument("--seed", type=int, default=1, help="generation seed (default: 1)")
-    p.add_argument("--meter", default=None, help="meter of the generated tunes, e.g. 6/8 (default: the model's choice)")
-    p.add_argument("--mode", default=None, help="mode of the generated tunes, e.g. Cdor (default: the model's choice)")
+    p.add_argument("--meter", default=None,
+                   help="meter of the generated tunes, e.g. 6/8 (default: the model's choice)")
+    p.add_argument("--mode", default=None,
+                   help="mode of the generated tunes, e.g. Cdor (default: the model's choice)")
     p.add_argument("--key", default=None, metavar="KEY",
                    help="write the generated tunes in this key: a tonic (D, Bb) or a key of their mode (Ador)")
-    p.add_argument("--corpus", type=path_arg, default=None, help="corpus folder (default: the embedded default corpus)")
+    p.add_argument("--corpus", type=path_arg, default=None,
+                   help="corpus folder (default: the embedded default corpus)")
     p.add_argument("--model", type=path_arg, metavar="MODEL", default=None, help=MODEL_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--json", action="store_true", help="print the whole report (examples, generated tunes, files) as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print the whole report (examples, generated tunes, files) as JSON")
     p.set_defaults(func=run)
 
 

@@ -25,9 +25,11 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", metavar="FILE", help="ABC or folk-rnn token file, or - for stdin")
-    p.add_argument("--k", type=int, default=8, help="minimum shared n-gram length for the coverage (default 8)")
+    p.add_argument("--k", type=int, default=8,
+                   help="minimum shared n-gram length for the coverage (default 8)")
     p.add_argument("--max-tunes", type=int, default=5, help="tune ids listed per bar and figure (default 5)")
-    p.add_argument("--corpus", type=path_arg, metavar="DIR", help="corpus directory (default: the embedded default corpus)")
+    p.add_argument("--corpus", type=path_arg, metavar="DIR",
+                   help="corpus directory (default: the embedded default corpus)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one report per tune")
     p.set_defaults(func=run)
 

@@ -43,7 +43,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--source", help="only tunes from this source, e.g. oneills1850")
     p.add_argument("--limit", type=int, default=20, help="most matches listed (default 20; 0 = counts only)")
     p.add_argument("--all", action="store_true", help="list every match (no limit)")
-    p.add_argument("--corpus", type=path_arg, metavar="DIR", help="corpus directory (default: the embedded default corpus)")
+    p.add_argument("--corpus", type=path_arg, metavar="DIR",
+                   help="corpus directory (default: the embedded default corpus)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

@@ -30,7 +30,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
     p.add_argument("--model", type=path_arg, metavar="MODEL", help=MODEL_HELP)
-    p.add_argument("--corpus", type=path_arg, metavar="DIR", help="corpus folder (default: the default corpus)")
+    p.add_argument("--corpus", type=path_arg, metavar="DIR",
+                   help="corpus folder (default: the default corpus)")
     p.add_argument("--tunebook", metavar="FILE.sqlite",
                    help="the tunebook database (default: tunebook.sqlite in the folkabc home folder)")
     p.set_defaults(func=run)

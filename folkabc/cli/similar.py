@@ -30,14 +30,16 @@ def add_parser(subparsers) -> None:
                               "folkabc similar tune.abc --json --threshold 0.6"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("tune", metavar="TUNE", help="ABC or folk-rnn token file, - for stdin, or a corpus tune id")
+    p.add_argument("tune", metavar="TUNE",
+                   help="ABC or folk-rnn token file, - for stdin, or a corpus tune id")
     p.add_argument("--limit", type=int, default=5, help="hits listed per tune (default 5)")
     p.add_argument("--threshold", type=float, default=None,
                    help="score that counts as the same tune (default: folkabc.similar.DEFAULT_THRESHOLD, 0.6)")
     p.add_argument("--bars", type=int, default=2, help="hits shown with their aligned bars (default 2)")
     p.add_argument("--figure", action="store_true",
                    help="local alignment: find the query as a figure inside tunes (default: whole tune)")
-    p.add_argument("--corpus", type=path_arg, metavar="DIR", help="corpus directory (default: the embedded default corpus)")
+    p.add_argument("--corpus", type=path_arg, metavar="DIR",
+                   help="corpus directory (default: the embedded default corpus)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one result per tune")
     p.set_defaults(func=run)
 

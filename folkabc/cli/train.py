@@ -30,7 +30,8 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--out", type=path_arg, required=True, help="directory to export the model into")
-    p.add_argument("--settings", type=path_arg, help="a train-settings.json file (defaults: folk-rnn's recipe, 2x256)")
+    p.add_argument("--settings", type=path_arg,
+                   help="a train-settings.json file (defaults: folk-rnn's recipe, 2x256)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--corpus", type=path_arg, help="corpus directory (default: the default corpus)")
     src.add_argument("--abc", type=path_arg, nargs="+", metavar="FILE",

@@ -25,7 +25,8 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", help="ABC file or folk-rnn token file ('-' for stdin)")
-    p.add_argument("-o", "--output", type=path_arg, default=None, help="the HTML file (default: FILE's name with .html)")
+    p.add_argument("-o", "--output", type=path_arg, default=None,
+                   help="the HTML file (default: FILE's name with .html)")
     p.add_argument("--title", default=None, help="page heading (default: the file name)")
     p.add_argument("--corpus", type=path_arg, default=None, help="corpus folder for the novelty summary")
     p.add_argument("--no-novelty", action="store_true", help="leave the novelty summary out")

@@ -351,8 +351,8 @@ def build_corpus(
     target = Path(out).expanduser()
     if target.exists() and not target.is_dir():
         raise CorpusError("the corpus output exists and is not a folder", path=str(target))
-    folder = corpus_folder(target)
-    if folder == Path.cwd() or folder in Path.cwd().parents:  # `-o .`: installing renames the folder
+    folder, here = corpus_folder(target), Path.cwd()
+    if folder == here or folder in here.parents:  # `-o .`: installing renames the whole folder
         raise CorpusError("the corpus output is the current folder or holds it (a build replaces the whole "
                           "folder): name a new folder", path=str(target))
     with corpus_lock(target):
