@@ -385,6 +385,19 @@ def test_cli_refuses_a_bad_port(corpus_dir):
     assert run.stderr.strip() == "folkabc serve: error: --port 70000 is outside 0..65535"
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--host", ""], "argument --host: empty host: give an address (127.0.0.1 is this machine only)"),
+    (["--tunebook", ""], "argument --tunebook: empty path"),
+])
+def test_cli_refuses_an_empty_host_or_tunebook(argv, message):
+    """`--host ''` once bound every interface (0.0.0.0), `--tunebook ''` opened '.'; both are refused
+    while the line is read, before a model or corpus loads."""
+    run = subprocess.run([sys.executable, "-m", "folkabc", "serve", *argv], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == f"folkabc serve: error: {message} (see folkabc serve --help)"
+
+
 def test_cli_generates_and_engraves_side_by_side(served):
     """Engraving forks a verovio worker while model threads run: nothing hangs (the command runs
     the model with one BLAS thread, so no BLAS thread pool is stopped under a running call)."""

@@ -14,6 +14,15 @@ __all__ = ["ORDER", "add_parser", "run"]
 ORDER = 80
 
 
+def _host(text: str) -> str:
+    """``--host``: an empty one is refused (the socket would bind every interface, not this machine)."""
+    if not text.strip():
+        import argparse
+
+        raise argparse.ArgumentTypeError("empty host: give an address (127.0.0.1 is this machine only)")
+    return text
+
+
 def add_parser(subparsers) -> None:
     """Register ``folkabc serve``."""
     p = subparsers.add_parser(
@@ -27,12 +36,13 @@ def add_parser(subparsers) -> None:
         epilog=example_epilog("folkabc serve", "folkabc serve --port 8080 --corpus mycorpus"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1: this machine only)")
+    p.add_argument("--host", type=_host, default="127.0.0.1",
+                   help="address to bind (127.0.0.1: this machine only; 0.0.0.0: every interface)")
     p.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
     p.add_argument("--model", type=path_arg, metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--corpus", type=path_arg, metavar="DIR",
                    help="corpus folder (default: the default corpus)")
-    p.add_argument("--tunebook", metavar="FILE.sqlite",
+    p.add_argument("--tunebook", type=path_arg, metavar="FILE.sqlite",
                    help="the tunebook database (default: tunebook.sqlite in the folkabc home folder)")
     p.set_defaults(func=run)
 
