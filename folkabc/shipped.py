@@ -1,10 +1,10 @@
 """The models shipped with folkabc, by name (no numpy here: the CLI builds ``--model`` help from it).
 
-``music21``, the default, was trained on all of music21's collections, two thirds of them
-Essen's German and Chinese songs. A session-music model trained on the dance collections only
-(:data:`folkabc.corpus.sources.DANCE_COLLECTIONS`) has a recipe in ``recipes/session/`` and
-joins this table once it counts clean as often as the default (docs/train.md). Each model lives
-in ``folkabc/data/models/NAME/`` with its training settings, log and held-out tunes.
+``session``, the default, was trained on the dance collections only
+(:data:`folkabc.corpus.sources.DANCE_COLLECTIONS`: O'Neill's, Ryan's, Aird's and the misc folk
+tunes) by the recipe in ``recipes/session-cpu/`` (docs/train.md); ``music21`` was trained on all
+of music21's collections, two thirds of them Essen's German and Chinese songs. Each model lives in
+``folkabc/data/models/NAME/`` with its training settings, logs and held-out tunes.
 
 Examples
 --------
@@ -23,11 +23,12 @@ __all__ = ["SHIPPED_MODELS", "DEFAULT_MODEL", "shipped_model_path", "MODEL_HELP"
 
 #: Shipped model names and what each was trained on.
 SHIPPED_MODELS: dict[str, str] = {
+    "session": "the dance-tune collections (O'Neill's, Ryan's, Aird's, the misc folk tunes)",
     "music21": "all of music21's collections (two thirds Essen songs)",
 }
 
 #: The model used when none is named.
-DEFAULT_MODEL = "music21"
+DEFAULT_MODEL = "session"
 
 #: The ``--model`` help text every command shares.
 MODEL_HELP = ("model directory, folk-rnn pickle, or a shipped model's name: "

@@ -575,7 +575,8 @@ def test_self_training_tunes_count_and_keep_the_models_proportions():
 
 def test_self_training_tunes_in_the_proportions_of_real_tunes(oneill_tunes):
     """Given reference tunes (O'Neill's: long airs in 3/4, jigs, reels), the self-training tunes
-    come much closer to their meters and lengths than the model's clean tunes as they come,
+    come much closer to their meters and lengths than the model's clean tunes as they come (the
+    music21 model: its clean tunes are short, many of them 2/4 songs),
     each clean tune drawn at most max_repeats times."""
     from folkabc.model import load_model
     from folkabc.train import clean_tunes, self_training_tunes
@@ -585,8 +586,8 @@ def test_self_training_tunes_in_the_proportions_of_real_tunes(oneill_tunes):
         return 0.5 * sum(abs(ca[k] / len(a) - cb[k] / len(b)) for k in set(ca) | set(cb))
 
     like = sequences_from_tunes(oneill_tunes)
-    chosen = self_training_tunes(load_model(), n=600, seed=9, like=like, max_repeats=4)
-    plain = clean_tunes(load_model(), n=600, seed=9)
+    chosen = self_training_tunes(load_model("music21"), n=600, seed=9, like=like, max_repeats=4)
+    plain = clean_tunes(load_model("music21"), n=600, seed=9)
     assert max(Counter(map(tuple, chosen)).values()) <= 4
     assert {tuple(s) for s in chosen} <= {tuple(s) for s in plain}
     assert meter_distance(chosen, like) < 0.6 * meter_distance(plain, like)
@@ -720,7 +721,7 @@ def test_self_training_forms_keep_the_reference_share_of_aabb(oneill_tunes):
     aabb = [s for s in sequences_from_tunes(oneill_tunes)
             if check(VOCAB.decode(s[1:-1]))[0].structure.two_repeated_parts()]
     assert len(aabb) >= 5
-    m = load_model()
+    m = load_model("music21")
     with_forms = self_training_tunes(m, n=300, seed=7, like=aabb, forms=True)
     plain = self_training_tunes(m, n=300, seed=7, like=aabb)
     form = lambda s: check(VOCAB.decode(s[1:-1]))[0].structure.two_repeated_parts()  # noqa: E731
@@ -771,7 +772,7 @@ def test_workers_write_the_same_tunes_as_one_process(oneill_tunes):
     from folkabc.model import load_model
     from folkabc.train.selfsample import clean_share, self_training_tunes
 
-    m = load_model()
+    m = load_model("music21")
     like = sequences_from_tunes(oneill_tunes)
     one = self_training_tunes(m, n=24, seed=5, like=like, forms=True, constrained=True)
     two = self_training_tunes(m, n=24, seed=5, like=like, forms=True, constrained=True, workers=2)
