@@ -25,7 +25,10 @@ Examples
 
 from __future__ import annotations
 
+from ._compiled import install_guard
 from ._lazy import lazy_names
+
+install_guard()  # before any compiled module can load
 
 __version__ = "0.1.0"
 

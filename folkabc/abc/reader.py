@@ -842,5 +842,9 @@ def read_body(tune: RawTune, *, accidentals: str | None = None, lenient: bool = 
         too_long(tune.body[-1][0], 1)
     if multi_voice:
         warnings.append(f"multi-voice tune: only the first voice ({first_voice}) was read")
+    # compiled by Cython, the helpers above share one closure object that they also refer to: a
+    # reference cycle that would keep the whole reading alive until the cyclic collector runs
+    problem = bad_duration = too_long = guarded = None  # type: ignore[assignment]  # noqa: F811
+    length_of = note_entry = pitch_of = apply_field = None  # type: ignore[assignment]
     return Reading(events, key, meter, warnings, head_unit, meter_at)
 
