@@ -21,7 +21,8 @@ NO_LOCAL_IMPORTS = ("folkabc.search", "folkabc.corpus", "folkabc.model", "folkab
 
 def _modules() -> dict[str, tuple[Path, bool]]:
     mods = {}
-    for path in sorted(ROOT.rglob("*.py")):
+    # .pyx: compiled kernels (folkabc._compiled.KERNELS), nodes of the graph that import no folkabc module
+    for path in sorted(ROOT.rglob("*.py")) + sorted(ROOT.rglob("*.pyx")):
         parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
         is_pkg = parts[-1] == "__init__"
         if is_pkg:
@@ -59,6 +60,11 @@ def _imports() -> list[tuple[str, str, int, bool]]:
     """``(importer, imported name, line, inside a function)`` for every import statement."""
     out = []
     for module, (path, is_pkg) in MODULES.items():
+        if path.suffix == ".pyx":  # C for Cython: it may cimport C, never import a folkabc module
+            lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+            assert not [ln for ln in lines if ln.startswith(("import ", "from ", "cimport "))
+                        and ("folkabc" in ln or ln.startswith("from ."))], path
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
         def walk(node: ast.AST, local: bool) -> None:

@@ -1,9 +1,10 @@
-"""The compiled reading path: its doctests, its equivalence to the source, and the stale-build guard.
+"""What setup.py compiles: its doctests, its equivalence to the source, and the stale-build guard.
 
-``setup.py`` compiles the modules of :data:`folkabc._compiled.MODULES` with Cython when it can. The
-suite runs whatever the install gives (compiled in CI: ``.ci/run`` sets ``FOLKABC_EXPECT_COMPILED``);
-here the other mode is run too, so both the compiled modules and their plain-Python source are tested
-against the saved reading fingerprint of every music21 tune.
+``setup.py`` compiles the modules of :data:`folkabc._compiled.MODULES` and the kernels of
+:data:`~folkabc._compiled.KERNELS` with Cython when it can. The suite runs whatever the install gives
+(compiled in CI: ``.ci/run`` sets ``FOLKABC_EXPECT_COMPILED``); here the other mode is run too, so both
+the compiled modules and their plain-Python source are tested against the saved reading fingerprint
+of every music21 tune, and the compiled scoring cell against its numpy reference.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 
 from conftest import ROOT
 from folkabc import _compiled
-from folkabc._compiled import MODULES, SourceFinder, compiled_file, sourced
+from folkabc._compiled import KERNELS, MODULES, SourceFinder, compiled_file, sourced
 
 COMPILED = all(v == "compiled" for v in _compiled.status().values())
 
@@ -51,7 +52,7 @@ def test_ci_runs_the_compiled_modules():
     if not os.environ.get("FOLKABC_EXPECT_COMPILED"):
         pytest.skip("FOLKABC_EXPECT_COMPILED is not set (.ci/run sets it)")
     assert COMPILED, _compiled.status()
-    for name in MODULES:
+    for name in MODULES + KERNELS:
         assert importlib.import_module(name).__file__.endswith(".so"), name
 
 
@@ -126,3 +127,77 @@ def test_a_fresh_compiled_module_is_kept_unless_pure(tmp_path):
     os.remove(os.path.join(root, "pyproject.toml"))  # an installed wheel: no mtime comparison
     os.utime(os.path.join(root, "pkg", "mod.py"))
     assert sourced(root, ("pkg.mod",), pure=False) == {}
+
+
+# -- the compiled scoring cell (folkabc/model/_cell.h) against its numpy reference -----------------
+
+def _cell_or_skip():
+    from folkabc.model import lstm
+
+    if lstm._compiled_cell is None:
+        pytest.skip("the scoring cell is not compiled here: the numpy reference is the only one")
+    return lstm
+
+
+@pytest.mark.parametrize("scale", [0.01, 1.0, 5.0, 60.0, 1e4])
+def test_the_compiled_cell_matches_the_numpy_reference(scale):
+    import numpy as np
+
+    lstm = _cell_or_skip()
+    rng = np.random.default_rng(int(scale * 100))
+    n, H = 37, 13  # odd sizes: the vector loop's tail is used
+    z = (rng.standard_normal((n, 4 * H)) * scale).astype(np.float32)
+    p = (rng.standard_normal((n, 4 * H)) * scale).astype(np.float32)
+    c = (rng.standard_normal((n, H)) * scale).astype(np.float32)
+    want_c, want_h, th = c.copy(), np.empty((n, H), np.float32), np.empty((n, H), np.float32)
+    zz = z + p
+    with np.errstate(over="ignore"):
+        lstm._lstm_cell_scaled(zz, want_c, want_h, th, H)
+    got_c, got_h = c.copy(), np.full((n, H), np.nan, np.float32)
+    lstm._compiled_cell(z, p, got_c, got_h)
+    # the gates are within a few float32 ulps of numpy's; the cell state within that of its size
+    assert np.all(np.isfinite(got_h)) and np.abs(got_h - want_h).max() <= 4e-6
+    assert np.abs(got_c - want_c).max() <= 4e-6 * max(1.0, float(np.abs(want_c).max()))
+
+
+def test_the_compiled_cell_refuses_mismatched_shapes():
+    import numpy as np
+
+    lstm = _cell_or_skip()
+    z, c = np.zeros((2, 8), np.float32), np.zeros((2, 2), np.float32)
+    with pytest.raises(ValueError, match="shapes"):
+        lstm._compiled_cell(z, np.zeros((3, 8), np.float32), c, np.zeros((2, 2), np.float32))
+    with pytest.raises(ValueError):  # float64 is not what it computes
+        lstm._compiled_cell(z.astype(np.float64), z, c, c.copy())
+    lstm._compiled_cell(z[:0], z[:0], c[:0], c[:0])  # no rows: nothing to do
+
+
+def test_scoring_is_the_same_with_the_compiled_cell_and_without(monkeypatch):
+    import numpy as np
+
+    lstm = _cell_or_skip()
+    from folkabc.model.lstm import Network, Params
+
+    net = Network(Params.random(n_vocab=20, layers=[24, 16], rng=3, scale=0.5))
+    rng = np.random.default_rng(4)
+    ids, targets = rng.integers(0, 20, (9, 30)), rng.integers(0, 20, (9, 30))
+    lengths = np.sort(rng.integers(1, 31, 9))[::-1]
+    fused = net.logprobs(ids, targets, lengths)
+    monkeypatch.setattr(lstm, "_compiled_cell", None)
+    reference = Network(net.params).logprobs(ids, targets, lengths)
+    assert np.abs(fused - reference).max() < 1e-5 and (fused == 0).sum() == (reference == 0).sum()
+
+
+def test_a_stale_kernel_is_refused_so_the_reference_runs(tmp_path):
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg").mkdir()
+    ext, pyx = tmp_path / "pkg" / ("kern" + EXTENSION_SUFFIXES[0]), tmp_path / "pkg" / "kern.pyx"
+    ext.write_bytes(b"not a shared object")
+    pyx.write_text("")
+    os.utime(ext, ns=(1_000_000_000, 1_000_000_000))
+    why = sourced(str(tmp_path), ("pkg.kern",), pure=False)
+    assert list(why) == ["pkg.kern"]
+    with pytest.raises(ImportError, match="changed after it was compiled"):
+        SourceFinder(str(tmp_path), why).find_spec("pkg.kern")

@@ -38,6 +38,11 @@ import numpy as np
 
 from ..errors import ModelFileError, ParameterError
 
+try:  # the compiled cell, where setup.py could build it (folkabc._compiled.KERNELS)
+    from ._cell import lstm_cell as _compiled_cell
+except ImportError:
+    _compiled_cell = None
+
 __all__ = ["LayerParams", "Params", "Network", "Stepper", "GATE_NAMES"]
 
 #: Keys of a recorded layer's gates (see :class:`folkabc.model.Trace`).
@@ -551,6 +556,7 @@ class Network:
         h_prev = np.repeat(tab.h0[li][None, :], B, axis=0)
         proj = np.empty((max(_CHUNK_ROWS, B), 4 * H), dtype=dt)
         act, off = active.tolist(), offs.tolist()
+        fused = _compiled_cell is not None and dt == np.float32
         T = int(np.count_nonzero(active))
         n_cur, zz, Cn, thn = B, z, C, th
         t = 0
@@ -570,9 +576,12 @@ class Network:
                 if n != n_cur:  # rows that ended leave the batch (they are the last ones)
                     n_cur, zz, Cn, thn, h_prev = n, z[:n], C[:n], th[:n], h_prev[:n]
                 np.matmul(h_prev, Wh, out=zz)
-                zz += pj[r0 - p0:r0 - p0 + n]
                 h_prev = Y[r0:r0 + n]
-                _lstm_cell_scaled(zz, Cn, h_prev, thn, H)
+                if fused:  # the compiled cell (folkabc/model/_cell.h): the same, in one pass
+                    _compiled_cell(zz, pj[r0 - p0:r0 - p0 + n], Cn, h_prev)
+                else:
+                    zz += pj[r0 - p0:r0 - p0 + n]
+                    _lstm_cell_scaled(zz, Cn, h_prev, thn, H)
             t = t1
         return Y
 
@@ -595,6 +604,10 @@ class _ScoringTables:
 
 def _lstm_cell_scaled(z: np.ndarray, C: np.ndarray, h: np.ndarray, th: np.ndarray, H: int) -> None:
     """In place, the cell on states scaled by −2, all gates from one ``exp``.
+
+    The reference for the compiled cell (``folkabc/model/_cell.h``, which :meth:`Network.logprobs`
+    uses for float32 where it is built: numpy's float32 ``exp`` is scalar without AVX-512, ~2 ns an
+    element) and what runs without it.
 
     ``z`` arrives as −2 × :func:`_lstm_cell`'s pre-activations (i, f, o: −a, candidate:
     −2a); ``C`` holds −2c and becomes −2c'; ``h`` receives −2h'. With
