@@ -88,17 +88,19 @@ def test_a_reading_leaves_no_reference_cycles():
     assert found < 50, f"{found} objects in reference cycles after tokenizing 49 tunes"
 
 
-def _fake_package(tmp_path, compiled_first: bool):
-    """``pkg/mod.py`` and a ``pkg/mod`` extension file that is not a real module (it fails to load)."""
+def _fake_package(tmp_path, compiled_first: bool, source: str = "mod.py"):
+    """``pkg/SOURCE`` (a module's ``.py``, or a kernel's ``.pyx``) and a compiled file of the same name
+    that is not a real module (it fails to load), the one older than the other."""
     from importlib.machinery import EXTENSION_SUFFIXES
 
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
-    source, ext = tmp_path / "pkg" / "mod.py", tmp_path / "pkg" / ("mod" + EXTENSION_SUFFIXES[0])
-    source.write_text("WHERE = 'source'\n")
+    src = tmp_path / "pkg" / source
+    ext = src.with_name(src.stem + EXTENSION_SUFFIXES[0])
+    src.write_text("WHERE = 'source'\n")
     ext.write_bytes(b"not a shared object")
-    older, newer = (ext, source) if compiled_first else (source, ext)
+    older, newer = (ext, src) if compiled_first else (src, ext)
     os.utime(older, ns=(1_000_000_000, 1_000_000_000))
     os.utime(newer, ns=(2_000_000_000, 2_000_000_000))
     return str(tmp_path)
@@ -189,15 +191,8 @@ def test_scoring_is_the_same_with_the_compiled_cell_and_without(monkeypatch):
 
 
 def test_a_stale_kernel_is_refused_so_the_reference_runs(tmp_path):
-    from importlib.machinery import EXTENSION_SUFFIXES
-
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "pkg").mkdir()
-    ext, pyx = tmp_path / "pkg" / ("kern" + EXTENSION_SUFFIXES[0]), tmp_path / "pkg" / "kern.pyx"
-    ext.write_bytes(b"not a shared object")
-    pyx.write_text("")
-    os.utime(ext, ns=(1_000_000_000, 1_000_000_000))
-    why = sourced(str(tmp_path), ("pkg.kern",), pure=False)
+    root = _fake_package(tmp_path, compiled_first=True, source="kern.pyx")
+    why = sourced(root, ("pkg.kern",), pure=False)
     assert list(why) == ["pkg.kern"]
     with pytest.raises(ImportError, match="changed after it was compiled"):
-        SourceFinder(str(tmp_path), why).find_spec("pkg.kern")
+        SourceFinder(root, why).find_spec("pkg.kern")
